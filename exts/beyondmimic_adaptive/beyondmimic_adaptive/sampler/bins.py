@@ -1,0 +1,117 @@
+"""Timeline bins of one or many motions, laid end to end in one global index."""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Sequence
+
+import torch
+
+
+class MotionInputError(ValueError):
+    """The motion description handed to the sampler is unusable."""
+
+
+class BinLayout:
+    """Maps (motion id, frame) to a global bin id and back.
+
+    Motion ``m`` with ``T_m`` frames is cut into bins of ``bin_size_s * fps`` frames; frame ``t``
+    belongs to local bin ``floor(t / frames_per_bin)``. Bins of all motions are laid end to end, so
+    global bin ids of motion ``m`` are ``bin_offsets[m] ... bin_offsets[m + 1] - 1``. The last bin of
+    a motion may be shorter than the others, never empty.
+    """
+
+    def __init__(self, motion_num_frames: Sequence[int], fps: float, bin_size_s: float, device: str | torch.device):
+        frames = _validated_frames(motion_num_frames)
+        if not (isinstance(fps, (int, float)) and math.isfinite(fps) and fps > 0):
+            raise MotionInputError(f"fps={fps!r} is invalid: expected a finite number > 0 (frames per second).")
+        frames_per_bin = bin_size_s * fps
+        if frames_per_bin < 1.0:
+            raise MotionInputError(
+                f"bin_size_s * fps = {bin_size_s} * {fps} = {frames_per_bin:g} frames per bin: a bin must hold at "
+                f"least one frame. Raise curriculum.adaptive.bin_size_s to >= {1.0 / fps:g} s."
+            )
+        self.device = torch.device(device)
+        self.fps = float(fps)
+        self.bin_size_s = float(bin_size_s)
+        self.frames_per_bin = frames_per_bin
+        self.motion_num_frames: list[int] = frames
+
+        # Bin b of a motion starts at the first frame t with floor(t / fpb) >= b, i.e. ceil(b * fpb).
+        # The small epsilon keeps exact multiples (b * fpb integral up to rounding) on their own bin.
+        starts, motion_of_bin, bins_per_motion = [], [], []
+        for motion_id, num_frames in enumerate(frames):
+            num_bins = math.floor((num_frames - 1) / frames_per_bin + 1e-9) + 1
+            local = torch.ceil(torch.arange(num_bins, dtype=torch.float64) * frames_per_bin - 1e-9).long()
+            starts.append(local)
+            motion_of_bin.append(torch.full((num_bins,), motion_id, dtype=torch.long))
+            bins_per_motion.append(num_bins)
+        local_start = torch.cat(starts)
+        bin_motion = torch.cat(motion_of_bin)
+        num_frames_t = torch.tensor(frames, dtype=torch.long)
+        bins_per_motion_t = torch.tensor(bins_per_motion, dtype=torch.long)
+        bin_offsets = torch.cat([torch.zeros(1, dtype=torch.long), torch.cumsum(bins_per_motion_t, 0)])
+        frame_offsets = torch.cat([torch.zeros(1, dtype=torch.long), torch.cumsum(num_frames_t, 0)])
+        # a bin ends where the next bin of the same motion starts, or at the motion's end
+        next_start = torch.cat([local_start[1:], torch.zeros(1, dtype=torch.long)])
+        is_last = torch.zeros_like(local_start, dtype=torch.bool)
+        is_last[bin_offsets[1:] - 1] = True
+        local_end = torch.where(is_last, num_frames_t[bin_motion], next_start)
+
+        self.num_bins = int(bin_offsets[-1])
+        self.num_motions = len(frames)
+        to = dict(device=self.device)
+        self.bin_motion = bin_motion.to(**to)
+        """(B,) motion id of each bin."""
+        self.bin_start = local_start.to(**to)
+        """(B,) first frame of each bin, within its motion."""
+        self.bin_length = (local_end - local_start).to(**to)
+        """(B,) number of frames in each bin (>= 1)."""
+        self.bin_offsets = bin_offsets.to(**to)
+        """(M + 1,) first global bin id of each motion, then B."""
+        self.bin_motion_end = bin_offsets[1:][bin_motion].to(**to)
+        """(B,) one past the last global bin id of the bin's motion (the kernel must stop there)."""
+        self.num_frames = num_frames_t.to(**to)
+        """(M,) frames per motion."""
+        self._frame_offsets = frame_offsets.to(**to)
+        self._global_bin_start = (frame_offsets[bin_motion] + local_start).to(**to)
+
+    def bin_index(self, motion_ids: torch.Tensor, time_steps: torch.Tensor) -> torch.Tensor:
+        """Global bin id (long) of each (motion id, frame); frames are clamped to the motion."""
+        motion_ids = motion_ids.long()
+        last_frame = self.num_frames[motion_ids] - 1
+        frame = torch.minimum(time_steps.long().clamp_min(0), last_frame)
+        global_frame = self._frame_offsets[motion_ids] + frame
+        return torch.searchsorted(self._global_bin_start, global_frame, right=True) - 1
+
+    def uniform_time_in_bin(self, bins: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(motion ids, frames) with the frame drawn uniformly among the frames of each bin."""
+        length = self.bin_length[bins]
+        offset = (torch.rand(bins.shape, device=self.device) * length).long()
+        # rand() can round up to 1.0 in float32; keep the frame inside the bin
+        offset = torch.minimum(offset, length - 1)
+        return self.bin_motion[bins], self.bin_start[bins] + offset
+
+    def describe(self) -> dict[str, object]:
+        """Plain description of the layout, stored with the sampler state to detect mismatches."""
+        return {"motion_num_frames": list(self.motion_num_frames), "fps": self.fps, "bin_size_s": self.bin_size_s}
+
+
+def _validated_frames(motion_num_frames: Sequence[int]) -> list[int]:
+    if isinstance(motion_num_frames, torch.Tensor):
+        motion_num_frames = motion_num_frames.tolist()
+    try:
+        frames = list(motion_num_frames)
+    except TypeError:
+        raise MotionInputError(
+            f"motion_num_frames={motion_num_frames!r} is invalid: expected a list with the frame count of each motion."
+        ) from None
+    if not frames:
+        raise MotionInputError("motion_num_frames is empty: give at least one motion (its number of frames).")
+    for index, count in enumerate(frames):
+        if not (isinstance(count, numbers.Integral) and not isinstance(count, bool) and count >= 1):
+            raise MotionInputError(
+                f"motion_num_frames[{index}]={count!r} is invalid: every motion needs an integer frame count >= 1."
+            )
+    return [int(c) for c in frames]

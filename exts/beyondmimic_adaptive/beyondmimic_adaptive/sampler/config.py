@@ -1,0 +1,90 @@
+"""Hyperparameters of the adaptive start sampler, validated at construction."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Optional
+
+ATTRIBUTIONS = ("start", "failure")
+
+
+class SamplerConfigError(ValueError):
+    """A sampler hyperparameter is outside its valid range."""
+
+
+@dataclass
+class AdaptiveSamplerCfg:
+    """Configuration of :class:`AdaptiveSampler` (BeyondMimic Sec. III-F).
+
+    Every field is mirrored in ``config/curriculum/adaptive.yaml``; a test fails if they drift.
+    """
+
+    bin_size_s: float = 1.0
+    """Length of one timeline bin in seconds (the paper uses 1 s)."""
+
+    gamma: float = 0.9
+    """Decay of the non-causal kernel per future bin, in (0, 1]: a failure in bin s+u adds
+    gamma**u to bin s, so episodes start a little before the hard part."""
+
+    K: int = 5
+    """Kernel length in bins (>= 1). K = 1 switches the kernel off."""
+
+    lambda_uniform: float = 0.1
+    """Weight of the uniform floor in [0, 1]: p' = lambda/B + (1 - lambda) p. Every bin keeps at
+    least lambda/B. 1.0 is plain uniform sampling (statistics are still recorded)."""
+
+    alpha: float = 0.1
+    """Smoothing factor in (0, 1] of the per-bin failure-rate moving average, applied once per
+    update to each bin that received episodes in that update."""
+
+    attribution: str = "start"
+    """Which bin an episode counts for: ``"start"`` (the bin it started in, as in the paper) or
+    ``"failure"`` (the bin where it ended, as in the public BeyondMimic code)."""
+
+    warmup_steps: int = 0
+    """Sample uniformly until this many env steps have passed (statistics are still recorded)."""
+
+    manual_probabilities: Optional[list[float]] = None  # noqa: UP045 (OmegaConf reads this type)
+    """Debugging override: fixed per-bin probabilities (length = number of bins, non-negative,
+    positive sum; normalised on use). ``None`` uses the adaptive distribution."""
+
+    sync_distributed: bool = True
+    """All-reduce the per-update episode and failure counts when torch.distributed is initialised,
+    so every rank keeps identical statistics."""
+
+    def validate(self) -> None:
+        """Raise :class:`SamplerConfigError` naming the first out-of-range field and its range."""
+        _check(_is_number(self.bin_size_s) and self.bin_size_s > 0, "bin_size_s", self.bin_size_s, "> 0 seconds")
+        _check(_is_number(self.gamma) and 0.0 < self.gamma <= 1.0, "gamma", self.gamma, "in (0, 1]")
+        _check(_is_int(self.K) and self.K >= 1, "K", self.K, "an integer >= 1 (1 = kernel off)")
+        _check(
+            _is_number(self.lambda_uniform) and 0.0 <= self.lambda_uniform <= 1.0,
+            "lambda_uniform",
+            self.lambda_uniform,
+            "in [0, 1]",
+        )
+        _check(_is_number(self.alpha) and 0.0 < self.alpha <= 1.0, "alpha", self.alpha, "in (0, 1]")
+        _check(self.attribution in ATTRIBUTIONS, "attribution", self.attribution, f"one of {ATTRIBUTIONS}")
+        _check(_is_int(self.warmup_steps) and self.warmup_steps >= 0, "warmup_steps", self.warmup_steps, ">= 0")
+        if self.manual_probabilities is not None:
+            values = list(self.manual_probabilities)
+            ok = all(_is_number(v) and v >= 0 for v in values) and sum(values) > 0
+            _check(ok, "manual_probabilities", values, "finite, non-negative, with a positive sum (or null)")
+
+
+def _is_number(value: object) -> bool:
+    # bool is an int subclass; True as a rate is a config typo, not 1.0
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _check(ok: bool, field: str, value: object, expected: str) -> None:
+    if not ok:
+        raise SamplerConfigError(
+            f"AdaptiveSamplerCfg.{field}={value!r} is invalid: expected {expected}. "
+            f"Fix it in the config (YAML key curriculum.adaptive.{field}) or the AdaptiveSamplerCfg(...) call."
+        )

@@ -1,0 +1,37 @@
+"""Scalar summaries of a start distribution, computed on the device (no host sync)."""
+
+from __future__ import annotations
+
+import math
+
+import torch
+
+
+def distribution_metrics(
+    probabilities: torch.Tensor, failure_rate: torch.Tensor, seen: torch.Tensor
+) -> dict[str, torch.Tensor]:
+    """Entropy, concentration and failure summaries as 0-d tensors.
+
+    - ``entropy_normalized``: H(p) / log B, 1 for uniform, towards 0 as sampling concentrates;
+    - ``top1_prob`` / ``top1_bin``: the most likely bin and its probability;
+    - ``effective_bins``: 1 / Σ p², the number of equally likely bins with the same concentration;
+    - ``prob_max_over_uniform``: top-1 probability times B;
+    - ``mean_failure_rate``: mean smoothed failure rate over the bins seen so far;
+    - ``seen_fraction``: fraction of bins that have received at least one episode.
+    """
+    num_bins = probabilities.numel()
+    plogp = torch.where(probabilities > 0, probabilities * probabilities.clamp_min(1e-30).log(), 0.0)
+    entropy = -plogp.sum()
+    # a single bin has no spread to measure; call it maximal entropy (uniform)
+    entropy_normalized = entropy / math.log(num_bins) if num_bins > 1 else torch.ones((), device=probabilities.device)
+    top1_prob, top1_bin = probabilities.max(dim=0)
+    seen_f = seen.to(failure_rate.dtype)
+    return {
+        "entropy_normalized": entropy_normalized,
+        "top1_prob": top1_prob,
+        "top1_bin": top1_bin.to(torch.float32),
+        "effective_bins": 1.0 / probabilities.square().sum(),
+        "prob_max_over_uniform": top1_prob * num_bins,
+        "mean_failure_rate": (failure_rate * seen_f).sum() / seen_f.sum().clamp_min(1.0),
+        "seen_fraction": seen_f.mean(),
+    }

@@ -1,0 +1,249 @@
+"""Adaptive start-time sampler: per-bin failure rates -> kernel -> uniform floor -> samples.
+
+Plain torch, no Isaac Lab import. ``update`` and ``sample`` are vectorised and never synchronise
+the host with the device (no ``.item()``, no data-dependent shapes, no Python branch on a tensor).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+import torch.distributed as dist
+
+from .bins import BinLayout
+from .config import AdaptiveSamplerCfg, SamplerConfigError
+from .metrics import distribution_metrics
+
+STATE_FORMAT = "beyondmimic_adaptive.sampler/1"
+
+
+class SamplerStateError(ValueError):
+    """A saved sampler state does not fit this sampler."""
+
+
+class AdaptiveSampler:
+    """Draws episode start (motion id, time step) pairs, favouring bins shortly before failures.
+
+    Per bin s (BeyondMimic Sec. III-F):
+
+    - ``r̄_s``: failure rate F_s/N_s of the episodes counted in s, smoothed over updates with an
+      exponential moving average (factor ``alpha``); bins never seen contribute 0.
+    - ``p_s ∝ Σ_{u<K} γ^u r̄_{s+u}``, the sum stopping at the end of the bin's motion; uniform
+      when every rate is 0.
+    - ``p'_s = λ/B + (1-λ) p_s``; a start bin is drawn from ``p'`` and the frame uniformly in it.
+    """
+
+    def __init__(
+        self,
+        cfg: AdaptiveSamplerCfg,
+        motion_num_frames: Sequence[int],
+        fps: float,
+        device: str | torch.device = "cpu",
+    ):
+        cfg.validate()
+        self.cfg = cfg
+        self.layout = BinLayout(motion_num_frames, fps, cfg.bin_size_s, device)
+        self.device = self.layout.device
+        num_bins = self.layout.num_bins
+        self.env_step = 0
+        """Env steps so far; the Isaac Lab terms keep it current (it drives the warm-up)."""
+
+        # statistics (the sampler state)
+        self.failure_rate = torch.zeros(num_bins, device=self.device)
+        """(B,) smoothed failure rate r̄ per bin."""
+        self.seen = torch.zeros(num_bins, dtype=torch.bool, device=self.device)
+        """(B,) whether a bin has received at least one episode."""
+        self.episode_counts = torch.zeros(num_bins, dtype=torch.float64, device=self.device)
+        """(B,) episodes counted per bin since the start (totals, for diagnostics)."""
+        self.failure_counts = torch.zeros(num_bins, dtype=torch.float64, device=self.device)
+        """(B,) failed episodes per bin since the start."""
+
+        # kernel as a gather: window[s, u] = s + u, weight γ^u, 0 past the motion's last bin
+        steps = torch.arange(cfg.K, device=self.device)
+        window = torch.arange(num_bins, device=self.device)[:, None] + steps[None, :]
+        inside = window < self.layout.bin_motion_end[:, None]
+        self._kernel_index = torch.where(inside, window, torch.zeros_like(window))
+        self._kernel_weight = torch.where(
+            inside, torch.full_like(window, cfg.gamma, dtype=torch.float32) ** steps, torch.zeros(())
+        )
+
+        self._uniform_cdf = torch.cumsum(torch.full((num_bins,), 1.0 / num_bins, device=self.device), 0)
+        self._manual: torch.Tensor | None = None
+        self._manual_cdf: torch.Tensor | None = None
+        if cfg.manual_probabilities is not None:
+            self.set_manual_probabilities(cfg.manual_probabilities)
+        self._counts = torch.zeros(2, num_bins, device=self.device)  # scratch: episodes, failures
+        self._adaptive = torch.empty(num_bins, device=self.device)
+        self._adaptive_cdf = torch.empty(num_bins, device=self.device)
+        self._refresh()
+
+    # ------------------------------------------------------------------ layout
+    @property
+    def num_bins(self) -> int:
+        """Total number of bins B over all motions."""
+        return self.layout.num_bins
+
+    def bin_index(self, motion_ids: torch.Tensor, time_steps: torch.Tensor) -> torch.Tensor:
+        """Global bin ids (long) of (motion id, time step) pairs."""
+        return self.layout.bin_index(motion_ids, time_steps)
+
+    # ------------------------------------------------------------------ statistics
+    def update(self, bins: torch.Tensor, failed: torch.Tensor, mask: torch.Tensor | None = None) -> None:
+        """Record finished episodes: the bin each counts for and whether it failed.
+
+        Args:
+            bins: (N,) global bin ids of the episodes.
+            failed: (N,) bool, True where the episode ended by a failure term.
+            mask: optional (N,) bool; False drops an episode (e.g. one that never ran).
+        """
+        _check_episode_batch(bins, failed, mask)
+        counts = self._counts
+        counts.zero_()
+        weight = torch.ones(bins.shape, device=self.device) if mask is None else mask.to(torch.float32)
+        bins = bins.long()
+        counts[0].index_add_(0, bins, weight)
+        counts[1].index_add_(0, bins, weight * failed.to(torch.float32))
+        if self.cfg.sync_distributed and dist.is_available() and dist.is_initialized():
+            dist.all_reduce(counts)  # every rank folds the same global counts
+        episodes, failures = counts[0], counts[1]
+        got_episodes = episodes > 0
+        batch_rate = failures / episodes.clamp_min(1.0)
+        self.failure_rate.copy_(
+            torch.where(got_episodes, torch.lerp(self.failure_rate, batch_rate, self.cfg.alpha), self.failure_rate)
+        )
+        self.seen |= got_episodes
+        self.episode_counts += episodes.double()
+        self.failure_counts += failures.double()
+        self._refresh()
+
+    def _refresh(self) -> None:
+        """Recompute the adaptive distribution and its CDF from the current rates."""
+        kernel = (self.failure_rate[self._kernel_index] * self._kernel_weight).sum(dim=1)
+        total = kernel.sum()
+        num_bins = self.num_bins
+        # all-zero rates -> uniform; computed without branching on the device value
+        normalised = torch.where(total > 0, kernel / total.clamp_min(torch.finfo(kernel.dtype).tiny), 1.0 / num_bins)
+        lam = self.cfg.lambda_uniform
+        torch.add(normalised * (1.0 - lam), lam / num_bins, out=self._adaptive)
+        torch.cumsum(self._adaptive, 0, out=self._adaptive_cdf)
+
+    # ------------------------------------------------------------------ distribution
+    @property
+    def in_warmup(self) -> bool:
+        """True while ``env_step < cfg.warmup_steps`` (sampling is uniform then)."""
+        return self.env_step < self.cfg.warmup_steps
+
+    @property
+    def probabilities(self) -> torch.Tensor:
+        """(B,) start-bin distribution currently used by :meth:`sample`; sums to 1."""
+        if self._manual is not None:
+            return self._manual.clone()
+        if self.in_warmup:
+            return torch.full((self.num_bins,), 1.0 / self.num_bins, device=self.device)
+        return self._adaptive.clone()
+
+    def set_manual_probabilities(self, probabilities: Sequence[float] | torch.Tensor | None) -> None:
+        """Override the distribution for debugging (normalised here); ``None`` restores adaptive."""
+        if probabilities is None:
+            self._manual = self._manual_cdf = None
+            return
+        values = torch.as_tensor(probabilities, dtype=torch.float32).flatten().cpu()
+        if values.numel() != self.num_bins:
+            raise SamplerConfigError(
+                f"manual_probabilities has {values.numel()} entries but the motions have {self.num_bins} bins "
+                f"(bin_size_s={self.cfg.bin_size_s}); give one value per bin or null."
+            )
+        if not bool(torch.isfinite(values).all()) or bool((values < 0).any()) or float(values.sum()) <= 0:
+            raise SamplerConfigError("manual_probabilities must be finite, non-negative and have a positive sum.")
+        self._manual = (values / values.sum()).to(self.device)
+        self._manual_cdf = torch.cumsum(self._manual, 0)
+
+    def _cdf(self) -> torch.Tensor:
+        if self._manual_cdf is not None:
+            return self._manual_cdf
+        return self._uniform_cdf if self.in_warmup else self._adaptive_cdf
+
+    def sample_bins(self, n: int) -> torch.Tensor:
+        """(n,) start bins drawn from :attr:`probabilities` (inverse CDF: no host sync)."""
+        cdf = self._cdf()
+        draw = torch.rand(n, device=self.device) * cdf[-1]
+        return torch.searchsorted(cdf, draw, right=True).clamp_max(self.num_bins - 1)
+
+    def sample(self, n: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """(motion ids, time steps) of n episode starts; time uniform inside the drawn bin."""
+        return self.layout.uniform_time_in_bin(self.sample_bins(n))
+
+    def metrics(self) -> dict[str, torch.Tensor]:
+        """Summary of the distribution and statistics as 0-d device tensors (for logging)."""
+        return distribution_metrics(self.probabilities, self.failure_rate, self.seen)
+
+    # ------------------------------------------------------------------ persistence
+    def state_dict(self) -> dict[str, object]:
+        """Everything needed to continue with the same statistics (tensors on the CPU)."""
+        return {
+            "format": STATE_FORMAT,
+            "layout": self.layout.describe(),
+            "env_step": self.env_step,
+            "failure_rate": self.failure_rate.cpu().clone(),
+            "seen": self.seen.cpu().clone(),
+            "episode_counts": self.episode_counts.cpu().clone(),
+            "failure_counts": self.failure_counts.cpu().clone(),
+        }
+
+    def load_state_dict(self, state: dict[str, object]) -> None:
+        """Restore statistics saved by :meth:`state_dict`; refuses foreign or mismatched states."""
+        if not isinstance(state, dict) or state.get("format") != STATE_FORMAT:
+            found = state.get("format") if isinstance(state, dict) else type(state).__name__
+            raise SamplerStateError(f"not an adaptive sampler state (format {found!r}, expected {STATE_FORMAT!r}).")
+        if state.get("layout") != self.layout.describe():
+            raise SamplerStateError(
+                f"saved sampler state was made for motions/bins {state.get('layout')}, but this run has "
+                f"{self.layout.describe()}. Use the same motion files, fps and bin_size_s, or start without it."
+            )
+        for key, like in (
+            ("failure_rate", self.failure_rate),
+            ("seen", self.seen),
+            ("episode_counts", self.episode_counts),
+            ("failure_counts", self.failure_counts),
+        ):
+            value = state.get(key)
+            if not isinstance(value, torch.Tensor) or value.shape != like.shape or value.dtype != like.dtype:
+                raise SamplerStateError(
+                    f"saved sampler state key {key!r} must be a {like.dtype} tensor of shape {tuple(like.shape)}, "
+                    f"got {value!r:.80}."
+                )
+        rate = state["failure_rate"]
+        if not bool(torch.isfinite(rate).all()) or bool(((rate < 0) | (rate > 1)).any()):
+            raise SamplerStateError("saved sampler state key 'failure_rate' has values outside [0, 1].")
+        env_step = state.get("env_step")
+        if not isinstance(env_step, int) or env_step < 0:
+            raise SamplerStateError(f"saved sampler state key 'env_step' must be an int >= 0, got {env_step!r}.")
+        self.failure_rate.copy_(rate)
+        self.seen.copy_(state["seen"])
+        self.episode_counts.copy_(state["episode_counts"])
+        self.failure_counts.copy_(state["failure_counts"])
+        self.env_step = env_step
+        self._refresh()
+
+
+def _check_episode_batch(bins: torch.Tensor, failed: torch.Tensor, mask: torch.Tensor | None) -> None:
+    # shape and dtype live on the host: checking them costs no device sync
+    if not isinstance(bins, torch.Tensor) or bins.dtype not in (torch.int32, torch.int64) or bins.dim() != 1:
+        raise TypeError(f"update(bins=...) expects a 1-D int32/int64 tensor of bin ids, got {_describe(bins)}.")
+    if not isinstance(failed, torch.Tensor) or failed.dtype != torch.bool or failed.shape != bins.shape:
+        raise TypeError(f"update(failed=...) expects a bool tensor of shape {_shape(bins)}, got {_describe(failed)}.")
+    if mask is not None and (
+        not isinstance(mask, torch.Tensor) or mask.dtype != torch.bool or mask.shape != bins.shape
+    ):
+        raise TypeError(f"update(mask=...) expects a bool tensor of shape {_shape(bins)}, got {_describe(mask)}.")
+
+
+def _shape(value: torch.Tensor) -> tuple[int, ...]:
+    return tuple(value.shape)
+
+
+def _describe(value: object) -> str:
+    if isinstance(value, torch.Tensor):
+        return f"{value.dtype} tensor of shape {tuple(value.shape)}"
+    return type(value).__name__

@@ -1,0 +1,18 @@
+"""Installs the beyondmimic_adaptive Isaac Lab extension (the package lives in exts/)."""
+
+from setuptools import find_packages, setup
+
+EXT_DIR = "exts/beyondmimic_adaptive"
+
+setup(
+    name="beyondmimic-adaptive",
+    version="0.1.0",
+    description="Adaptive start sampling (BeyondMimic Sec. III-F) for Isaac Lab motion tracking",
+    python_requires=">=3.12,<3.13",
+    package_dir={"": EXT_DIR},
+    packages=find_packages(where=EXT_DIR, include=["beyondmimic_adaptive", "beyondmimic_adaptive.*"]),
+    # The sampler core needs torch only; the Isaac Lab terms need isaaclab==3.0.0, installed with
+    # --no-deps beside requirements/isaaclab-kitless.txt (see scripts/env.sh and README.md).
+    install_requires=["torch>=2.4", "numpy>=2", "hydra-core==1.3.8", "omegaconf==2.3.1", "tqdm", "matplotlib"],
+    extras_require={"isaaclab": ["isaaclab==3.0.0", "rsl-rl-lib==5.5.1"], "isaacsim": ["isaaclab[isaacsim]==3.0.0"]},
+)
