@@ -1,0 +1,112 @@
+"""Curriculum term: records why each finished episode ended and updates the adaptive sampler."""
+
+from __future__ import annotations
+
+from dataclasses import field
+from typing import TYPE_CHECKING
+
+import torch
+from isaaclab.managers import CurriculumTermCfg, ManagerTermBase
+from isaaclab.utils import configclass
+
+from ..sampler import AdaptiveSampler, AdaptiveSamplerCfg
+from .env_ids import count_envs
+from .motion_command import MotionStartCommand
+
+if TYPE_CHECKING:
+    from isaaclab.envs import ManagerBasedRLEnv
+
+
+class AdaptiveSamplingCurriculum(ManagerTermBase):
+    """Owns the :class:`AdaptiveSampler` of one motion command and feeds it finished episodes.
+
+    Isaac Lab calls curriculum terms first in ``_reset_idx``, while the termination buffers, the
+    episode lengths and the command's time steps of the finished episodes are still intact. An
+    episode failed when any non-time-out termination term fired (time-outs and the end of the
+    motion are successes). Episodes that never ran a step (the very first reset) are not counted.
+    """
+
+    cfg: AdaptiveCurriculumTermCfg
+
+    def __init__(self, cfg: AdaptiveCurriculumTermCfg, env: ManagerBasedRLEnv):
+        super().__init__(cfg, env)
+        self.command = resolve_motion_command(env, cfg.command_name)
+        self.sampler = AdaptiveSampler(
+            cfg.sampler, self.command.motion_num_frames, self.command.motion_fps, device=env.device
+        )
+        terminations = env.termination_manager
+        self.failure_terms = [n for n in terminations.active_terms if not terminations.get_term_cfg(n).time_out]
+        """Names of the termination terms that count as failures (every non-time-out term)."""
+        self.start_bins = torch.zeros(env.num_envs, dtype=torch.long, device=env.device)
+        """(num_envs,) bin each env's current episode started in (written by :meth:`sample_starts`)."""
+        self._calls = 0
+        self._starts_sampled = False
+
+    def sample_starts(self, env_ids: torch.Tensor | slice) -> tuple[torch.Tensor, torch.Tensor]:
+        """Draw starts for ``env_ids`` and remember their bins (for start attribution)."""
+        self.sampler.env_step = self._env.common_step_counter
+        bins = self.sampler.sample_bins(count_envs(env_ids, self.num_envs))
+        self.start_bins[_long(env_ids)] = bins
+        self._starts_sampled = True
+        return self.sampler.layout.uniform_time_in_bin(bins)
+
+    def __call__(self, env: ManagerBasedRLEnv, env_ids: torch.Tensor | slice) -> dict[str, torch.Tensor]:
+        # the first call is the initial reset, which runs before any reset event
+        if self._calls > 0 and not self._starts_sampled:
+            raise RuntimeError(
+                "adaptive sampling: episodes started without the AdaptiveStartEvent, so their start bins are "
+                "unknown. Add the reset event (the Hydra config does this when curriculum.adaptive.enabled=true)."
+            )
+        self._calls += 1
+        ids = _long(env_ids)
+        terminations = env.termination_manager
+        failed = terminations.terminated[ids]
+        if self.cfg.sampler.attribution == "start":
+            bins = self.start_bins[ids]
+        else:
+            bins = self.sampler.bin_index(self.command.motion_ids[ids], self.command.time_steps[ids])
+        ran = env.episode_length_buf[ids] > 0
+        self.sampler.env_step = env.common_step_counter
+        self.sampler.update(bins, failed, mask=ran)
+        log = self.sampler.metrics()
+        for name in self.failure_terms:
+            log[f"failures/{name}"] = (terminations.get_term(name)[ids] & ran).sum().to(torch.float32)
+        log["episodes"] = ran.sum().to(torch.float32)
+        return log
+
+
+@configclass
+class AdaptiveCurriculumTermCfg(CurriculumTermCfg):
+    """Curriculum term config: the sampler hyperparameters and the motion command to follow."""
+
+    func: type[AdaptiveSamplingCurriculum] = AdaptiveSamplingCurriculum
+    sampler: AdaptiveSamplerCfg = field(default_factory=AdaptiveSamplerCfg)
+    """Hyperparameters of the adaptive sampler."""
+    command_name: str = "motion"
+    """Name of the motion command term (it must implement :class:`MotionStartCommand`)."""
+
+
+def resolve_motion_command(env: ManagerBasedRLEnv, command_name: str) -> MotionStartCommand:
+    """The command term ``command_name``, checked against the start contract."""
+    available = env.command_manager.active_terms
+    if command_name not in available:
+        raise ValueError(
+            f"adaptive sampling: no command term named {command_name!r} (available: {available}). "
+            f"Set command_name (YAML key curriculum.adaptive.command_name) to your motion command's name."
+        )
+    command = env.command_manager.get_term(command_name)
+    missing = [
+        name
+        for name in ("motion_ids", "time_steps", "motion_num_frames", "motion_fps", "set_start")
+        if not hasattr(command, name)
+    ]
+    if missing:
+        raise TypeError(
+            f"adaptive sampling: command {command_name!r} ({type(command).__name__}) lacks {missing} of the "
+            "MotionStartCommand contract; subclass beyondmimic_adaptive.terms.MotionStartCommandTerm or add them."
+        )
+    return command
+
+
+def _long(env_ids: torch.Tensor | slice) -> torch.Tensor | slice:
+    return env_ids if isinstance(env_ids, slice) else env_ids.long()

@@ -1,0 +1,12 @@
+"""The two env_ids forms Isaac Lab 3.0 passes to manager terms: int tensors and slices."""
+
+from __future__ import annotations
+
+import torch
+
+
+def count_envs(env_ids: torch.Tensor | slice, num_envs: int) -> int:
+    """Number of envs selected, from host metadata only (``len()`` breaks on slices)."""
+    if isinstance(env_ids, slice):
+        return len(range(num_envs)[env_ids])
+    return int(env_ids.shape[0])

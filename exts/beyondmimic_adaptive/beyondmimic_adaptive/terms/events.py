@@ -1,0 +1,59 @@
+"""Reset event: draws each new episode's start from the adaptive sampler."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import torch
+from isaaclab.managers import EventTermCfg, ManagerTermBase
+
+from .curriculum import AdaptiveSamplingCurriculum, resolve_motion_command
+from .motion_command import MotionStartCommand
+
+if TYPE_CHECKING:
+    from isaaclab.envs import ManagerBasedRLEnv
+
+
+class AdaptiveStartEvent(ManagerTermBase):
+    """Reset-mode event term: samples starts and requests them from the motion command.
+
+    Reset-mode class events are built during ``sim.reset()``, before the command and curriculum
+    managers exist, so the command and the curriculum term are looked up on the first call.
+    """
+
+    def __init__(self, cfg: EventTermCfg, env: ManagerBasedRLEnv):
+        super().__init__(cfg, env)
+        self._curriculum: AdaptiveSamplingCurriculum | None = None
+        self._command: MotionStartCommand | None = None
+
+    def __call__(
+        self,
+        env: ManagerBasedRLEnv,
+        env_ids: torch.Tensor | slice,
+        command_name: str = "motion",
+        curriculum_name: str = "adaptive",
+    ) -> None:
+        if self._curriculum is None:
+            self._curriculum = find_adaptive_curriculum(env, curriculum_name)
+            self._command = resolve_motion_command(env, command_name)
+        motion_ids, time_steps = self._curriculum.sample_starts(env_ids)
+        self._command.set_start(env_ids, motion_ids, time_steps)
+
+
+def find_adaptive_curriculum(env: ManagerBasedRLEnv, name: str) -> AdaptiveSamplingCurriculum:
+    """The live :class:`AdaptiveSamplingCurriculum` registered as curriculum term ``name``."""
+    manager = env.curriculum_manager
+    if name not in manager.active_terms:
+        raise ValueError(
+            f"adaptive start event: no curriculum term named {name!r} (active: {manager.active_terms}). "
+            "Enable curriculum.adaptive, or drop the adaptive start event to start uniformly."
+        )
+    # CurriculumManager has no public getter; class terms are instantiated into their cfg's func
+    term_cfg = manager.cfg[name] if isinstance(manager.cfg, dict) else getattr(manager.cfg, name)
+    term = term_cfg.func
+    if not isinstance(term, AdaptiveSamplingCurriculum):
+        raise TypeError(
+            f"adaptive start event: curriculum term {name!r} is {type(term).__name__}, "
+            "expected AdaptiveSamplingCurriculum."
+        )
+    return term

@@ -1,0 +1,139 @@
+"""The start contract between the reset event and a motion command.
+
+Isaac Lab resets a env in this order: curriculum terms, scene, reset EVENTS, then the managers,
+the command manager among them (``CommandTerm.reset`` -> ``_resample_command``). An event cannot
+simply write the command's time step: the command's own resample would overwrite it. So the
+contract is a request: the event calls :meth:`MotionStartCommand.set_start`, and the command's
+resample, later in the same reset, starts those envs exactly there (time step and robot state).
+
+A motion command works with the adaptive terms when it offers the members of
+:class:`MotionStartCommand`. :class:`MotionStartCommandTerm` implements the bookkeeping; a
+subclass only writes the robot state for a start (``_write_start_state``).
+"""
+
+from __future__ import annotations
+
+from abc import abstractmethod
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
+
+import torch
+from isaaclab.managers import CommandTerm, CommandTermCfg
+from isaaclab.utils import configclass
+
+if TYPE_CHECKING:
+    from isaaclab.envs import ManagerBasedRLEnv
+
+
+@runtime_checkable
+class MotionStartCommand(Protocol):
+    """What the adaptive curriculum and start event need from a motion command."""
+
+    motion_ids: torch.Tensor
+    """(num_envs,) long: motion each env is tracking."""
+    time_steps: torch.Tensor
+    """(num_envs,) long: current frame of that motion (at curriculum time: where the episode ended)."""
+
+    @property
+    def motion_num_frames(self) -> Sequence[int]:
+        """Frames of each motion, in motion-id order."""
+        ...
+
+    @property
+    def motion_fps(self) -> float:
+        """Frames per second of the motions (one frame per control step)."""
+        ...
+
+    def set_start(self, env_ids: torch.Tensor | slice, motion_ids: torch.Tensor, time_steps: torch.Tensor) -> None:
+        """Request that the episodes of ``env_ids`` start at these motions and frames.
+
+        Called by the reset event before the command's own reset; the command must apply exactly
+        these starts (time step and robot state) when it resamples those envs in the same reset.
+        """
+        ...
+
+
+class MotionStartCommandTerm(CommandTerm):
+    """Command base that keeps (motion id, time step) per env and honours start requests.
+
+    Envs reset without a request (no adaptive event configured) start uniformly over all frames
+    of all motions: the plain baseline.
+    """
+
+    cfg: MotionStartCommandTermCfg
+
+    def __init__(self, cfg: MotionStartCommandTermCfg, env: ManagerBasedRLEnv):
+        super().__init__(cfg, env)
+        frames = torch.as_tensor(list(self.motion_num_frames), dtype=torch.long, device=self.device)
+        self._num_frames = frames
+        self._frame_offsets = torch.cumsum(frames, 0) - frames
+        self.motion_ids = torch.zeros(self.num_envs, dtype=torch.long, device=self.device)
+        self.time_steps = torch.zeros(self.num_envs, dtype=torch.long, device=self.device)
+        self._requested_motion = torch.zeros_like(self.motion_ids)
+        self._requested_time = torch.zeros_like(self.time_steps)
+        self._start_requested = torch.zeros(self.num_envs, dtype=torch.bool, device=self.device)
+
+    @property
+    @abstractmethod
+    def motion_num_frames(self) -> Sequence[int]:
+        """Frames of each motion, in motion-id order (available before ``super().__init__``)."""
+        raise NotImplementedError
+
+    @property
+    @abstractmethod
+    def motion_fps(self) -> float:
+        """Frames per second of the motions."""
+        raise NotImplementedError
+
+    # ---------------------------------------------------------------- contract
+    def set_start(self, env_ids: torch.Tensor | slice, motion_ids: torch.Tensor, time_steps: torch.Tensor) -> None:
+        env_ids = _as_index(env_ids)
+        self._requested_motion[env_ids] = motion_ids.to(self.device, torch.long)
+        self._requested_time[env_ids] = time_steps.to(self.device, torch.long)
+        self._start_requested[env_ids] = True
+
+    def motion_finished(self) -> torch.Tensor:
+        """(num_envs,) bool: the reference reached the last frame (a success, not a failure)."""
+        return self.time_steps >= self._num_frames[self.motion_ids] - 1
+
+    # ---------------------------------------------------------------- CommandTerm hooks
+    def _resample_command(self, env_ids: torch.Tensor | slice) -> None:
+        env_ids = _as_index(env_ids)
+        requested = self._start_requested[env_ids]
+        uniform_motion, uniform_time = self._uniform_starts(requested.shape[0])
+        self.motion_ids[env_ids] = torch.where(requested, self._requested_motion[env_ids], uniform_motion)
+        self.time_steps[env_ids] = torch.where(requested, self._requested_time[env_ids], uniform_time)
+        self._start_requested[env_ids] = False
+        self._write_start_state(env_ids)
+
+    def _update_command(self) -> None:
+        # advance one frame per control step; hold the last frame (the motion_finished
+        # termination ends the episode there)
+        self.time_steps = torch.minimum(self.time_steps + 1, self._num_frames[self.motion_ids] - 1)
+
+    def _update_metrics(self) -> None:
+        pass
+
+    def _uniform_starts(self, n: int) -> tuple[torch.Tensor, torch.Tensor]:
+        total = self._num_frames.sum()
+        global_frame = (torch.rand(n, device=self.device) * total).long().clamp_max(total - 1)
+        motion = torch.searchsorted(self._frame_offsets, global_frame, right=True) - 1
+        return motion, global_frame - self._frame_offsets[motion]
+
+    @abstractmethod
+    def _write_start_state(self, env_ids: torch.Tensor | slice) -> None:
+        """Set the robot of ``env_ids`` to the reference at ``motion_ids``/``time_steps`` (+ noise)."""
+        raise NotImplementedError
+
+
+@configclass
+class MotionStartCommandTermCfg(CommandTermCfg):
+    """Configuration of a :class:`MotionStartCommandTerm`."""
+
+    resampling_time_range: tuple[float, float] = (1.0e9, 1.0e9)
+    """Never resample mid-episode: a motion command only changes at reset."""
+
+
+def _as_index(env_ids: torch.Tensor | slice) -> torch.Tensor | slice:
+    # Isaac Lab 3.0 passes int32 ids from step(); index with one dtype everywhere
+    return env_ids if isinstance(env_ids, slice) else env_ids.long()
