@@ -1,0 +1,93 @@
+"""Typed schema of the ``curriculum`` config group; validates composed YAML (no Isaac Lab import).
+
+Isaac Lab 3.0 applies ``env.*`` overrides without type checks, so a typo silently adds an
+attribute. Here every curriculum entry is merged into a structured schema: unknown keys, wrong
+types and out-of-range values fail with the key path and the fix.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+from omegaconf import DictConfig, OmegaConf
+from omegaconf.errors import OmegaConfBaseException
+
+from ..sampler import AdaptiveSamplerCfg, SamplerConfigError
+
+ADAPTIVE_TYPE = "adaptive_sampling"
+TERM_TYPE = "term"
+
+
+class ConfigError(ValueError):
+    """The composed configuration is invalid; the message names the key and the fix."""
+
+
+@dataclass
+class AdaptiveCurriculumNode(AdaptiveSamplerCfg):
+    """YAML node of the adaptive curriculum: the sampler fields plus how the terms are wired."""
+
+    type: str = ADAPTIVE_TYPE
+    """Entry kind; ``adaptive_sampling`` for this node."""
+    enabled: bool = True
+    """False removes the curriculum term and its reset event: the command starts uniformly."""
+    command_name: str = "motion"
+    """Name of the motion command term the sampler drives."""
+
+    def sampler_cfg(self) -> AdaptiveSamplerCfg:
+        """The :class:`AdaptiveSamplerCfg` part of this node."""
+        names = {f.name for f in fields(AdaptiveSamplerCfg)}
+        return AdaptiveSamplerCfg(**{name: getattr(self, name) for name in names})
+
+
+@dataclass
+class TermCurriculumNode:
+    """YAML node of any other curriculum term: an Isaac Lab term function or class and its params."""
+
+    type: str = TERM_TYPE
+    """Entry kind; ``term`` for this node."""
+    func: str = "???"
+    """Import path of the term, ``package.module:name``."""
+    params: dict[str, Any] = field(default_factory=dict)
+    """Keyword parameters passed to the term."""
+
+
+NODE_SCHEMAS: dict[str, type] = {ADAPTIVE_TYPE: AdaptiveCurriculumNode, TERM_TYPE: TermCurriculumNode}
+
+
+def parse_curriculum(node: DictConfig | dict | None) -> dict[str, AdaptiveCurriculumNode | TermCurriculumNode]:
+    """Validate the ``curriculum`` group and return one typed node per entry."""
+    if node is None:
+        return {}
+    raw = OmegaConf.to_container(node, resolve=True) if isinstance(node, DictConfig) else dict(node)
+    parsed: dict[str, AdaptiveCurriculumNode | TermCurriculumNode] = {}
+    for name, entry in raw.items():
+        path = f"curriculum.{name}"
+        if not isinstance(entry, dict):
+            raise ConfigError(f"{path} must be a mapping with a 'type' key ({sorted(NODE_SCHEMAS)}), got {entry!r}.")
+        kind = entry.get("type", TERM_TYPE)
+        schema = NODE_SCHEMAS.get(kind)
+        if schema is None:
+            raise ConfigError(f"{path}.type={kind!r} is unknown: expected one of {sorted(NODE_SCHEMAS)}.")
+        parsed[name] = _merge(schema, entry, path)
+        if isinstance(parsed[name], AdaptiveCurriculumNode):
+            try:
+                parsed[name].sampler_cfg().validate()
+            except SamplerConfigError as err:
+                raise ConfigError(str(err).replace("curriculum.adaptive.", f"{path}.")) from None
+    return parsed
+
+
+def _merge(schema: type, entry: dict, path: str):
+    try:
+        merged = OmegaConf.merge(OmegaConf.structured(schema), entry)
+        return OmegaConf.to_object(merged)
+    except OmegaConfBaseException as err:
+        valid = ", ".join(f.name for f in fields(schema))
+        key = getattr(err, "full_key", None) or getattr(err, "key", None)
+        where = f"{path}.{key}" if key else path
+        reason = str(err).splitlines()[0]
+        kind = entry.get("type", TERM_TYPE)
+        raise ConfigError(
+            f"invalid config at {where}: {reason}. Valid keys for an entry of type '{kind}': {valid}."
+        ) from None
