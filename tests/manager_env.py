@@ -1,0 +1,133 @@
+"""A small env that hosts the REAL Isaac Lab managers (no physics) and resets like Isaac Lab.
+
+Isaac Lab's own manager tests use this pattern (a namespace env whose ``sim`` reports that it is
+playing). Resets go through the real ``ManagerBasedRLEnv._reset_idx``, so the managers run in
+Isaac Lab's order: curriculum, scene, reset events, then the managers' resets (command included).
+The scene and the managers this plugin does not touch (observations, actions, rewards,
+recorders) are inert stand-ins: there is no robot here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import MISSING
+from unittest.mock import MagicMock
+
+import torch
+from isaaclab.envs import ManagerBasedRLEnv
+from isaaclab.managers import (
+    CommandManager,
+    CurriculumManager,
+    EventManager,
+    RewardManager,
+    TerminationManager,
+    TerminationTermCfg,
+)
+from isaaclab.utils import configclass
+
+from beyondmimic_adaptive.terms import MotionStartCommandTerm, MotionStartCommandTermCfg, motion_finished
+
+
+class RecordingMotionCommand(MotionStartCommandTerm):
+    """Motion command without a robot: ``robot_frame`` stands for the robot state it writes."""
+
+    cfg: RecordingMotionCommandCfg
+
+    @property
+    def motion_num_frames(self) -> Sequence[int]:
+        return self.cfg.motion_num_frames
+
+    @property
+    def motion_fps(self) -> float:
+        return self.cfg.fps
+
+    def __init__(self, cfg: RecordingMotionCommandCfg, env):
+        super().__init__(cfg, env)
+        self.robot_motion = torch.full((self.num_envs,), -1, dtype=torch.long, device=self.device)
+        self.robot_frame = torch.full((self.num_envs,), -1, dtype=torch.long, device=self.device)
+
+    @property
+    def command(self) -> torch.Tensor:
+        return self.time_steps.unsqueeze(-1).float()
+
+    def _write_start_state(self, env_ids) -> None:
+        self.robot_motion[env_ids] = self.motion_ids[env_ids]
+        self.robot_frame[env_ids] = self.time_steps[env_ids]
+
+
+@configclass
+class RecordingMotionCommandCfg(MotionStartCommandTermCfg):
+    class_type: type = RecordingMotionCommand
+    motion_num_frames: list[int] = MISSING
+    fps: float = 50.0
+
+
+def failure_flag(env) -> torch.Tensor:
+    return env.fail_flag.clone()
+
+
+def timeout_flag(env) -> torch.Tensor:
+    return env.timeout_flag.clone()
+
+
+@configclass
+class TerminationsCfg:
+    fell = TerminationTermCfg(func=failure_flag, time_out=False)
+    time_out = TerminationTermCfg(func=timeout_flag, time_out=True)
+    motion_end = TerminationTermCfg(func=motion_finished, time_out=True, params={"command_name": "motion"})
+
+
+class _Inert:
+    """Scene / manager stand-in for parts that hold no state in these tests."""
+
+    def reset(self, env_ids=None):
+        return {}
+
+
+class ManagerTestEnv:
+    """Namespace env with real command, termination, event, reward and curriculum managers."""
+
+    def __init__(self, env_cfg, num_envs: int = 8, device: str = "cpu"):
+        self.cfg = env_cfg
+        self.num_envs = num_envs
+        self.device = device
+        self.sim = MagicMock()
+        self.sim.is_playing.return_value = True
+        self.episode_length_buf = torch.zeros(num_envs, dtype=torch.long, device=device)
+        self.common_step_counter = 0
+        self._sim_step_counter = 0
+        self.max_episode_length_s = 10.0
+        self.extras = {}
+        self.fail_flag = torch.zeros(num_envs, dtype=torch.bool, device=device)
+        self.timeout_flag = torch.zeros(num_envs, dtype=torch.bool, device=device)
+        self.scene = _Inert()
+        self.observation_manager = self.action_manager = self.recorder_manager = _Inert()
+        # Isaac Lab's load order: commands, ..., terminations, rewards, curriculum last
+        self.command_manager = CommandManager(env_cfg.commands, self)
+        self.event_manager = EventManager(env_cfg.events, self)
+        self.termination_manager = TerminationManager(env_cfg.terminations, self)
+        self.reward_manager = RewardManager(env_cfg.rewards, self)
+        self.curriculum_manager = CurriculumManager(env_cfg.curriculum, self)
+
+    @property
+    def command(self) -> RecordingMotionCommand:
+        return self.command_manager.get_term("motion")
+
+    def reset(self) -> dict:
+        """Like ``ManagerBasedRLEnv.reset``: every env, as ``slice(None)``."""
+        ManagerBasedRLEnv._reset_idx(self, slice(None))
+        return self.extras["log"]
+
+    def step(self) -> torch.Tensor:
+        """Like ``ManagerBasedRLEnv.step`` without physics; returns the reset env ids (int32)."""
+        self._sim_step_counter += self.cfg.decimation
+        self.episode_length_buf += 1
+        self.common_step_counter += 1
+        dones = self.termination_manager.compute()
+        reset_ids = dones.nonzero(as_tuple=False).squeeze(-1).int()
+        if len(reset_ids) > 0:
+            ManagerBasedRLEnv._reset_idx(self, reset_ids)
+        self.command_manager.compute(dt=0.02)
+        self.fail_flag[:] = False
+        self.timeout_flag[:] = False
+        return reset_ids

@@ -1,0 +1,81 @@
+"""Hydra config: one source of truth for defaults, overrides reach the term, bad input is named."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import fields
+from pathlib import Path
+
+import pytest
+from omegaconf import OmegaConf
+
+from beyondmimic_adaptive.hydra_config import AdaptiveCurriculumNode, ConfigError, compose_config, parse_curriculum
+
+CONFIG_DIR = Path(__file__).resolve().parents[1] / "config"
+
+
+def test_yaml_and_config_class_do_not_drift():
+    yaml_node = OmegaConf.to_container(OmegaConf.load(CONFIG_DIR / "curriculum" / "adaptive.yaml"))["adaptive"]
+    defaults = AdaptiveCurriculumNode()
+    class_keys = {f.name for f in fields(AdaptiveCurriculumNode)}
+    assert set(yaml_node) == class_keys, "adaptive.yaml and AdaptiveCurriculumNode list different keys"
+    for key in class_keys:
+        assert yaml_node[key] == getattr(defaults, key), f"default of {key} drifted between YAML and class"
+
+
+def test_override_reaches_the_running_term(make_env):
+    env = make_env(["curriculum.adaptive.gamma=0.8", "curriculum.adaptive.K=3"])
+    sampler = env.curriculum_manager.cfg.adaptive.func.sampler
+    assert sampler.cfg.gamma == 0.8 and sampler.cfg.K == 3
+    assert sampler._kernel_weight[0].tolist() == pytest.approx([1.0, 0.8, 0.64])
+
+
+def test_uniform_variant_samples_uniformly_but_keeps_statistics(make_env):
+    env = make_env(["curriculum=uniform"], num_envs=16)
+    env.reset()
+    env.fail_flag[:8] = True
+    env.step()
+    sampler = env.curriculum_manager.cfg.adaptive.func.sampler
+    assert sampler.cfg.lambda_uniform == 1.0
+    assert sampler.failure_counts.sum() == 8
+    p = sampler.probabilities
+    assert float((p - 1.0 / p.numel()).abs().max()) < 1e-7
+
+
+def test_composition_keeps_both_terms():
+    cfg = compose_config("train", ["curriculum=[adaptive,action_rate_ramp]", "curriculum.adaptive.gamma=0.7"])
+    nodes = parse_curriculum(cfg.curriculum)
+    assert list(nodes) == ["adaptive", "action_rate_ramp"] and nodes["adaptive"].gamma == 0.7
+
+
+@pytest.mark.parametrize(
+    "overrides,expected",
+    [
+        (["curriculum.adaptive.gama=0.8"], "Could not override 'curriculum.adaptive.gama'"),
+        (["+curriculum.adaptive.gama=0.8"], "curriculum.adaptive.gama: Key 'gama' not in"),
+        (["curriculum.adaptive.gamma=abc"], "curriculum.adaptive.gamma: Value 'abc'"),
+        (["curriculum.adaptive.K=2.5"], "curriculum.adaptive.K: Value '2.5'"),
+        (["curriculum.adaptive.gamma=1.5"], "gamma=1.5 is invalid: expected in (0, 1]"),
+        (["curriculum.adaptive.lambda_uniform=-1"], "lambda_uniform=-1.0 is invalid: expected in [0, 1]"),
+        (["curriculum.adaptive.attribution=end"], "attribution='end' is invalid"),
+        (["curriculum.adaptive.type=fancy"], "curriculum.adaptive.type='fancy' is unknown"),
+        (["curriculum=nosuch"], "Could not find 'curriculum/nosuch'"),
+        (["+curriculum.extra=3"], "curriculum.extra must be a mapping"),
+    ],
+)
+def test_bad_config_is_rejected_with_the_key(overrides, expected):
+    with pytest.raises(ConfigError) as err:
+        parse_curriculum(compose_config("train", overrides).curriculum)
+    assert expected in str(err.value)
+
+
+def test_unimportable_term_function_is_rejected(make_env):
+    with pytest.raises(
+        ConfigError, match=re.escape("curriculum.action_rate_ramp.func='nowhere:thing' cannot be imported")
+    ):
+        make_env(["curriculum=[adaptive,action_rate_ramp]", "curriculum.action_rate_ramp.func=nowhere:thing"])
+
+
+def test_missing_config_dir_is_named(tmp_path):
+    with pytest.raises(ConfigError, match=re.escape("no config 'train.yaml'")):
+        compose_config("train", [], config_dir=tmp_path)

@@ -1,0 +1,137 @@
+"""The curriculum and event terms inside the REAL Isaac Lab managers, reset in Isaac Lab's order."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from beyondmimic_adaptive.terms import AdaptiveSamplingCurriculum
+
+
+def adaptive_term(env) -> AdaptiveSamplingCurriculum:
+    return env.curriculum_manager.cfg.adaptive.func
+
+
+def test_initial_reset_starts_where_the_sampler_says(make_env):
+    env = make_env(num_envs=64)
+    env.reset()  # slice(None), as ManagerBasedRLEnv.reset passes it
+    term, command = adaptive_term(env), env.command
+    # the command's start and the robot state it wrote are the event's draw, bin for bin
+    assert torch.equal(term.sampler.bin_index(command.motion_ids, command.time_steps), term.start_bins)
+    assert torch.equal(command.robot_frame, command.time_steps)
+    assert torch.equal(command.robot_motion, command.motion_ids)
+    # nothing ran yet: the initial reset counts no episode
+    assert term.sampler.episode_counts.sum() == 0
+
+
+def test_event_start_overrides_command_resample(make_env):
+    # one allowed bin: if the command's own (uniform) resample won, starts would spread over 8 bins
+    env = make_env(["curriculum.adaptive.manual_probabilities=[0,0,0,1,0,0,0,0]"], num_envs=32)
+    env.reset()
+    assert env.command.motion_ids.unique().tolist() == [0]
+    assert bool(((env.command.time_steps >= 150) & (env.command.time_steps < 200)).all())
+    env.fail_flag[:5] = True
+    reset_ids = env.step()  # int32 ids, as ManagerBasedRLEnv.step passes them
+    assert reset_ids.dtype == torch.int32 and reset_ids.tolist() == [0, 1, 2, 3, 4]
+    # after the step the reference advanced one frame (the target after the next physics step)
+    starts = env.command.robot_frame[:5]
+    assert bool(((starts >= 150) & (starts < 200)).all())
+    assert torch.equal(env.command.time_steps[:5], starts + 1)
+
+
+@pytest.mark.parametrize("attribution", ["start", "failure"])
+def test_only_failure_terms_count_as_failures(make_env, attribution):
+    # starts outside the last bins, so no episode reaches a motion's end on its own in 3 steps
+    starts = "curriculum.adaptive.manual_probabilities=[1,1,1,1,0,1,1,0]"
+    env = make_env([f"curriculum.adaptive.attribution={attribution}", starts], num_envs=12)
+    env.reset()
+    term, command = adaptive_term(env), env.command
+    for _ in range(3):
+        env.step()
+    start_bins = term.start_bins.clone()
+    end_bins = term.sampler.bin_index(command.motion_ids, command.time_steps)
+    # envs 0-2 fall (failure), 3-5 time out, 6-8 reach the motion's end, 9-11 keep running
+    command.time_steps[6:9] = torch.tensor([249, 119], dtype=torch.long)[command.motion_ids[6:9]]
+    end_bins[6:9] = term.sampler.bin_index(command.motion_ids[6:9], command.time_steps[6:9])
+    env.fail_flag[0:3] = True
+    env.timeout_flag[3:6] = True
+    reset_ids = env.step()
+    assert reset_ids.tolist() == list(range(9))
+    counted = start_bins if attribution == "start" else end_bins
+    expected_episodes = torch.zeros(term.sampler.num_bins, dtype=torch.float64)
+    expected_failures = torch.zeros_like(expected_episodes)
+    expected_episodes.index_add_(0, counted[:9], torch.ones(9, dtype=torch.float64))
+    expected_failures.index_add_(0, counted[:3], torch.ones(3, dtype=torch.float64))
+    assert torch.equal(term.sampler.episode_counts, expected_episodes)
+    assert torch.equal(term.sampler.failure_counts, expected_failures)
+    log = env.extras["log"]
+    assert log["Curriculum/adaptive/failures/fell"].item() == 3
+    assert log["Curriculum/adaptive/episodes"].item() == 9
+    assert term.failure_terms == ["fell"]
+
+
+def test_failures_shift_starts_towards_the_hard_bin(make_env):
+    torch.manual_seed(0)
+    env = make_env(["curriculum.adaptive.lambda_uniform=0.0", "curriculum.adaptive.K=1"], num_envs=64)
+    env.reset()
+    term = adaptive_term(env)
+    hard_bin = 2
+    for _ in range(30):
+        env.fail_flag[:] = term.start_bins == hard_bin
+        env.timeout_flag[:] = ~env.fail_flag
+        env.step()
+    assert int(term.sampler.probabilities.argmax()) == hard_bin
+    assert (term.start_bins == hard_bin).float().mean() > 0.9
+
+
+def test_log_values_reach_extras(make_env):
+    env = make_env()
+    log = env.reset()
+    for key in [
+        "entropy_normalized",
+        "top1_prob",
+        "top1_bin",
+        "effective_bins",
+        "mean_failure_rate",
+        "failures/fell",
+        "episodes",
+    ]:
+        assert f"Curriculum/adaptive/{key}" in log
+
+
+def test_disabled_adaptive_means_uniform_command_starts(make_env):
+    env = make_env(["curriculum.adaptive.enabled=false"], num_envs=400)
+    assert env.curriculum_manager.active_terms == []
+    assert "adaptive_start" not in env.event_manager.active_terms.get("reset", [])
+    torch.manual_seed(0)
+    env.reset()
+    assert torch.equal(env.command.robot_frame, env.command.time_steps)
+    # uniform over all 370 frames: both motions used, in proportion to their length
+    share_motion_1 = env.command.motion_ids.float().mean().item()
+    assert abs(share_motion_1 - 120 / 370) < 0.08
+
+
+def test_composes_with_another_curriculum_term(make_env):
+    env = make_env(["curriculum=[adaptive,action_rate_ramp]", "curriculum.action_rate_ramp.params.num_steps=2"])
+    assert env.curriculum_manager.active_terms == ["adaptive", "action_rate_ramp"]
+    log = env.reset()
+    assert "Curriculum/action_rate_ramp" in log and "Curriculum/adaptive/top1_prob" in log
+    for _ in range(3):
+        env.fail_flag[0] = True  # curriculum terms run only when some env resets
+        env.step()
+    assert env.reward_manager.get_term_cfg("action_rate").weight == -0.5
+
+
+def test_missing_event_is_reported(make_env):
+    env = make_env()
+    env.event_manager._mode_term_cfgs["reset"].clear()  # a task that dropped the start event
+    env.event_manager._mode_term_names["reset"].clear()
+    env.reset()
+    env.fail_flag[0] = True
+    with pytest.raises(RuntimeError, match="without the AdaptiveStartEvent"):
+        env.step()
+
+
+def test_wrong_command_name_is_reported(make_env):
+    with pytest.raises(ValueError, match=r"no command term named 'ref'.*curriculum\.adaptive\.command_name"):
+        make_env(["curriculum.adaptive.command_name=ref"])

@@ -1,0 +1,209 @@
+"""The sampler's math against an independent float64 computation of the paper's equations."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from reference_math import bins_per_motion, reference_probabilities
+
+from beyondmimic_adaptive import AdaptiveSampler, AdaptiveSamplerCfg
+
+
+def set_rates(sampler: AdaptiveSampler, rates: list[float], episodes: int = 20) -> None:
+    """With alpha = 1 one update sets r̄_s to this batch's F_s / N_s exactly."""
+    bins = torch.arange(sampler.num_bins).repeat_interleave(episodes)
+    failures = torch.tensor([round(r * episodes) for r in rates])
+    failed = torch.arange(episodes).repeat(sampler.num_bins) < failures.repeat_interleave(episodes)
+    sampler.update(bins, failed)
+
+
+def make(frames=(250, 120, 75), **cfg) -> AdaptiveSampler:
+    cfg.setdefault("alpha", 1.0)
+    return AdaptiveSampler(AdaptiveSamplerCfg(**cfg), motion_num_frames=list(frames), fps=50)
+
+
+def test_bin_count_is_sum_of_ceil():
+    frames = [250, 120, 75, 1, 50, 51]
+    s = make(frames)
+    assert s.num_bins == sum(math.ceil(t / 50) for t in frames) == 5 + 3 + 2 + 1 + 1 + 2
+
+
+@pytest.mark.parametrize("gamma,k,lam", [(0.9, 5, 0.1), (0.5, 1, 0.0), (1.0, 3, 0.3), (0.7, 8, 1.0)])
+def test_probabilities_match_reference(gamma, k, lam):
+    s = make(gamma=gamma, K=k, lambda_uniform=lam)
+    rates = [((7 * i) % 11) / 20.0 for i in range(s.num_bins)]  # k/20 are exact with 20 episodes
+    set_rates(s, rates)
+    expected = reference_probabilities(rates, bins_per_motion([250, 120, 75], 50.0), gamma, k, lam)
+    torch.testing.assert_close(s.probabilities.double(), torch.tensor(expected, dtype=torch.float64), atol=1e-6, rtol=0)
+
+
+def test_single_failing_bin_kernel_direction_and_decay():
+    gamma, k = 0.6, 3
+    s = make(frames=(500,), gamma=gamma, K=k, lambda_uniform=0.0)
+    star = 6
+    rates = [0.0] * s.num_bins
+    rates[star] = 0.5
+    set_rates(s, rates)
+    p = s.probabilities
+    for u in range(k):
+        assert p[star - u] / p[star] == pytest.approx(gamma**u, rel=1e-5)
+    assert p[: star - k + 1].sum() == 0  # beyond the kernel: nothing
+    assert p[star + 1 :].sum() == 0  # the kernel looks forward only: later bins get nothing
+
+
+def test_kernel_never_crosses_motion_boundary():
+    s = make(frames=(250, 120), gamma=0.9, K=5, lambda_uniform=0.0)
+    rates = [0.0] * s.num_bins
+    rates[5] = 1.0  # first bin of motion 1
+    set_rates(s, rates)
+    p = s.probabilities
+    assert p[:5].sum() == 0 and p[5] == pytest.approx(1.0)
+
+
+def test_uniform_floor_holds_for_every_bin():
+    lam = 0.2
+    s = make(lambda_uniform=lam)
+    rates = [0.0] * s.num_bins
+    rates[0] = 1.0
+    set_rates(s, rates)
+    assert bool((s.probabilities >= lam / s.num_bins - 1e-7).all())
+
+
+def test_rate_not_count_so_num_envs_does_not_matter():
+    small, large = make(alpha=0.3), make(alpha=0.3)
+    rates = [(i % 4) / 4.0 for i in range(small.num_bins)]
+    for _ in range(5):
+        set_rates(small, rates, episodes=4)
+        set_rates(large, rates, episodes=400)
+    torch.testing.assert_close(small.probabilities, large.probabilities)
+    torch.testing.assert_close(small.failure_rate, large.failure_rate)
+
+
+def test_moving_average_uses_alpha_on_seen_bins_only():
+    s = make(frames=(150,), alpha=0.25)
+    s.update(torch.tensor([0, 0, 1]), torch.tensor([True, False, True]))
+    torch.testing.assert_close(s.failure_rate, torch.tensor([0.25 * 0.5, 0.25 * 1.0, 0.0]))
+    s.update(torch.tensor([0]), torch.tensor([True]))
+    torch.testing.assert_close(s.failure_rate, torch.tensor([0.125 + 0.25 * (1 - 0.125), 0.25, 0.0]))
+
+
+def test_mask_drops_episodes():
+    s = make(frames=(150,))
+    s.update(torch.tensor([0, 1]), torch.tensor([True, True]), mask=torch.tensor([False, True]))
+    assert s.episode_counts.tolist() == [0.0, 1.0, 0.0] and s.failure_counts.tolist() == [0.0, 1.0, 0.0]
+
+
+@pytest.mark.parametrize("case", ["all_fail", "no_fail", "empty"])
+def test_degenerate_updates_stay_valid(case):
+    s = make()
+    n = s.num_bins * 3
+    bins = torch.arange(n) % s.num_bins
+    if case == "all_fail":
+        s.update(bins, torch.ones(n, dtype=torch.bool))
+    elif case == "no_fail":
+        s.update(bins, torch.zeros(n, dtype=torch.bool))
+    else:
+        s.update(torch.zeros(0, dtype=torch.long), torch.zeros(0, dtype=torch.bool))
+    p = s.probabilities
+    assert bool(torch.isfinite(p).all()) and p.sum().item() == pytest.approx(1.0, abs=1e-6)
+    if case != "all_fail":
+        torch.testing.assert_close(p, torch.full_like(p, 1.0 / s.num_bins))
+
+
+def test_samples_follow_probabilities_and_stay_in_their_bin():
+    torch.manual_seed(0)
+    s = make(frames=(250, 120, 75), lambda_uniform=0.0, K=1)
+    rates = [0.0] * s.num_bins
+    rates[1], rates[6] = 0.25, 0.75
+    set_rates(s, rates)
+    n = 200_000
+    bins = s.sample_bins(n)
+    freq = torch.bincount(bins, minlength=s.num_bins).double() / n
+    torch.testing.assert_close(freq, s.probabilities.double(), atol=5e-3, rtol=0)
+    motion_ids, time_steps = s.layout.uniform_time_in_bin(bins)
+    assert bool((s.bin_index(motion_ids, time_steps) == bins).all())
+    frames = torch.tensor([250, 120, 75])
+    assert bool((time_steps >= 0).all()) and bool((time_steps <= frames[motion_ids] - 1).all())
+
+
+def test_time_inside_bin_is_uniform():
+    torch.manual_seed(1)
+    s = make(frames=(100,), manual_probabilities=[0.0, 1.0])
+    _, t = s.sample(100_000)
+    counts = torch.bincount(t - 50, minlength=50).double()
+    assert int(t.min()) == 50 and int(t.max()) == 99
+    assert (counts / counts.mean() - 1).abs().max() < 0.15
+
+
+def test_non_integer_frames_per_bin_has_no_empty_bins():
+    s = AdaptiveSampler(AdaptiveSamplerCfg(bin_size_s=0.998), motion_num_frames=[100], fps=50)
+    assert bool((s.layout.bin_length >= 1).all()) and int(s.layout.bin_length.sum()) == 100
+    every_frame = torch.arange(100)
+    bins = s.bin_index(torch.zeros(100, dtype=torch.long), every_frame)
+    assert bins.unique().tolist() == list(range(s.num_bins))
+
+
+def test_warmup_samples_uniformly_then_adapts():
+    s = make(frames=(500,), warmup_steps=100, lambda_uniform=0.0)
+    rates = [0.0] * s.num_bins
+    rates[3] = 1.0
+    set_rates(s, rates)
+    torch.testing.assert_close(s.probabilities, torch.full((10,), 0.1))
+    s.env_step = 100
+    p = s.probabilities
+    assert int(p.argmax()) == 3 and p[4:].sum() == 0
+
+
+def test_manual_override_and_reset():
+    s = make(frames=(150,))
+    s.set_manual_probabilities([0.0, 3.0, 1.0])
+    torch.testing.assert_close(s.probabilities, torch.tensor([0.0, 0.75, 0.25]))
+    assert set(s.sample_bins(1000).tolist()) == {1, 2}
+    s.set_manual_probabilities(None)
+    torch.testing.assert_close(s.probabilities, torch.full((3,), 1 / 3))
+
+
+def test_metrics():
+    s = make(frames=(500,), lambda_uniform=0.0, K=1)
+    m = s.metrics()
+    assert m["entropy_normalized"].item() == pytest.approx(1.0) and m["effective_bins"].item() == pytest.approx(10)
+    rates = [0.0] * 10
+    rates[4] = 1.0
+    set_rates(s, rates)
+    m = s.metrics()
+    assert m["top1_bin"].item() == 4 and m["top1_prob"].item() == pytest.approx(1.0)
+    assert m["entropy_normalized"].item() == pytest.approx(0.0, abs=1e-6)
+    assert m["effective_bins"].item() == pytest.approx(1.0)
+    assert m["mean_failure_rate"].item() == pytest.approx(0.1)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    frames=st.lists(st.integers(1, 400), min_size=1, max_size=5),
+    gamma=st.floats(0.01, 1.0),
+    k=st.integers(1, 8),
+    lam=st.floats(0.0, 1.0),
+    alpha=st.floats(0.01, 1.0),
+    batches=st.lists(st.lists(st.tuples(st.integers(0, 10_000), st.booleans()), max_size=40), max_size=6),
+)
+def test_property_distribution_always_valid(frames, gamma, k, lam, alpha, batches):
+    s = AdaptiveSampler(
+        AdaptiveSamplerCfg(gamma=gamma, K=k, lambda_uniform=lam, alpha=alpha), motion_num_frames=frames, fps=50
+    )
+    for batch in batches:
+        bins = torch.tensor([b % s.num_bins for b, _ in batch], dtype=torch.long)
+        failed = torch.tensor([f for _, f in batch], dtype=torch.bool)
+        s.update(bins, failed)
+        p = s.probabilities
+        assert bool(torch.isfinite(p).all())
+        assert abs(p.sum().item() - 1.0) < 1e-5
+        assert bool((p >= lam / s.num_bins - 1e-6).all())
+    expected = reference_probabilities(s.failure_rate.double().tolist(), bins_per_motion(frames, 50.0), gamma, k, lam)
+    torch.testing.assert_close(s.probabilities.double(), torch.tensor(expected, dtype=torch.float64), atol=1e-5, rtol=0)
+    motion_ids, time_steps = s.sample(64)
+    limits = torch.tensor(frames)[motion_ids]
+    assert bool((time_steps >= 0).all()) and bool((time_steps < limits).all())
