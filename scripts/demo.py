@@ -80,7 +80,7 @@ def run_arm(name: str, sampler_cfg: AdaptiveSamplerCfg, demo, out_dir: Path) -> 
     solved_at = None
     for iteration in trange(demo.iterations, desc=f"{name:>8}", leave=False):
         bins = sampler.sample_bins(demo.num_envs)
-        motion_ids, starts = sampler.layout.uniform_time_in_bin(bins)
+        _, starts = sampler.layout.uniform_time_in_bin(bins)  # one motion: its id is always 0
         failed = learner.play(starts)
         sampler.env_step += demo.num_envs
         sampler.update(bins, failed)
@@ -111,7 +111,9 @@ def plot(arms: list[dict[str, object]], demo, out_dir: Path) -> list[Path]:
     plt.close(fig)
     for arm in arms:
         fig, axes = plt.subplots(1, 2, figsize=(11, 4), sharey=True)
-        for ax, key, label in zip(axes, ("probabilities", "failure_rate"), ("start probability", "failure rate")):
+        for ax, key, label in zip(
+            axes, ("probabilities", "failure_rate"), ("start probability", "failure rate"), strict=True
+        ):
             image = ax.imshow(torch.tensor(arm[key]), aspect="auto", origin="lower", interpolation="nearest")
             ax.set(xlabel="bin (s)", title=f"{arm['name']}: {label}")
             for start, end in demo.hard_segments_s:

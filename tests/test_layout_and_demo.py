@@ -23,10 +23,15 @@ def test_sampler_core_imports_without_isaaclab():
     assert result.returncode == 0, result.stderr
 
 
+def test_code_is_ruff_clean():
+    for command in (["check", "."], ["format", "--check", "."]):
+        result = subprocess.run([sys.executable, "-m", "ruff", *command], cwd=ROOT, capture_output=True, text=True)
+        assert result.returncode == 0, result.stdout + result.stderr
+
+
 def test_demo_runs_and_writes_its_outputs(tmp_path):
-    result = run_python(
-        "scripts/demo.py", "demo.iterations=40", "demo.num_envs=64", f"demo.out_dir={tmp_path}", "curriculum.adaptive.K=3"
-    )
+    overrides = ["demo.iterations=40", "demo.num_envs=64", f"demo.out_dir={tmp_path}", "curriculum.adaptive.K=3"]
+    result = run_python("scripts/demo.py", *overrides)
     assert result.returncode == 0, result.stderr
     assert "iterations to P(full clip) >= 0.5" in result.stdout and "K=3" in result.stdout
     for name in ("summary.txt", "full_clip_success.png", "heatmap_adaptive.png", "heatmap_uniform.png"):
