@@ -4,6 +4,7 @@ from .curriculum import AdaptiveCurriculumTermCfg, AdaptiveSamplingCurriculum, r
 from .events import AdaptiveStartEvent, find_adaptive_curriculum
 from .motion_command import MotionStartCommand, MotionStartCommandTerm, MotionStartCommandTermCfg
 from .terminations import motion_finished
+from .wiring import disable_adaptive_sampling, enable_adaptive_sampling, start_event_name
 
 __all__ = [
     "AdaptiveCurriculumTermCfg",
@@ -12,7 +13,10 @@ __all__ = [
     "MotionStartCommand",
     "MotionStartCommandTerm",
     "MotionStartCommandTermCfg",
+    "disable_adaptive_sampling",
+    "enable_adaptive_sampling",
     "find_adaptive_curriculum",
     "motion_finished",
     "resolve_motion_command",
+    "start_event_name",
 ]
