@@ -9,7 +9,14 @@ from pathlib import Path
 import pytest
 from omegaconf import OmegaConf
 
-from beyondmimic_adaptive.hydra_config import AdaptiveCurriculumNode, ConfigError, compose_config, parse_curriculum
+from beyondmimic_adaptive.hydra_config import (
+    AdaptiveCurriculumNode,
+    ConfigError,
+    RunNode,
+    compose_config,
+    parse_curriculum,
+    parse_run,
+)
 
 CONFIG_DIR = Path(__file__).resolve().parents[1] / "config"
 
@@ -21,6 +28,30 @@ def test_yaml_and_config_class_do_not_drift():
     assert set(yaml_node) == class_keys, "adaptive.yaml and AdaptiveCurriculumNode list different keys"
     for key in class_keys:
         assert yaml_node[key] == getattr(defaults, key), f"default of {key} drifted between YAML and class"
+
+
+def test_train_yaml_and_run_node_do_not_drift():
+    yaml_node = OmegaConf.to_container(OmegaConf.load(CONFIG_DIR / "train.yaml"))
+    yaml_node.pop("defaults")
+    defaults = RunNode()
+    assert set(yaml_node) == {f.name for f in fields(RunNode)}
+    for key, value in yaml_node.items():
+        assert value == getattr(defaults, key), f"default of {key} drifted between train.yaml and RunNode"
+
+
+@pytest.mark.parametrize(
+    "overrides,expected",
+    [
+        (["+num_env=3"], "invalid config at num_env: Key 'num_env' not in 'RunNode'"),
+        (["num_envs=abc"], "invalid config at num_envs: Value 'abc'"),
+        (["device=gpu"], "device='gpu' is invalid: use 'cpu' or 'cuda:N'"),
+        (["iterations=0"], "iterations=0"),
+    ],
+)
+def test_bad_run_keys_are_rejected(overrides, expected):
+    with pytest.raises(ConfigError) as err:
+        parse_run(compose_config("train", overrides))
+    assert expected in str(err.value)
 
 
 def test_override_reaches_the_running_term(make_env):

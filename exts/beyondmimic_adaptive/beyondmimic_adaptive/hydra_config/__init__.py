@@ -4,13 +4,15 @@
 """
 
 from .compose import compose_config, default_config_dir
-from .schema import AdaptiveCurriculumNode, ConfigError, TermCurriculumNode, parse_curriculum
+from .schema import AdaptiveCurriculumNode, ConfigError, RunNode, TermCurriculumNode, parse_curriculum, parse_run
 
 __all__ = [
     "AdaptiveCurriculumNode",
     "ConfigError",
+    "RunNode",
     "TermCurriculumNode",
     "compose_config",
     "default_config_dir",
     "parse_curriculum",
+    "parse_run",
 ]

@@ -8,7 +8,7 @@ types and out-of-range values fail with the key path and the fix.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
-from typing import Any
+from typing import Any, Optional
 
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
@@ -69,7 +69,7 @@ def parse_curriculum(node: DictConfig | dict | None) -> dict[str, AdaptiveCurric
         schema = NODE_SCHEMAS.get(kind)
         if schema is None:
             raise ConfigError(f"{path}.type={kind!r} is unknown: expected one of {sorted(NODE_SCHEMAS)}.")
-        parsed[name] = _merge(schema, entry, path)
+        parsed[name] = _merge(schema, entry, f"{path}.", f"a curriculum entry of type '{kind}'")
         if isinstance(parsed[name], AdaptiveCurriculumNode):
             try:
                 parsed[name].sampler_cfg().validate()
@@ -78,16 +78,54 @@ def parse_curriculum(node: DictConfig | dict | None) -> dict[str, AdaptiveCurric
     return parsed
 
 
-def _merge(schema: type, entry: dict, path: str):
+def _merge(schema: type, entry: dict, prefix: str, what: str):
+    """Typed ``schema`` instance from ``entry``; errors name the key as ``prefix + key``."""
     try:
         merged = OmegaConf.merge(OmegaConf.structured(schema), entry)
         return OmegaConf.to_object(merged)
     except OmegaConfBaseException as err:
         valid = ", ".join(f.name for f in fields(schema))
         key = getattr(err, "full_key", None) or getattr(err, "key", None)
-        where = f"{path}.{key}" if key else path
+        where = f"{prefix}{key}" if key else prefix.rstrip(".") or "the config root"
         reason = str(err).splitlines()[0]
-        kind = entry.get("type", TERM_TYPE)
+        raise ConfigError(f"invalid config at {where}: {reason}. Valid keys for {what}: {valid}.") from None
+
+
+@dataclass
+class RunNode:
+    """Top-level keys of ``config/train.yaml`` (everything except the ``curriculum`` group)."""
+
+    task: str = "Tracking-Humanoid-v0"
+    """Registered gymnasium task id."""
+    device: str = "cpu"
+    """Simulation and learning device: ``cpu`` or ``cuda:N``."""
+    num_envs: int = 16
+    """Parallel environments."""
+    iterations: int = 3
+    """PPO iterations to run (each collects num_envs x 24 env steps)."""
+    seed: int = 42
+    """Seed of the environment, the sampler's generator and PPO."""
+    motion_files: Optional[list[str]] = None  # noqa: UP045 (OmegaConf reads this type)
+    """Motion .npz files; null keeps the task's default (the long demo clip)."""
+    log_dir: str = "outputs/train"
+    """Runs are written to log_dir/<run_name or timestamp>/ (checkpoints, TensorBoard, sampler history)."""
+    run_name: str = ""
+    """Folder name of this run; empty: a timestamp."""
+    save_interval: int = 50
+    """Save a checkpoint every this many iterations (and at the end)."""
+    history_interval_steps: int = 240
+    """Record the sampler's per-bin probabilities and failure rates every this many env steps."""
+
+
+def parse_run(node: DictConfig) -> RunNode:
+    """Validate the run keys of a composed train config (the curriculum group is checked separately)."""
+    raw = {key: value for key, value in OmegaConf.to_container(node, resolve=True).items() if key != "curriculum"}
+    run = _merge(RunNode, raw, "", "config/train.yaml")
+    if run.num_envs < 1 or run.iterations < 1 or run.save_interval < 1 or run.history_interval_steps < 1:
         raise ConfigError(
-            f"invalid config at {where}: {reason}. Valid keys for an entry of type '{kind}': {valid}."
-        ) from None
+            f"num_envs={run.num_envs}, iterations={run.iterations}, save_interval={run.save_interval} and "
+            f"history_interval_steps={run.history_interval_steps} must all be >= 1."
+        )
+    if not (run.device == "cpu" or run.device.startswith("cuda")):
+        raise ConfigError(f"device={run.device!r} is invalid: use 'cpu' or 'cuda:N'.")
+    return run

@@ -2,6 +2,7 @@
 
 from .bins import BinLayout, MotionInputError
 from .config import AdaptiveSamplerCfg, SamplerConfigError
+from .history import SamplerHistory, load_history
 from .metrics import distribution_metrics
 from .sampler import AdaptiveSampler, SamplerStateError
 
@@ -11,6 +12,8 @@ __all__ = [
     "BinLayout",
     "MotionInputError",
     "SamplerConfigError",
+    "SamplerHistory",
     "SamplerStateError",
     "distribution_metrics",
+    "load_history",
 ]

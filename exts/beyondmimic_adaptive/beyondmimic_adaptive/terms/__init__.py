@@ -1,7 +1,7 @@
 """Isaac Lab adapters over the sampler core: curriculum term, reset event, command contract."""
 
 from .curriculum import AdaptiveCurriculumTermCfg, AdaptiveSamplingCurriculum, resolve_motion_command
-from .events import AdaptiveStartEvent, find_adaptive_curriculum
+from .events import AdaptiveStartEvent, adaptive_curriculum_terms, find_adaptive_curriculum
 from .motion_command import MotionStartCommand, MotionStartCommandTerm, MotionStartCommandTermCfg
 from .terminations import motion_finished
 from .wiring import disable_adaptive_sampling, enable_adaptive_sampling, start_event_name
@@ -13,6 +13,7 @@ __all__ = [
     "MotionStartCommand",
     "MotionStartCommandTerm",
     "MotionStartCommandTermCfg",
+    "adaptive_curriculum_terms",
     "disable_adaptive_sampling",
     "enable_adaptive_sampling",
     "find_adaptive_curriculum",

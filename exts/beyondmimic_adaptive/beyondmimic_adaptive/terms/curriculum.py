@@ -9,7 +9,7 @@ import torch
 from isaaclab.managers import CurriculumTermCfg, ManagerTermBase
 from isaaclab.utils import configclass
 
-from ..sampler import AdaptiveSampler, AdaptiveSamplerCfg
+from ..sampler import AdaptiveSampler, AdaptiveSamplerCfg, SamplerHistory
 from .env_ids import count_envs
 from .motion_command import MotionStartCommand
 
@@ -39,6 +39,10 @@ class AdaptiveSamplingCurriculum(ManagerTermBase):
         """Names of the termination terms that count as failures (every non-time-out term)."""
         self.start_bins = torch.zeros(env.num_envs, dtype=torch.long, device=env.device)
         """(num_envs,) bin each env's current episode started in (written by :meth:`sample_starts`)."""
+        self.history = (
+            SamplerHistory(cfg.history_dir, cfg.history_interval_steps) if cfg.history_dir is not None else None
+        )
+        """Per-bin snapshots for heatmaps (``cfg.history_dir``); call ``history.flush()`` at the end."""
         self._calls = 0
         self._starts_sampled = False
 
@@ -49,6 +53,11 @@ class AdaptiveSamplingCurriculum(ManagerTermBase):
         self.start_bins[_long(env_ids)] = bins
         self._starts_sampled = True
         return self.sampler.layout.uniform_time_in_bin(bins)
+
+    def flush_history(self) -> None:
+        """Write buffered history snapshots (call once training ends)."""
+        if self.history is not None:
+            self.history.flush()
 
     def __call__(self, env: ManagerBasedRLEnv, env_ids: torch.Tensor | slice) -> dict[str, torch.Tensor]:
         # the first call is the initial reset, which runs before any reset event
@@ -68,6 +77,8 @@ class AdaptiveSamplingCurriculum(ManagerTermBase):
         ran = env.episode_length_buf[ids] > 0
         self.sampler.env_step = env.common_step_counter
         self.sampler.update(bins, failed, mask=ran)
+        if self.history is not None:
+            self.history.maybe_record(self.sampler)
         log = self.sampler.metrics()
         for name in self.failure_terms:
             log[f"failures/{name}"] = (terminations.get_term(name)[ids] & ran).sum().to(torch.float32)
@@ -84,6 +95,10 @@ class AdaptiveCurriculumTermCfg(CurriculumTermCfg):
     """Hyperparameters of the adaptive sampler."""
     command_name: str = "motion"
     """Name of the motion command term (it must implement :class:`MotionStartCommand`)."""
+    history_dir: str | None = None
+    """Where to record per-bin probability/failure-rate snapshots (None: no history)."""
+    history_interval_steps: int = 240
+    """Env steps between two history snapshots."""
 
 
 def resolve_motion_command(env: ManagerBasedRLEnv, command_name: str) -> MotionStartCommand:

@@ -40,6 +40,19 @@ class AdaptiveStartEvent(ManagerTermBase):
         self._command.set_start(env_ids, motion_ids, time_steps)
 
 
+def adaptive_curriculum_terms(env: ManagerBasedRLEnv) -> list[AdaptiveSamplingCurriculum]:
+    """Every live :class:`AdaptiveSamplingCurriculum` of the env's curriculum manager."""
+    manager = env.curriculum_manager
+    terms = [_term_of(manager, name) for name in manager.active_terms]
+    return [term for term in terms if isinstance(term, AdaptiveSamplingCurriculum)]
+
+
+def _term_of(manager, name: str):
+    # CurriculumManager has no public getter; class terms are instantiated into their cfg's func
+    term_cfg = manager.cfg[name] if isinstance(manager.cfg, dict) else getattr(manager.cfg, name)
+    return term_cfg.func
+
+
 def find_adaptive_curriculum(env: ManagerBasedRLEnv, name: str) -> AdaptiveSamplingCurriculum:
     """The live :class:`AdaptiveSamplingCurriculum` registered as curriculum term ``name``."""
     manager = env.curriculum_manager
@@ -48,9 +61,7 @@ def find_adaptive_curriculum(env: ManagerBasedRLEnv, name: str) -> AdaptiveSampl
             f"adaptive start event: no curriculum term named {name!r} (active: {manager.active_terms}). "
             "Enable curriculum.adaptive, or drop the adaptive start event to start uniformly."
         )
-    # CurriculumManager has no public getter; class terms are instantiated into their cfg's func
-    term_cfg = manager.cfg[name] if isinstance(manager.cfg, dict) else getattr(manager.cfg, name)
-    term = term_cfg.func
+    term = _term_of(manager, name)
     if not isinstance(term, AdaptiveSamplingCurriculum):
         raise TypeError(
             f"adaptive start event: curriculum term {name!r} is {type(term).__name__}, "

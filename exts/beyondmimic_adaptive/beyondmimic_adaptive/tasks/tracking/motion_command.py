@@ -1,0 +1,194 @@
+"""BeyondMimic motion command: the reference for each env, and the episode start it applies."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import MISSING, field
+from typing import TYPE_CHECKING
+
+import torch
+from isaaclab.assets import Articulation
+from isaaclab.utils import configclass
+from isaaclab.utils.math import quat_apply, quat_from_euler_xyz, quat_inv, quat_mul, sample_uniform, yaw_quat
+
+from ...motion import MotionLibrary, load_motion
+from ...terms import MotionStartCommandTerm, MotionStartCommandTermCfg
+
+if TYPE_CHECKING:
+    from isaaclab.envs import ManagerBasedRLEnv
+
+
+class MotionCommand(MotionStartCommandTerm):
+    """Tracks one or many motion files; its command is the reference joint position and velocity.
+
+    Reference quantities are exposed per env for observations, rewards and terminations:
+    ``anchor_pos_w``/``anchor_quat_w`` (reference anchor in the simulation frame) and
+    ``body_pos_relative_w``/``body_quat_relative_w`` (reference bodies moved so that the reference
+    anchor sits on the robot's anchor, yaw-aligned, as in BeyondMimic). Quaternions are (x, y, z, w),
+    Isaac Lab 3.0's convention; motion files store (w, x, y, z) and are converted on load.
+    """
+
+    cfg: MotionCommandCfg
+
+    def __init__(self, cfg: MotionCommandCfg, env: ManagerBasedRLEnv):
+        self.robot: Articulation = env.scene[cfg.asset_name]
+        self.body_names = list(cfg.body_names) if cfg.body_names else list(self.robot.body_names)
+        control_fps = 1.0 / env.step_dt
+        clips = (
+            [
+                load_motion(
+                    path, joint_names=list(self.robot.joint_names), body_names=self.body_names, control_fps=control_fps
+                )
+                for path in cfg.motion_files
+            ]
+            if cfg.motion_files
+            else []
+        )
+        if not clips:
+            raise ValueError("MotionCommandCfg.motion_files is empty: give at least one motion .npz file.")
+        if cfg.anchor_body_name not in self.body_names:
+            raise ValueError(
+                f"MotionCommandCfg.anchor_body_name={cfg.anchor_body_name!r} is not among the tracked bodies "
+                f"{self.body_names}."
+            )
+        self.motion_files = [str(p) for p in cfg.motion_files]
+        self.library = MotionLibrary(clips, device=env.device)
+        super().__init__(cfg, env)
+        self.robot_body_ids = torch.tensor(
+            self.robot.find_bodies(self.body_names, preserve_order=True)[0], dtype=torch.long, device=self.device
+        )
+        self.anchor_index = self.body_names.index(cfg.anchor_body_name)
+        self.robot_anchor_id = self.robot.find_bodies(cfg.anchor_body_name)[0][0]
+        self.root_index = (
+            self.body_names.index(self.robot.body_names[0]) if self.robot.body_names[0] in self.body_names else None
+        )
+        if self.root_index is None:
+            raise ValueError(f"the tracked bodies must include the robot's root body {self.robot.body_names[0]!r}.")
+        self._reference = self.library.frame(self.motion_ids, self.time_steps)
+
+    # ------------------------------------------------------------ MotionStartCommand
+    @property
+    def motion_num_frames(self) -> Sequence[int]:
+        return self.library.num_frames
+
+    @property
+    def motion_fps(self) -> float:
+        return self.library.fps
+
+    # ------------------------------------------------------------ reference quantities
+    @property
+    def command(self) -> torch.Tensor:
+        return torch.cat([self._reference.joint_pos, self._reference.joint_vel], dim=-1)
+
+    @property
+    def reference(self):
+        """The current reference frame per env (:class:`~beyondmimic_adaptive.motion.ReferenceFrame`)."""
+        return self._reference
+
+    @property
+    def anchor_pos_w(self) -> torch.Tensor:
+        return self._reference.body_pos_w[:, self.anchor_index] + self._env.scene.env_origins
+
+    @property
+    def anchor_quat_w(self) -> torch.Tensor:
+        return self._reference.body_quat_w[:, self.anchor_index]
+
+    @property
+    def robot_anchor_pos_w(self) -> torch.Tensor:
+        return self.robot.data.body_pos_w.torch[:, self.robot_anchor_id]
+
+    @property
+    def robot_anchor_quat_w(self) -> torch.Tensor:
+        return self.robot.data.body_quat_w.torch[:, self.robot_anchor_id]
+
+    @property
+    def robot_body_pos_w(self) -> torch.Tensor:
+        return self.robot.data.body_pos_w.torch[:, self.robot_body_ids]
+
+    @property
+    def robot_body_quat_w(self) -> torch.Tensor:
+        return self.robot.data.body_quat_w.torch[:, self.robot_body_ids]
+
+    @property
+    def robot_body_lin_vel_w(self) -> torch.Tensor:
+        return self.robot.data.body_lin_vel_w.torch[:, self.robot_body_ids]
+
+    @property
+    def robot_body_ang_vel_w(self) -> torch.Tensor:
+        return self.robot.data.body_ang_vel_w.torch[:, self.robot_body_ids]
+
+    def body_pose_relative_w(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """Reference body poses moved onto the robot's anchor (xy and yaw), keeping reference heights."""
+        num_bodies = len(self.body_names)
+        anchor_pos = self.anchor_pos_w[:, None].expand(-1, num_bodies, -1)
+        anchor_quat = self.anchor_quat_w[:, None].expand(-1, num_bodies, -1)
+        robot_anchor_pos = self.robot_anchor_pos_w[:, None].expand(-1, num_bodies, -1)
+        robot_anchor_quat = self.robot_anchor_quat_w[:, None].expand(-1, num_bodies, -1)
+        delta_pos = robot_anchor_pos.clone()
+        delta_pos[..., 2] = anchor_pos[..., 2]
+        delta_quat = yaw_quat(quat_mul(robot_anchor_quat, quat_inv(anchor_quat)))
+        body_pos = self._reference.body_pos_w + self._env.scene.env_origins[:, None]
+        return (
+            delta_pos + quat_apply(delta_quat, body_pos - anchor_pos),
+            quat_mul(delta_quat, self._reference.body_quat_w),
+        )
+
+    # ------------------------------------------------------------ CommandTerm hooks
+    def _update_command(self) -> None:
+        super()._update_command()
+        self._reference = self.library.frame(self.motion_ids, self.time_steps)
+
+    def _write_start_state(self, env_ids: torch.Tensor | slice) -> None:
+        """Robot := reference at (motion, time step) plus the configured noise, written to the sim."""
+        ref = self.library.frame(self.motion_ids[env_ids], self.time_steps[env_ids])
+        self._reference = self.library.frame(self.motion_ids, self.time_steps)
+        n = ref.joint_pos.shape[0]
+        root_pos = ref.body_pos_w[:, self.root_index] + self._env.scene.env_origins[env_ids]
+        root_quat = ref.body_quat_w[:, self.root_index]
+        pose_noise = _sample_ranges(self.cfg.pose_range, n, self.device)
+        root_pos = root_pos + pose_noise[:, :3]
+        root_quat = quat_mul(quat_from_euler_xyz(pose_noise[:, 3], pose_noise[:, 4], pose_noise[:, 5]), root_quat)
+        velocity = torch.cat([ref.body_lin_vel_w[:, self.root_index], ref.body_ang_vel_w[:, self.root_index]], dim=-1)
+        velocity = velocity + _sample_ranges(self.cfg.velocity_range, n, self.device)
+        joint_pos = ref.joint_pos + sample_uniform(*self.cfg.joint_position_range, ref.joint_pos.shape, self.device)
+        limits = self.robot.data.soft_joint_pos_limits.torch[env_ids]
+        joint_pos = torch.clamp(joint_pos, limits[..., 0], limits[..., 1])
+        ids = None if isinstance(env_ids, slice) else env_ids
+        self.robot.write_root_pose_to_sim_index(root_pose=torch.cat([root_pos, root_quat], dim=-1), env_ids=ids)
+        self.robot.write_root_link_velocity_to_sim_index(root_velocity=velocity, env_ids=ids)
+        self.robot.write_joint_position_to_sim_index(position=joint_pos, env_ids=ids)
+        self.robot.write_joint_velocity_to_sim_index(velocity=ref.joint_vel, env_ids=ids)
+
+
+_POSE_KEYS = ("x", "y", "z", "roll", "pitch", "yaw")
+
+
+def _sample_ranges(ranges: dict[str, tuple[float, float]], n: int, device) -> torch.Tensor:
+    """(n, 6) uniform samples for keys x, y, z, roll, pitch, yaw (missing keys: 0)."""
+    unknown = set(ranges) - set(_POSE_KEYS)
+    if unknown:
+        raise ValueError(f"reset noise ranges have unknown keys {sorted(unknown)}; valid keys: {_POSE_KEYS}.")
+    low = torch.tensor([ranges.get(k, (0.0, 0.0))[0] for k in _POSE_KEYS], device=device)
+    high = torch.tensor([ranges.get(k, (0.0, 0.0))[1] for k in _POSE_KEYS], device=device)
+    return low + torch.rand(n, 6, device=device) * (high - low)
+
+
+@configclass
+class MotionCommandCfg(MotionStartCommandTermCfg):
+    """Configuration of :class:`MotionCommand`."""
+
+    class_type: type = MotionCommand
+    asset_name: str = "robot"
+    """Scene name of the robot articulation."""
+    motion_files: list[str] = MISSING
+    """BeyondMimic .npz motion files; one sampler timeline each, laid end to end."""
+    anchor_body_name: str = MISSING
+    """Body whose pose anchors the tracking (BeyondMimic: the torso)."""
+    body_names: list[str] = MISSING
+    """Bodies to track, in order; must include the robot's root body."""
+    pose_range: dict[str, tuple[float, float]] = field(default_factory=dict)
+    """Reset noise on the root pose: keys x, y, z [m], roll, pitch, yaw [rad]."""
+    velocity_range: dict[str, tuple[float, float]] = field(default_factory=dict)
+    """Reset noise on the root velocity: keys x, y, z [m/s], roll, pitch, yaw [rad/s]."""
+    joint_position_range: tuple[float, float] = (-0.1, 0.1)
+    """Reset noise on joint positions [rad] (clamped to the soft limits)."""

@@ -1,0 +1,123 @@
+"""Train a motion-tracking policy with adaptive start sampling (stock rsl-rl OnPolicyRunner).
+
+    python scripts/train.py [--device cuda:0] [--num-envs 4096] [--iterations 1000]
+                            [--motion-files a.npz b.npz] [hydra overrides, e.g. curriculum=uniform]
+
+Flags are shortcuts for the keys of config/train.yaml; any key can also be given as a Hydra
+override (``num_envs=64``, ``curriculum.adaptive.gamma=0.8``). A run writes to
+``log_dir/<run_name or timestamp>/``: ``model_<it>.pt`` checkpoints and TensorBoard events (rsl-rl),
+``config.yaml`` (the composed config) and ``sampler/history_*.npz`` (per-bin heatmap data).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import os
+import sys
+from pathlib import Path
+
+os.environ.setdefault("GIT_PYTHON_REFRESH", "quiet")  # rsl-rl imports GitPython; no git binary is fine
+
+from beyondmimic_adaptive.hydra_config import ConfigError, compose_config, parse_run
+
+
+def parse_args(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--device", help="cpu or cuda:N (config key: device)")
+    parser.add_argument("--num-envs", type=int, help="parallel envs (num_envs)")
+    parser.add_argument("--iterations", type=int, help="PPO iterations (iterations)")
+    parser.add_argument("--motion-files", nargs="+", help="motion .npz files (motion_files)")
+    parser.add_argument("--seed", type=int, help="seed (seed)")
+    parser.add_argument("--log-dir", help="parent folder of runs (log_dir)")
+    parser.add_argument("--run-name", help="run folder name (run_name)")
+    parser.add_argument("overrides", nargs="*", help="Hydra overrides of config/train.yaml")
+    args = parser.parse_args(argv)
+    flags = {
+        "device": args.device,
+        "num_envs": args.num_envs,
+        "iterations": args.iterations,
+        "seed": args.seed,
+        "log_dir": args.log_dir,
+        "run_name": args.run_name,
+    }
+    overrides = [f"{key}={value}" for key, value in flags.items() if value is not None]
+    if args.motion_files:
+        overrides.append("motion_files=[" + ",".join(str(Path(p).resolve()) for p in args.motion_files) + "]")
+    return args, [*overrides, *args.overrides]
+
+
+def main(argv: list[str] | None = None) -> None:
+    _, overrides = parse_args(sys.argv[1:] if argv is None else argv)
+    try:
+        cfg = compose_config("train", overrides)
+        run = parse_run(cfg)
+    except ConfigError as err:
+        raise SystemExit(f"train.py: config error: {err}") from None
+
+    # Isaac Lab and the task are imported only after the config is known to be valid: fast errors
+    import gymnasium as gym
+    import torch
+    from isaaclab.envs import ManagerBasedRLEnv
+    from isaaclab.utils.io import dump_yaml
+    from isaaclab_rl.rsl_rl import RslRlVecEnvWrapper, check_rsl_rl_version, handle_deprecated_rsl_rl_cfg
+    from omegaconf import OmegaConf
+    from rsl_rl.runners import OnPolicyRunner
+
+    import beyondmimic_adaptive.tasks.tracking  # noqa: F401 (registers the task)
+    from beyondmimic_adaptive.hydra_config.isaaclab_binding import apply_curriculum_config
+    from beyondmimic_adaptive.motion import MotionFileError
+    from beyondmimic_adaptive.tasks.tracking import set_device
+    from beyondmimic_adaptive.terms import AdaptiveCurriculumTermCfg, adaptive_curriculum_terms
+
+    spec = gym.spec(run.task)
+    env_cfg = _load_entry_point(spec.kwargs["env_cfg_entry_point"])()
+    agent_cfg = _load_entry_point(spec.kwargs["rsl_rl_cfg_entry_point"])()
+
+    run_dir = Path(run.log_dir) / (run.run_name or datetime.datetime.now().strftime("%Y-%m-%d_%H-%M-%S"))
+    env_cfg.scene.num_envs = run.num_envs
+    env_cfg.seed = run.seed
+    set_device(env_cfg, run.device)
+    if run.motion_files is not None:
+        env_cfg.commands.motion.motion_files = [str(Path(p).resolve()) for p in run.motion_files]
+    try:
+        apply_curriculum_config(env_cfg, cfg.curriculum)
+    except ConfigError as err:
+        raise SystemExit(f"train.py: config error: {err}") from None
+    for term in vars(env_cfg.curriculum).values():
+        if isinstance(term, AdaptiveCurriculumTermCfg):
+            term.history_dir = str(run_dir / "sampler")
+            term.history_interval_steps = run.history_interval_steps
+    agent_cfg.seed = run.seed
+    agent_cfg.device = run.device
+    agent_cfg.max_iterations = run.iterations
+    agent_cfg.save_interval = run.save_interval
+    agent_cfg = handle_deprecated_rsl_rl_cfg(agent_cfg, check_rsl_rl_version())
+
+    run_dir.mkdir(parents=True, exist_ok=True)
+    (run_dir / "config.yaml").write_text(OmegaConf.to_yaml(cfg))
+    dump_yaml(str(run_dir / "env.yaml"), env_cfg)
+    dump_yaml(str(run_dir / "agent.yaml"), agent_cfg)
+    torch.manual_seed(run.seed)
+    try:
+        env = ManagerBasedRLEnv(cfg=env_cfg)
+    except MotionFileError as err:
+        raise SystemExit(f"train.py: motion file error: {err}") from None
+    wrapped = RslRlVecEnvWrapper(env, clip_actions=agent_cfg.clip_actions)
+    runner = OnPolicyRunner(wrapped, agent_cfg.to_dict(), log_dir=str(run_dir), device=run.device)
+    print(f"[train] {run.task} on {run.device}: {run.num_envs} envs x {run.iterations} iterations -> {run_dir}")
+    runner.learn(num_learning_iterations=run.iterations)
+    for term in adaptive_curriculum_terms(env):
+        term.flush_history()
+    env.close()
+    print(f"[train] done: checkpoints, TensorBoard events and sampler history in {run_dir}")
+
+
+def _load_entry_point(entry_point: str):
+    from isaaclab.utils.string import string_to_callable
+
+    return string_to_callable(entry_point)
+
+
+if __name__ == "__main__":
+    main()
