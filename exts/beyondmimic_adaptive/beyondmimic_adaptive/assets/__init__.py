@@ -7,6 +7,8 @@ from pathlib import Path
 ASSETS_DIR = Path(__file__).resolve().parent
 GROUND_USD = ASSETS_DIR / "ground.usda"
 """A 200 m x 200 m collision plane at z = 0 (Isaac Lab's stock ground is fetched from the cloud)."""
+HUMANOID_USD = ASSETS_DIR / "humanoid.usda"
+"""newton's MuJoCo humanoid without its per-body collision groups (scripts/make_humanoid_usd.py)."""
 MOTIONS_DIR = ASSETS_DIR / "motions"
 DEMO_LONG_MOTION = MOTIONS_DIR / "demo_long.npz"
 """Long demo clip for the Newton humanoid: easy parts with a few hard segments (scripts/generate_demo_motions.py)."""
@@ -15,7 +17,7 @@ DEMO_SHORT_MOTION = MOTIONS_DIR / "demo_short.npz"
 
 
 def newton_humanoid_usd() -> Path:
-    """The MuJoCo humanoid that the ``newton`` package ships (imported lazily: newton is heavy)."""
+    """The unmodified humanoid that the ``newton`` package ships (imported lazily: newton is heavy)."""
     import newton
 
     return Path(newton.__file__).resolve().parent / "examples" / "assets" / "humanoid.usda"

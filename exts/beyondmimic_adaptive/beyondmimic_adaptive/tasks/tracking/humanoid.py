@@ -1,4 +1,7 @@
-"""The Newton MuJoCo humanoid as a position-controlled robot (local USD, no network)."""
+"""The Newton MuJoCo humanoid as a position-controlled robot (local USD, no network).
+
+Facts below were read off Isaac Lab's Newton articulation of this USD (16 bodies, 21 DoFs).
+"""
 
 from __future__ import annotations
 
@@ -6,27 +9,32 @@ import isaaclab.sim as sim_utils
 from isaaclab.actuators import ImplicitActuatorCfg
 from isaaclab.assets import ArticulationCfg
 
-from ...assets import newton_humanoid_usd
+from ...assets import HUMANOID_USD
 
-JOINT_GEARS: dict[str, float] = {
-    "lower_waist:.*": 67.5,
-    "abdomen_x": 67.5,
-    ".*_thigh:0": 45.0,
-    ".*_thigh:1": 135.0,
-    ".*_thigh:2": 45.0,
-    ".*_knee": 90.0,
-    ".*_foot:.*": 22.5,
-    ".*_upper_arm:.*": 67.5,
-    ".*_elbow": 45.0,
+STIFFNESS: dict[str, float] = {
+    "lower_waist:.*": 900.0,
+    "abdomen_x": 900.0,
+    ".*_thigh:.*": 900.0,
+    ".*_knee": 900.0,
+    ".*_foot:.*": 900.0,
+    ".*_upper_arm:.*": 300.0,
+    ".*_elbow": 180.0,
 }
-"""Motor gear (torque at unit control) per joint of humanoid.usda, keyed by joint name expression."""
-
-STIFFNESS_PER_GEAR = 2.0
-"""PD stiffness = this x gear [N·m/rad]: holds the standing pose without saturating the motors."""
+"""PD stiffness [N·m/rad] per joint of humanoid.usda. The 41 kg robot is an inverted pendulum whose
+ankle, knee, hip and waist springs act in series: gear-scaled gains (2-10x gear) fold with zero
+action; these hold the standing pose passively (settles 2 mm lower, 2.5° lean)."""
 DAMPING_RATIO = 0.1
 """PD damping = this x stiffness [N·m·s/rad]."""
-EFFORT_PER_GEAR = 2.0
-"""Torque limit = this x gear [N·m]."""
+EFFORT_LIMIT: dict[str, float] = {
+    "lower_waist:.*": 200.0,
+    "abdomen_x": 200.0,
+    ".*_thigh:.*": 300.0,
+    ".*_knee": 300.0,
+    ".*_foot:.*": 150.0,
+    ".*_upper_arm:.*": 100.0,
+    ".*_elbow": 60.0,
+}
+"""Torque limits [N·m]."""
 
 BODY_NAMES = [
     "torso", "head", "left_upper_arm", "left_lower_arm", "left_hand", "lower_waist", "pelvis",
@@ -36,22 +44,22 @@ BODY_NAMES = [
 """All bodies, in the order Isaac Lab reports them (the root, torso, first)."""
 ANCHOR_BODY = "torso"
 END_EFFECTORS = ["left_foot", "right_foot", "left_hand", "right_hand"]
-STANDING_ROOT_HEIGHT = 1.34
-"""Torso height [m] at which the feet touch the ground with all joints at 0."""
+STANDING_ROOT_HEIGHT = 1.29
+"""Torso height [m] for the default pose: the feet (capsules of radius 0.027) touch at 1.2855."""
 
 
 def humanoid_cfg() -> ArticulationCfg:
     """Articulation config of the humanoid with PD position actuators."""
     return ArticulationCfg(
         prim_path="{ENV_REGEX_NS}/Robot",
-        spawn=sim_utils.UsdFileCfg(usd_path=str(newton_humanoid_usd())),
+        spawn=sim_utils.UsdFileCfg(usd_path=str(HUMANOID_USD)),
         init_state=ArticulationCfg.InitialStateCfg(pos=(0.0, 0.0, STANDING_ROOT_HEIGHT), joint_pos={".*": 0.0}),
         actuators={
             "body": ImplicitActuatorCfg(
                 joint_names_expr=[".*"],
-                stiffness={k: STIFFNESS_PER_GEAR * g for k, g in JOINT_GEARS.items()},
-                damping={k: DAMPING_RATIO * STIFFNESS_PER_GEAR * g for k, g in JOINT_GEARS.items()},
-                effort_limit_sim={k: EFFORT_PER_GEAR * g for k, g in JOINT_GEARS.items()},
+                stiffness=STIFFNESS,
+                damping={k: DAMPING_RATIO * v for k, v in STIFFNESS.items()},
+                effort_limit_sim=EFFORT_LIMIT,
                 armature=0.01,
             ),
         },

@@ -111,11 +111,12 @@ class MotionCommand(MotionStartCommandTerm):
 
     @property
     def robot_body_lin_vel_w(self) -> torch.Tensor:
-        return self.robot.data.body_lin_vel_w.torch[:, self.robot_body_ids]
+        # the link frame's velocity, like the reference's (body_lin_vel_w is the centre of mass's)
+        return self.robot.data.body_link_lin_vel_w.torch[:, self.robot_body_ids]
 
     @property
     def robot_body_ang_vel_w(self) -> torch.Tensor:
-        return self.robot.data.body_ang_vel_w.torch[:, self.robot_body_ids]
+        return self.robot.data.body_link_ang_vel_w.torch[:, self.robot_body_ids]
 
     def body_pose_relative_w(self) -> tuple[torch.Tensor, torch.Tensor]:
         """Reference body poses moved onto the robot's anchor (xy and yaw), keeping reference heights."""
