@@ -79,16 +79,20 @@ def test_env_steps_and_failures_count_only_failure_terms(env):
     assert term.sampler.episode_counts.sum().item() - episodes_before == failed + succeeded
 
 
+def replay_action(env) -> torch.Tensor:
+    """Joint targets = the reference's joints (JointPositionAction: default 0 + 0.5 x action)."""
+    return env.command_manager.get_term("motion").reference.joint_pos / 0.5
+
+
 def test_time_outs_are_successes(env):
     term = adaptive(env)
-    env.cfg.episode_length_s = 0.1  # 5 steps: time-out before anything can fail
+    env.cfg.episode_length_s = 0.09  # ceil(0.09 / 0.02) = 5 steps: time-out before anything can fail
     try:
         env.reset()
         failures_before = term.sampler.failure_counts.sum().item()
         episodes_before = term.sampler.episode_counts.sum().item()
-        action = torch.zeros(NUM_ENVS, env.action_manager.total_action_dim)
         for _ in range(5):
-            _, _, terminated, truncated, _ = env.step(action)
+            _, _, terminated, truncated, _ = env.step(replay_action(env))
         assert bool(truncated.all()) and not bool(terminated.any())
         assert term.sampler.episode_counts.sum().item() - episodes_before == NUM_ENVS
         assert term.sampler.failure_counts.sum().item() == failures_before

@@ -1,47 +1,10 @@
-"""Time-series helpers for motion data (numpy, quaternions in w, x, y, z order)."""
+"""Time-series helpers for motion data (numpy; quaternions in w, x, y, z order)."""
 
 from __future__ import annotations
 
 import numpy as np
 
-
-def normalize_quat(q: np.ndarray) -> np.ndarray:
-    """Unit quaternions with a non-negative w (one of the two equal rotations)."""
-    q = q / np.linalg.norm(q, axis=-1, keepdims=True)
-    return np.where(q[..., :1] < 0, -q, q)
-
-
-def quat_mul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Hamilton product a ⊗ b (wxyz)."""
-    aw, ax, ay, az = np.moveaxis(a, -1, 0)
-    bw, bx, by, bz = np.moveaxis(b, -1, 0)
-    return np.stack(
-        [
-            aw * bw - ax * bx - ay * by - az * bz,
-            aw * bx + ax * bw + ay * bz - az * by,
-            aw * by - ax * bz + ay * bw + az * bx,
-            aw * bz + ax * by - ay * bx + az * bw,
-        ],
-        axis=-1,
-    )
-
-
-def quat_conjugate(q: np.ndarray) -> np.ndarray:
-    return q * np.array([1.0, -1.0, -1.0, -1.0], dtype=q.dtype)
-
-
-def slerp(q0: np.ndarray, q1: np.ndarray, t: np.ndarray) -> np.ndarray:
-    """Spherical interpolation between unit quaternions, elementwise over leading axes."""
-    dot = np.sum(q0 * q1, axis=-1, keepdims=True)
-    q1 = np.where(dot < 0, -q1, q1)  # the short way round
-    dot = np.abs(dot).clip(max=1.0)
-    theta = np.arccos(dot)
-    sin_theta = np.sin(theta)
-    t = t[..., None]
-    near = sin_theta < 1e-6  # almost equal: linear interpolation is exact enough
-    w0 = np.where(near, 1.0 - t, np.sin((1.0 - t) * theta) / np.where(near, 1.0, sin_theta))
-    w1 = np.where(near, t, np.sin(t * theta) / np.where(near, 1.0, sin_theta))
-    return normalize_quat(w0 * q0 + w1 * q1)
+from .quaternions import quat_conjugate, quat_mul, quat_to_rotvec, slerp
 
 
 def resample_times(num_frames: int, fps_in: float, fps_out: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -75,18 +38,12 @@ def time_derivative(values: np.ndarray, fps: float) -> np.ndarray:
 
 
 def angular_velocity_world(quats: np.ndarray, fps: float) -> np.ndarray:
-    """World-frame angular velocity (rad/s) of orientations ``quats`` (T, ..., 4) sampled at ``fps``."""
+    """World-frame angular velocity (T, ..., 3) of orientations ``quats`` (T, ..., 4) sampled at ``fps``."""
+    omega = np.zeros((*quats.shape[:-1], 3))
     if quats.shape[0] < 2:
-        return np.zeros((*quats.shape[:-1], 3), dtype=quats.dtype)
-    nxt = np.concatenate([quats[1:], quats[-1:]])
-    prv = np.concatenate([quats[:1], quats[:-1]])
-    steps = np.full(quats.shape[0], 2.0)
-    steps[0] = steps[-1] = 1.0
-    delta = quat_mul(nxt, quat_conjugate(prv))  # world-frame rotation from prv to nxt
-    delta = np.where(delta[..., :1] < 0, -delta, delta)
-    vec = delta[..., 1:]
-    sin_half = np.linalg.norm(vec, axis=-1, keepdims=True)
-    angle = 2.0 * np.arctan2(sin_half, delta[..., :1])
-    axis = vec / np.where(sin_half < 1e-12, 1.0, sin_half)
-    dt = (steps / fps).reshape((-1,) + (1,) * (quats.ndim - 1))
-    return axis * angle / dt
+        return omega
+    dt = 1.0 / fps
+    omega[1:-1] = quat_to_rotvec(quat_mul(quats[2:], quat_conjugate(quats[:-2]))) / (2.0 * dt)
+    omega[0] = quat_to_rotvec(quat_mul(quats[1], quat_conjugate(quats[0]))) / dt
+    omega[-1] = quat_to_rotvec(quat_mul(quats[-1], quat_conjugate(quats[-2]))) / dt
+    return omega
