@@ -1,0 +1,89 @@
+"""Convert BeyondMimic/LAFAN1-style retargeted CSV to the npz motion format.
+
+One row per frame, no header: root position (3), root quaternion (x, y, z, w) (4), then the
+robot's joint angles in the robot's joint order (J). Rows are resampled to the control rate
+(linear for positions and angles, slerp for the root orientation), body poses come from forward
+kinematics of the robot, and velocities from finite differences.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from tqdm import tqdm
+
+from .clip import MotionClip, MotionFileError
+from .kinematics import KinematicTree, forward_kinematics
+from .quaternions import normalize_quat, xyzw_to_wxyz
+from .trajectory import (
+    angular_velocity_world,
+    resample_linear,
+    resample_quat,
+    resample_times,
+    time_derivative,
+)
+
+ROOT_COLUMNS = 7
+
+
+def read_motion_csv(path: str | Path, num_joints: int) -> np.ndarray:
+    """(T, 7 + J) float64 rows of a retargeted CSV, validated."""
+    path = Path(path)
+    if not path.is_file():
+        raise MotionFileError(f"CSV file {path} does not exist.")
+    try:
+        rows = np.loadtxt(path, delimiter=",", dtype=np.float64, ndmin=2)
+    except ValueError as err:
+        raise MotionFileError(
+            f"{path}: not a numeric CSV ({err}). Expected rows of numbers separated by commas, no header."
+        ) from None
+    expected = ROOT_COLUMNS + num_joints
+    if rows.shape[1] != expected:
+        raise MotionFileError(
+            f"{path}: {rows.shape[1]} columns per row, expected {expected} = root position (3) + root quaternion "
+            f"x, y, z, w (4) + {num_joints} joint angles in the robot's joint order."
+        )
+    if rows.shape[0] < 2:
+        raise MotionFileError(f"{path}: {rows.shape[0]} row(s); a motion needs at least 2 frames.")
+    if not np.isfinite(rows).all():
+        row, col = np.argwhere(~np.isfinite(rows))[0]
+        raise MotionFileError(f"{path}: NaN/Inf at row {row + 1}, column {col + 1}.")
+    norms = np.linalg.norm(rows[:, 3:7], axis=1)
+    if norms.min() < 1e-6:
+        raise MotionFileError(f"{path}: row {int(norms.argmin()) + 1} has a zero root quaternion (columns 4-7).")
+    return rows
+
+
+def convert_csv(
+    path: str | Path, fps_in: float, tree: KinematicTree, fps_out: float = 50.0, chunk_frames: int = 1024
+) -> MotionClip:
+    """Read ``path`` (rows at ``fps_in``) and return the motion at ``fps_out`` for ``tree``'s robot."""
+    for name, fps in (("input fps", fps_in), ("output fps", fps_out)):
+        if not (np.isfinite(fps) and fps > 0):
+            raise MotionFileError(f"{name}={fps} is invalid: expected a number > 0 (frames per second).")
+    rows = read_motion_csv(path, tree.num_joints)
+    index0, index1, blend = resample_times(rows.shape[0], fps_in, fps_out)
+    root_pos = resample_linear(rows[:, :3], index0, index1, blend)
+    root_quat = resample_quat(normalize_quat(xyzw_to_wxyz(rows[:, 3:7])), index0, index1, blend)
+    joint_pos = resample_linear(rows[:, ROOT_COLUMNS:], index0, index1, blend)
+    frames = joint_pos.shape[0]
+    body_pos = np.zeros((frames, tree.num_bodies, 3))
+    body_quat = np.zeros((frames, tree.num_bodies, 4))
+    for start in tqdm(range(0, frames, chunk_frames), desc=f"FK {Path(path).name}", unit="chunk"):
+        stop = min(start + chunk_frames, frames)
+        body_pos[start:stop], body_quat[start:stop] = forward_kinematics(
+            tree, root_pos[start:stop], root_quat[start:stop], joint_pos[start:stop]
+        )
+    body_quat = normalize_quat(body_quat)
+    return MotionClip(
+        fps=float(fps_out),
+        joint_pos=joint_pos.astype(np.float32),
+        joint_vel=time_derivative(joint_pos, fps_out).astype(np.float32),
+        body_pos_w=body_pos.astype(np.float32),
+        body_quat_w=body_quat.astype(np.float32),
+        body_lin_vel_w=time_derivative(body_pos, fps_out).astype(np.float32),
+        body_ang_vel_w=angular_velocity_world(body_quat, fps_out).astype(np.float32),
+        joint_names=list(tree.joint_names),
+        body_names=list(tree.body_names),
+    )
