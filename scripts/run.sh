@@ -49,7 +49,7 @@ ensure_venv() {
 
 cmd=${1:-}; shift || true
 case "$cmd" in
-  main) ensure_venv; exec "$VENV/bin/python" "$ROOT/scripts/demo.py" "$@" ;;
+  main) ensure_venv; cd "$ROOT"; exec "$VENV/bin/python" "$ROOT/scripts/main_job.py" "$@" ;;
   test) ensure_venv; cd "$ROOT"; exec "$VENV/bin/python" -m pytest tests "$@" ;;
   python) ensure_venv; exec "$VENV/bin/python" "$@" ;;
   *) echo "usage: bash scripts/run.sh {main|test|python} [args...]" >&2; exit 2 ;;

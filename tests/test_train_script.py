@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -53,6 +54,24 @@ def test_training_runs_and_logs_the_curriculum(tmp_path, curriculum):
     if curriculum == "uniform":
         np.testing.assert_allclose(history["probabilities"], 1 / 8, atol=1e-6)
     assert f"lambda_uniform: {1.0 if curriculum == 'uniform' else 0.1}" in (run / "config.yaml").read_text()
+    if curriculum == "adaptive":
+        check_evaluation_and_heatmap(run)
+
+
+def check_evaluation_and_heatmap(run: Path) -> None:
+    """evaluate.py and plot_sampler_history.py on the run (one env per bin of the 8 s clip)."""
+    command = [sys.executable, "scripts/evaluate.py", "--checkpoint", str(run / "model_1.pt"), "--envs-per-bin", "1"]
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=900)
+    assert result.returncode == 0, result.stderr[-3000:]
+    report = json.loads((run / "eval.json").read_text())
+    assert len(report["completion_per_bin"]) == 8 and len(report["full_clip_completion"]) == 1
+    assert all(0.0 <= c <= 1.0 for c in report["completion_per_bin"])
+    assert all(e > 0.0 for e in report["body_pos_error_per_bin"])
+    assert (run / "eval.png").stat().st_size > 0
+    result = subprocess.run(
+        [sys.executable, "scripts/plot_sampler_history.py", str(run)], cwd=ROOT, capture_output=True, text=True
+    )
+    assert result.returncode == 0 and (run / "sampler_heatmap.png").stat().st_size > 0
 
 
 def test_bad_cli_values_fail_clearly(tmp_path):
