@@ -128,6 +128,8 @@ class ManagerTestEnv:
         if len(reset_ids) > 0:
             ManagerBasedRLEnv._reset_idx(self, reset_ids)
         self.command_manager.compute(dt=0.02)
+        if "interval" in self.event_manager.active_terms:
+            self.event_manager.apply(mode="interval", dt=0.02)
         self.fail_flag[:] = False
         self.timeout_flag[:] = False
         return reset_ids

@@ -132,6 +132,17 @@ def test_missing_event_is_reported(make_env):
         env.step()
 
 
+def test_missing_fold_event_is_reported(make_env):
+    env = make_env()
+    env.event_manager._mode_term_cfgs["interval"].clear()  # a task that dropped the fold event
+    env.event_manager._mode_term_names["interval"].clear()
+    env.reset()
+    with pytest.raises(RuntimeError, match="AdaptiveFoldEvent interval event is missing"):
+        for _ in range(3):
+            env.fail_flag[0] = True
+            env.step()
+
+
 def test_wrong_command_name_is_reported(make_env):
     with pytest.raises(ValueError, match=r"no command term named 'ref'.*curriculum\.adaptive\.command_name"):
         make_env(["curriculum.adaptive.command_name=ref"])

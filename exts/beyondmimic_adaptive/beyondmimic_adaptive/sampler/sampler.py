@@ -73,7 +73,8 @@ class AdaptiveSampler:
         self._manual_cdf: torch.Tensor | None = None
         if cfg.manual_probabilities is not None:
             self.set_manual_probabilities(cfg.manual_probabilities)
-        self._counts = torch.zeros(2, num_bins, device=self.device)  # scratch: episodes, failures
+        self._pending = torch.zeros(num_bins, 2, device=self.device)
+        """(B, 2) episodes and failures recorded since the last fold."""
         self._adaptive = torch.empty(num_bins, device=self.device)
         self._adaptive_cdf = torch.empty(num_bins, device=self.device)
         self._refresh()
@@ -90,31 +91,41 @@ class AdaptiveSampler:
 
     # ------------------------------------------------------------------ statistics
     def update(self, bins: torch.Tensor, failed: torch.Tensor, mask: torch.Tensor | None = None) -> None:
-        """Record finished episodes: the bin each counts for and whether it failed.
+        """Record finished episodes and fold them into the statistics (:meth:`record` + :meth:`fold`).
 
         Args:
             bins: (N,) global bin ids of the episodes.
             failed: (N,) bool, True where the episode ended by a failure term.
             mask: optional (N,) bool; False drops an episode (e.g. one that never ran).
         """
+        self.record(bins, failed, mask)
+        self.fold()
+
+    def record(self, bins: torch.Tensor, failed: torch.Tensor, mask: torch.Tensor | None = None) -> None:
+        """Add finished episodes to the pending per-bin counts; the statistics change at :meth:`fold`."""
         _check_episode_batch(bins, failed, mask)
-        counts = self._counts
-        counts.zero_()
         weight = torch.ones(bins.shape, device=self.device) if mask is None else mask.to(torch.float32)
-        bins = bins.long()
-        counts[0].index_add_(0, bins, weight)
-        counts[1].index_add_(0, bins, weight * failed.to(torch.float32))
+        self._pending.index_add_(0, bins.long(), torch.stack((weight, weight * failed), dim=1))
+
+    def fold(self) -> None:
+        """One update: pending counts -> per-bin rates -> moving average -> distribution.
+
+        Under torch.distributed (and ``cfg.sync_distributed``) the pending counts are all-reduced
+        first, so every rank folds the same global counts and keeps identical statistics. Every rank
+        must then call ``fold`` equally often (the Isaac Lab terms fold on a shared step cadence).
+        """
+        pending = self._pending
         if self.cfg.sync_distributed and dist.is_available() and dist.is_initialized():
-            dist.all_reduce(counts)  # every rank folds the same global counts
-        episodes, failures = counts[0], counts[1]
+            dist.all_reduce(pending)
+        episodes, failures = pending[:, 0], pending[:, 1]
         got_episodes = episodes > 0
         batch_rate = failures / episodes.clamp_min(1.0)
-        self.failure_rate.copy_(
-            torch.where(got_episodes, torch.lerp(self.failure_rate, batch_rate, self.cfg.alpha), self.failure_rate)
-        )
+        # r̄ <- r̄ + α (r - r̄) on the bins that got episodes; the others keep their rate
+        self.failure_rate.addcmul_(got_episodes.to(torch.float32), batch_rate - self.failure_rate, value=self.cfg.alpha)
         self.seen |= got_episodes
-        self.episode_counts += episodes.double()
-        self.failure_counts += failures.double()
+        self.episode_counts += episodes
+        self.failure_counts += failures
+        pending.zero_()
         self._refresh()
 
     def _refresh(self) -> None:
@@ -189,6 +200,7 @@ class AdaptiveSampler:
             "seen": self.seen.cpu().clone(),
             "episode_counts": self.episode_counts.cpu().clone(),
             "failure_counts": self.failure_counts.cpu().clone(),
+            "pending": self._pending.cpu().clone(),
         }
 
     def load_state_dict(self, state: dict[str, object]) -> None:
@@ -206,6 +218,7 @@ class AdaptiveSampler:
             ("seen", self.seen),
             ("episode_counts", self.episode_counts),
             ("failure_counts", self.failure_counts),
+            ("pending", self._pending),
         ):
             value = state.get(key)
             if not isinstance(value, torch.Tensor) or value.shape != like.shape or value.dtype != like.dtype:
@@ -223,6 +236,7 @@ class AdaptiveSampler:
         self.seen.copy_(state["seen"])
         self.episode_counts.copy_(state["episode_counts"])
         self.failure_counts.copy_(state["failure_counts"])
+        self._pending.copy_(state["pending"])
         self.env_step = env_step
         self._refresh()
 

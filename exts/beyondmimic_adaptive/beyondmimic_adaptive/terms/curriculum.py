@@ -24,6 +24,11 @@ class AdaptiveSamplingCurriculum(ManagerTermBase):
     episode lengths and the command's time steps of the finished episodes are still intact. An
     episode failed when any non-time-out termination term fired (time-outs and the end of the
     motion are successes). Episodes that never ran a step (the very first reset) are not counted.
+
+    Episodes are *recorded* here, at resets, and *folded* into the statistics by the
+    :class:`AdaptiveFoldEvent` interval event once per env step. Isaac Lab calls curriculum terms
+    only on steps with resets, which differ between ranks; the interval event runs on every step of
+    every rank, so under torch.distributed every rank all-reduces and folds in lockstep.
     """
 
     cfg: AdaptiveCurriculumTermCfg
@@ -44,7 +49,9 @@ class AdaptiveSamplingCurriculum(ManagerTermBase):
         )
         """Per-bin snapshots for heatmaps (``cfg.history_dir``); call ``history.flush()`` at the end."""
         self._calls = 0
+        self._folds = 0
         self._starts_sampled = False
+        self._log: dict[str, torch.Tensor] = {}
 
     def sample_starts(self, env_ids: torch.Tensor | slice) -> tuple[torch.Tensor, torch.Tensor]:
         """Draw starts for ``env_ids`` and remember their bins (for start attribution)."""
@@ -60,11 +67,17 @@ class AdaptiveSamplingCurriculum(ManagerTermBase):
             self.history.flush()
 
     def __call__(self, env: ManagerBasedRLEnv, env_ids: torch.Tensor | slice) -> dict[str, torch.Tensor]:
-        # the first call is the initial reset, which runs before any reset event
+        """Record the finished episodes of ``env_ids``; they are folded in by :meth:`fold_statistics`."""
+        # the first call is the initial reset, which runs before any reset or interval event
         if self._calls > 0 and not self._starts_sampled:
             raise RuntimeError(
                 "adaptive sampling: episodes started without the AdaptiveStartEvent, so their start bins are "
-                "unknown. Add the reset event (the Hydra config does this when curriculum.adaptive.enabled=true)."
+                "unknown. Add the reset event (enable_adaptive_sampling() and the Hydra config do this)."
+            )
+        if env.common_step_counter >= 2 and self._folds == 0:
+            raise RuntimeError(
+                "adaptive sampling: the statistics were never folded: the AdaptiveFoldEvent interval event is "
+                "missing. Add it (enable_adaptive_sampling() and the Hydra config do this)."
             )
         self._calls += 1
         ids = _long(env_ids)
@@ -75,15 +88,20 @@ class AdaptiveSamplingCurriculum(ManagerTermBase):
         else:
             bins = self.sampler.bin_index(self.command.motion_ids[ids], self.command.time_steps[ids])
         ran = env.episode_length_buf[ids] > 0
-        self.sampler.env_step = env.common_step_counter
-        self.sampler.update(bins, failed, mask=ran)
-        if self.history is not None:
-            self.history.maybe_record(self.sampler)
+        self.sampler.record(bins, failed, mask=ran)
         log = self.sampler.metrics()
         for name in self.failure_terms:
             log[f"failures/{name}"] = (terminations.get_term(name)[ids] & ran).sum().to(torch.float32)
         log["episodes"] = ran.sum().to(torch.float32)
         return log
+
+    def fold_statistics(self) -> None:
+        """Fold the recorded episodes into the sampler (every env step, on every rank alike)."""
+        self.sampler.env_step = self._env.common_step_counter
+        self.sampler.fold()
+        self._folds += 1
+        if self.history is not None:
+            self.history.maybe_record(self.sampler)
 
 
 @configclass

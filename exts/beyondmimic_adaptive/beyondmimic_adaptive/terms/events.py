@@ -40,6 +40,19 @@ class AdaptiveStartEvent(ManagerTermBase):
         self._command.set_start(env_ids, motion_ids, time_steps)
 
 
+class AdaptiveFoldEvent(ManagerTermBase):
+    """Interval event (every env step, global time): folds recorded episodes into the sampler."""
+
+    def __init__(self, cfg: EventTermCfg, env: ManagerBasedRLEnv):
+        super().__init__(cfg, env)
+        self._curriculum: AdaptiveSamplingCurriculum | None = None
+
+    def __call__(self, env: ManagerBasedRLEnv, env_ids: None, curriculum_name: str = "adaptive") -> None:
+        if self._curriculum is None:
+            self._curriculum = find_adaptive_curriculum(env, curriculum_name)
+        self._curriculum.fold_statistics()
+
+
 def adaptive_curriculum_terms(env: ManagerBasedRLEnv) -> list[AdaptiveSamplingCurriculum]:
     """Every live :class:`AdaptiveSamplingCurriculum` of the env's curriculum manager."""
     manager = env.curriculum_manager

@@ -9,7 +9,7 @@ from isaaclab.utils import configclass
 
 from ..sampler import AdaptiveSamplerCfg
 from .curriculum import AdaptiveCurriculumTermCfg
-from .events import AdaptiveStartEvent
+from .events import AdaptiveFoldEvent, AdaptiveStartEvent
 
 
 @configclass
@@ -27,10 +27,15 @@ def start_event_name(curriculum_name: str) -> str:
     return f"{curriculum_name}_start"
 
 
+def fold_event_name(curriculum_name: str) -> str:
+    """Name of the per-step interval event paired with the adaptive curriculum term ``curriculum_name``."""
+    return f"{curriculum_name}_fold"
+
+
 def enable_adaptive_sampling(
     env_cfg: Any, sampler: AdaptiveSamplerCfg, command_name: str = "motion", name: str = "adaptive"
 ) -> None:
-    """Add the curriculum term ``name`` and its reset event; other terms of the task stay."""
+    """Add the curriculum term ``name``, its reset event and its fold event; other terms of the task stay."""
     if env_cfg.curriculum is None:
         env_cfg.curriculum = CurriculumCfg()
     if env_cfg.events is None:
@@ -43,11 +48,24 @@ def enable_adaptive_sampling(
             func=AdaptiveStartEvent, mode="reset", params={"command_name": command_name, "curriculum_name": name}
         ),
     )
+    # interval (0, 0) with global time: fires on every env step, on every rank at the same step
+    setattr(
+        env_cfg.events,
+        fold_event_name(name),
+        EventTermCfg(
+            func=AdaptiveFoldEvent,
+            mode="interval",
+            interval_range_s=(0.0, 0.0),
+            is_global_time=True,
+            params={"curriculum_name": name},
+        ),
+    )
 
 
 def disable_adaptive_sampling(env_cfg: Any, name: str = "adaptive") -> None:
-    """Remove the term and its event: the motion command then starts episodes uniformly."""
+    """Remove the term and its events: the motion command then starts episodes uniformly."""
     if env_cfg.curriculum is not None:
         setattr(env_cfg.curriculum, name, None)
     if env_cfg.events is not None:
         setattr(env_cfg.events, start_event_name(name), None)
+        setattr(env_cfg.events, fold_event_name(name), None)
