@@ -6,7 +6,11 @@
 Flags are shortcuts for the keys of config/train.yaml; any key can also be given as a Hydra
 override (``num_envs=64``, ``curriculum.adaptive.gamma=0.8``). A run writes to
 ``log_dir/<run_name or timestamp>/``: ``model_<it>.pt`` checkpoints and TensorBoard events (rsl-rl),
-``config.yaml`` (the composed config) and ``sampler/history_*.npz`` (per-bin heatmap data).
+``config.yaml`` (the composed config), ``sampler/history_*.npz`` (per-bin heatmap data) and
+``sampler/state.pt`` (the sampler statistics, saved with the checkpoints' cadence).
+
+Resume with ``resume=<run dir>`` (same motions and bins): the latest checkpoint is loaded with the
+runner's own ``load`` and the sampler continues from ``sampler/state.pt``, not from uniform.
 """
 
 from __future__ import annotations
@@ -67,6 +71,7 @@ def main(argv: list[str] | None = None) -> None:
     import beyondmimic_adaptive.tasks.tracking  # noqa: F401 (registers the task)
     from beyondmimic_adaptive.hydra_config.isaaclab_binding import apply_curriculum_config
     from beyondmimic_adaptive.motion import MotionFileError
+    from beyondmimic_adaptive.sampler import SamplerStateError
     from beyondmimic_adaptive.tasks.tracking import set_device
     from beyondmimic_adaptive.terms import AdaptiveCurriculumTermCfg, adaptive_curriculum_terms
 
@@ -74,7 +79,13 @@ def main(argv: list[str] | None = None) -> None:
     env_cfg = _load_entry_point(spec.kwargs["env_cfg_entry_point"])()
     agent_cfg = _load_entry_point(spec.kwargs["rsl_rl_cfg_entry_point"])()
 
-    run_dir = Path(run.log_dir) / (run.run_name or datetime.datetime.now().strftime("%Y-%m-%d_%H-%M-%S"))
+    if run.resume is not None:
+        run_dir = Path(run.resume)
+        checkpoint = _latest_checkpoint(run_dir)
+    else:
+        run_dir = Path(run.log_dir) / (run.run_name or datetime.datetime.now().strftime("%Y-%m-%d_%H-%M-%S"))
+        if run_dir.exists() and any(run_dir.glob("model_*.pt")):
+            raise SystemExit(f"train.py: {run_dir} already holds a run; pick another run_name or resume={run_dir}.")
     env_cfg.scene.num_envs = run.num_envs
     env_cfg.seed = run.seed
     set_device(env_cfg, run.device)
@@ -88,29 +99,51 @@ def main(argv: list[str] | None = None) -> None:
         if isinstance(term, AdaptiveCurriculumTermCfg):
             term.history_dir = str(run_dir / "sampler")
             term.history_interval_steps = run.history_interval_steps
+            # the sampler state is saved with each checkpoint's cadence, next to the checkpoints
+            term.state_path = str(run_dir / "sampler" / "state.pt")
+            term.state_save_interval_steps = run.save_interval * agent_cfg.num_steps_per_env
     agent_cfg.seed = run.seed
     agent_cfg.device = run.device
     agent_cfg.max_iterations = run.iterations
     agent_cfg.save_interval = run.save_interval
     agent_cfg = handle_deprecated_rsl_rl_cfg(agent_cfg, check_rsl_rl_version())
 
-    run_dir.mkdir(parents=True, exist_ok=True)
-    (run_dir / "config.yaml").write_text(OmegaConf.to_yaml(cfg))
-    dump_yaml(str(run_dir / "env.yaml"), env_cfg)
-    dump_yaml(str(run_dir / "agent.yaml"), agent_cfg)
     torch.manual_seed(run.seed)
     try:
         env = ManagerBasedRLEnv(cfg=env_cfg)
     except MotionFileError as err:
+        # nothing is written before the env (motions against robot and sampler bins) is known to be valid
         raise SystemExit(f"train.py: motion file error: {err}") from None
+    adaptive_terms = adaptive_curriculum_terms(env)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    suffix = "" if run.resume is None else f"_resume_{checkpoint.stem}"
+    (run_dir / f"config{suffix}.yaml").write_text(OmegaConf.to_yaml(cfg))
+    dump_yaml(str(run_dir / f"env{suffix}.yaml"), env_cfg)
+    dump_yaml(str(run_dir / f"agent{suffix}.yaml"), agent_cfg)
     wrapped = RslRlVecEnvWrapper(env, clip_actions=agent_cfg.clip_actions)
     runner = OnPolicyRunner(wrapped, agent_cfg.to_dict(), log_dir=str(run_dir), device=run.device)
+    if run.resume is not None:
+        runner.load(str(checkpoint), map_location=run.device)
+        for term in adaptive_terms:
+            try:
+                digest = term.restore_state(term.cfg.state_path)
+            except SamplerStateError as err:
+                raise SystemExit(f"train.py: cannot resume the sampler: {err}") from None
+            print(f"[train] resumed {checkpoint.name}; sampler state env_step={term.env_step} sha256={digest}")
     print(f"[train] {run.task} on {run.device}: {run.num_envs} envs x {run.iterations} iterations -> {run_dir}")
     runner.learn(num_learning_iterations=run.iterations)
-    for term in adaptive_curriculum_terms(env):
+    for term in adaptive_terms:
         term.flush_history()
+        term.save_state()
     env.close()
     print(f"[train] done: checkpoints, TensorBoard events and sampler history in {run_dir}")
+
+
+def _latest_checkpoint(run_dir: Path) -> Path:
+    checkpoints = sorted(run_dir.glob("model_*.pt"), key=lambda p: int(p.stem.split("_")[1]))
+    if not checkpoints:
+        raise SystemExit(f"train.py: resume={run_dir} holds no model_<iteration>.pt checkpoint.")
+    return checkpoints[-1]
 
 
 def _load_entry_point(entry_point: str):

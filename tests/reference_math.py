@@ -12,7 +12,7 @@ def bins_per_motion(num_frames: list[int], frames_per_bin: float) -> list[int]:
 def reference_probabilities(
     rates: list[float], bins_per_motion_: list[int], gamma: float, k: int, lam: float
 ) -> list[float]:
-    """p_s ∝ Σ_{u<K} γ^u r_{s+u} within the motion; uniform if all zero; p' = λ/B + (1-λ) p."""
+    """p_s ∝ Σ_{u<K} γ^u r_{s+u} within the motion; uniform if (numerically) zero; p' = λ/B + (1-λ) p."""
     total_bins = sum(bins_per_motion_)
     kernel = []
     start = 0
@@ -21,5 +21,5 @@ def reference_probabilities(
             kernel.append(sum(gamma**u * rates[s + u] for u in range(k) if s + u < start + count))
         start += count
     norm = sum(kernel)
-    p = [v / norm for v in kernel] if norm > 0 else [1.0 / total_bins] * total_bins
+    p = [v / norm for v in kernel] if norm > 1e-12 else [1.0 / total_bins] * total_bins
     return [lam / total_bins + (1.0 - lam) * v for v in p]

@@ -115,6 +115,8 @@ class RunNode:
     """Save a checkpoint every this many iterations (and at the end)."""
     history_interval_steps: int = 240
     """Record the sampler's per-bin probabilities and failure rates every this many env steps."""
+    resume: Optional[str] = None  # noqa: UP045 (OmegaConf reads this type)
+    """Run folder to continue (latest checkpoint + sampler state); null starts a new run."""
 
 
 def parse_run(node: DictConfig) -> RunNode:

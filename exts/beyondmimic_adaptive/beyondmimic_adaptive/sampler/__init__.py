@@ -4,6 +4,7 @@ from .bins import BinLayout, MotionInputError
 from .config import AdaptiveSamplerCfg, SamplerConfigError
 from .history import SamplerHistory, load_history
 from .metrics import distribution_metrics
+from .persistence import read_sampler_state, save_sampler_state, state_digest
 from .sampler import AdaptiveSampler, SamplerStateError
 
 __all__ = [
@@ -16,4 +17,7 @@ __all__ = [
     "SamplerStateError",
     "distribution_metrics",
     "load_history",
+    "read_sampler_state",
+    "save_sampler_state",
+    "state_digest",
 ]

@@ -16,6 +16,8 @@ from .config import AdaptiveSamplerCfg, SamplerConfigError
 from .metrics import distribution_metrics
 
 STATE_FORMAT = "beyondmimic_adaptive.sampler/1"
+NEGLIGIBLE_FAILURE_MASS = 1e-12
+"""Kernel mass below which the rates count as all zero (the distribution is then uniform)."""
 
 
 class SamplerStateError(ValueError):
@@ -133,8 +135,10 @@ class AdaptiveSampler:
         kernel = (self.failure_rate[self._kernel_index] * self._kernel_weight).sum(dim=1)
         total = kernel.sum()
         num_bins = self.num_bins
-        # all-zero rates -> uniform; computed without branching on the device value
-        normalised = torch.where(total > 0, kernel / total.clamp_min(torch.finfo(kernel.dtype).tiny), 1.0 / num_bins)
+        # No failure mass -> uniform, decided on the device (no branch). Rates that decayed below
+        # NEGLIGIBLE_FAILURE_MASS count as none: dividing by a subnormal total loses the sum-to-one.
+        has_mass = total > NEGLIGIBLE_FAILURE_MASS
+        normalised = torch.where(has_mass, kernel / torch.where(has_mass, total, 1.0), 1.0 / num_bins)
         lam = self.cfg.lambda_uniform
         torch.add(normalised * (1.0 - lam), lam / num_bins, out=self._adaptive)
         torch.cumsum(self._adaptive, 0, out=self._adaptive_cdf)

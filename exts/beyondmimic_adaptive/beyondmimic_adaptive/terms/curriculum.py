@@ -6,10 +6,19 @@ from dataclasses import field
 from typing import TYPE_CHECKING
 
 import torch
+import torch.distributed as dist
 from isaaclab.managers import CurriculumTermCfg, ManagerTermBase
 from isaaclab.utils import configclass
 
-from ..sampler import AdaptiveSampler, AdaptiveSamplerCfg, SamplerHistory
+from ..motion import MotionFileError
+from ..sampler import (
+    AdaptiveSampler,
+    AdaptiveSamplerCfg,
+    SamplerHistory,
+    read_sampler_state,
+    save_sampler_state,
+    state_digest,
+)
 from .env_ids import count_envs
 from .motion_command import MotionStartCommand
 
@@ -48,14 +57,47 @@ class AdaptiveSamplingCurriculum(ManagerTermBase):
             SamplerHistory(cfg.history_dir, cfg.history_interval_steps) if cfg.history_dir is not None else None
         )
         """Per-bin snapshots for heatmaps (``cfg.history_dir``); call ``history.flush()`` at the end."""
+        self._check_motion_lengths()
         self._calls = 0
         self._folds = 0
         self._starts_sampled = False
-        self._log: dict[str, torch.Tensor] = {}
+        self._step_offset = 0  # env steps before this process started (restored state)
+        self._next_state_save = cfg.state_save_interval_steps
+
+    def _check_motion_lengths(self) -> None:
+        frames_per_bin = self.cfg.sampler.bin_size_s * self.command.motion_fps
+        names = getattr(self.command, "motion_files", None)
+        for index, frames in enumerate(self.command.motion_num_frames):
+            if frames < frames_per_bin:
+                name = names[index] if names else f"motion {index}"
+                raise MotionFileError(
+                    f"{name}: {frames} frames ({frames / self.command.motion_fps:g} s) is shorter than one sampler "
+                    f"bin ({self.cfg.sampler.bin_size_s:g} s). Use a longer clip or lower "
+                    "curriculum.adaptive.bin_size_s."
+                )
+
+    @property
+    def env_step(self) -> int:
+        """Env steps of the whole training, across resumes."""
+        return self._step_offset + self._env.common_step_counter
+
+    def save_state(self, path: str | None = None) -> None:
+        """Write the sampler state (atomically) to ``path`` or ``cfg.state_path``; rank 0 only."""
+        path = path or self.cfg.state_path
+        if path is not None and (not dist.is_initialized() or dist.get_rank() == 0):
+            save_sampler_state(self.sampler, path)
+
+    def restore_state(self, path: str) -> str:
+        """Load a saved sampler state (refusing foreign or mismatched ones); returns its digest."""
+        state = read_sampler_state(path)
+        self.sampler.load_state_dict(state)
+        self._step_offset = self.sampler.env_step - self._env.common_step_counter
+        self._next_state_save = self.env_step + self.cfg.state_save_interval_steps
+        return state_digest(state)
 
     def sample_starts(self, env_ids: torch.Tensor | slice) -> tuple[torch.Tensor, torch.Tensor]:
         """Draw starts for ``env_ids`` and remember their bins (for start attribution)."""
-        self.sampler.env_step = self._env.common_step_counter
+        self.sampler.env_step = self.env_step
         bins = self.sampler.sample_bins(count_envs(env_ids, self.num_envs))
         self.start_bins[_long(env_ids)] = bins
         self._starts_sampled = True
@@ -97,11 +139,14 @@ class AdaptiveSamplingCurriculum(ManagerTermBase):
 
     def fold_statistics(self) -> None:
         """Fold the recorded episodes into the sampler (every env step, on every rank alike)."""
-        self.sampler.env_step = self._env.common_step_counter
+        self.sampler.env_step = self.env_step
         self.sampler.fold()
         self._folds += 1
         if self.history is not None:
             self.history.maybe_record(self.sampler)
+        if self.cfg.state_path is not None and self.env_step >= self._next_state_save:
+            self._next_state_save = self.env_step + self.cfg.state_save_interval_steps
+            self.save_state()
 
 
 @configclass
@@ -117,6 +162,10 @@ class AdaptiveCurriculumTermCfg(CurriculumTermCfg):
     """Where to record per-bin probability/failure-rate snapshots (None: no history)."""
     history_interval_steps: int = 240
     """Env steps between two history snapshots."""
+    state_path: str | None = None
+    """Where to keep the sampler state for resuming (None: not saved). Written atomically."""
+    state_save_interval_steps: int = 1200
+    """Env steps between two state saves (scripts/train.py aligns it with the checkpoints)."""
 
 
 def resolve_motion_command(env: ManagerBasedRLEnv, command_name: str) -> MotionStartCommand:

@@ -11,7 +11,7 @@ from isaaclab.assets import Articulation
 from isaaclab.utils import configclass
 from isaaclab.utils.math import quat_apply, quat_from_euler_xyz, quat_inv, quat_mul, sample_uniform, yaw_quat
 
-from ...motion import MotionLibrary, load_motion
+from ...motion import MotionFileError, MotionLibrary, load_motion
 from ...terms import MotionStartCommandTerm, MotionStartCommandTermCfg
 
 if TYPE_CHECKING:
@@ -34,18 +34,13 @@ class MotionCommand(MotionStartCommandTerm):
         self.robot: Articulation = env.scene[cfg.asset_name]
         self.body_names = list(cfg.body_names) if cfg.body_names else list(self.robot.body_names)
         control_fps = 1.0 / env.step_dt
-        clips = (
-            [
-                load_motion(
-                    path, joint_names=list(self.robot.joint_names), body_names=self.body_names, control_fps=control_fps
-                )
-                for path in cfg.motion_files
-            ]
-            if cfg.motion_files
-            else []
-        )
-        if not clips:
-            raise ValueError("MotionCommandCfg.motion_files is empty: give at least one motion .npz file.")
+        if not cfg.motion_files:
+            raise MotionFileError("MotionCommandCfg.motion_files is empty: give at least one motion .npz file.")
+        joint_names = list(self.robot.joint_names)
+        clips = [
+            load_motion(path, joint_names=joint_names, body_names=self.body_names, control_fps=control_fps)
+            for path in cfg.motion_files
+        ]
         if cfg.anchor_body_name not in self.body_names:
             raise ValueError(
                 f"MotionCommandCfg.anchor_body_name={cfg.anchor_body_name!r} is not among the tracked bodies "

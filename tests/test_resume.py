@@ -1,0 +1,97 @@
+"""Resume: a training run killed with SIGKILL continues from the SAME sampler statistics."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import torch
+
+from beyondmimic_adaptive import AdaptiveSampler, AdaptiveSamplerCfg
+from beyondmimic_adaptive.assets import DEMO_LONG_MOTION, DEMO_SHORT_MOTION
+from beyondmimic_adaptive.sampler import SamplerStateError, read_sampler_state, state_digest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def train_command(log_dir: Path, iterations: int, *extra: str) -> list[str]:
+    return [
+        sys.executable,
+        "scripts/train.py",
+        "--num-envs",
+        "4",
+        "--iterations",
+        str(iterations),
+        "--motion-files",
+        str(DEMO_SHORT_MOTION),
+        "--log-dir",
+        str(log_dir),
+        "--run-name",
+        "run",
+        "save_interval=1",
+        *extra,
+    ]
+
+
+def test_sigkill_then_resume_restores_the_saved_statistics_bit_for_bit(tmp_path):
+    run = tmp_path / "run"
+    state_file = run / "sampler" / "state.pt"
+    process = subprocess.Popen(
+        train_command(tmp_path, 500), cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        deadline = time.monotonic() + 600
+        while not (state_file.is_file() and len(list(run.glob("model_*.pt"))) >= 3):
+            assert process.poll() is None, process.stderr.read()[-3000:]
+            assert time.monotonic() < deadline, "training made no checkpoints in time"
+            time.sleep(0.5)
+        os.kill(process.pid, signal.SIGKILL)  # mid-way: no clean shutdown, no final save
+        process.wait()
+    finally:
+        if process.poll() is None:
+            process.kill()
+    saved = read_sampler_state(state_file)  # the atomic write left a complete file
+    assert saved["episode_counts"].sum() > 0
+    saved_digest = state_digest(saved)
+
+    result = subprocess.run(
+        train_command(tmp_path, 2, f"resume={run}"), cwd=ROOT, capture_output=True, text=True, timeout=900
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    restored = re.search(r"sampler state env_step=(\d+) sha256=(\w+)", result.stdout)
+    assert restored is not None, result.stdout[-3000:]
+    assert restored.group(2) == saved_digest  # bit for bit: every tensor and the env step
+    assert int(restored.group(1)) == saved["env_step"]
+    # training continued: later checkpoints, and statistics that grew from the restored ones
+    final = read_sampler_state(state_file)
+    assert final["env_step"] > saved["env_step"]
+    assert bool((final["episode_counts"] >= saved["episode_counts"]).all())
+    assert final["episode_counts"].sum() > saved["episode_counts"].sum()
+
+
+def test_resume_refuses_other_motions(tmp_path):
+    first = subprocess.run(train_command(tmp_path, 1), cwd=ROOT, capture_output=True, text=True, timeout=900)
+    assert first.returncode == 0, first.stderr[-3000:]
+    command = train_command(tmp_path, 1, f"resume={tmp_path / 'run'}")
+    command[command.index(str(DEMO_SHORT_MOTION))] = str(DEMO_LONG_MOTION)
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=900)
+    assert result.returncode != 0
+    assert "cannot resume the sampler" in result.stderr and "made for motions/bins" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_corrupt_state_file_is_refused(tmp_path):
+    bad = tmp_path / "state.pt"
+    bad.write_bytes(b"\x00garbage")
+    with pytest.raises(SamplerStateError, match=r"cannot read sampler state .* corrupt"):
+        read_sampler_state(bad)
+    torch.save({"weights": torch.zeros(3)}, bad)  # readable, but foreign
+    sampler = AdaptiveSampler(AdaptiveSamplerCfg(), [100], 50)
+    with pytest.raises(SamplerStateError, match="not an adaptive sampler state"):
+        sampler.load_state_dict(read_sampler_state(bad))
