@@ -84,3 +84,23 @@ def test_bad_cli_values_fail_clearly(tmp_path):
     result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=900)
     assert result.returncode != 0
     assert "motion file error" in result.stderr and "missing key(s)" in result.stderr
+
+
+def test_clip_shorter_than_one_bin_and_empty_motion_list_write_nothing(tmp_path):
+    from beyondmimic_adaptive.motion import load_motion
+
+    clip = load_motion(DEMO_SHORT_MOTION)
+    for key in ("joint_pos", "joint_vel", "body_pos_w", "body_quat_w", "body_lin_vel_w", "body_ang_vel_w"):
+        setattr(clip, key, getattr(clip, key)[:30])  # 0.6 s: shorter than one 1 s bin
+    short = tmp_path / "short.npz"
+    clip.save(short)
+    base = [sys.executable, "scripts/train.py", "--log-dir", str(tmp_path / "runs"), "--run-name", "r"]
+    result = subprocess.run(
+        [*base, "--motion-files", str(short)], cwd=ROOT, capture_output=True, text=True, timeout=900
+    )
+    assert result.returncode != 0
+    assert f"{short}: 30 frames (0.6 s) is shorter than one sampler bin (1 s)" in result.stderr
+    assert "Traceback" not in result.stderr
+    result = subprocess.run([*base, "motion_files=[]"], cwd=ROOT, capture_output=True, text=True, timeout=900)
+    assert result.returncode != 0 and "motion_files is empty" in result.stderr
+    assert not (tmp_path / "runs").exists()  # nothing written half-way
