@@ -51,14 +51,6 @@ class MotionLibrary:
         self._body_lin_vel_w = stack("body_lin_vel_w")
         self._body_ang_vel_w = stack("body_ang_vel_w")
 
-    @property
-    def num_motions(self) -> int:
-        return len(self.num_frames)
-
-    def last_frame(self, motion_ids: torch.Tensor) -> torch.Tensor:
-        """(N,) index of each motion's last frame."""
-        return self._num_frames[motion_ids] - 1
-
     def frame(self, motion_ids: torch.Tensor, time_steps: torch.Tensor) -> ReferenceFrame:
         """The reference at (motion id, frame) per env; frames are clamped into the motion."""
         frame = torch.minimum(time_steps.clamp_min(0), self._num_frames[motion_ids] - 1)

@@ -60,7 +60,6 @@ class BinLayout:
         local_end = torch.where(is_last, num_frames_t[bin_motion], next_start)
 
         self.num_bins = int(bin_offsets[-1])
-        self.num_motions = len(frames)
         to = dict(device=self.device)
         self.bin_motion = bin_motion.to(**to)
         """(B,) motion id of each bin."""

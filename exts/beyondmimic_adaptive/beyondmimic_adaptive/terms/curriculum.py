@@ -19,7 +19,7 @@ from ..sampler import (
     save_sampler_state,
     state_digest,
 )
-from .env_ids import count_envs
+from .env_ids import as_index, count_envs
 from .motion_command import MotionStartCommand
 
 if TYPE_CHECKING:
@@ -99,7 +99,7 @@ class AdaptiveSamplingCurriculum(ManagerTermBase):
         """Draw starts for ``env_ids`` and remember their bins (for start attribution)."""
         self.sampler.env_step = self.env_step
         bins = self.sampler.sample_bins(count_envs(env_ids, self.num_envs))
-        self.start_bins[_long(env_ids)] = bins
+        self.start_bins[as_index(env_ids)] = bins
         self._starts_sampled = True
         return self.sampler.layout.uniform_time_in_bin(bins)
 
@@ -122,7 +122,7 @@ class AdaptiveSamplingCurriculum(ManagerTermBase):
                 "missing. Add it (enable_adaptive_sampling() and the Hydra config do this)."
             )
         self._calls += 1
-        ids = _long(env_ids)
+        ids = as_index(env_ids)
         terminations = env.termination_manager
         failed = terminations.terminated[ids]
         if self.cfg.sampler.attribution == "start":
@@ -188,7 +188,3 @@ def resolve_motion_command(env: ManagerBasedRLEnv, command_name: str) -> MotionS
             "MotionStartCommand contract; subclass beyondmimic_adaptive.terms.MotionStartCommandTerm or add them."
         )
     return command
-
-
-def _long(env_ids: torch.Tensor | slice) -> torch.Tensor | slice:
-    return env_ids if isinstance(env_ids, slice) else env_ids.long()

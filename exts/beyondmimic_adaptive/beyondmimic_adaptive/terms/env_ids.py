@@ -10,3 +10,8 @@ def count_envs(env_ids: torch.Tensor | slice, num_envs: int) -> int:
     if isinstance(env_ids, slice):
         return len(range(num_envs)[env_ids])
     return int(env_ids.shape[0])
+
+
+def as_index(env_ids: torch.Tensor | slice) -> torch.Tensor | slice:
+    """``env_ids`` ready for indexing: slices as they are, int32 ids (from ``step()``) as int64."""
+    return env_ids if isinstance(env_ids, slice) else env_ids.long()

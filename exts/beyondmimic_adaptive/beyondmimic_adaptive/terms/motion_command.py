@@ -21,6 +21,8 @@ import torch
 from isaaclab.managers import CommandTerm, CommandTermCfg
 from isaaclab.utils import configclass
 
+from .env_ids import as_index
+
 if TYPE_CHECKING:
     from isaaclab.envs import ManagerBasedRLEnv
 
@@ -87,7 +89,7 @@ class MotionStartCommandTerm(CommandTerm):
 
     # ---------------------------------------------------------------- contract
     def set_start(self, env_ids: torch.Tensor | slice, motion_ids: torch.Tensor, time_steps: torch.Tensor) -> None:
-        env_ids = _as_index(env_ids)
+        env_ids = as_index(env_ids)
         self._requested_motion[env_ids] = motion_ids.to(self.device, torch.long)
         self._requested_time[env_ids] = time_steps.to(self.device, torch.long)
         self._start_requested[env_ids] = True
@@ -98,7 +100,7 @@ class MotionStartCommandTerm(CommandTerm):
 
     # ---------------------------------------------------------------- CommandTerm hooks
     def _resample_command(self, env_ids: torch.Tensor | slice) -> None:
-        env_ids = _as_index(env_ids)
+        env_ids = as_index(env_ids)
         requested = self._start_requested[env_ids]
         uniform_motion, uniform_time = self._uniform_starts(requested.shape[0])
         self.motion_ids[env_ids] = torch.where(requested, self._requested_motion[env_ids], uniform_motion)
@@ -132,8 +134,3 @@ class MotionStartCommandTermCfg(CommandTermCfg):
 
     resampling_time_range: tuple[float, float] = (1.0e9, 1.0e9)
     """Never resample mid-episode: a motion command only changes at reset."""
-
-
-def _as_index(env_ids: torch.Tensor | slice) -> torch.Tensor | slice:
-    # Isaac Lab 3.0 passes int32 ids from step(); index with one dtype everywhere
-    return env_ids if isinstance(env_ids, slice) else env_ids.long()
