@@ -23,8 +23,8 @@ class MotionCommand(MotionStartCommandTerm):
 
     Reference quantities are exposed per env for observations, rewards and terminations:
     ``anchor_pos_w``/``anchor_quat_w`` (reference anchor in the simulation frame) and
-    ``body_pos_relative_w``/``body_quat_relative_w`` (reference bodies moved so that the reference
-    anchor sits on the robot's anchor, yaw-aligned, as in BeyondMimic). Quaternions are (x, y, z, w),
+    :meth:`body_pose_relative_w` (reference bodies moved so that the reference anchor sits on the
+    robot's anchor, yaw-aligned, as in BeyondMimic). Quaternions are (x, y, z, w),
     Isaac Lab 3.0's convention; motion files store (w, x, y, z) and are converted on load.
     """
 
@@ -54,11 +54,10 @@ class MotionCommand(MotionStartCommandTerm):
         )
         self.anchor_index = self.body_names.index(cfg.anchor_body_name)
         self.robot_anchor_id = self.robot.find_bodies(cfg.anchor_body_name)[0][0]
-        self.root_index = (
-            self.body_names.index(self.robot.body_names[0]) if self.robot.body_names[0] in self.body_names else None
-        )
-        if self.root_index is None:
-            raise ValueError(f"the tracked bodies must include the robot's root body {self.robot.body_names[0]!r}.")
+        root_body = self.robot.body_names[0]
+        if root_body not in self.body_names:
+            raise ValueError(f"MotionCommandCfg.body_names must include the robot's root body {root_body!r}.")
+        self.root_index = self.body_names.index(root_body)
         self._reference = self.library.frame(self.motion_ids, self.time_steps)
 
     # ------------------------------------------------------------ MotionStartCommand
