@@ -53,6 +53,9 @@ class AdaptiveSamplerCfg:
     """All-reduce the per-update episode and failure counts when torch.distributed is initialised,
     so every rank keeps identical statistics."""
 
+    cuda_graph: bool = True
+    """On CUDA, replay the fold (rates, moving average, kernel, floor, CDF) as one CUDA graph."""
+
     def validate(self) -> None:
         """Raise :class:`SamplerConfigError` naming the first out-of-range field and its range."""
         _check(_is_number(self.bin_size_s) and self.bin_size_s > 0, "bin_size_s", self.bin_size_s, "> 0 seconds")

@@ -13,6 +13,7 @@ import torch.distributed as dist
 
 from .bins import BinLayout
 from .config import AdaptiveSamplerCfg, SamplerConfigError
+from .graphed import CudaGraphedStep
 from .metrics import distribution_metrics
 
 STATE_FORMAT = "beyondmimic_adaptive.sampler/1"
@@ -80,6 +81,7 @@ class AdaptiveSampler:
         self._adaptive = torch.empty(num_bins, device=self.device)
         self._adaptive_cdf = torch.empty(num_bins, device=self.device)
         self._refresh()
+        self._fold_step = CudaGraphedStep(self._fold_pending, self.device, enabled=cfg.cuda_graph)
 
     # ------------------------------------------------------------------ layout
     @property
@@ -116,9 +118,13 @@ class AdaptiveSampler:
         first, so every rank folds the same global counts and keeps identical statistics. Every rank
         must then call ``fold`` equally often (the Isaac Lab terms fold on a shared step cadence).
         """
-        pending = self._pending
         if self.cfg.sync_distributed and dist.is_available() and dist.is_initialized():
-            dist.all_reduce(pending)
+            dist.all_reduce(self._pending)
+        self._fold_step()
+
+    def _fold_pending(self) -> None:
+        """The fixed-shape body of :meth:`fold` (replayed as one CUDA graph on the GPU)."""
+        pending = self._pending
         episodes, failures = pending[:, 0], pending[:, 1]
         got_episodes = episodes > 0
         batch_rate = failures / episodes.clamp_min(1.0)

@@ -62,6 +62,7 @@ class AdaptiveSamplingCurriculum(ManagerTermBase):
         self._folds = 0
         self._starts_sampled = False
         self._step_offset = 0  # env steps before this process started (restored state)
+        self._metrics = self.sampler.metrics()  # refreshed every cfg.metrics_interval_steps folds
         self._next_state_save = cfg.state_save_interval_steps
 
     def _check_motion_lengths(self) -> None:
@@ -131,9 +132,12 @@ class AdaptiveSamplingCurriculum(ManagerTermBase):
             bins = self.sampler.bin_index(self.command.motion_ids[ids], self.command.time_steps[ids])
         ran = env.episode_length_buf[ids] > 0
         self.sampler.record(bins, failed, mask=ran)
-        log = self.sampler.metrics()
-        for name in self.failure_terms:
-            log[f"failures/{name}"] = (terminations.get_term(name)[ids] & ran).sum().to(torch.float32)
+        log = dict(self._metrics)
+        if self.failure_terms:
+            fired = torch.stack([terminations.get_term(name)[ids] for name in self.failure_terms], dim=1)
+            per_term = (fired & ran[:, None]).sum(dim=0).to(torch.float32)
+            for index, name in enumerate(self.failure_terms):
+                log[f"failures/{name}"] = per_term[index]
         log["episodes"] = ran.sum().to(torch.float32)
         return log
 
@@ -142,6 +146,8 @@ class AdaptiveSamplingCurriculum(ManagerTermBase):
         self.sampler.env_step = self.env_step
         self.sampler.fold()
         self._folds += 1
+        if self._folds % self.cfg.metrics_interval_steps == 0:
+            self._metrics = self.sampler.metrics()
         if self.history is not None:
             self.history.maybe_record(self.sampler)
         if self.cfg.state_path is not None and self.env_step >= self._next_state_save:
@@ -162,6 +168,8 @@ class AdaptiveCurriculumTermCfg(CurriculumTermCfg):
     """Where to record per-bin probability/failure-rate snapshots (None: no history)."""
     history_interval_steps: int = 240
     """Env steps between two history snapshots."""
+    metrics_interval_steps: int = 24
+    """Env steps between two recomputations of the logged distribution metrics (one PPO iteration)."""
     state_path: str | None = None
     """Where to keep the sampler state for resuming (None: not saved). Written atomically."""
     state_save_interval_steps: int = 1200

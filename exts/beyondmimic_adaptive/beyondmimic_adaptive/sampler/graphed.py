@@ -1,0 +1,45 @@
+"""Replay a fixed-shape step as one CUDA graph launch instead of a dozen kernel launches."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import torch
+
+
+class CudaGraphedStep:
+    """Calls ``step`` eagerly; on CUDA, after ``warmup`` eager calls, captures it once and replays it.
+
+    ``step`` must work on tensors whose addresses never change (in-place updates of persistent
+    buffers) and must not synchronise with the host: both hold for the sampler's fold. Every call
+    performs exactly one step: the capturing call replays the graph it just recorded.
+    """
+
+    def __init__(self, step: Callable[[], None], device: torch.device, enabled: bool = True, warmup: int = 3):
+        self._step = step
+        self._use_graph = enabled and device.type == "cuda"
+        self._warmup = warmup
+        self._calls = 0
+        self._graph: torch.cuda.CUDAGraph | None = None
+
+    def __call__(self) -> None:
+        if self._graph is not None:
+            self._graph.replay()
+            return
+        if not self._use_graph:
+            self._step()
+            return
+        self._calls += 1
+        if self._calls <= self._warmup:
+            # warm-up on a side stream, as CUDA graph capture requires (allocator, library handles)
+            side = torch.cuda.Stream()
+            side.wait_stream(torch.cuda.current_stream())
+            with torch.cuda.stream(side):
+                self._step()
+            torch.cuda.current_stream().wait_stream(side)
+            return
+        graph = torch.cuda.CUDAGraph()
+        with torch.cuda.graph(graph):
+            self._step()
+        graph.replay()
+        self._graph = graph
