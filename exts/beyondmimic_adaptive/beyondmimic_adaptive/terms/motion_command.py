@@ -21,7 +21,7 @@ import torch
 from isaaclab.managers import CommandTerm, CommandTermCfg
 from isaaclab.utils import configclass
 
-from .env_ids import as_index
+from .env_ids import as_index, fill_envs
 
 if TYPE_CHECKING:
     from isaaclab.envs import ManagerBasedRLEnv
@@ -92,7 +92,7 @@ class MotionStartCommandTerm(CommandTerm):
         env_ids = as_index(env_ids)
         self._requested_motion[env_ids] = motion_ids.to(self.device, torch.long)
         self._requested_time[env_ids] = time_steps.to(self.device, torch.long)
-        self._start_requested[env_ids] = True
+        fill_envs(self._start_requested, env_ids, True)
 
     def motion_finished(self) -> torch.Tensor:
         """(num_envs,) bool: the reference reached the last frame (a success, not a failure)."""
@@ -105,7 +105,7 @@ class MotionStartCommandTerm(CommandTerm):
         uniform_motion, uniform_time = self._uniform_starts(requested.shape[0])
         self.motion_ids[env_ids] = torch.where(requested, self._requested_motion[env_ids], uniform_motion)
         self.time_steps[env_ids] = torch.where(requested, self._requested_time[env_ids], uniform_time)
-        self._start_requested[env_ids] = False
+        fill_envs(self._start_requested, env_ids, False)
         self._write_start_state(env_ids)
 
     def _update_command(self) -> None:

@@ -58,6 +58,8 @@ class MotionCommand(MotionStartCommandTerm):
         if root_body not in self.body_names:
             raise ValueError(f"MotionCommandCfg.body_names must include the robot's root body {root_body!r}.")
         self.root_index = self.body_names.index(root_body)
+        self._pose_noise = _UniformRanges(cfg.pose_range, self.device, "pose_range")
+        self._velocity_noise = _UniformRanges(cfg.velocity_range, self.device, "velocity_range")
         self._reference = self.library.frame(self.motion_ids, self.time_steps)
 
     # ------------------------------------------------------------ MotionStartCommand
@@ -140,11 +142,11 @@ class MotionCommand(MotionStartCommandTerm):
         n = ref.joint_pos.shape[0]
         root_pos = ref.body_pos_w[:, self.root_index] + self._env.scene.env_origins[env_ids]
         root_quat = ref.body_quat_w[:, self.root_index]
-        pose_noise = _sample_ranges(self.cfg.pose_range, n, self.device)
+        pose_noise = self._pose_noise.sample(n)
         root_pos = root_pos + pose_noise[:, :3]
         root_quat = quat_mul(quat_from_euler_xyz(pose_noise[:, 3], pose_noise[:, 4], pose_noise[:, 5]), root_quat)
         velocity = torch.cat([ref.body_lin_vel_w[:, self.root_index], ref.body_ang_vel_w[:, self.root_index]], dim=-1)
-        velocity = velocity + _sample_ranges(self.cfg.velocity_range, n, self.device)
+        velocity = velocity + self._velocity_noise.sample(n)
         joint_pos = ref.joint_pos + sample_uniform(*self.cfg.joint_position_range, ref.joint_pos.shape, self.device)
         limits = self.robot.data.soft_joint_pos_limits.torch[env_ids]
         joint_pos = torch.clamp(joint_pos, limits[..., 0], limits[..., 1])
@@ -158,14 +160,19 @@ class MotionCommand(MotionStartCommandTerm):
 _POSE_KEYS = ("x", "y", "z", "roll", "pitch", "yaw")
 
 
-def _sample_ranges(ranges: dict[str, tuple[float, float]], n: int, device) -> torch.Tensor:
-    """(n, 6) uniform samples for keys x, y, z, roll, pitch, yaw (missing keys: 0)."""
-    unknown = set(ranges) - set(_POSE_KEYS)
-    if unknown:
-        raise ValueError(f"reset noise ranges have unknown keys {sorted(unknown)}; valid keys: {_POSE_KEYS}.")
-    low = torch.tensor([ranges.get(k, (0.0, 0.0))[0] for k in _POSE_KEYS], device=device)
-    high = torch.tensor([ranges.get(k, (0.0, 0.0))[1] for k in _POSE_KEYS], device=device)
-    return low + torch.rand(n, 6, device=device) * (high - low)
+class _UniformRanges:
+    """Uniform samples for the keys x, y, z, roll, pitch, yaw (missing keys: 0), bounds kept on the device."""
+
+    def __init__(self, ranges: dict[str, tuple[float, float]], device: str, what: str):
+        unknown = set(ranges) - set(_POSE_KEYS)
+        if unknown:
+            raise ValueError(f"MotionCommandCfg.{what} has unknown keys {sorted(unknown)}; valid keys: {_POSE_KEYS}.")
+        self._low = torch.tensor([ranges.get(k, (0.0, 0.0))[0] for k in _POSE_KEYS], device=device)
+        self._span = torch.tensor([ranges.get(k, (0.0, 0.0))[1] for k in _POSE_KEYS], device=device) - self._low
+
+    def sample(self, n: int) -> torch.Tensor:
+        """(n, 6) samples."""
+        return self._low + torch.rand(n, 6, device=self._low.device) * self._span
 
 
 @configclass
