@@ -1,4 +1,4 @@
-"""Cost of one env step of adaptive sampling (update + start sampling), and a host-sync check.
+"""Cost of one env step of start sampling: this package, the public sampler's behaviour, uniform.
 
 Per env step about ``reset_fraction`` of the envs finish: the curriculum update folds them and the
 reset event samples as many new starts. On CUDA the timed region runs under
@@ -14,11 +14,13 @@ import statistics
 import time
 
 import torch
+from public_sampler import PublicBeyondMimicSampler
 
 from beyondmimic_adaptive import AdaptiveSampler, AdaptiveSamplerCfg
 
 
 def time_per_step(sampler: AdaptiveSampler, num_envs: int, reset_fraction: float, steps: int, repeats: int) -> float:
+    """This package's sampler: record + fold + sampling, under sync debug mode "error" on CUDA."""
     device = sampler.device
     num_reset = max(1, round(num_envs * reset_fraction))
     bins = torch.randint(0, sampler.num_bins, (num_reset,), device=device)
@@ -29,13 +31,41 @@ def time_per_step(sampler: AdaptiveSampler, num_envs: int, reset_fraction: float
         sampler.update(bins, failed, mask=ran)
         sampler.sample(num_reset)
 
-    for _ in range(20):  # warm-up (allocator, kernels)
+    return _median_time(one_step, device, steps, repeats)
+
+
+def time_public_per_step(
+    num_bins: int, num_envs: int, reset_fraction: float, steps: int, repeats: int, device
+) -> float:
+    """The re-implemented public sampler: record failures + EMA fold + sampling (it syncs the host)."""
+    sampler = PublicBeyondMimicSampler(num_bins * 50, num_bins, device)
+    num_reset = max(1, round(num_envs * reset_fraction))
+    time_steps = torch.randint(0, num_bins * 50, (num_reset,), device=device)
+    failed = torch.rand(num_reset, device=device) < 0.3
+
+    def one_step() -> None:
+        sampler.record_failures(time_steps, failed)
+        sampler.step()
+        sampler.sample(num_reset)
+
+    return _median_time(one_step, device, steps, repeats, sync_check=False)
+
+
+def time_uniform_per_step(num_envs: int, reset_fraction: float, steps: int, repeats: int, device, frames: int) -> float:
+    """The floor: uniform start frames, nothing recorded."""
+    num_reset = max(1, round(num_envs * reset_fraction))
+    return _median_time(lambda: torch.randint(0, frames, (num_reset,), device=device), device, steps, repeats)
+
+
+def _median_time(one_step, device: torch.device, steps: int, repeats: int, sync_check: bool = True) -> float:
+    for _ in range(20):
         one_step()
     samples = []
     for _ in range(repeats):
         if device.type == "cuda":
             torch.cuda.synchronize()
-            torch.cuda.set_sync_debug_mode("error")
+            if sync_check:
+                torch.cuda.set_sync_debug_mode("error")
         start = time.perf_counter()
         for _ in range(steps):
             one_step()
@@ -59,8 +89,8 @@ def main() -> None:
     name = torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu"
     print(f"device: {name}; torch {torch.__version__}; {args.reset_fraction:.0%} of envs reset per step")
     graph_modes = (False, True) if device.type == "cuda" else (False,)
-    header = " ".join(f"{'us/step graph=' + str(g):>19}" for g in graph_modes)
-    print(f"{'envs':>7} {'bins':>7} {header}")
+    header = " ".join(f"{'ours graph=' + str(g):>17}" for g in graph_modes)
+    print(f"us per env step (median): {'envs':>7} {'bins':>7} {header} {'public':>10} {'uniform':>10}")
     for num_bins in args.bins:
         samplers = [
             AdaptiveSampler(AdaptiveSamplerCfg(cuda_graph=g), motion_num_frames=[num_bins * 50], fps=50, device=device)
@@ -68,7 +98,13 @@ def main() -> None:
         ]
         for num_envs in args.envs:
             costs = [time_per_step(s, num_envs, args.reset_fraction, args.steps, args.repeats) for s in samplers]
-            print(f"{num_envs:>7} {num_bins:>7} " + " ".join(f"{c:>19.1f}" for c in costs))
+            costs.append(
+                time_public_per_step(num_bins, num_envs, args.reset_fraction, args.steps, args.repeats, device)
+            )
+            costs.append(
+                time_uniform_per_step(num_envs, args.reset_fraction, args.steps, args.repeats, device, num_bins)
+            )
+            print(f"{'':>26}{num_envs:>7} {num_bins:>7} " + " ".join(f"{c:>17.1f}" for c in costs))
     if device.type == "cuda":
         print("host-device syncs inside update+sample: none (sync debug mode 'error' raised nothing)")
         print(f"CUDA-graph fold equals the eager fold bit for bit: {graph_matches_eager(device)}")
