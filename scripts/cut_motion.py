@@ -13,8 +13,7 @@ import argparse
 from pathlib import Path
 
 from beyondmimic_adaptive.motion import MotionFileError, load_motion
-
-ARRAYS = ("joint_pos", "joint_vel", "body_pos_w", "body_quat_w", "body_lin_vel_w", "body_ang_vel_w")
+from beyondmimic_adaptive.motion.clip import FLOAT_KEYS
 
 
 def main() -> None:
@@ -45,7 +44,7 @@ def main() -> None:
     if last - first < 2:
         parser.exit(2, f"cut_motion.py: window {start_s:g}..{end_s:g} s holds {max(0, last - first)} frames of "
                     f"{args.motion} ({clip.num_frames / clip.fps:g} s long); it needs at least 2.\n")  # fmt: skip
-    for key in ARRAYS:
+    for key in FLOAT_KEYS:  # every per-frame array of the format
         setattr(clip, key, getattr(clip, key)[first:last])
     clip.extras = {}  # segment annotations refer to the whole clip
     clip.save(args.out)

@@ -88,9 +88,10 @@ def test_bad_cli_values_fail_clearly(tmp_path):
 
 def test_clip_shorter_than_one_bin_and_empty_motion_list_write_nothing(tmp_path):
     from beyondmimic_adaptive.motion import load_motion
+    from beyondmimic_adaptive.motion.clip import FLOAT_KEYS
 
     clip = load_motion(DEMO_SHORT_MOTION)
-    for key in ("joint_pos", "joint_vel", "body_pos_w", "body_quat_w", "body_lin_vel_w", "body_ang_vel_w"):
+    for key in FLOAT_KEYS:
         setattr(clip, key, getattr(clip, key)[:30])  # 0.6 s: shorter than one 1 s bin
     short = tmp_path / "short.npz"
     clip.save(short)
