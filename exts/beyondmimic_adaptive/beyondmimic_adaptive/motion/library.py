@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 import torch
@@ -27,6 +27,11 @@ class ReferenceFrame:
     """(N, B, 3)"""
     body_ang_vel_w: torch.Tensor
     """(N, B, 3)"""
+
+    def assign(self, env_ids: torch.Tensor | slice, other: ReferenceFrame) -> None:
+        """Overwrite the rows ``env_ids`` with ``other`` (one row per selected env)."""
+        for item in fields(self):
+            getattr(self, item.name)[env_ids] = getattr(other, item.name)
 
 
 class MotionLibrary:

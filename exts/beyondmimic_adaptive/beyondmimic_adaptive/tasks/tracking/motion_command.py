@@ -138,7 +138,7 @@ class MotionCommand(MotionStartCommandTerm):
     def _write_start_state(self, env_ids: torch.Tensor | slice) -> None:
         """Robot := reference at (motion, time step) plus the configured noise, written to the sim."""
         ref = self.library.frame(self.motion_ids[env_ids], self.time_steps[env_ids])
-        self._reference = self.library.frame(self.motion_ids, self.time_steps)
+        self._reference.assign(env_ids, ref)  # only the new episodes' rows changed
         n = ref.joint_pos.shape[0]
         root_pos = ref.body_pos_w[:, self.root_index] + self._env.scene.env_origins[env_ids]
         root_quat = ref.body_quat_w[:, self.root_index]
