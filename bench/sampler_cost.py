@@ -1,8 +1,18 @@
 """Cost of one env step of start sampling: this package, the public sampler's behaviour, uniform.
 
 Per env step about ``reset_fraction`` of the envs finish: the curriculum update folds them and the
-reset event samples as many new starts. On CUDA the timed region runs under
-``torch.cuda.set_sync_debug_mode("error")``, so any host-device sync raises instead of passing.
+reset event samples as many new starts. Columns:
+
+- ``per-env``: what the Isaac Lab terms run: :class:`PerEnvSampling` records all env rows with the
+  finished ones masked and draws a start for every env (fixed shapes: CUDA graphs on the GPU),
+  plus the fold.
+- ``subset``: ``AdaptiveSampler.update`` + ``sample`` on exactly the finished envs (dynamic sizes,
+  eager launches; the fold is eager too).
+- ``public``: the public sampler's behaviour, re-implemented in ``public_sampler.py``.
+- ``uniform``: the floor, uniform start frames and nothing recorded.
+
+On CUDA the timed region runs under ``torch.cuda.set_sync_debug_mode("error")``, so any
+host-device sync raises instead of passing.
 
     python bench/sampler_cost.py --device cuda --envs 1024 4096 16384 --bins 100 1000 10000
 """
@@ -17,10 +27,29 @@ import torch
 from public_sampler import PublicBeyondMimicSampler
 
 from beyondmimic_adaptive import AdaptiveSampler, AdaptiveSamplerCfg
+from beyondmimic_adaptive.sampler import PerEnvSampling
 
 
-def time_per_step(sampler: AdaptiveSampler, num_envs: int, reset_fraction: float, steps: int, repeats: int) -> float:
-    """This package's sampler: record + fold + sampling, under sync debug mode "error" on CUDA."""
+def time_per_env_step(
+    sampler: AdaptiveSampler, num_envs: int, reset_fraction: float, steps: int, repeats: int
+) -> float:
+    """What the Isaac Lab terms run: masked record of every env row + fold + a start for every env."""
+    device = sampler.device
+    per_env = PerEnvSampling(sampler, num_envs)
+    bins = torch.randint(0, sampler.num_bins, (num_envs,), device=device)
+    failed = torch.rand(num_envs, device=device) < 0.3
+    finished = torch.rand(num_envs, device=device) < reset_fraction
+
+    def one_step() -> None:
+        per_env.record(bins, failed, finished)
+        sampler.fold()
+        per_env.sample()
+
+    return _median_time(one_step, device, steps, repeats)
+
+
+def time_subset_step(sampler: AdaptiveSampler, num_envs: int, reset_fraction: float, steps: int, repeats: int) -> float:
+    """Record + fold + sampling of exactly the finished envs (dynamic sizes, eager)."""
     device = sampler.device
     num_reset = max(1, round(num_envs * reset_fraction))
     bins = torch.randint(0, sampler.num_bins, (num_reset,), device=device)
@@ -88,40 +117,48 @@ def main() -> None:
     device = torch.device(args.device)
     name = torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu"
     print(f"device: {name}; torch {torch.__version__}; {args.reset_fraction:.0%} of envs reset per step")
-    graph_modes = (False, True) if device.type == "cuda" else (False,)
-    header = " ".join(f"{'ours graph=' + str(g):>17}" for g in graph_modes)
-    print(f"us per env step (median): {'envs':>7} {'bins':>7} {header} {'public':>10} {'uniform':>10}")
+    columns = " ".join(f"{name:>10}" for name in ("per-env", "subset", "public", "uniform"))
+    print(f"us per env step (median): {'envs':>7} {'bins':>7} {columns}")
     for num_bins in args.bins:
-        samplers = [
-            AdaptiveSampler(AdaptiveSamplerCfg(cuda_graph=g), motion_num_frames=[num_bins * 50], fps=50, device=device)
-            for g in graph_modes
-        ]
         for num_envs in args.envs:
-            costs = [time_per_step(s, num_envs, args.reset_fraction, args.steps, args.repeats) for s in samplers]
+            per_env = AdaptiveSampler(AdaptiveSamplerCfg(), motion_num_frames=[num_bins * 50], fps=50, device=device)
+            subset = AdaptiveSampler(
+                AdaptiveSamplerCfg(cuda_graph=False), motion_num_frames=[num_bins * 50], fps=50, device=device
+            )
+            costs = [
+                time_per_env_step(per_env, num_envs, args.reset_fraction, args.steps, args.repeats),
+                time_subset_step(subset, num_envs, args.reset_fraction, args.steps, args.repeats),
+            ]
             costs.append(
                 time_public_per_step(num_bins, num_envs, args.reset_fraction, args.steps, args.repeats, device)
             )
             costs.append(
                 time_uniform_per_step(num_envs, args.reset_fraction, args.steps, args.repeats, device, num_bins)
             )
-            print(f"{'':>26}{num_envs:>7} {num_bins:>7} " + " ".join(f"{c:>17.1f}" for c in costs))
+            print(f"{'':>26}{num_envs:>7} {num_bins:>7} " + " ".join(f"{c:>10.1f}" for c in costs))
     if device.type == "cuda":
         print("host-device syncs inside update+sample: none (sync debug mode 'error' raised nothing)")
-        print(f"CUDA-graph fold equals the eager fold bit for bit: {graph_matches_eager(device)}")
+        print(f"CUDA-graph record+fold equals the eager subset record+fold bit for bit: {graph_matches_eager(device)}")
+        distance, noise = graph_sampling_distance(device)
+        print(f"CUDA-graph sampling vs its distribution: total variation {distance:.4f} (sampling noise ~{noise:.4f})")
 
 
-def graph_matches_eager(device: torch.device, updates: int = 50) -> bool:
-    """The same episodes folded eagerly and through the CUDA graph give identical statistics."""
+def graph_matches_eager(device: torch.device, updates: int = 50, num_envs: int = 512) -> bool:
+    """The same episodes recorded and folded eagerly (finished subset) and through the CUDA graphs
+    (masked per-env rows) give identical statistics."""
     eager, graphed = (
         AdaptiveSampler(AdaptiveSamplerCfg(cuda_graph=g), motion_num_frames=[30000, 2017], fps=50, device=device)
         for g in (False, True)
     )
+    per_env = PerEnvSampling(graphed, num_envs)
     generator = torch.Generator().manual_seed(0)
     for _ in range(updates):
-        bins = torch.randint(0, eager.num_bins, (256,), generator=generator).to(device)
-        failed = (torch.rand(256, generator=generator) < 0.3).to(device)
-        eager.update(bins, failed)
-        graphed.update(bins, failed)
+        bins = torch.randint(0, eager.num_bins, (num_envs,), generator=generator).to(device)
+        failed = (torch.rand(num_envs, generator=generator) < 0.3).to(device)
+        finished = (torch.rand(num_envs, generator=generator) < 0.5).to(device)
+        eager.update(bins[finished], failed[finished])
+        per_env.record(bins, failed, finished)
+        graphed.fold()
     return all(
         torch.equal(a, b)
         for a, b in (
@@ -130,6 +167,24 @@ def graph_matches_eager(device: torch.device, updates: int = 50) -> bool:
             (eager.episode_counts, graphed.episode_counts),
         )
     )
+
+
+def graph_sampling_distance(device: torch.device, draws: int = 200, num_envs: int = 4096) -> tuple[float, float]:
+    """Total variation between the graphed per-env samples' bin histogram and the distribution, and
+    the distance pure sampling noise gives (about sqrt(B / (2 pi n)) for a flat-ish distribution)."""
+    sampler = AdaptiveSampler(AdaptiveSamplerCfg(alpha=1.0), motion_num_frames=[5000], fps=50, device=device)
+    generator = torch.Generator().manual_seed(1)
+    bins = torch.arange(sampler.num_bins).repeat_interleave(10).to(device)
+    failed = (torch.rand(bins.shape[0], generator=generator) < 0.5).to(device)
+    sampler.update(bins, failed)
+    per_env = PerEnvSampling(sampler, num_envs)
+    counts = torch.zeros(sampler.num_bins, device=device)
+    for _ in range(draws):
+        start_bins, _, _ = per_env.sample()
+        counts += torch.bincount(start_bins, minlength=sampler.num_bins)
+    total = draws * num_envs
+    distance = 0.5 * float((counts / total - sampler.probabilities).abs().sum())
+    return distance, (sampler.num_bins / (2 * 3.14159 * total)) ** 0.5
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ from .bins import BinLayout, MotionInputError
 from .config import AdaptiveSamplerCfg, SamplerConfigError
 from .history import SamplerHistory, load_history
 from .metrics import distribution_metrics
+from .per_env import PerEnvSampling
 from .persistence import read_sampler_state, save_sampler_state, state_digest
 from .sampler import AdaptiveSampler, SamplerStateError
 
@@ -12,6 +13,7 @@ __all__ = [
     "AdaptiveSamplerCfg",
     "BinLayout",
     "MotionInputError",
+    "PerEnvSampling",
     "SamplerConfigError",
     "SamplerHistory",
     "SamplerStateError",

@@ -54,7 +54,8 @@ class AdaptiveSamplerCfg:
     so every rank keeps identical statistics."""
 
     cuda_graph: bool = True
-    """On CUDA, replay the fold (rates, moving average, kernel, floor, CDF) as one CUDA graph."""
+    """On CUDA, replay the fold (rates, moving average, kernel, floor, CDF), and :class:`PerEnvSampling`'s
+    record and start sampling, each as one CUDA graph (one launch instead of a dozen)."""
 
     def validate(self) -> None:
         """Raise :class:`SamplerConfigError` naming the first out-of-range field and its range."""

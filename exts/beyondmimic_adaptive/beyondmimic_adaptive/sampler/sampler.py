@@ -180,14 +180,20 @@ class AdaptiveSampler:
         self._manual = (values / values.sum()).to(self.device)
         self._manual_cdf = torch.cumsum(self._manual, 0)
 
-    def _cdf(self) -> torch.Tensor:
+    @property
+    def sampling_cdf(self) -> torch.Tensor:
+        """(B,) the CDF :meth:`sample_bins` draws from now (manual, warm-up uniform or adaptive).
+
+        The tensor is persistent and updated in place by :meth:`fold`; only a change of mode (warm-up
+        ending, a manual override) hands out another tensor.
+        """
         if self._manual_cdf is not None:
             return self._manual_cdf
         return self._uniform_cdf if self.in_warmup else self._adaptive_cdf
 
     def sample_bins(self, n: int) -> torch.Tensor:
         """(n,) start bins drawn from :attr:`probabilities` (inverse CDF: no host sync)."""
-        cdf = self._cdf()
+        cdf = self.sampling_cdf
         draw = torch.rand(n, device=self.device) * cdf[-1]
         return torch.searchsorted(cdf, draw, right=True).clamp_max(self.num_bins - 1)
 

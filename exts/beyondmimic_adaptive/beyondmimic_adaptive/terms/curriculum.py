@@ -14,12 +14,13 @@ from ..motion import MotionFileError
 from ..sampler import (
     AdaptiveSampler,
     AdaptiveSamplerCfg,
+    PerEnvSampling,
     SamplerHistory,
     read_sampler_state,
     save_sampler_state,
     state_digest,
 )
-from .env_ids import as_index, count_envs
+from .env_ids import as_index, fill_envs
 from .motion_command import MotionStartCommand
 
 if TYPE_CHECKING:
@@ -48,6 +49,8 @@ class AdaptiveSamplingCurriculum(ManagerTermBase):
         self.sampler = AdaptiveSampler(
             cfg.sampler, self.command.motion_num_frames, self.command.motion_fps, device=env.device
         )
+        self.per_env = PerEnvSampling(self.sampler, env.num_envs)
+        """Fixed-shape record and sample over all envs (CUDA graphs on the GPU)."""
         terminations = env.termination_manager
         self.failure_terms = [n for n in terminations.active_terms if not terminations.get_term_cfg(n).time_out]
         """Names of the termination terms that count as failures (every non-time-out term)."""
@@ -57,6 +60,7 @@ class AdaptiveSamplingCurriculum(ManagerTermBase):
             SamplerHistory(cfg.history_dir, cfg.history_interval_steps) if cfg.history_dir is not None else None
         )
         """Per-bin snapshots for heatmaps (``cfg.history_dir``); call ``history.flush()`` at the end."""
+        self._finished = torch.zeros(env.num_envs, dtype=torch.bool, device=env.device)
         self._check_motion_lengths()
         self._calls = 0
         self._folds = 0
@@ -99,10 +103,11 @@ class AdaptiveSamplingCurriculum(ManagerTermBase):
     def sample_starts(self, env_ids: torch.Tensor | slice) -> tuple[torch.Tensor, torch.Tensor]:
         """Draw starts for ``env_ids`` and remember their bins (for start attribution)."""
         self.sampler.env_step = self.env_step
-        bins = self.sampler.sample_bins(count_envs(env_ids, self.num_envs))
-        self.start_bins[as_index(env_ids)] = bins
+        ids = as_index(env_ids)
+        bins, motion_ids, time_steps = self.per_env.sample()  # one start per env; keep the reset ones
+        self.start_bins[ids] = bins[ids]
         self._starts_sampled = True
-        return self.sampler.layout.uniform_time_in_bin(bins)
+        return motion_ids[ids], time_steps[ids]
 
     def flush_history(self) -> None:
         """Write buffered history snapshots (call once training ends)."""
@@ -123,18 +128,19 @@ class AdaptiveSamplingCurriculum(ManagerTermBase):
                 "missing. Add it (enable_adaptive_sampling() and the Hydra config do this)."
             )
         self._calls += 1
-        ids = as_index(env_ids)
+        # every env's row, with the reset ones marked: fixed shapes, so the record is one graph launch
+        self._finished.zero_()
+        fill_envs(self._finished, env_ids, True)
+        ran = self._finished & (env.episode_length_buf > 0)
         terminations = env.termination_manager
-        failed = terminations.terminated[ids]
         if self.cfg.sampler.attribution == "start":
-            bins = self.start_bins[ids]
+            bins = self.start_bins
         else:
-            bins = self.sampler.bin_index(self.command.motion_ids[ids], self.command.time_steps[ids])
-        ran = env.episode_length_buf[ids] > 0
-        self.sampler.record(bins, failed, mask=ran)
+            bins = self.sampler.bin_index(self.command.motion_ids, self.command.time_steps)
+        self.per_env.record(bins, terminations.terminated, ran)
         log = dict(self._metrics)
         if self.failure_terms:
-            fired = torch.stack([terminations.get_term(name)[ids] for name in self.failure_terms], dim=1)
+            fired = torch.stack([terminations.get_term(name) for name in self.failure_terms], dim=1)
             per_term = (fired & ran[:, None]).sum(dim=0).to(torch.float32)
             for index, name in enumerate(self.failure_terms):
                 log[f"failures/{name}"] = per_term[index]

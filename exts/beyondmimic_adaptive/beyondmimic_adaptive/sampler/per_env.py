@@ -1,0 +1,112 @@
+"""Fixed-shape recording and sampling over all envs, replayed as CUDA graphs.
+
+A step of a vectorised env finishes a different number of episodes each time. Recording and
+sampling exactly those episodes means tensors of a new size every step, which rules out CUDA
+graphs and leaves a dozen small kernel launches per call, each costing microseconds of host time.
+Here every call covers all ``num_envs`` envs with a ``finished`` mask instead: the shapes never
+change, so each operation is captured once and replayed as a single launch.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from .graphed import CudaGraphedStep
+from .sampler import AdaptiveSampler
+
+_MAX_SAMPLE_GRAPHS = 4
+"""Sampling graphs kept at once, one per sampling CDF (warm-up, adaptive, manual override)."""
+
+
+class PerEnvSampling:
+    """Records finished episodes and draws starts for a fixed number of envs, without host syncs.
+
+    - :meth:`record` takes one row per env and counts only the rows marked ``finished``.
+    - :meth:`sample` draws a start for *every* env; the caller applies the rows of the envs that
+      reset. Drawing the few extra rows costs less than one launch per call would.
+
+    On CUDA (and with ``cfg.cuda_graph``) both are captured after a few eager calls and replayed;
+    inputs are copied into persistent buffers first. The outputs of :meth:`sample` are persistent
+    buffers too, overwritten by the next call: index or copy them before calling again.
+    """
+
+    def __init__(self, sampler: AdaptiveSampler, num_envs: int):
+        if not (isinstance(num_envs, int) and num_envs >= 1):
+            raise ValueError(f"PerEnvSampling(num_envs={num_envs!r}): expected an int >= 1 (the env count).")
+        self.sampler = sampler
+        self.num_envs = num_envs
+        device = sampler.device
+        self._use_graph = sampler.cfg.cuda_graph and device.type == "cuda"
+        self._bins_in = torch.zeros(num_envs, dtype=torch.long, device=device)
+        self._failed_in = torch.zeros(num_envs, dtype=torch.bool, device=device)
+        self._finished_in = torch.zeros(num_envs, dtype=torch.bool, device=device)
+        self._record_step = CudaGraphedStep(self._record_inputs, device, enabled=self._use_graph)
+        self._start_bins = torch.zeros(num_envs, dtype=torch.long, device=device)
+        self._start_motions = torch.zeros(num_envs, dtype=torch.long, device=device)
+        self._start_frames = torch.zeros(num_envs, dtype=torch.long, device=device)
+        # keyed by the CDF tensor's id; the entry holds the tensor, so the id cannot be reused
+        self._sample_steps: dict[int, tuple[torch.Tensor, CudaGraphedStep]] = {}
+
+    def record(self, bins: torch.Tensor, failed: torch.Tensor, finished: torch.Tensor) -> None:
+        """Count the episodes of the envs marked ``finished`` (all three of shape (num_envs,)).
+
+        Args:
+            bins: global bin id each env's episode is attributed to (int32/int64).
+            failed: bool, True where the episode ended by a failure term.
+            finished: bool, True for the envs whose episode ended now and counts.
+        """
+        self._check_row("bins", bins, (torch.int32, torch.int64))
+        self._check_row("failed", failed, (torch.bool,))
+        self._check_row("finished", finished, (torch.bool,))
+        if not self._use_graph:
+            self.sampler.record(bins.long(), failed, mask=finished)
+            return
+        self._bins_in.copy_(bins)
+        self._failed_in.copy_(failed)
+        self._finished_in.copy_(finished)
+        self._record_step()
+
+    def sample(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """(start bins, motion ids, frames), each (num_envs,): one fresh start per env."""
+        if not self._use_graph:
+            bins = self.sampler.sample_bins(self.num_envs)
+            return (bins, *self.sampler.layout.uniform_time_in_bin(bins))
+        cdf = self.sampler.sampling_cdf
+        entry = self._sample_steps.get(id(cdf))
+        if entry is None:
+            if len(self._sample_steps) >= _MAX_SAMPLE_GRAPHS:
+                self._sample_steps.clear()
+            entry = (cdf, CudaGraphedStep(self._sample_into_outputs, self.sampler.device))
+            self._sample_steps[id(cdf)] = entry
+        entry[1]()
+        return self._start_bins, self._start_motions, self._start_frames
+
+    def _record_inputs(self) -> None:
+        self.sampler.record(self._bins_in, self._failed_in, mask=self._finished_in)
+
+    def _sample_into_outputs(self) -> None:
+        bins = self.sampler.sample_bins(self.num_envs)
+        motions, frames = self.sampler.layout.uniform_time_in_bin(bins)
+        self._start_bins.copy_(bins)
+        self._start_motions.copy_(motions)
+        self._start_frames.copy_(frames)
+
+    def _check_row(self, name: str, value: object, dtypes: tuple[torch.dtype, ...]) -> None:
+        # shape, dtype and device live on the host: checking them costs no sync
+        ok = (
+            isinstance(value, torch.Tensor)
+            and value.dtype in dtypes
+            and tuple(value.shape) == (self.num_envs,)
+            and value.device.type == self.sampler.device.type
+        )
+        if not ok:
+            found = (
+                f"{value.dtype} tensor of shape {tuple(value.shape)} on {value.device}"
+                if isinstance(value, torch.Tensor)
+                else type(value).__name__
+            )
+            expected = "/".join(str(d).removeprefix("torch.") for d in dtypes)
+            raise TypeError(
+                f"PerEnvSampling.record({name}=...) expects a {expected} tensor of shape ({self.num_envs},) on "
+                f"{self.sampler.device} (one row per env), got {found}."
+            )
