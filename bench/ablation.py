@@ -1,15 +1,20 @@
 """Learning ablation: uniform vs adaptive start sampling, same seed and budget, evaluated as it trains.
 
     python bench/ablation.py --out outputs/ablation --device cuda:0 --num-envs 4096 \
-        --chunk 250 --max-iterations 3000 [--arms adaptive uniform] [--motion-files demo_long.npz]
+        --eval-every 250 --max-iterations 3000 [--arms adaptive uniform] [--motion-files demo_long.npz]
 
-Each arm trains in chunks of ``--chunk`` PPO iterations (``scripts/train.py``, resuming the arm's
-run folder after the first chunk, which also exercises resume). After every chunk the latest
-checkpoint is evaluated from every bin (``scripts/evaluate.py``) and one JSON line is appended to
-``OUT/results.jsonl``: arm, iterations, training wall time, per-bin completion, full-clip
-completion. An arm stops once the whole clip is completed from frame 0 (``--done-at``) or at
-``--max-iterations``. Rerunning the command continues where it stopped (it reads results.jsonl),
-so a long ablation can be split over several calls. ``--plot`` draws OUT/ablation.png.
+Each arm trains once for ``--max-iterations`` PPO iterations (``scripts/train.py``, a checkpoint
+every ``--eval-every``). While it trains, every new checkpoint is evaluated from every bin
+(``scripts/evaluate.py``, on the same device) and one JSON line is appended to
+``OUT/results.jsonl``: arm, iterations, training wall time at that checkpoint, per-bin completion
+and full-clip completion. Both arms get the same budget; the table reports the first checkpoint
+whose full-clip completion reaches ``--done-at``.
+
+Rerunning the command continues where it stopped: evaluated checkpoints are skipped and an
+unfinished arm resumes from its latest checkpoint (``resume=``). Run the arms side by side on two
+GPUs with one process per arm (``--arms adaptive --device cuda:0`` and ``--arms uniform --device
+cuda:1``, same ``--out``). ``--plot`` draws OUT/ablation.png (completion over iterations) and
+OUT/completion_heatmaps.png (per-bin completion per checkpoint) from results.jsonl.
 """
 
 from __future__ import annotations
@@ -21,53 +26,85 @@ import sys
 import time
 from pathlib import Path
 
+from ablation_plots import plot_completion_curves, plot_completion_heatmaps
+
 SCRIPTS = Path(__file__).resolve().parents[1] / "scripts"
+SETTLE_S = 5.0
+"""A checkpoint untouched this long while training runs is complete (rsl-rl writes it in one go)."""
 
 
 def load_results(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text().splitlines()] if path.is_file() else []
 
 
-def run_chunk(args: argparse.Namespace, arm: str, done_iterations: int) -> float:
+def checkpoints(run_dir: Path) -> dict[int, Path]:
+    """Checkpoints of a run by iteration (model_<it>.pt)."""
+    return {int(p.stem.split("_")[1]): p for p in run_dir.glob("model_*.pt")}
+
+
+def start_training(args: argparse.Namespace, arm: str, last_checkpoint: int | None) -> subprocess.Popen:
+    """Train the arm up to iteration max - 1: a fresh run, or a resume of its latest checkpoint."""
     run_dir = args.out / arm
+    done_iterations = 0 if last_checkpoint is None else last_checkpoint
     command = [sys.executable, str(SCRIPTS / "train.py"), "--device", args.device, "--num-envs", str(args.num_envs)]
-    command += ["--iterations", str(args.chunk), "--seed", str(args.seed), f"save_interval={args.chunk}"]
-    command += [f"curriculum={arm}"]
-    if done_iterations == 0:
-        command += ["--log-dir", str(args.out), "--run-name", arm]
-    else:
-        command += [f"resume={run_dir}"]
+    command += ["--iterations", str(args.max_iterations - done_iterations), "--seed", str(args.seed)]
+    command += [f"save_interval={args.eval_every}", f"curriculum={arm}"]
+    command += ["--log-dir", str(args.out), "--run-name", arm] if last_checkpoint is None else [f"resume={run_dir}"]
     if args.motion_files:  # last: the flag takes every argument after it
         command += ["--motion-files", *args.motion_files]
-    started = time.perf_counter()
-    subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
-    return time.perf_counter() - started
+    log = (args.out / f"{arm}_train.log").open("a")
+    return subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
 
 
-def evaluate(args: argparse.Namespace, arm: str) -> dict:
-    run_dir = args.out / arm
-    checkpoint = max(run_dir.glob("model_*.pt"), key=lambda p: int(p.stem.split("_")[1]))
+def evaluate(args: argparse.Namespace, arm: str, checkpoint: Path) -> dict:
+    out = args.out / arm / f"eval_{checkpoint.stem}"
     command = [sys.executable, str(SCRIPTS / "evaluate.py"), "--checkpoint", str(checkpoint), "--device", args.device]
-    command += ["--envs-per-bin", str(args.envs_per_bin), "--out", str(run_dir / "eval")]
+    command += ["--envs-per-bin", str(args.envs_per_bin), "--out", str(out)]
     subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
-    return json.loads((run_dir / "eval" / "eval.json").read_text())
+    return json.loads((out / "eval.json").read_text())
 
 
-def plot(results: list[dict], path: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(7, 4))
-    for arm in sorted({r["arm"] for r in results}):
-        rows = [r for r in results if r["arm"] == arm]
-        ax.plot([r["iterations"] for r in rows], [r["mean_completion"] for r in rows], marker="o", label=arm)
-    ax.set(xlabel="PPO iterations", ylabel="mean completion from every bin", ylim=(0, 1.05))
-    ax.legend()
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+def run_arm(args: argparse.Namespace, arm: str, results_path: Path) -> None:
+    run_dir = args.out / arm
+    rows = [r for r in load_results(results_path) if r["arm"] == arm]
+    evaluated = {r["iterations"] for r in rows}
+    # rsl-rl names the last checkpoint of iterations 0..N-1 model_<N-1>, and a resumed run repeats
+    # the loaded checkpoint's iteration number: from model_<k>, max - k more iterations end at max - 1
+    last = max(checkpoints(run_dir), default=None)
+    wall_offset = max((r["train_wall_s"] for r in rows if r["train_wall_s"] is not None), default=0.0)
+    finished = last is not None and last >= args.max_iterations - 1
+    training = None if finished else start_training(args, arm, last)
+    started = time.time()
+    while True:
+        running = training is not None and training.poll() is None
+        now = time.time()
+        ready = sorted(
+            (it, path)
+            for it, path in checkpoints(run_dir).items()
+            if it > 0 and it not in evaluated and (not running or now - path.stat().st_mtime > SETTLE_S)
+        )
+        for iterations, path in ready:
+            report = evaluate(args, arm, path)
+            written = path.stat().st_mtime
+            row = {
+                "arm": arm,
+                "iterations": iterations,
+                # training time to this checkpoint (None: written by an earlier, unobserved process)
+                "train_wall_s": wall_offset + written - started if written >= started else None,
+                "mean_completion": report["mean_completion"],
+                "full_clip_completion": report["full_clip_completion"],
+                "completion_per_bin": report["completion_per_bin"],
+            }
+            with results_path.open("a") as f:
+                f.write(json.dumps(row) + "\n")
+            evaluated.add(iterations)
+            print(f"{arm:>9} {iterations:>6} it  {row['train_wall_s'] or float('nan'):>7.0f} s  mean completion "
+                  f"{row['mean_completion']:.3f}  full clip {row['full_clip_completion']}", flush=True)  # fmt: skip
+        if not running and not ready:
+            break
+        time.sleep(2.0)
+    if training is not None and training.returncode != 0:
+        raise SystemExit(f"ablation: training of arm {arm!r} failed (exit {training.returncode}); see {arm}_train.log")
 
 
 def main() -> None:
@@ -75,42 +112,27 @@ def main() -> None:
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--device", default="cuda:0")
     parser.add_argument("--num-envs", type=int, default=4096)
-    parser.add_argument("--chunk", type=int, default=250)
-    parser.add_argument("--max-iterations", type=int, default=3000)
+    parser.add_argument("--eval-every", type=int, default=250, help="checkpoint and evaluate every N iterations")
+    parser.add_argument("--max-iterations", type=int, default=3000, help="the budget, the same for every arm")
     parser.add_argument("--arms", nargs="+", default=["adaptive", "uniform"], choices=["adaptive", "uniform"])
     parser.add_argument("--motion-files", nargs="+")
     parser.add_argument("--envs-per-bin", type=int, default=8)
-    parser.add_argument("--done-at", type=float, default=0.9, help="full-clip completion that ends an arm")
     parser.add_argument("--seed", type=int, default=42)
-    parser.add_argument("--max-chunks", type=int, default=1_000_000, help="chunks to run in this call (all arms)")
-    parser.add_argument("--plot", action="store_true")
+    parser.add_argument("--plot", action="store_true", help="draw the plots from results.jsonl")
+    parser.add_argument("--plot-only", action="store_true", help="draw the plots and train nothing")
+    parser.add_argument("--done-at", type=float, default=0.9, help="full-clip completion counted as completing")
     args = parser.parse_args()
+    if args.eval_every < 1 or args.max_iterations < 1:
+        raise SystemExit("ablation: --eval-every and --max-iterations must be >= 1.")
     args.out.mkdir(parents=True, exist_ok=True)
     results_path = args.out / "results.jsonl"
-    chunks = 0
-    for arm in args.arms:
-        while chunks < args.max_chunks:
-            rows = [r for r in load_results(results_path) if r["arm"] == arm]
-            iterations = rows[-1]["iterations"] if rows else 0
-            if iterations >= args.max_iterations or (rows and min(rows[-1]["full_clip_completion"]) >= args.done_at):
-                break
-            wall = run_chunk(args, arm, iterations)
-            report = evaluate(args, arm)
-            row = {
-                "arm": arm,
-                "iterations": iterations + args.chunk,
-                "train_wall_s": (rows[-1]["train_wall_s"] if rows else 0.0) + wall,
-                "mean_completion": report["mean_completion"],
-                "full_clip_completion": report["full_clip_completion"],
-                "completion_per_bin": report["completion_per_bin"],
-            }
-            with results_path.open("a") as f:
-                f.write(json.dumps(row) + "\n")
-            chunks += 1
-            print(f"{arm:>9} {row['iterations']:>6} it  {row['train_wall_s']:>8.0f} s  mean completion "
-                  f"{row['mean_completion']:.3f}  full clip {row['full_clip_completion']}", flush=True)  # fmt: skip
-    if args.plot:
-        plot(load_results(results_path), args.out / "ablation.png")
+    if not args.plot_only:
+        for arm in args.arms:
+            run_arm(args, arm, results_path)
+    if args.plot or args.plot_only:
+        results = load_results(results_path)
+        plot_completion_curves(results, args.out / "ablation.png", args.done_at)
+        plot_completion_heatmaps(results, args.out / "completion_heatmaps.png")
 
 
 if __name__ == "__main__":

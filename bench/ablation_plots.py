@@ -1,0 +1,53 @@
+"""Plots of the learning ablation's results.jsonl rows (one row per arm and evaluated checkpoint)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import numpy as np
+
+
+def rows_by_arm(results: list[dict]) -> dict[str, list[dict]]:
+    arms: dict[str, list[dict]] = {}
+    for row in results:
+        arms.setdefault(row["arm"], []).append(row)
+    return {arm: sorted(rows, key=lambda r: r["iterations"]) for arm, rows in sorted(arms.items())}
+
+
+def plot_completion_curves(results: list[dict], path: Path, done_at: float) -> None:
+    """Mean per-bin completion and full-clip completion (from frame 0) over PPO iterations."""
+    fig, (mean_ax, full_ax) = plt.subplots(1, 2, figsize=(11, 4), sharex=True)
+    for arm, rows in rows_by_arm(results).items():
+        iterations = [r["iterations"] for r in rows]
+        mean_ax.plot(iterations, [r["mean_completion"] for r in rows], marker="o", label=arm)
+        full_ax.plot(iterations, [min(r["full_clip_completion"]) for r in rows], marker="o", label=arm)
+    mean_ax.set(xlabel="PPO iterations", ylabel="mean completion over start bins", ylim=(0, 1.05))
+    full_ax.axhline(done_at, color="grey", linestyle=":", label=f"counted as completed ({done_at:g})")
+    full_ax.set(xlabel="PPO iterations", ylabel="whole clip completed from frame 0", ylim=(0, 1.05))
+    for ax in (mean_ax, full_ax):
+        ax.grid(alpha=0.3)
+        ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def plot_completion_heatmaps(results: list[dict], path: Path) -> None:
+    """Per arm: completion from each start bin (x) at each evaluated checkpoint (y)."""
+    arms = rows_by_arm(results)
+    if not arms:
+        return
+    fig, axes = plt.subplots(len(arms), 1, figsize=(11, 2.2 + 1.6 * len(arms)), squeeze=False)
+    for ax, (arm, rows) in zip(axes[:, 0], arms.items(), strict=True):
+        grid = np.array([r["completion_per_bin"] for r in rows])
+        image = ax.imshow(grid, aspect="auto", origin="lower", vmin=0, vmax=1, cmap="viridis", interpolation="nearest")
+        ax.set_yticks(range(len(rows)), [str(r["iterations"]) for r in rows])
+        ax.set(title=f"{arm}: completion from each start bin", xlabel="start bin (1 s)", ylabel="iteration")
+        fig.colorbar(image, ax=ax, fraction=0.03)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
