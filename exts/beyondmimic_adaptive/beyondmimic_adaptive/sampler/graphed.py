@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable
 
 import torch
@@ -39,7 +40,18 @@ class CudaGraphedStep:
             torch.cuda.current_stream().wait_stream(side)
             return
         graph = torch.cuda.CUDAGraph()
-        with torch.cuda.graph(graph):
-            self._step()
+        # A garbage collection during capture may free another, unreachable graph (samplers form
+        # reference cycles with their graphed steps); freeing a graph while a stream captures
+        # invalidates the capture. torch.cuda.graph no longer collects by default, so collect now
+        # and hold the collector off until the capture ends. Seen on an H200 in bench/sampler_cost.py.
+        collector_was_on = gc.isenabled()
+        gc.collect()
+        gc.disable()
+        try:
+            with torch.cuda.graph(graph):
+                self._step()
+        finally:
+            if collector_was_on:
+                gc.enable()
         graph.replay()
         self._graph = graph
