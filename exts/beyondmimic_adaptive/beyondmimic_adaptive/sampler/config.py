@@ -34,9 +34,12 @@ class AdaptiveSamplerCfg:
     """Weight of the uniform floor in [0, 1]: p' = lambda/B + (1 - lambda) p. Every bin keeps at
     least lambda/B. 1.0 is plain uniform sampling (statistics are still recorded)."""
 
-    alpha: float = 0.1
+    alpha: float = 0.01
     """Smoothing factor in (0, 1] of the per-bin failure-rate moving average, applied once per
-    update to each bin that received episodes in that update."""
+    update to each bin that received episodes in that update. The average remembers about
+    1/alpha such updates. The terms fold every env step, and at 4096 envs over 64 bins a bin then
+    gets about one episode per update: 0.1 averages about 10 episodes, too few to tell failure
+    rates of a few percent apart, so the distribution follows noise (``bench/rate_noise.py``)."""
 
     attribution: str = "start"
     """Which bin an episode counts for: ``"start"`` (the bin it started in, as in the paper) or
