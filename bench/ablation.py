@@ -26,7 +26,7 @@ import sys
 import time
 from pathlib import Path
 
-from ablation_plots import plot_completion_curves, plot_completion_heatmaps
+from ablation_plots import plot_completion_curves, plot_completion_heatmaps, rows_by_arm
 
 SCRIPTS = Path(__file__).resolve().parents[1] / "scripts"
 SETTLE_S = 5.0
@@ -94,6 +94,7 @@ def run_arm(args: argparse.Namespace, arm: str, results_path: Path) -> None:
                 "mean_completion": report["mean_completion"],
                 "full_clip_completion": report["full_clip_completion"],
                 "completion_per_bin": report["completion_per_bin"],
+                "envs_per_bin": args.envs_per_bin,
             }
             with results_path.open("a") as f:
                 f.write(json.dumps(row) + "\n")
@@ -105,6 +106,21 @@ def run_arm(args: argparse.Namespace, arm: str, results_path: Path) -> None:
         time.sleep(2.0)
     if training is not None and training.returncode != 0:
         raise SystemExit(f"ablation: training of arm {arm!r} failed (exit {training.returncode}); see {arm}_train.log")
+
+
+def summary(results: list[dict], done_at: float) -> str:
+    """Per arm: the first checkpoint completing the whole clip (every motion from its first frame,
+    share >= done_at) and the last checkpoint's per-bin completion."""
+    lines = [f"{'arm':>9} {'completes at':>12} {'last':>6} {'mean completion':>16} {'bins < 0.9':>11}"]
+    for arm, rows in rows_by_arm(results).items():
+        first = next((r["iterations"] for r in rows if min(r["full_clip_completion"]) >= done_at), None)
+        last = rows[-1]
+        below = sum(c < 0.9 for c in last["completion_per_bin"])
+        lines.append(
+            f"{arm:>9} {'never' if first is None else first:>12} {last['iterations']:>6} "
+            f"{last['mean_completion']:>16.3f} {below:>11}"
+        )
+    return "\n".join(lines)
 
 
 def main() -> None:
@@ -129,10 +145,12 @@ def main() -> None:
     if not args.plot_only:
         for arm in args.arms:
             run_arm(args, arm, results_path)
+    results = load_results(results_path)
     if args.plot or args.plot_only:
-        results = load_results(results_path)
         plot_completion_curves(results, args.out / "ablation.png", args.done_at)
         plot_completion_heatmaps(results, args.out / "completion_heatmaps.png")
+    print(f"whole clip counted as completed at a share >= {args.done_at:g} of its starts from frame 0")
+    print(summary(results, args.done_at))
 
 
 if __name__ == "__main__":

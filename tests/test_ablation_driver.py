@@ -37,6 +37,28 @@ def test_ablation_evaluates_every_checkpoint_of_each_arm_and_resumes(tmp_path):
     rows = [json.loads(line) for line in (tmp_path / "results.jsonl").read_text().splitlines()]
     assert sorted(r["iterations"] for r in rows if r["arm"] == "adaptive") == [2, 3, 4, 5]
     assert "resumed model_3.pt" in (tmp_path / "adaptive_train.log").read_text()
-    assert "adaptive" in result.stdout
+    assert "completes at" in result.stdout and "adaptive" in result.stdout
     assert (tmp_path / "ablation.png").stat().st_size > 0
     assert (tmp_path / "completion_heatmaps.png").stat().st_size > 0
+
+
+def test_summary_names_the_first_completing_checkpoint_or_never(tmp_path):
+    def row(arm: str, iterations: int, full: float) -> str:
+        per_bin = [1.0, 0.5, full]
+        return json.dumps(
+            {"arm": arm, "iterations": iterations, "train_wall_s": 1.0, "mean_completion": sum(per_bin) / 3,
+             "full_clip_completion": [full], "completion_per_bin": per_bin}
+        )  # fmt: skip
+
+    lines = [row("adaptive", 250, 0.5), row("adaptive", 500, 0.95), row("uniform", 250, 0.5), row("uniform", 500, 0.8)]
+    (tmp_path / "results.jsonl").write_text("\n".join(lines) + "\n")
+    command = [sys.executable, "bench/ablation.py", "--out", str(tmp_path), "--plot-only", "--done-at", "0.9"]
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    rows = {
+        line.split()[0]: line.split()
+        for line in result.stdout.splitlines()
+        if line.split()[:1] in (["adaptive"], ["uniform"])
+    }
+    assert rows["adaptive"][1:4] == ["500", "500", "0.817"] and rows["adaptive"][4] == "1"
+    assert rows["uniform"][1] == "never"
