@@ -62,13 +62,15 @@ class AdaptiveSampler:
         self.failure_counts = torch.zeros(num_bins, dtype=torch.float64, device=self.device)
         """(B,) failed episodes per bin since the start."""
 
-        # kernel as a gather: window[s, u] = s + u, weight γ^u, 0 past the motion's last bin
+        # kernel as a gather: window[u, s] = s + u, weight γ^u, 0 past the motion's last bin. Laid
+        # out (K, B) so the gather is one flat index_select and the sum runs over the leading dim
+        # (both several times faster on the CPU than advanced indexing and a sum over dim 1).
         steps = torch.arange(cfg.K, device=self.device)
-        window = torch.arange(num_bins, device=self.device)[:, None] + steps[None, :]
-        inside = window < self.layout.bin_motion_end[:, None]
-        self._kernel_index = torch.where(inside, window, torch.zeros_like(window))
+        window = steps[:, None] + torch.arange(num_bins, device=self.device)[None, :]
+        inside = window < self.layout.bin_motion_end[None, :]
+        self._kernel_index = torch.where(inside, window, torch.zeros_like(window)).flatten()
         self._kernel_weight = torch.where(
-            inside, torch.full_like(window, cfg.gamma, dtype=torch.float32) ** steps, torch.zeros(())
+            inside, torch.full_like(window, cfg.gamma, dtype=torch.float32) ** steps[:, None], torch.zeros(())
         )
 
         self._uniform_cdf = torch.cumsum(torch.full((num_bins,), 1.0 / num_bins, device=self.device), 0)
@@ -138,7 +140,8 @@ class AdaptiveSampler:
 
     def _refresh(self) -> None:
         """Recompute the adaptive distribution and its CDF from the current rates."""
-        kernel = (self.failure_rate[self._kernel_index] * self._kernel_weight).sum(dim=1)
+        window_rates = self.failure_rate.index_select(0, self._kernel_index).view(self._kernel_weight.shape)
+        kernel = (window_rates * self._kernel_weight).sum(dim=0)
         total = kernel.sum()
         num_bins = self.num_bins
         # No failure mass -> uniform, decided on the device (no branch). Rates that decayed below
