@@ -5,13 +5,6 @@ from __future__ import annotations
 import torch
 
 
-def count_envs(env_ids: torch.Tensor | slice, num_envs: int) -> int:
-    """Number of envs selected, from host metadata only (``len()`` breaks on slices)."""
-    if isinstance(env_ids, slice):
-        return len(range(num_envs)[env_ids])
-    return int(env_ids.shape[0])
-
-
 def as_index(env_ids: torch.Tensor | slice) -> torch.Tensor | slice:
     """``env_ids`` ready for indexing: slices as they are, int32 ids (from ``step()``) as int64."""
     return env_ids if isinstance(env_ids, slice) else env_ids.long()
