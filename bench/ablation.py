@@ -45,9 +45,8 @@ def checkpoints(run_dir: Path) -> dict[int, Path]:
 def start_training(args: argparse.Namespace, arm: str, last_checkpoint: int | None) -> subprocess.Popen:
     """Train the arm up to iteration max - 1: a fresh run, or a resume of its latest checkpoint."""
     run_dir = args.out / arm
-    done_iterations = 0 if last_checkpoint is None else last_checkpoint
     command = [sys.executable, str(SCRIPTS / "train.py"), "--device", args.device, "--num-envs", str(args.num_envs)]
-    command += ["--iterations", str(args.max_iterations - done_iterations), "--seed", str(args.seed)]
+    command += ["--iterations", str(args.max_iterations - (last_checkpoint or 0)), "--seed", str(args.seed)]
     command += [f"save_interval={args.eval_every}", f"curriculum={arm}"]
     command += ["--log-dir", str(args.out), "--run-name", arm] if last_checkpoint is None else [f"resume={run_dir}"]
     if args.motion_files:  # last: the flag takes every argument after it
@@ -138,8 +137,11 @@ def main() -> None:
     parser.add_argument("--plot-only", action="store_true", help="draw the plots and train nothing")
     parser.add_argument("--done-at", type=float, default=0.9, help="full-clip completion counted as completing")
     args = parser.parse_args()
-    if args.eval_every < 1 or args.max_iterations < 1:
-        raise SystemExit("ablation: --eval-every and --max-iterations must be >= 1.")
+    for flag in ("eval_every", "max_iterations", "num_envs", "envs_per_bin"):
+        if getattr(args, flag) < 1:
+            raise SystemExit(f"ablation: --{flag.replace('_', '-')}={getattr(args, flag)} must be >= 1.")
+    if not 0.0 < args.done_at <= 1.0:
+        raise SystemExit(f"ablation: --done-at={args.done_at} must be in (0, 1] (a share of the starts).")
     args.out.mkdir(parents=True, exist_ok=True)
     results_path = args.out / "results.jsonl"
     if not args.plot_only:

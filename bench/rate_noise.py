@@ -73,6 +73,14 @@ def main() -> None:
     parser.add_argument("--alphas", type=float, nargs="+", default=[0.1, 0.03, 0.01, 0.003])
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
+    for flag in ("envs", "bins", "steps", "episode_steps"):
+        if getattr(args, flag) < 1:
+            raise SystemExit(f"rate_noise: --{flag.replace('_', '-')}={getattr(args, flag)} must be >= 1.")
+    for flag in ("base_rate", "hard_rate"):
+        if not 0.0 <= getattr(args, flag) <= 1.0:
+            raise SystemExit(f"rate_noise: --{flag.replace('_', '-')}={getattr(args, flag)} must be in [0, 1].")
+    if any(not 0.0 < a <= 1.0 for a in args.alphas):
+        raise SystemExit(f"rate_noise: --alphas {args.alphas} must each be in (0, 1].")
     if any(not 0 <= b < args.bins for b in args.hard_bins):
         raise SystemExit(f"rate_noise: --hard-bins must lie in [0, {args.bins - 1}] (--bins {args.bins}).")
     true_rates = torch.full((args.bins,), args.base_rate)

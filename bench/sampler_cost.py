@@ -20,6 +20,7 @@ host-device sync raises instead of passing.
 from __future__ import annotations
 
 import argparse
+import math
 import statistics
 import time
 
@@ -117,7 +118,7 @@ def main() -> None:
     device = torch.device(args.device)
     name = torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu"
     print(f"device: {name}; torch {torch.__version__}; {args.reset_fraction:.0%} of envs reset per step")
-    columns = " ".join(f"{name:>10}" for name in ("per-env", "subset", "public", "uniform"))
+    columns = " ".join(f"{column:>10}" for column in ("per-env", "subset", "public", "uniform"))
     print(f"us per env step (median): {'envs':>7} {'bins':>7} {columns}")
     for num_bins in args.bins:
         for num_envs in args.envs:
@@ -184,7 +185,7 @@ def graph_sampling_distance(device: torch.device, draws: int = 200, num_envs: in
         counts += torch.bincount(start_bins, minlength=sampler.num_bins)
     total = draws * num_envs
     distance = 0.5 * float((counts / total - sampler.probabilities).abs().sum())
-    return distance, (sampler.num_bins / (2 * 3.14159 * total)) ** 0.5
+    return distance, (sampler.num_bins / (2 * math.pi * total)) ** 0.5
 
 
 if __name__ == "__main__":

@@ -1,10 +1,12 @@
-"""Wrong inputs to evaluate.py and plot_sampler_history.py fail with a message, not a traceback."""
+"""Wrong inputs to the scripts and benchmarks fail with a message naming the flag, not a traceback."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -28,3 +30,39 @@ def test_evaluate_refuses_missing_checkpoint_and_bad_envs_per_bin(tmp_path):
 def test_plot_refuses_a_run_without_history(tmp_path):
     result = run("scripts/plot_sampler_history.py", str(tmp_path))
     assert result.returncode != 0 and "no sampler history" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    "flags,expected",
+    [
+        (["--eval-every", "0"], "--eval-every=0 must be >= 1"),
+        (["--max-iterations", "-5"], "--max-iterations=-5 must be >= 1"),
+        (["--envs-per-bin", "0"], "--envs-per-bin=0 must be >= 1"),
+        (["--done-at", "1.5"], "--done-at=1.5 must be in (0, 1]"),
+    ],
+)
+def test_ablation_refuses_bad_flags_before_training(tmp_path, flags, expected):
+    result = run("bench/ablation.py", "--out", str(tmp_path), "--device", "cpu", *flags)
+    assert result.returncode != 0 and expected in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "results.jsonl").exists() and not list(tmp_path.glob("*_train.log"))
+
+
+@pytest.mark.parametrize(
+    "flags,expected",
+    [
+        (["--steps", "0"], "--steps=0 must be >= 1"),
+        (["--base-rate", "1.2"], "--base-rate=1.2 must be in [0, 1]"),
+        (["--alphas", "0.1", "0"], "--alphas [0.1, 0.0] must each be in (0, 1]"),
+        (["--bins", "10", "--hard-bins", "3", "10"], "--hard-bins must lie in [0, 9] (--bins 10)"),
+    ],
+)
+def test_rate_noise_refuses_bad_flags(flags, expected):
+    result = run("bench/rate_noise.py", *flags)
+    assert result.returncode != 0 and expected in result.stderr and "Traceback" not in result.stderr
+
+
+def test_ablation_gpus_script_prints_its_usage_without_arguments():
+    result = subprocess.run(["bash", "bench/ablation_gpus.sh"], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert (
+        result.returncode == 2 and "usage: bash bench/ablation_gpus.sh OUT MAX_ITERATIONS EVAL_EVERY" in result.stderr
+    )
