@@ -28,18 +28,13 @@ from pathlib import Path
 
 from ablation_plots import plot_completion_curves, plot_completion_heatmaps, rows_by_arm
 
+from beyondmimic_adaptive.run_checkpoints import checkpoints_by_iteration, is_complete, latest_complete
+
 SCRIPTS = Path(__file__).resolve().parents[1] / "scripts"
-SETTLE_S = 5.0
-"""A checkpoint untouched this long while training runs is complete (rsl-rl writes it in one go)."""
 
 
 def load_results(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text().splitlines()] if path.is_file() else []
-
-
-def checkpoints(run_dir: Path) -> dict[int, Path]:
-    """Checkpoints of a run by iteration (model_<it>.pt)."""
-    return {int(p.stem.split("_")[1]): p for p in run_dir.glob("model_*.pt")}
 
 
 def start_training(args: argparse.Namespace, arm: str, last_checkpoint: int | None) -> subprocess.Popen:
@@ -69,18 +64,20 @@ def run_arm(args: argparse.Namespace, arm: str, results_path: Path) -> None:
     evaluated = {r["iterations"] for r in rows}
     # rsl-rl names the last checkpoint of iterations 0..N-1 model_<N-1>, and a resumed run repeats
     # the loaded checkpoint's iteration number: from model_<k>, max - k more iterations end at max - 1
-    last = max(checkpoints(run_dir), default=None)
+    # (a checkpoint cut off by a kill is skipped here and by train.py's resume alike)
+    newest, _ = latest_complete(run_dir)
+    last = None if newest is None else int(newest.stem.removeprefix("model_"))
     wall_offset = max((r["train_wall_s"] for r in rows if r["train_wall_s"] is not None), default=0.0)
     finished = last is not None and last >= args.max_iterations - 1
     training = None if finished else start_training(args, arm, last)
     started = time.time()
     while True:
         running = training is not None and training.poll() is None
-        now = time.time()
         ready = sorted(
             (it, path)
-            for it, path in checkpoints(run_dir).items()
-            if it > 0 and it not in evaluated and (not running or now - path.stat().st_mtime > SETTLE_S)
+            for it, path in checkpoints_by_iteration(run_dir).items()
+            # a checkpoint still being written, or cut off by a kill, is not a complete zip yet
+            if it > 0 and it not in evaluated and is_complete(path)
         )
         for iterations, path in ready:
             report = evaluate(args, arm, path)

@@ -22,6 +22,7 @@ from pathlib import Path
 os.environ.setdefault("GIT_PYTHON_REFRESH", "quiet")
 
 from beyondmimic_adaptive.hydra_config import ConfigError, compose_config, parse_run
+from beyondmimic_adaptive.run_checkpoints import is_complete
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -53,6 +54,11 @@ def main(argv: list[str] | None = None) -> None:
         run = parse_run(compose_config("train", overrides))
     except ConfigError as err:
         raise SystemExit(f"evaluate.py: config error: {err}") from None
+    if not is_complete(checkpoint):
+        raise SystemExit(
+            f"evaluate.py: checkpoint {checkpoint} is truncated (its run was killed while saving it);"
+            " pick an earlier model_<iteration>.pt."
+        )
     result = evaluate(run, checkpoint, args.envs_per_bin)
     out = Path(args.out) if args.out else checkpoint.parent
     out.mkdir(parents=True, exist_ok=True)

@@ -140,10 +140,21 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def _latest_checkpoint(run_dir: Path) -> Path:
-    checkpoints = sorted(run_dir.glob("model_*.pt"), key=lambda p: int(p.stem.split("_")[1]))
-    if not checkpoints:
-        raise SystemExit(f"train.py: resume={run_dir} holds no model_<iteration>.pt checkpoint.")
-    return checkpoints[-1]
+    """The newest checkpoint written to the end; a save cut off by a kill is skipped, and said so."""
+    from beyondmimic_adaptive.run_checkpoints import checkpoints_by_iteration, latest_complete
+
+    checkpoint, truncated = latest_complete(run_dir)
+    if checkpoint is None:
+        if not truncated:
+            raise SystemExit(f"train.py: resume={run_dir} holds no model_<iteration>.pt checkpoint.")
+        names = ", ".join(p.name for p in checkpoints_by_iteration(run_dir).values())
+        raise SystemExit(
+            f"train.py: resume={run_dir}: every checkpoint ({names}) is truncated (the run was killed while"
+            " saving); start a new run instead."
+        )
+    for skipped in truncated:
+        print(f"[train] skipping {skipped.name}: truncated (killed while saving); resuming {checkpoint.name}")
+    return checkpoint
 
 
 def _load_entry_point(entry_point: str):

@@ -32,11 +32,15 @@ def test_ablation_evaluates_every_checkpoint_of_each_arm_and_resumes(tmp_path):
     ]
     assert all(len(r["completion_per_bin"]) == 8 and r["train_wall_s"] > 0 for r in rows)
 
-    # a larger budget continues the arm from its latest checkpoint; evaluated ones are not redone
+    # a kill inside rsl-rl's (non-atomic) save leaves a cut-off checkpoint: neither evaluated nor resumed
+    complete = (tmp_path / "adaptive" / "model_3.pt").read_bytes()
+    (tmp_path / "adaptive" / "model_5.pt").write_bytes(complete[: len(complete) // 2])
+    # a larger budget continues the arm from its latest complete checkpoint; evaluated ones are not redone
     result = run_ablation(tmp_path, "--max-iterations", "6", "--arms", "adaptive", "--plot")
     rows = [json.loads(line) for line in (tmp_path / "results.jsonl").read_text().splitlines()]
     assert sorted(r["iterations"] for r in rows if r["arm"] == "adaptive") == [2, 3, 4, 5]
-    assert "resumed model_3.pt" in (tmp_path / "adaptive_train.log").read_text()
+    log = (tmp_path / "adaptive_train.log").read_text()
+    assert "skipping model_5.pt: truncated" in log and "resumed model_3.pt" in log
     assert "completes at" in result.stdout and "adaptive" in result.stdout
     assert (tmp_path / "ablation.png").stat().st_size > 0
     assert (tmp_path / "completion_heatmaps.png").stat().st_size > 0

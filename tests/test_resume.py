@@ -59,11 +59,17 @@ def test_sigkill_then_resume_restores_the_saved_statistics_bit_for_bit(tmp_path)
     saved = read_sampler_state(state_file)  # the atomic write left a complete file
     assert saved["episode_counts"].sum() > 0
     saved_digest = state_digest(saved)
+    # rsl-rl's checkpoint save is not atomic: the kill may land inside it. Make that case certain
+    # with a cut-off copy of the newest checkpoint under a later iteration.
+    newest = max(run.glob("model_*.pt"), key=lambda p: int(p.stem.split("_")[1]))
+    truncated = run / f"model_{int(newest.stem.split('_')[1]) + 1000}.pt"
+    truncated.write_bytes(newest.read_bytes()[: newest.stat().st_size // 2])
 
     result = subprocess.run(
         train_command(tmp_path, 2, f"resume={run}"), cwd=ROOT, capture_output=True, text=True, timeout=900
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert f"skipping {truncated.name}: truncated" in result.stdout
     restored = re.search(r"sampler state env_step=(\d+) sha256=(\w+)", result.stdout)
     assert restored is not None, result.stdout[-3000:]
     assert restored.group(2) == saved_digest  # bit for bit: every tensor and the env step
@@ -83,6 +89,15 @@ def test_resume_refuses_other_motions(tmp_path):
     result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=900)
     assert result.returncode != 0
     assert "cannot resume the sampler" in result.stderr and "made for motions/bins" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_resume_refuses_a_run_whose_checkpoints_are_all_truncated(tmp_path):
+    (tmp_path / "model_0.pt").write_bytes(b"PK\x03\x04 cut off")
+    command = train_command(tmp_path, 1, f"resume={tmp_path}")
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert result.returncode != 0
+    assert "every checkpoint (model_0.pt) is truncated" in result.stderr
     assert "Traceback" not in result.stderr
 
 

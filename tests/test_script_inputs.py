@@ -25,6 +25,9 @@ def test_evaluate_refuses_missing_checkpoint_and_bad_envs_per_bin(tmp_path):
     result = run("scripts/evaluate.py", "--checkpoint", str(checkpoint), "device=gpu")
     assert result.returncode != 0 and "device='gpu' is invalid" in result.stderr
     assert "Traceback" not in result.stderr
+    result = run("scripts/evaluate.py", "--checkpoint", str(checkpoint))  # a save cut off by a kill
+    assert result.returncode != 0 and f"checkpoint {checkpoint} is truncated" in result.stderr
+    assert "Traceback" not in result.stderr
 
 
 def test_plot_refuses_a_run_without_history(tmp_path):
