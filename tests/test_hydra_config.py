@@ -58,7 +58,8 @@ def test_override_reaches_the_running_term(make_env):
     env = make_env(["curriculum.adaptive.gamma=0.8", "curriculum.adaptive.K=3"])
     sampler = env.curriculum_manager.cfg.adaptive.func.sampler
     assert sampler.cfg.gamma == 0.8 and sampler.cfg.K == 3
-    assert sampler._kernel_weight[:, 0].tolist() == pytest.approx([1.0, 0.8, 0.64])
+    scale = 1.0 - sampler.cfg.lambda_uniform  # the weights carry the non-uniform share
+    assert sampler._kernel_weight[:, 0].tolist() == pytest.approx([scale, 0.8 * scale, 0.64 * scale])
 
 
 def test_uniform_variant_samples_uniformly_but_keeps_statistics(make_env):

@@ -114,6 +114,20 @@ def test_degenerate_updates_stay_valid(case):
         torch.testing.assert_close(p, torch.full_like(p, 1.0 / s.num_bins))
 
 
+@pytest.mark.parametrize("tiny_rate", [1e-20, 1e-40])  # far below any real rate; 1e-40 is subnormal
+def test_rates_decayed_to_nothing_give_uniform_not_nan(tiny_rate):
+    s = make(lambda_uniform=0.0)
+    state = s.state_dict()
+    state["failure_rate"][3] = tiny_rate
+    state["episode_counts"][3] = state["failure_counts"][3] = 1.0
+    state["seen"] = state["episode_counts"] > 0
+    s.load_state_dict(state)
+    p = s.probabilities
+    assert bool(torch.isfinite(p).all()) and p.sum().item() == pytest.approx(1.0, abs=1e-6)
+    torch.testing.assert_close(p, torch.full_like(p, 1.0 / s.num_bins))
+    assert bool((torch.bincount(s.sample_bins(20_000), minlength=s.num_bins) > 0).all())
+
+
 def test_samples_follow_probabilities_and_stay_in_their_bin():
     torch.manual_seed(0)
     s = make(frames=(250, 120, 75), lambda_uniform=0.0, K=1)

@@ -106,6 +106,7 @@ def test_state_of_other_motions_is_refused():
         (lambda s: [1, 2], "not an adaptive sampler state"),
         (lambda s: {**s, "failure_rate": s["failure_rate"][:-1]}, "'failure_rate' must be a torch.float32 tensor"),
         (lambda s: {**s, "seen": s["seen"].float()}, "'seen' must be a torch.bool tensor"),
+        (lambda s: {**s, "seen": ~s["seen"]}, "'seen' must be True exactly where 'episode_counts' > 0"),
         (lambda s: {**s, "failure_rate": s["failure_rate"] + 2}, "outside [0, 1]"),
         (lambda s: {**s, "env_step": -3}, "'env_step' must be an int >= 0"),
     ],

@@ -61,11 +61,14 @@ class BinLayout:
 
         self.num_bins = int(bin_offsets[-1])
         to = dict(device=self.device)
-        self.bin_motion = bin_motion.to(**to)
+        length = local_end - local_start
+        # one row per bin, so drawing a start gathers everything it needs with one index_select
+        self._bin_rows = torch.stack((bin_motion, local_start, length, length - 1), dim=1).to(**to)
+        self.bin_motion = self._bin_rows[:, 0]
         """(B,) motion id of each bin."""
-        self.bin_start = local_start.to(**to)
+        self.bin_start = self._bin_rows[:, 1]
         """(B,) first frame of each bin, within its motion."""
-        self.bin_length = (local_end - local_start).to(**to)
+        self.bin_length = self._bin_rows[:, 2]
         """(B,) number of frames in each bin (>= 1)."""
         self.bin_offsets = bin_offsets.to(**to)
         """(M + 1,) first global bin id of each motion, then B."""
@@ -84,13 +87,19 @@ class BinLayout:
         global_frame = self._frame_offsets[motion_ids] + frame
         return torch.searchsorted(self._global_bin_start, global_frame, right=True) - 1
 
-    def uniform_time_in_bin(self, bins: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """(motion ids, frames) with the frame drawn uniformly among the frames of each bin."""
-        length = self.bin_length[bins]
-        offset = (torch.rand(bins.shape, device=self.device) * length).long()
-        # rand() can round up to 1.0 in float32; keep the frame inside the bin
-        offset = torch.minimum(offset, length - 1)
-        return self.bin_motion[bins], self.bin_start[bins] + offset
+    def uniform_time_in_bin(
+        self, bins: torch.Tensor, frames_out: torch.Tensor | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """(motion ids, frames) with the frame drawn uniformly among the frames of each bin.
+
+        Args:
+            bins: (N,) long global bin ids.
+            frames_out: optional (N,) long tensor the frames are written to (and returned).
+        """
+        motion, start, length, last_offset = self._bin_rows.index_select(0, bins).unbind(1)
+        # rand * length can round up to length in float32; keep the frame inside the bin
+        offset = torch.minimum((torch.rand(bins.shape, device=self.device) * length).long(), last_offset)
+        return motion, torch.add(start, offset, out=frames_out)
 
     def describe(self) -> dict[str, object]:
         """Plain description of the layout, stored with the sampler state to detect mismatches."""

@@ -18,7 +18,7 @@ from .metrics import distribution_metrics
 
 STATE_FORMAT = "beyondmimic_adaptive.sampler/1"
 NEGLIGIBLE_FAILURE_MASS = 1e-12
-"""Kernel mass below which the rates count as all zero (the distribution is then uniform)."""
+"""Kernel mass at or below which the rates count as all zero (the distribution is then uniform)."""
 
 
 class SamplerStateError(ValueError):
@@ -55,35 +55,51 @@ class AdaptiveSampler:
         # statistics (the sampler state)
         self.failure_rate = torch.zeros(num_bins, device=self.device)
         """(B,) smoothed failure rate r̄ per bin."""
-        self.seen = torch.zeros(num_bins, dtype=torch.bool, device=self.device)
-        """(B,) whether a bin has received at least one episode."""
-        self.episode_counts = torch.zeros(num_bins, dtype=torch.float64, device=self.device)
+        # episodes and failures side by side, so folding the pending counts in is one addition
+        self._totals = torch.zeros(num_bins, 2, dtype=torch.float64, device=self.device)
+        self.episode_counts = self._totals[:, 0]
         """(B,) episodes counted per bin since the start (totals, for diagnostics)."""
-        self.failure_counts = torch.zeros(num_bins, dtype=torch.float64, device=self.device)
+        self.failure_counts = self._totals[:, 1]
         """(B,) failed episodes per bin since the start."""
 
-        # kernel as a gather: window[u, s] = s + u, weight γ^u, 0 past the motion's last bin. Laid
-        # out (K, B) so the gather is one flat index_select and the sum runs over the leading dim
+        # Kernel as a gather: window[u, s] = s + u, weight (1 - λ) γ^u, 0 past the motion's last bin.
+        # Laid out (K, B) so the gather is one flat index_select and the sum runs over the leading dim
         # (both several times faster on the CPU than advanced indexing and a sum over dim 1).
+        lam = cfg.lambda_uniform
         steps = torch.arange(cfg.K, device=self.device)
         window = steps[:, None] + torch.arange(num_bins, device=self.device)[None, :]
         inside = window < self.layout.bin_motion_end[None, :]
         self._kernel_index = torch.where(inside, window, torch.zeros_like(window)).flatten()
-        self._kernel_weight = torch.where(
-            inside, torch.full_like(window, cfg.gamma, dtype=torch.float32) ** steps[:, None], torch.zeros(())
-        )
+        decay = torch.full_like(window, cfg.gamma, dtype=torch.float32) ** steps[:, None] * (1.0 - lam)
+        self._kernel_weight = torch.where(inside, decay, torch.zeros(()))
+        # With kernel mass k' = (1 - λ) k and total T' = Σ k', the distribution λ/B + (1 - λ) k / T
+        # is (k' + m/B) / (T' + m) with uniform mass m = λ/(1 - λ) T'. The sampler keeps it as the
+        # unnormalised CDF cumsum(k') + m (i+1)/B, which needs no division (sampling scales its draw
+        # by the CDF's last entry). Without failure mass (T' <= NEGLIGIBLE_FAILURE_MASS, or λ = 1,
+        # where k' = 0) m is 1 instead, which makes the CDF (almost exactly) uniform.
+        self._uniform_share = lam / (1.0 - lam) if lam < 1.0 else 0.0
+        self._uniform_cdf = torch.arange(1, num_bins + 1, device=self.device, dtype=torch.float32) / num_bins
+        """(B,) (i + 1) / B: the uniform CDF, and the ramp the uniform mass is spread with."""
 
-        self._uniform_cdf = torch.cumsum(torch.full((num_bins,), 1.0 / num_bins, device=self.device), 0)
         self._manual: torch.Tensor | None = None
         self._manual_cdf: torch.Tensor | None = None
         if cfg.manual_probabilities is not None:
             self.set_manual_probabilities(cfg.manual_probabilities)
         self._pending = torch.zeros(num_bins, 2, device=self.device)
         """(B, 2) episodes and failures recorded since the last fold."""
-        self._adaptive = torch.empty(num_bins, device=self.device)
+        self._kernel_mass = torch.empty(num_bins, device=self.device)
+        """(B,) k' = (1 - λ) Σ_u γ^u r̄_{s+u}."""
+        self._uniform_mass = torch.empty(1, device=self.device)
+        """(1,) m: the uniform part of the unnormalised distribution."""
         self._adaptive_cdf = torch.empty(num_bins, device=self.device)
+        """(B,) cumsum(k') + m (i + 1) / B, unnormalised: its last entry is the total T' + m."""
         self._refresh()
         self._fold_step = CudaGraphedStep(self._fold_pending, self.device, enabled=cfg.cuda_graph)
+
+    @property
+    def seen(self) -> torch.Tensor:
+        """(B,) bool, whether a bin has received at least one episode."""
+        return self.episode_counts > 0
 
     # ------------------------------------------------------------------ layout
     @property
@@ -125,32 +141,29 @@ class AdaptiveSampler:
         self._fold_step()
 
     def _fold_pending(self) -> None:
-        """The fixed-shape body of :meth:`fold` (replayed as one CUDA graph on the GPU)."""
-        pending = self._pending
-        episodes, failures = pending[:, 0], pending[:, 1]
-        got_episodes = episodes > 0
-        batch_rate = failures / episodes.clamp_min(1.0)
-        # r̄ <- r̄ + α (r - r̄) on the bins that got episodes; the others keep their rate
-        self.failure_rate.addcmul_(got_episodes.to(torch.float32), batch_rate - self.failure_rate, value=self.cfg.alpha)
-        self.seen |= got_episodes
-        self.episode_counts += episodes
-        self.failure_counts += failures
-        pending.zero_()
+        """The fixed-shape body of :meth:`fold` (replayed as one CUDA graph on the GPU).
+
+        Thirteen kernels in all: every op here is one launch, so the fold is written with as few as
+        the maths allows (the GPU cost per env step is mostly launches, docs/benchmarks.md §1).
+        """
+        episodes, failures = self._pending.unbind(1)
+        # r̄ <- r̄ + α (r - r̄) on the bins that got episodes; the others keep their rate (0/0 there
+        # is NaN, never selected)
+        batch_rate = torch.where(episodes > 0, failures / episodes, self.failure_rate)
+        self.failure_rate.lerp_(batch_rate, self.cfg.alpha)
+        self._totals += self._pending
+        self._pending.zero_()
         self._refresh()
 
     def _refresh(self) -> None:
-        """Recompute the adaptive distribution and its CDF from the current rates."""
+        """Recompute the unnormalised adaptive CDF from the current rates."""
         window_rates = self.failure_rate.index_select(0, self._kernel_index).view(self._kernel_weight.shape)
-        kernel = (window_rates * self._kernel_weight).sum(dim=0)
-        total = kernel.sum()
-        num_bins = self.num_bins
-        # No failure mass -> uniform, decided on the device (no branch). Rates that decayed below
-        # NEGLIGIBLE_FAILURE_MASS count as none: dividing by a subnormal total loses the sum-to-one.
-        has_mass = total > NEGLIGIBLE_FAILURE_MASS
-        normalised = torch.where(has_mass, kernel / torch.where(has_mass, total, 1.0), 1.0 / num_bins)
-        lam = self.cfg.lambda_uniform
-        torch.add(normalised * (1.0 - lam), lam / num_bins, out=self._adaptive)
-        torch.cumsum(self._adaptive, 0, out=self._adaptive_cdf)
+        torch.sum(window_rates * self._kernel_weight, dim=0, out=self._kernel_mass)
+        torch.cumsum(self._kernel_mass, 0, out=self._adaptive_cdf)
+        total_kernel_mass = self._adaptive_cdf[-1:]
+        no_failure_mass = total_kernel_mass <= NEGLIGIBLE_FAILURE_MASS
+        torch.add(no_failure_mass, total_kernel_mass, alpha=self._uniform_share, out=self._uniform_mass)
+        self._adaptive_cdf.addcmul_(self._uniform_cdf, self._uniform_mass)
 
     # ------------------------------------------------------------------ distribution
     @property
@@ -165,7 +178,8 @@ class AdaptiveSampler:
             return self._manual.clone()
         if self.in_warmup:
             return torch.full((self.num_bins,), 1.0 / self.num_bins, device=self.device)
-        return self._adaptive.clone()
+        # (k' + m/B) / (T' + m); the CDF's last entry is T' + m
+        return (self._kernel_mass + self._uniform_mass / self.num_bins) / self._adaptive_cdf[-1]
 
     def set_manual_probabilities(self, probabilities: Sequence[float] | torch.Tensor | None) -> None:
         """Override the distribution for debugging (normalised here); ``None`` restores adaptive."""
@@ -187,18 +201,24 @@ class AdaptiveSampler:
     def sampling_cdf(self) -> torch.Tensor:
         """(B,) the CDF :meth:`sample_bins` draws from now (manual, warm-up uniform or adaptive).
 
-        The tensor is persistent and updated in place by :meth:`fold`; only a change of mode (warm-up
-        ending, a manual override) hands out another tensor.
+        Not normalised: its last entry is the total mass, and a draw is scaled by it. The tensor is
+        persistent and updated in place by :meth:`fold`; only a change of mode (warm-up ending, a
+        manual override) hands out another tensor.
         """
         if self._manual_cdf is not None:
             return self._manual_cdf
         return self._uniform_cdf if self.in_warmup else self._adaptive_cdf
 
-    def sample_bins(self, n: int) -> torch.Tensor:
-        """(n,) start bins drawn from :attr:`probabilities` (inverse CDF: no host sync)."""
+    def sample_bins(self, n: int, out: torch.Tensor | None = None) -> torch.Tensor:
+        """(n,) start bins drawn from :attr:`probabilities` (inverse CDF: no host sync).
+
+        Args:
+            n: number of draws.
+            out: optional (n,) long tensor the bins are written to (and returned).
+        """
         cdf = self.sampling_cdf
         draw = torch.rand(n, device=self.device) * cdf[-1]
-        return torch.searchsorted(cdf, draw, right=True).clamp_max(self.num_bins - 1)
+        return torch.searchsorted(cdf, draw, right=True, out=out).clamp_max_(self.num_bins - 1)
 
     def sample(self, n: int) -> tuple[torch.Tensor, torch.Tensor]:
         """(motion ids, time steps) of n episode starts; time uniform inside the drawn bin."""
@@ -216,7 +236,7 @@ class AdaptiveSampler:
             "layout": self.layout.describe(),
             "env_step": self.env_step,
             "failure_rate": self.failure_rate.cpu().clone(),
-            "seen": self.seen.cpu().clone(),
+            "seen": self.seen.cpu(),  # derived from episode_counts; kept for readers of the format
             "episode_counts": self.episode_counts.cpu().clone(),
             "failure_counts": self.failure_counts.cpu().clone(),
             "pending": self._pending.cpu().clone(),
@@ -234,7 +254,7 @@ class AdaptiveSampler:
             )
         for key, like in (
             ("failure_rate", self.failure_rate),
-            ("seen", self.seen),
+            ("seen", self.episode_counts > 0),
             ("episode_counts", self.episode_counts),
             ("failure_counts", self.failure_counts),
             ("pending", self._pending),
@@ -245,6 +265,10 @@ class AdaptiveSampler:
                     f"saved sampler state key {key!r} must be a {like.dtype} tensor of shape {tuple(like.shape)}, "
                     f"got {value!r:.80}."
                 )
+        if not torch.equal(state["seen"], state["episode_counts"] > 0):
+            raise SamplerStateError(
+                "saved sampler state is inconsistent: 'seen' must be True exactly where 'episode_counts' > 0."
+            )
         rate = state["failure_rate"]
         if not bool(torch.isfinite(rate).all()) or bool(((rate < 0) | (rate > 1)).any()):
             raise SamplerStateError("saved sampler state key 'failure_rate' has values outside [0, 1].")
@@ -252,7 +276,6 @@ class AdaptiveSampler:
         if not isinstance(env_step, int) or env_step < 0:
             raise SamplerStateError(f"saved sampler state key 'env_step' must be an int >= 0, got {env_step!r}.")
         self.failure_rate.copy_(rate)
-        self.seen.copy_(state["seen"])
         self.episode_counts.copy_(state["episode_counts"])
         self.failure_counts.copy_(state["failure_counts"])
         self._pending.copy_(state["pending"])
