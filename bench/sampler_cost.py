@@ -4,8 +4,8 @@ Per env step about ``reset_fraction`` of the envs finish: the curriculum update 
 reset event samples as many new starts. Columns:
 
 - ``per-env``: what the Isaac Lab terms run: :class:`PerEnvSampling` records all env rows with the
-  finished ones masked and draws a start for every env (fixed shapes: CUDA graphs on the GPU),
-  plus the fold.
+  finished ones masked, the fold, and starts for the resetting envs (with CUDA graphs for every
+  env: fixed shapes).
 - ``subset``: ``AdaptiveSampler.update`` + ``sample`` on exactly the finished envs (dynamic sizes,
   eager launches; the fold is eager too).
 - ``public``: the public sampler's behaviour, re-implemented in ``public_sampler.py``.
@@ -40,11 +40,12 @@ def time_per_env_step(
     bins = torch.randint(0, sampler.num_bins, (num_envs,), device=device)
     failed = torch.rand(num_envs, device=device) < 0.3
     finished = torch.rand(num_envs, device=device) < reset_fraction
+    resetting = finished.nonzero().flatten()  # the reset event's env ids (set up outside the timing)
 
     def one_step() -> None:
         per_env.record(bins, failed, finished)
         sampler.fold()
-        per_env.sample()
+        per_env.sample(resetting)
 
     return _median_time(one_step, device, steps, repeats)
 

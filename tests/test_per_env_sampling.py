@@ -48,6 +48,22 @@ def test_one_start_per_env_inside_its_bin_and_from_the_distribution():
     assert share_last == pytest.approx(0.75, abs=0.03)
 
 
+def test_eager_sampling_draws_only_the_requested_rows():
+    sampler = make()
+    sampler.set_manual_probabilities([0.0] * (sampler.num_bins - 1) + [1.0])  # every draw: the last bin
+    per_env = PerEnvSampling(sampler, num_envs=64)
+    rows = torch.tensor([3, 10, 63], dtype=torch.int32)
+    bins, motions, frames = per_env.sample(rows)
+    fresh = torch.zeros(64, dtype=torch.bool)
+    fresh[rows.long()] = True
+    assert bool((bins[fresh] == sampler.num_bins - 1).all()) and bool((bins[~fresh] == 0).all())
+    assert bool((motions[fresh] == 1).all()) and bool((frames[fresh] >= 200).all())  # motion 1, frames 200..229
+    bins, _, _ = per_env.sample(slice(0, 5))
+    assert bool((bins[:5] == sampler.num_bins - 1).all()) and bool((bins[5:][~fresh[5:]] == 0).all())
+    with pytest.raises(TypeError, match=r"sample\(rows=...\) expects 1-D int env ids.*torch.float32"):
+        per_env.sample(torch.zeros(3))
+
+
 @pytest.mark.parametrize(
     "name,value,expected",
     [

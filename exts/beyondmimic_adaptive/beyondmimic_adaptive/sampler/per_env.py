@@ -22,12 +22,13 @@ class PerEnvSampling:
     """Records finished episodes and draws starts for a fixed number of envs, without host syncs.
 
     - :meth:`record` takes one row per env and counts only the rows marked ``finished``.
-    - :meth:`sample` draws a start for *every* env; the caller applies the rows of the envs that
-      reset. Drawing the few extra rows costs less than one launch per call would.
+    - :meth:`sample` draws starts for the envs that reset; the caller reads their rows.
 
     On CUDA (and with ``cfg.cuda_graph``) both are captured after a few eager calls and replayed;
-    inputs are copied into persistent buffers first. The outputs of :meth:`sample` are persistent
-    buffers too, overwritten by the next call: index or copy them before calling again.
+    inputs are copied into persistent buffers first, and :meth:`sample` draws a start for *every*
+    env (drawing the extra rows costs less than a launch per op would). Eagerly (CPU) only the
+    requested rows are drawn: there every op pays for every row, and launches are cheap. The outputs
+    of :meth:`sample` are persistent buffers, overwritten by the next call: index or copy them first.
     """
 
     def __init__(self, sampler: AdaptiveSampler, num_envs: int):
@@ -66,11 +67,22 @@ class PerEnvSampling:
         self._finished_in.copy_(finished)
         self._record_step()
 
-    def sample(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """(start bins, motion ids, frames), each (num_envs,): one fresh start per env."""
-        if not self._use_graph:
-            bins = self.sampler.sample_bins(self.num_envs)
-            return (bins, *self.sampler.layout.uniform_time_in_bin(bins))
+    def sample(self, rows: torch.Tensor | slice | None = None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """(start bins, motion ids, frames), each (num_envs,), with fresh starts in ``rows``.
+
+        Args:
+            rows: the envs that need a start: (n,) int env ids, a slice, or None for all. Only
+                these rows are guaranteed fresh (with CUDA graphs every row is).
+        """
+        if self._use_graph:
+            self._replay_sampling()
+        elif rows is None or (isinstance(rows, slice) and rows == slice(None)):
+            self._sample_into_outputs()
+        else:
+            self._sample_rows(rows)
+        return self._start_bins, self._start_motions, self._start_frames
+
+    def _replay_sampling(self) -> None:
         cdf = self.sampler.sampling_cdf
         entry = self._sample_steps.get(id(cdf))
         if entry is None:
@@ -79,17 +91,28 @@ class PerEnvSampling:
             entry = (cdf, CudaGraphedStep(self._sample_into_outputs, self.sampler.device))
             self._sample_steps[id(cdf)] = entry
         entry[1]()
-        return self._start_bins, self._start_motions, self._start_frames
+
+    def _sample_rows(self, rows: torch.Tensor | slice) -> None:
+        if isinstance(rows, slice):
+            rows = torch.arange(self.num_envs, device=self.sampler.device)[rows]
+        elif not (isinstance(rows, torch.Tensor) and rows.dim() == 1 and not rows.is_floating_point()):
+            found = f"{rows.dtype} tensor of shape {tuple(rows.shape)}" if isinstance(rows, torch.Tensor) else rows
+            raise TypeError(f"PerEnvSampling.sample(rows=...) expects 1-D int env ids, a slice or None; got {found}.")
+        rows = rows.long()
+        bins = self.sampler.sample_bins(rows.shape[0])
+        motions, frames = self.sampler.layout.uniform_time_in_bin(bins)
+        self._start_bins.index_copy_(0, rows, bins)
+        self._start_motions.index_copy_(0, rows, motions)
+        self._start_frames.index_copy_(0, rows, frames)
 
     def _record_inputs(self) -> None:
         self.sampler.record(self._bins_in, self._failed_in, mask=self._finished_in)
 
     def _sample_into_outputs(self) -> None:
-        bins = self.sampler.sample_bins(self.num_envs)
-        motions, frames = self.sampler.layout.uniform_time_in_bin(bins)
-        self._start_bins.copy_(bins)
+        # written in place where torch allows (out=): every copy saved is a kernel launch saved
+        bins = self.sampler.sample_bins(self.num_envs, out=self._start_bins)
+        motions, _ = self.sampler.layout.uniform_time_in_bin(bins, frames_out=self._start_frames)
         self._start_motions.copy_(motions)
-        self._start_frames.copy_(frames)
 
     def _check_row(self, name: str, value: object, dtypes: tuple[torch.dtype, ...]) -> None:
         # shape, dtype and device live on the host: checking them costs no sync

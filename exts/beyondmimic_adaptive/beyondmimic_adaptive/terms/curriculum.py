@@ -104,7 +104,7 @@ class AdaptiveSamplingCurriculum(ManagerTermBase):
         """Draw starts for ``env_ids`` and remember their bins (for start attribution)."""
         self.sampler.env_step = self.env_step
         ids = as_index(env_ids)
-        bins, motion_ids, time_steps = self.per_env.sample()  # one start per env; keep the reset ones
+        bins, motion_ids, time_steps = self.per_env.sample(ids)  # full-width rows; keep the reset ones
         self.start_bins[ids] = bins[ids]
         self._starts_sampled = True
         return motion_ids[ids], time_steps[ids]
