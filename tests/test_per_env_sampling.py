@@ -60,8 +60,13 @@ def test_eager_sampling_draws_only_the_requested_rows():
     assert bool((motions[fresh] == 1).all()) and bool((frames[fresh] >= 200).all())  # motion 1, frames 200..229
     bins, _, _ = per_env.sample(slice(0, 5))
     assert bool((bins[:5] == sampler.num_bins - 1).all()) and bool((bins[5:][~fresh[5:]] == 0).all())
-    with pytest.raises(TypeError, match=r"sample\(rows=...\) expects 1-D int env ids.*torch.float32"):
-        per_env.sample(torch.zeros(3))
+    for bad, found in (
+        (torch.zeros(3), "torch.float32"),
+        (torch.ones(64, dtype=torch.bool), "torch.bool"),
+        ([1], r"\[1\]"),
+    ):
+        with pytest.raises(TypeError, match=rf"sample\(rows=...\) expects 1-D int32/int64 env ids on cpu.*got {found}"):
+            per_env.sample(bad)
 
 
 @pytest.mark.parametrize(

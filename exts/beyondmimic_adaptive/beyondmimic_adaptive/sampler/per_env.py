@@ -74,6 +74,16 @@ class PerEnvSampling:
             rows: the envs that need a start: (n,) int env ids, a slice, or None for all. Only
                 these rows are guaranteed fresh (with CUDA graphs every row is).
         """
+        if not (rows is None or isinstance(rows, slice) or self._is_env_id_tensor(rows)):
+            found = (
+                f"{rows.dtype} tensor of shape {tuple(rows.shape)} on {rows.device}"
+                if isinstance(rows, torch.Tensor)
+                else rows
+            )
+            raise TypeError(
+                f"PerEnvSampling.sample(rows=...) expects 1-D int32/int64 env ids on {self.sampler.device}, a slice"
+                f" or None; got {found}."
+            )
         if self._use_graph:
             self._replay_sampling()
         elif rows is None or (isinstance(rows, slice) and rows == slice(None)):
@@ -81,6 +91,15 @@ class PerEnvSampling:
         else:
             self._sample_rows(rows)
         return self._start_bins, self._start_motions, self._start_frames
+
+    def _is_env_id_tensor(self, rows: object) -> bool:
+        # dtype, shape and device live on the host: checking them costs no sync
+        return (
+            isinstance(rows, torch.Tensor)
+            and rows.dim() == 1
+            and rows.dtype in (torch.int32, torch.int64)
+            and rows.device.type == self.sampler.device.type
+        )
 
     def _replay_sampling(self) -> None:
         cdf = self.sampler.sampling_cdf
@@ -95,9 +114,6 @@ class PerEnvSampling:
     def _sample_rows(self, rows: torch.Tensor | slice) -> None:
         if isinstance(rows, slice):
             rows = torch.arange(self.num_envs, device=self.sampler.device)[rows]
-        elif not (isinstance(rows, torch.Tensor) and rows.dim() == 1 and not rows.is_floating_point()):
-            found = f"{rows.dtype} tensor of shape {tuple(rows.shape)}" if isinstance(rows, torch.Tensor) else rows
-            raise TypeError(f"PerEnvSampling.sample(rows=...) expects 1-D int env ids, a slice or None; got {found}.")
         rows = rows.long()
         bins = self.sampler.sample_bins(rows.shape[0])
         motions, frames = self.sampler.layout.uniform_time_in_bin(bins)
