@@ -25,6 +25,7 @@ def make_env() -> Callable[..., object]:
         num_envs: int = 8,
         motion_num_frames: Sequence[int] = (250, 120),
         apply_yaml: bool = True,
+        term_fields: dict[str, object] | None = None,
     ):
         @configclass
         class CommandsCfg:
@@ -46,6 +47,8 @@ def make_env() -> Callable[..., object]:
         cfg = EnvCfg()
         if apply_yaml:
             apply_curriculum_config(cfg, compose_config("train", list(overrides)).curriculum)
+        for name, value in (term_fields or {}).items():  # term config fields the YAML does not expose
+            setattr(cfg.curriculum.adaptive, name, value)
         return ManagerTestEnv(cfg, num_envs=num_envs)
 
     return build

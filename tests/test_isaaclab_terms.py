@@ -146,3 +146,11 @@ def test_missing_fold_event_is_reported(make_env):
 def test_wrong_command_name_is_reported(make_env):
     with pytest.raises(ValueError, match=r"no command term named 'ref'.*curriculum\.adaptive\.command_name"):
         make_env(["curriculum.adaptive.command_name=ref"])
+
+
+@pytest.mark.parametrize("name,value", [("metrics_interval_steps", 0), ("state_save_interval_steps", 2.5)])
+def test_bad_term_intervals_are_refused_at_construction(make_env, name, value):
+    with pytest.raises(
+        ValueError, match=rf"AdaptiveCurriculumTermCfg.{name}={value!r} is invalid: expected an int >= 1"
+    ):
+        make_env(term_fields={name: value})

@@ -45,6 +45,7 @@ class AdaptiveSamplingCurriculum(ManagerTermBase):
 
     def __init__(self, cfg: AdaptiveCurriculumTermCfg, env: ManagerBasedRLEnv):
         super().__init__(cfg, env)
+        _check_intervals(cfg)
         self.command = resolve_motion_command(env, cfg.command_name)
         self.sampler = AdaptiveSampler(
             cfg.sampler, self.command.motion_num_frames, self.command.motion_fps, device=env.device
@@ -180,6 +181,17 @@ class AdaptiveCurriculumTermCfg(CurriculumTermCfg):
     """Where to keep the sampler state for resuming (None: not saved). Written atomically."""
     state_save_interval_steps: int = 1200
     """Env steps between two state saves (scripts/train.py aligns it with the checkpoints)."""
+
+
+def _check_intervals(cfg: AdaptiveCurriculumTermCfg) -> None:
+    # the fold uses these on every env step (a 0 would fail there, mid-training); SamplerHistory
+    # checks its own interval
+    for name in ("metrics_interval_steps", "state_save_interval_steps"):
+        value = getattr(cfg, name)
+        if not (isinstance(value, int) and not isinstance(value, bool) and value >= 1):
+            raise ValueError(
+                f"AdaptiveCurriculumTermCfg.{name}={value!r} is invalid: expected an int >= 1 (env steps)."
+            )
 
 
 def resolve_motion_command(env: ManagerBasedRLEnv, command_name: str) -> MotionStartCommand:
