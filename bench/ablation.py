@@ -28,7 +28,12 @@ from pathlib import Path
 
 from ablation_plots import plot_completion_curves, plot_completion_heatmaps, rows_by_arm
 
-from beyondmimic_adaptive.run_checkpoints import checkpoints_by_iteration, is_complete, latest_complete
+from beyondmimic_adaptive.run_checkpoints import (
+    checkpoint_iteration,
+    checkpoints_by_iteration,
+    is_complete,
+    latest_complete,
+)
 
 SCRIPTS = Path(__file__).resolve().parents[1] / "scripts"
 
@@ -66,7 +71,7 @@ def run_arm(args: argparse.Namespace, arm: str, results_path: Path) -> None:
     # the loaded checkpoint's iteration number: from model_<k>, max - k more iterations end at max - 1
     # (a checkpoint cut off by a kill is skipped here and by train.py's resume alike)
     newest, _ = latest_complete(run_dir)
-    last = None if newest is None else int(newest.stem.removeprefix("model_"))
+    last = None if newest is None else checkpoint_iteration(newest)
     wall_offset = max((r["train_wall_s"] for r in rows if r["train_wall_s"] is not None), default=0.0)
     finished = last is not None and last >= args.max_iterations - 1
     training = None if finished else start_training(args, arm, last)

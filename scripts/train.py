@@ -24,6 +24,7 @@ from pathlib import Path
 os.environ.setdefault("GIT_PYTHON_REFRESH", "quiet")  # rsl-rl imports GitPython; no git binary is fine
 
 from beyondmimic_adaptive.hydra_config import ConfigError, compose_config, parse_run
+from beyondmimic_adaptive.run_checkpoints import latest_complete
 
 
 def parse_args(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
@@ -141,13 +142,11 @@ def main(argv: list[str] | None = None) -> None:
 
 def _latest_checkpoint(run_dir: Path) -> Path:
     """The newest checkpoint written to the end; a save cut off by a kill is skipped, and said so."""
-    from beyondmimic_adaptive.run_checkpoints import checkpoints_by_iteration, latest_complete
-
     checkpoint, truncated = latest_complete(run_dir)
     if checkpoint is None:
         if not truncated:
             raise SystemExit(f"train.py: resume={run_dir} holds no model_<iteration>.pt checkpoint.")
-        names = ", ".join(p.name for p in checkpoints_by_iteration(run_dir).values())
+        names = ", ".join(p.name for p in truncated)  # with no complete one, that is every checkpoint
         raise SystemExit(
             f"train.py: resume={run_dir}: every checkpoint ({names}) is truncated (the run was killed while"
             " saving); start a new run instead."

@@ -12,13 +12,19 @@ import zipfile
 from pathlib import Path
 
 
+def checkpoint_iteration(checkpoint: Path) -> int | None:
+    """The iteration in a ``model_<iteration>.pt`` name (None for any other name)."""
+    iteration = checkpoint.stem.removeprefix("model_")
+    return int(iteration) if checkpoint.suffix == ".pt" and iteration.isdigit() else None
+
+
 def checkpoints_by_iteration(run_dir: Path) -> dict[int, Path]:
     """Every ``model_<iteration>.pt`` in ``run_dir``, complete or not, keyed by iteration."""
-    found = {}
+    found: dict[int, Path] = {}
     for path in run_dir.glob("model_*.pt"):
-        iteration = path.stem.removeprefix("model_")
-        if iteration.isdigit():
-            found[int(iteration)] = path
+        iteration = checkpoint_iteration(path)
+        if iteration is not None:  # not model_best.pt and the like
+            found[iteration] = path
     return dict(sorted(found.items()))
 
 
