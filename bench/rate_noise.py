@@ -39,13 +39,12 @@ def simulate(args: argparse.Namespace, alpha: float, true_rates: torch.Tensor, h
     sampler = AdaptiveSampler(cfg, motion_num_frames=[args.bins * 50], fps=50)
     target = ideal_probabilities(sampler, true_rates)
     floor = cfg.lambda_uniform / sampler.num_bins
-    generator = torch.Generator().manual_seed(args.seed)
+    torch.manual_seed(args.seed)  # the sampler draws from the global generator
     finishing = max(1, round(args.envs / args.episode_steps))
     distance, effective, hard_share = [], [], []
     for step in tqdm(range(args.steps), desc=f"alpha={alpha:g}", leave=False):
-        bins = torch.searchsorted(sampler.sampling_cdf, torch.rand(finishing, generator=generator), right=True)
-        bins = bins.clamp_max(sampler.num_bins - 1)
-        failed = torch.rand(finishing, generator=generator) < true_rates[bins]
+        bins = sampler.sample_bins(finishing)
+        failed = torch.rand(finishing) < true_rates[bins]
         sampler.update(bins, failed)
         if step >= args.steps // 2:
             p = sampler.probabilities
