@@ -37,6 +37,10 @@ def main() -> None:
     parser.add_argument("--backend", default="nccl", choices=["nccl", "gloo"])
     parser.add_argument("--folds", type=int, default=500)
     args = parser.parse_args()
+    if args.folds < 1:
+        raise SystemExit(f"distributed_sync.py: --folds={args.folds} must be >= 1.")
+    if args.backend == "nccl" and not torch.cuda.is_available():
+        raise SystemExit("distributed_sync.py: --backend nccl needs CUDA devices; use --backend gloo on the CPU.")
     dist.init_process_group(args.backend)
     rank, world = dist.get_rank(), dist.get_world_size()
     if args.backend == "nccl":

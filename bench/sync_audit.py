@@ -23,7 +23,13 @@ def main() -> None:
     parser.add_argument("--num-envs", type=int, default=4096)
     parser.add_argument("--steps", type=int, default=50)
     args = parser.parse_args()
+    for flag in ("num_envs", "steps"):
+        if getattr(args, flag) < 1:
+            raise SystemExit(f"sync_audit.py: --{flag.replace('_', '-')}={getattr(args, flag)} must be >= 1.")
     import torch
+
+    if not torch.cuda.is_available():
+        raise SystemExit("sync_audit.py: needs a CUDA device (it checks host-device syncs); none is visible here.")
     from isaaclab.envs import ManagerBasedRLEnv
 
     from beyondmimic_adaptive.tasks.tracking import TrackingHumanoidEnvCfg, set_device

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import torch
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -62,6 +63,30 @@ def test_ablation_refuses_bad_flags_before_training(tmp_path, flags, expected):
 def test_rate_noise_refuses_bad_flags(flags, expected):
     result = run("bench/rate_noise.py", *flags)
     assert result.returncode != 0 and expected in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    "script,flags,expected",
+    [
+        ("bench/sync_audit.py", ["--steps", "0"], "--steps=0 must be >= 1"),
+        ("bench/sync_audit.py", ["--num-envs", "-1"], "--num-envs=-1 must be >= 1"),
+        ("bench/distributed_sync.py", ["--folds", "0", "--backend", "gloo"], "--folds=0 must be >= 1"),
+        ("bench/launch_count.py", ["--envs", "0"], "--envs=0 and --bins=10000 must both be >= 1"),
+        ("bench/launch_count.py", ["--bins", "0"], "--bins=0 must both be >= 1"),
+    ],
+)
+def test_benchmarks_refuse_bad_flags(script, flags, expected):
+    result = run(script, *flags)
+    assert result.returncode != 0 and expected in result.stderr and "Traceback" not in result.stderr
+
+
+def test_gpu_only_benchmarks_say_so_on_a_cpu_machine():
+    if torch.cuda.is_available():
+        pytest.skip("this machine has CUDA")
+    result = run("bench/sync_audit.py", "--steps", "1")
+    assert result.returncode != 0 and "needs a CUDA device" in result.stderr and "Traceback" not in result.stderr
+    result = run("bench/distributed_sync.py", "--backend", "nccl")
+    assert result.returncode != 0 and "use --backend gloo on the CPU" in result.stderr
 
 
 def test_ablation_gpus_script_prints_its_usage_without_arguments():
