@@ -34,7 +34,8 @@ from beyondmimic_adaptive.sampler import PerEnvSampling
 def time_per_env_step(
     sampler: AdaptiveSampler, num_envs: int, reset_fraction: float, steps: int, repeats: int
 ) -> float:
-    """What the Isaac Lab terms run: masked record of every env row + fold + a start for every env."""
+    """What the Isaac Lab terms run: masked record of every env row + fold + starts for the resetting
+    envs (the CUDA graph draws a start for every env)."""
     device = sampler.device
     per_env = PerEnvSampling(sampler, num_envs)
     bins = torch.randint(0, sampler.num_bins, (num_envs,), device=device)
@@ -116,6 +117,14 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=200)
     parser.add_argument("--repeats", type=int, default=15)
     args = parser.parse_args()
+    for flag in ("envs", "bins"):
+        if min(getattr(args, flag)) < 1:
+            raise SystemExit(f"sampler_cost.py: --{flag} {getattr(args, flag)} must each be >= 1.")
+    for flag in ("steps", "repeats"):
+        if getattr(args, flag) < 1:
+            raise SystemExit(f"sampler_cost.py: --{flag}={getattr(args, flag)} must be >= 1.")
+    if not 0.0 < args.reset_fraction <= 1.0:
+        raise SystemExit(f"sampler_cost.py: --reset-fraction={args.reset_fraction} must be in (0, 1].")
     device = torch.device(args.device)
     name = torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu"
     print(f"device: {name}; torch {torch.__version__}; {args.reset_fraction:.0%} of envs reset per step")

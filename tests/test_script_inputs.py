@@ -71,6 +71,13 @@ def test_rate_noise_refuses_bad_flags(flags, expected):
         ("bench/sync_audit.py", ["--steps", "0"], "--steps=0 must be >= 1"),
         ("bench/sync_audit.py", ["--num-envs", "-1"], "--num-envs=-1 must be >= 1"),
         ("bench/distributed_sync.py", ["--folds", "0", "--backend", "gloo"], "--folds=0 must be >= 1"),
+        ("bench/sampler_cost.py", ["--device", "cpu", "--envs", "64", "0"], "--envs [64, 0] must each be >= 1"),
+        ("bench/sampler_cost.py", ["--device", "cpu", "--repeats", "0"], "--repeats=0 must be >= 1"),
+        (
+            "bench/sampler_cost.py",
+            ["--device", "cpu", "--reset-fraction", "0"],
+            "--reset-fraction=0.0 must be in (0, 1]",
+        ),
         ("bench/launch_count.py", ["--envs", "0"], "--envs=0 and --bins=10000 must both be >= 1"),
         ("bench/launch_count.py", ["--bins", "0"], "--bins=0 must both be >= 1"),
     ],
