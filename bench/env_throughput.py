@@ -25,7 +25,8 @@ def measure(device: str, num_envs: int, mode: str, steps: int, warmup: int, moti
     import torch
     from isaaclab.envs import ManagerBasedRLEnv
 
-    from beyondmimic_adaptive.tasks.tracking import TrackingHumanoidEnvCfg, set_device
+    from beyondmimic_adaptive.tasks.tracking import set_device
+    from beyondmimic_adaptive.tasks.tracking.config.humanoid import TrackingHumanoidEnvCfg
     from beyondmimic_adaptive.terms import disable_adaptive_sampling
 
     cfg = TrackingHumanoidEnvCfg()

@@ -32,7 +32,8 @@ def main() -> None:
         raise SystemExit("sync_audit.py: needs a CUDA device (it checks host-device syncs); none is visible here.")
     from isaaclab.envs import ManagerBasedRLEnv
 
-    from beyondmimic_adaptive.tasks.tracking import TrackingHumanoidEnvCfg, set_device
+    from beyondmimic_adaptive.tasks.tracking import set_device
+    from beyondmimic_adaptive.tasks.tracking.config.humanoid import TrackingHumanoidEnvCfg
 
     cfg = TrackingHumanoidEnvCfg()
     cfg.scene.num_envs = args.num_envs

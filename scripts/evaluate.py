@@ -77,7 +77,7 @@ def evaluate(run, checkpoint: Path, envs_per_bin: int) -> dict:
     from rsl_rl.runners import OnPolicyRunner
     from tqdm import tqdm
 
-    import beyondmimic_adaptive.tasks.tracking  # noqa: F401 (registers the task)
+    import beyondmimic_adaptive.tasks  # noqa: F401 (registers every task)
     from beyondmimic_adaptive.motion import load_motion
     from beyondmimic_adaptive.sampler import BinLayout
     from beyondmimic_adaptive.tasks.tracking import set_device

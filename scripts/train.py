@@ -69,7 +69,7 @@ def main(argv: list[str] | None = None) -> None:
     from omegaconf import OmegaConf
     from rsl_rl.runners import OnPolicyRunner
 
-    import beyondmimic_adaptive.tasks.tracking  # noqa: F401 (registers the task)
+    import beyondmimic_adaptive.tasks  # noqa: F401 (registers every task)
     from beyondmimic_adaptive.hydra_config.isaaclab_binding import apply_curriculum_config
     from beyondmimic_adaptive.motion import MotionFileError
     from beyondmimic_adaptive.sampler import SamplerStateError

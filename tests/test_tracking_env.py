@@ -14,7 +14,7 @@ NUM_ENVS = 6
 def env():
     from isaaclab.envs import ManagerBasedRLEnv
 
-    from beyondmimic_adaptive.tasks.tracking import TrackingHumanoidEnvCfg
+    from beyondmimic_adaptive.tasks.tracking.config.humanoid import TrackingHumanoidEnvCfg
 
     cfg = TrackingHumanoidEnvCfg()
     cfg.scene.num_envs = NUM_ENVS

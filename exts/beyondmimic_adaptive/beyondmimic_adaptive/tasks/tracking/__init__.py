@@ -1,28 +1,9 @@
-"""Motion-tracking task (BeyondMimic) on the Newton humanoid, registered as ``Tracking-Humanoid-v0``."""
+"""BeyondMimic motion tracking: a robot-agnostic task (``tracking_env_cfg``, ``mdp``) and one folder per
+robot under ``config/`` that registers its gymnasium task (``Tracking-Humanoid-v0``, ``Tracking-G1-v0``)."""
 
-import gymnasium as gym
+from . import config  # noqa: F401 (registers every robot's task)
+from .mdp import MotionCommand, MotionCommandCfg
+from .rl_cfg import TrackingPPORunnerCfg
+from .tracking_env_cfg import TrackingEnvCfg, set_device
 
-from .agents import TrackingPPORunnerCfg
-from .env_cfg import TrackingHumanoidEnvCfg, set_device
-from .motion_command import MotionCommand, MotionCommandCfg
-
-TASK_ID = "Tracking-Humanoid-v0"
-
-gym.register(
-    id=TASK_ID,
-    entry_point="isaaclab.envs:ManagerBasedRLEnv",
-    disable_env_checker=True,
-    kwargs={
-        "env_cfg_entry_point": f"{__name__}.env_cfg:TrackingHumanoidEnvCfg",
-        "rsl_rl_cfg_entry_point": f"{__name__}.agents:TrackingPPORunnerCfg",
-    },
-)
-
-__all__ = [
-    "TASK_ID",
-    "MotionCommand",
-    "MotionCommandCfg",
-    "TrackingHumanoidEnvCfg",
-    "TrackingPPORunnerCfg",
-    "set_device",
-]
+__all__ = ["MotionCommand", "MotionCommandCfg", "TrackingEnvCfg", "TrackingPPORunnerCfg", "set_device"]

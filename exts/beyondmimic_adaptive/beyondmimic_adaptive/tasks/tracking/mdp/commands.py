@@ -11,8 +11,8 @@ from isaaclab.assets import Articulation
 from isaaclab.utils import configclass
 from isaaclab.utils.math import quat_apply, quat_from_euler_xyz, quat_inv, quat_mul, sample_uniform, yaw_quat
 
-from ...motion import MotionFileError, MotionLibrary, load_motion
-from ...terms import MotionStartCommandTerm, MotionStartCommandTermCfg
+from ....motion import MotionFileError, MotionLibrary, load_motion
+from ....terms import MotionStartCommandTerm, MotionStartCommandTermCfg
 
 if TYPE_CHECKING:
     from isaaclab.envs import ManagerBasedRLEnv

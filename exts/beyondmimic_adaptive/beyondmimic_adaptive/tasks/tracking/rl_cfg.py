@@ -1,4 +1,5 @@
-"""rsl-rl PPO settings of BeyondMimic (REFERENCE.md §3), for the stock OnPolicyRunner."""
+"""rsl-rl PPO settings of BeyondMimic (HybridRobotics/whole_body_tracking, ``agents/rsl_rl_ppo_cfg.py``),
+for the stock OnPolicyRunner; a robot's config sets only ``experiment_name``."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ class TrackingPPORunnerCfg(RslRlOnPolicyRunnerCfg):
     num_steps_per_env = 24
     max_iterations = 10000
     save_interval = 500
-    experiment_name = "tracking_humanoid"
+    experiment_name = "tracking"
     obs_groups = {"actor": ["policy"], "critic": ["critic"]}  # noqa: RUF012 (configclass copies defaults)
     actor = RslRlMLPModelCfg(
         hidden_dims=[512, 256, 128],

@@ -9,7 +9,7 @@ import isaaclab.sim as sim_utils
 from isaaclab.actuators import ImplicitActuatorCfg
 from isaaclab.assets import ArticulationCfg
 
-from ...assets import HUMANOID_USD
+from .....assets import HUMANOID_USD
 
 STIFFNESS: dict[str, float] = {
     "lower_waist:.*": 900.0,

@@ -10,7 +10,7 @@ from isaaclab.managers import ManagerTermBase, TerminationTermCfg
 if TYPE_CHECKING:
     from isaaclab.envs import ManagerBasedRLEnv
 
-    from .motion_command import MotionCommand
+    from .commands import MotionCommand
 
 
 def _command(env: ManagerBasedRLEnv, command_name: str) -> MotionCommand:

@@ -1,0 +1,30 @@
+"""BeyondMimic's MDP terms, robot-agnostic: the motion command, observations, rewards, failures."""
+
+from .commands import MotionCommand, MotionCommandCfg
+from .observations import motion_anchor_ori_b, motion_anchor_pos_b, robot_body_ori_b, robot_body_pos_b
+from .rewards import (
+    anchor_orientation_error_exp,
+    anchor_position_error_exp,
+    body_angular_velocity_error_exp,
+    body_linear_velocity_error_exp,
+    body_orientation_error_exp,
+    body_position_error_exp,
+)
+from .terminations import anchor_height_error, anchor_orientation_error, body_height_error
+
+__all__ = [
+    "MotionCommand",
+    "MotionCommandCfg",
+    "anchor_height_error",
+    "anchor_orientation_error",
+    "anchor_position_error_exp",
+    "body_angular_velocity_error_exp",
+    "body_height_error",
+    "body_linear_velocity_error_exp",
+    "body_orientation_error_exp",
+    "body_position_error_exp",
+    "motion_anchor_ori_b",
+    "motion_anchor_pos_b",
+    "robot_body_ori_b",
+    "robot_body_pos_b",
+]
