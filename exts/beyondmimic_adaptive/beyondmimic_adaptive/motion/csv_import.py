@@ -8,6 +8,7 @@ kinematics of the robot, and velocities from finite differences.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -56,13 +57,24 @@ def read_motion_csv(path: str | Path, num_joints: int) -> np.ndarray:
 
 
 def convert_csv(
-    path: str | Path, fps_in: float, tree: KinematicTree, fps_out: float = 50.0, chunk_frames: int = 1024
+    path: str | Path,
+    fps_in: float,
+    tree: KinematicTree,
+    fps_out: float = 50.0,
+    chunk_frames: int = 1024,
+    csv_joint_names: Sequence[str] | None = None,
 ) -> MotionClip:
-    """Read ``path`` (rows at ``fps_in``) and return the motion at ``fps_out`` for ``tree``'s robot."""
+    """Read ``path`` (rows at ``fps_in``) and return the motion at ``fps_out`` for ``tree``'s robot.
+
+    ``csv_joint_names`` is the joint order of the CSV's columns (e.g. Unitree's G1 order); None means
+    the robot's own order (``tree.joint_names``). Columns are reordered to the robot's order.
+    """
     for name, fps in (("input fps", fps_in), ("output fps", fps_out)):
         if not (np.isfinite(fps) and fps > 0):
             raise MotionFileError(f"{name}={fps} is invalid: expected a number > 0 (frames per second).")
     rows = read_motion_csv(path, tree.num_joints)
+    if csv_joint_names is not None:
+        rows = _reorder_joint_columns(rows, list(csv_joint_names), list(tree.joint_names))
     index0, index1, blend = resample_times(rows.shape[0], fps_in, fps_out)
     root_pos = resample_linear(rows[:, :3], index0, index1, blend)
     root_quat = resample_quat(normalize_quat(xyzw_to_wxyz(rows[:, 3:7])), index0, index1, blend)
@@ -87,3 +99,52 @@ def convert_csv(
         joint_names=list(tree.joint_names),
         body_names=list(tree.body_names),
     )
+
+
+def _reorder_joint_columns(rows: np.ndarray, csv_names: list[str], robot_names: list[str]) -> np.ndarray:
+    """Rows with their joint columns moved from the CSV's joint order to the robot's."""
+    if sorted(csv_names) != sorted(robot_names):
+        missing = sorted(set(robot_names) - set(csv_names))
+        extra = sorted(set(csv_names) - set(robot_names))
+        raise MotionFileError(
+            f"the CSV joint order does not name the robot's joints: missing {missing}, unknown {extra}. Give the "
+            "joint names of the CSV's columns in order (one per robot joint)."
+        )
+    order = [csv_names.index(name) for name in robot_names]
+    return np.concatenate([rows[:, :ROOT_COLUMNS], rows[:, ROOT_COLUMNS:][:, order]], axis=1)
+
+
+def cached_conversion(
+    csv_path: str | Path,
+    fps_in: float,
+    usd_path: str | Path,
+    csv_joint_names: Sequence[str] | None = None,
+    fps_out: float = 50.0,
+    cache_dir: str | Path | None = None,
+) -> Path:
+    """The npz of ``csv_path`` for the robot of ``usd_path``, converted once and kept in a cache.
+
+    The file name carries a hash of the CSV, the USD and the settings, so an edited input makes a
+    new file. ``cache_dir`` defaults to ``$BEYONDMIMIC_ADAPTIVE_CACHE`` or ``~/.cache/beyondmimic_adaptive``.
+    """
+    import hashlib
+    import os
+
+    from .kinematics import kinematic_tree, load_newton_model
+
+    csv_path, usd_path = Path(csv_path), Path(usd_path)
+    if not csv_path.is_file():
+        raise MotionFileError(f"CSV file {csv_path} does not exist.")
+    digest = hashlib.sha256(csv_path.read_bytes() + Path(usd_path).read_bytes())
+    digest.update(repr((fps_in, fps_out, list(csv_joint_names or []))).encode())
+    root = Path(
+        cache_dir or os.environ.get("BEYONDMIMIC_ADAPTIVE_CACHE") or Path.home() / ".cache/beyondmimic_adaptive"
+    )
+    target = root / "motions" / f"{csv_path.stem}-{digest.hexdigest()[:12]}.npz"
+    if not target.is_file():
+        tree = kinematic_tree(load_newton_model(usd_path))
+        clip = convert_csv(csv_path, fps_in, tree, fps_out=fps_out, csv_joint_names=csv_joint_names)
+        partial = target.with_name(f".{target.stem}.{os.getpid()}.npz")  # np.savez keeps a .npz suffix
+        clip.save(partial)
+        partial.replace(target)  # atomic: concurrent processes never read a half-written file
+    return target

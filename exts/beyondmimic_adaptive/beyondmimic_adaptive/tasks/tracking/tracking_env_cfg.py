@@ -23,6 +23,7 @@ from isaaclab.managers import TerminationTermCfg as DoneTerm
 from isaaclab.scene import InteractiveSceneCfg
 from isaaclab.terrains import TerrainImporterCfg
 from isaaclab.utils import configclass
+from isaaclab.utils.noise import UniformNoiseCfg as Unoise
 from isaaclab_newton.physics import MJWarpSolverCfg, NewtonCfg
 
 from ...assets import GROUND_USD
@@ -68,17 +69,19 @@ class ActionsCfg:
 class ObservationsCfg:
     @configclass
     class PolicyCfg(ObsGroup):
+        """The actor's inputs; the noise (the paper's) applies when ``enable_corruption`` is set."""
+
         command = ObsTerm(func=isaac_mdp.generated_commands, params={"command_name": "motion"})
-        motion_anchor_pos_b = ObsTerm(func=mdp.motion_anchor_pos_b)
-        motion_anchor_ori_b = ObsTerm(func=mdp.motion_anchor_ori_b)
-        base_lin_vel = ObsTerm(func=isaac_mdp.base_lin_vel)
-        base_ang_vel = ObsTerm(func=isaac_mdp.base_ang_vel)
-        joint_pos = ObsTerm(func=isaac_mdp.joint_pos_rel)
-        joint_vel = ObsTerm(func=isaac_mdp.joint_vel_rel)
+        motion_anchor_pos_b = ObsTerm(func=mdp.motion_anchor_pos_b, noise=Unoise(n_min=-0.25, n_max=0.25))
+        motion_anchor_ori_b = ObsTerm(func=mdp.motion_anchor_ori_b, noise=Unoise(n_min=-0.05, n_max=0.05))
+        base_lin_vel = ObsTerm(func=isaac_mdp.base_lin_vel, noise=Unoise(n_min=-0.5, n_max=0.5))
+        base_ang_vel = ObsTerm(func=isaac_mdp.base_ang_vel, noise=Unoise(n_min=-0.2, n_max=0.2))
+        joint_pos = ObsTerm(func=isaac_mdp.joint_pos_rel, noise=Unoise(n_min=-0.01, n_max=0.01))
+        joint_vel = ObsTerm(func=isaac_mdp.joint_vel_rel, noise=Unoise(n_min=-0.5, n_max=0.5))
         actions = ObsTerm(func=isaac_mdp.last_action)
 
         def __post_init__(self):
-            self.enable_corruption = False
+            self.enable_corruption = False  # a robot's config turns the noise on (the G1 does)
             self.concatenate_terms = True
 
     @configclass
