@@ -15,14 +15,12 @@ from .bins import BinLayout
 from .config import AdaptiveSamplerCfg, SamplerConfigError
 from .graphed import CudaGraphedStep
 from .metrics import distribution_metrics
+from .state import STATE_FORMAT, SamplerStateError, check_state
 
-STATE_FORMAT = "beyondmimic_adaptive.sampler/1"
+__all__ = ["AdaptiveSampler", "SamplerStateError"]
+
 NEGLIGIBLE_FAILURE_MASS = 1e-12
 """Kernel mass at or below which the rates count as all zero (the distribution is then uniform)."""
-
-
-class SamplerStateError(ValueError):
-    """A saved sampler state does not fit this sampler."""
 
 
 class AdaptiveSampler:
@@ -243,43 +241,25 @@ class AdaptiveSampler:
         }
 
     def load_state_dict(self, state: dict[str, object]) -> None:
-        """Restore statistics saved by :meth:`state_dict`; refuses foreign or mismatched states."""
-        if not isinstance(state, dict) or state.get("format") != STATE_FORMAT:
-            found = state.get("format") if isinstance(state, dict) else type(state).__name__
-            raise SamplerStateError(f"not an adaptive sampler state (format {found!r}, expected {STATE_FORMAT!r}).")
-        if state.get("layout") != self.layout.describe():
-            raise SamplerStateError(
-                f"saved sampler state was made for motions/bins {state.get('layout')}, but this run has "
-                f"{self.layout.describe()}. Use the same motion files, fps and bin_size_s, or start without it."
-            )
-        for key, like in (
-            ("failure_rate", self.failure_rate),
-            ("seen", self.episode_counts > 0),
-            ("episode_counts", self.episode_counts),
-            ("failure_counts", self.failure_counts),
-            ("pending", self._pending),
-        ):
-            value = state.get(key)
-            if not isinstance(value, torch.Tensor) or value.shape != like.shape or value.dtype != like.dtype:
-                raise SamplerStateError(
-                    f"saved sampler state key {key!r} must be a {like.dtype} tensor of shape {tuple(like.shape)}, "
-                    f"got {value!r:.80}."
-                )
-        if not torch.equal(state["seen"], state["episode_counts"] > 0):
-            raise SamplerStateError(
-                "saved sampler state is inconsistent: 'seen' must be True exactly where 'episode_counts' > 0."
-            )
-        rate = state["failure_rate"]
-        if not bool(torch.isfinite(rate).all()) or bool(((rate < 0) | (rate > 1)).any()):
-            raise SamplerStateError("saved sampler state key 'failure_rate' has values outside [0, 1].")
-        env_step = state.get("env_step")
-        if not isinstance(env_step, int) or env_step < 0:
-            raise SamplerStateError(f"saved sampler state key 'env_step' must be an int >= 0, got {env_step!r}.")
-        self.failure_rate.copy_(rate)
+        """Restore statistics saved by :meth:`state_dict`.
+
+        The whole state is checked first (format, layout, dtypes and shapes, finite values, rates in
+        [0, 1], counts >= 0 with failures <= episodes, the env step); a refused state raises
+        :class:`SamplerStateError` naming the key and leaves the sampler unchanged.
+        """
+        like = {
+            "failure_rate": self.failure_rate,
+            "seen": self.seen,
+            "episode_counts": self.episode_counts,
+            "failure_counts": self.failure_counts,
+            "pending": self._pending,
+        }
+        check_state(state, self.layout.describe(), like)
+        self.failure_rate.copy_(state["failure_rate"])
         self.episode_counts.copy_(state["episode_counts"])
         self.failure_counts.copy_(state["failure_counts"])
         self._pending.copy_(state["pending"])
-        self.env_step = env_step
+        self.env_step = state["env_step"]
         self._refresh()
 
 
