@@ -5,21 +5,32 @@ from __future__ import annotations
 import math
 
 
-def bins_per_motion(num_frames: list[int], frames_per_bin: float) -> list[int]:
-    return [math.floor((t - 1) / frames_per_bin + 1e-9) + 1 for t in num_frames]
+def bin_lengths(num_frames: list[int], frames_per_bin: float) -> list[list[int]]:
+    """Frames per bin of each motion, by counting every frame t into bin floor(t / frames_per_bin)."""
+    lengths = []
+    for total in num_frames:
+        counts: dict[int, int] = {}
+        for t in range(total):
+            b = math.floor(t / frames_per_bin + 1e-9)
+            counts[b] = counts.get(b, 0) + 1
+        lengths.append([counts[b] for b in range(len(counts))])
+    return lengths
 
 
 def reference_probabilities(
-    rates: list[float], bins_per_motion_: list[int], gamma: float, k: int, lam: float
+    rates: list[float], lengths: list[list[int]], gamma: float, k: int, lam: float
 ) -> list[float]:
-    """p_s ∝ Σ_{u<K} γ^u r_{s+u} within the motion; uniform if (numerically) zero; p' = λ/B + (1-λ) p."""
-    total_bins = sum(bins_per_motion_)
+    """p_s ∝ Σ_{u<K} γ^u r_{s+u} within the motion; frame-uniform (w_s = n_s / N) if (numerically)
+    zero; p' = λ w_s + (1-λ) p_s."""
+    frames = [n for motion in lengths for n in motion]
+    uniform = [n / sum(frames) for n in frames]
     kernel = []
     start = 0
-    for count in bins_per_motion_:
+    for motion in lengths:
+        count = len(motion)
         for s in range(start, start + count):
             kernel.append(sum(gamma**u * rates[s + u] for u in range(k) if s + u < start + count))
         start += count
     norm = sum(kernel)
-    p = [v / norm for v in kernel] if norm > 1e-12 else [1.0 / total_bins] * total_bins
-    return [lam / total_bins + (1.0 - lam) * v for v in p]
+    p = [v / norm for v in kernel] if norm > 1e-12 else uniform
+    return [lam * w + (1.0 - lam) * v for w, v in zip(uniform, p, strict=True)]

@@ -8,7 +8,7 @@ import pytest
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from reference_math import bins_per_motion, reference_probabilities
+from reference_math import bin_lengths, reference_probabilities
 
 from beyondmimic_adaptive import AdaptiveSampler, AdaptiveSamplerCfg
 
@@ -19,6 +19,12 @@ def set_rates(sampler: AdaptiveSampler, rates: list[float], episodes: int = 20) 
     failures = torch.tensor([round(r * episodes) for r in rates])
     failed = torch.arange(episodes).repeat(sampler.num_bins) < failures.repeat_interleave(episodes)
     sampler.update(bins, failed)
+
+
+def frame_share(sampler: AdaptiveSampler) -> torch.Tensor:
+    """(B,) n_s / N: each bin's share of all frames (the uniform distribution over frames)."""
+    lengths = sampler.layout.bin_length.double()
+    return (lengths / lengths.sum()).float()
 
 
 def make(frames=(250, 120, 75), **cfg) -> AdaptiveSampler:
@@ -37,7 +43,7 @@ def test_probabilities_match_reference(gamma, k, lam):
     s = make(gamma=gamma, K=k, lambda_uniform=lam)
     rates = [((7 * i) % 11) / 20.0 for i in range(s.num_bins)]  # k/20 are exact with 20 episodes
     set_rates(s, rates)
-    expected = reference_probabilities(rates, bins_per_motion([250, 120, 75], 50.0), gamma, k, lam)
+    expected = reference_probabilities(rates, bin_lengths([250, 120, 75], 50.0), gamma, k, lam)
     torch.testing.assert_close(s.probabilities.double(), torch.tensor(expected, dtype=torch.float64), atol=1e-6, rtol=0)
 
 
@@ -70,7 +76,7 @@ def test_uniform_floor_holds_for_every_bin():
     rates = [0.0] * s.num_bins
     rates[0] = 1.0
     set_rates(s, rates)
-    assert bool((s.probabilities >= lam / s.num_bins - 1e-7).all())
+    assert bool((s.probabilities >= lam * frame_share(s) - 1e-7).all())
 
 
 def test_rate_not_count_so_num_envs_does_not_matter():
@@ -111,7 +117,7 @@ def test_degenerate_updates_stay_valid(case):
     p = s.probabilities
     assert bool(torch.isfinite(p).all()) and p.sum().item() == pytest.approx(1.0, abs=1e-6)
     if case != "all_fail":
-        torch.testing.assert_close(p, torch.full_like(p, 1.0 / s.num_bins))
+        torch.testing.assert_close(p, frame_share(s))
 
 
 @pytest.mark.parametrize("tiny_rate", [1e-20, 1e-40])  # far below any real rate; 1e-40 is subnormal
@@ -124,8 +130,46 @@ def test_rates_decayed_to_nothing_give_uniform_not_nan(tiny_rate):
     s.load_state_dict(state)
     p = s.probabilities
     assert bool(torch.isfinite(p).all()) and p.sum().item() == pytest.approx(1.0, abs=1e-6)
-    torch.testing.assert_close(p, torch.full_like(p, 1.0 / s.num_bins))
+    torch.testing.assert_close(p, frame_share(s))
     assert bool((torch.bincount(s.sample_bins(20_000), minlength=s.num_bins) > 0).all())
+
+
+SHORT_LAST_BIN = 515  # 10.3 s at 50 fps: ten 1 s bins and a last bin of 0.3 s (15 frames)
+
+
+@pytest.mark.parametrize(
+    "cfg,setup",
+    [
+        ({"lambda_uniform": 1.0}, "rates"),  # curriculum=uniform
+        ({"warmup_steps": 10}, "rates"),  # warm-up
+        ({"lambda_uniform": 0.1}, "none"),  # the kernel has no failure mass yet
+    ],
+)
+def test_uniform_means_uniform_over_frames(cfg, setup):
+    """A short last bin gets its share of the frames (15/515 = 2.9%), not 1/B (9.1%)."""
+    s = make(frames=(SHORT_LAST_BIN,), **cfg)
+    if setup == "rates":
+        set_rates(s, [0.5] * 10 + [0.0])
+    p = s.probabilities
+    assert s.num_bins == 11 and p[-1].item() == pytest.approx(15 / 515, rel=1e-5)
+    torch.testing.assert_close(p[:-1], torch.full((10,), 50 / 515))
+    torch.manual_seed(4)
+    _, frames = s.sample(200_000)
+    share_last = (frames >= 500).double().mean().item()
+    assert share_last == pytest.approx(15 / 515, abs=0.002)  # frame-uniform starts, 1/B would be 0.091
+
+
+def test_floor_is_lambda_times_frame_share():
+    lam = 0.3
+    s = make(frames=(SHORT_LAST_BIN, 120), lambda_uniform=lam)
+    rates = [0.0] * s.num_bins
+    rates[2] = 1.0
+    set_rates(s, rates)
+    p = s.probabilities
+    floor = torch.tensor([lam * n / 635 for n in [50] * 10 + [15, 50, 50, 20]])
+    assert torch.equal(p > floor * 1.01, torch.arange(s.num_bins) <= 2)  # kernel mass only on bins 0..2
+    torch.testing.assert_close(p[3:], floor[3:])
+    assert p.sum().item() == pytest.approx(1.0, abs=1e-6)
 
 
 def test_samples_follow_probabilities_and_stay_in_their_bin():
@@ -215,8 +259,8 @@ def test_property_distribution_always_valid(frames, gamma, k, lam, alpha, batche
         p = s.probabilities
         assert bool(torch.isfinite(p).all())
         assert abs(p.sum().item() - 1.0) < 1e-5
-        assert bool((p >= lam / s.num_bins - 1e-6).all())
-    expected = reference_probabilities(s.failure_rate.double().tolist(), bins_per_motion(frames, 50.0), gamma, k, lam)
+        assert bool((p >= lam * frame_share(s) - 1e-6).all())
+    expected = reference_probabilities(s.failure_rate.double().tolist(), bin_lengths(frames, 50.0), gamma, k, lam)
     torch.testing.assert_close(s.probabilities.double(), torch.tensor(expected, dtype=torch.float64), atol=1e-5, rtol=0)
     motion_ids, time_steps = s.sample(64)
     limits = torch.tensor(frames)[motion_ids]

@@ -31,8 +31,10 @@ class AdaptiveSamplerCfg:
     """Kernel length in bins (>= 1). K = 1 switches the kernel off."""
 
     lambda_uniform: float = 0.1
-    """Weight of the uniform floor in [0, 1]: p' = lambda/B + (1 - lambda) p. Every bin keeps at
-    least lambda/B. 1.0 is plain uniform sampling (statistics are still recorded)."""
+    """Weight of the uniform floor in [0, 1]: p'_s = lambda n_s/N + (1 - lambda) p_s, with n_s the
+    frames in bin s and N all frames (the paper's lambda/B, exact for a motion's shorter last bin).
+    Every bin keeps at least lambda n_s/N. 1.0 is plain uniform sampling over frames (statistics
+    are still recorded)."""
 
     alpha: float = 0.01
     """Smoothing factor in (0, 1] of the per-bin failure-rate moving average, applied once per
@@ -46,7 +48,8 @@ class AdaptiveSamplerCfg:
     ``"failure"`` (the bin where it ended, as in the public BeyondMimic code)."""
 
     warmup_steps: int = 0
-    """Sample uniformly until this many env steps have passed (statistics are still recorded)."""
+    """Sample uniformly over frames until this many env steps have passed (statistics are still
+    recorded)."""
 
     manual_probabilities: Optional[list[float]] = None  # noqa: UP045 (OmegaConf reads this type)
     """Debugging override: fixed per-bin probabilities (length = number of bins, non-negative,

@@ -15,14 +15,12 @@ from .bins import BinLayout
 from .config import AdaptiveSamplerCfg, SamplerConfigError
 from .graphed import CudaGraphedStep
 from .metrics import distribution_metrics
+from .state import STATE_FORMAT, SamplerStateError, check_state
 
-STATE_FORMAT = "beyondmimic_adaptive.sampler/1"
+__all__ = ["AdaptiveSampler", "SamplerStateError"]
+
 NEGLIGIBLE_FAILURE_MASS = 1e-12
 """Kernel mass at or below which the rates count as all zero (the distribution is then uniform)."""
-
-
-class SamplerStateError(ValueError):
-    """A saved sampler state does not fit this sampler."""
 
 
 class AdaptiveSampler:
@@ -33,8 +31,11 @@ class AdaptiveSampler:
     - ``r̄_s``: failure rate F_s/N_s of the episodes counted in s, smoothed over updates with an
       exponential moving average (factor ``alpha``); bins never seen contribute 0.
     - ``p_s ∝ Σ_{u<K} γ^u r̄_{s+u}``, the sum stopping at the end of the bin's motion; uniform
-      when every rate is 0.
-    - ``p'_s = λ/B + (1-λ) p_s``; a start bin is drawn from ``p'`` and the frame uniformly in it.
+      uniform over frames (``w_s = n_s / N``) when every rate is 0.
+    - ``p'_s = λ w_s + (1-λ) p_s`` with ``w_s = n_s / N`` the bin's share of all N frames (n_s frames
+      in bin s): the paper's λ/B floor, made exact for a motion's shorter last bin, so λ = 1 (and
+      the warm-up) start uniformly over frames. A start bin is drawn from ``p'`` and the frame
+      uniformly in it.
     """
 
     def __init__(
@@ -72,14 +73,17 @@ class AdaptiveSampler:
         self._kernel_index = torch.where(inside, window, torch.zeros_like(window)).flatten()
         decay = torch.full_like(window, cfg.gamma, dtype=torch.float32) ** steps[:, None] * (1.0 - lam)
         self._kernel_weight = torch.where(inside, decay, torch.zeros(()))
-        # With kernel mass k' = (1 - λ) k and total T' = Σ k', the distribution λ/B + (1 - λ) k / T
-        # is (k' + m/B) / (T' + m) with uniform mass m = λ/(1 - λ) T'. The sampler keeps it as the
-        # unnormalised CDF cumsum(k') + m (i+1)/B, which needs no division (sampling scales its draw
-        # by the CDF's last entry). Without failure mass (T' <= NEGLIGIBLE_FAILURE_MASS, or λ = 1,
-        # where k' = 0) m is 1 instead, which makes the CDF (almost exactly) uniform.
+        # With kernel mass k' = (1 - λ) k and total T' = Σ k', the distribution λ w + (1 - λ) k / T
+        # is (k' + m w) / (T' + m) with uniform mass m = λ/(1 - λ) T'. The sampler keeps it as the
+        # unnormalised CDF cumsum(k') + m cumsum(w), which needs no division (sampling scales its
+        # draw by the CDF's last entry). Without failure mass (T' <= NEGLIGIBLE_FAILURE_MASS, or
+        # λ = 1, where k' = 0) m is 1 instead, which makes the CDF (almost exactly) frame-uniform.
         self._uniform_share = lam / (1.0 - lam) if lam < 1.0 else 0.0
-        self._uniform_cdf = torch.arange(1, num_bins + 1, device=self.device, dtype=torch.float32) / num_bins
-        """(B,) (i + 1) / B: the uniform CDF, and the ramp the uniform mass is spread with."""
+        frames = self.layout.bin_length.to(torch.float64)
+        self._frame_share = (frames / frames.sum()).to(torch.float32)
+        """(B,) w_s = n_s / N: each bin's share of all frames, the uniform start distribution."""
+        self._uniform_cdf = (torch.cumsum(frames, 0) / frames.sum()).to(torch.float32)
+        """(B,) cumsum(w): the frame-uniform CDF, and the ramp the uniform mass is spread with."""
 
         self._manual: torch.Tensor | None = None
         self._manual_cdf: torch.Tensor | None = None
@@ -92,7 +96,7 @@ class AdaptiveSampler:
         self._uniform_mass = torch.empty(1, device=self.device)
         """(1,) m: the uniform part of the unnormalised distribution."""
         self._adaptive_cdf = torch.empty(num_bins, device=self.device)
-        """(B,) cumsum(k') + m (i + 1) / B, unnormalised: its last entry is the total T' + m."""
+        """(B,) cumsum(k') + m cumsum(w), unnormalised: its last entry is the total T' + m."""
         self._refresh()
         self._fold_step = CudaGraphedStep(self._fold_pending, self.device, enabled=cfg.cuda_graph)
 
@@ -168,7 +172,7 @@ class AdaptiveSampler:
     # ------------------------------------------------------------------ distribution
     @property
     def in_warmup(self) -> bool:
-        """True while ``env_step < cfg.warmup_steps`` (sampling is uniform then)."""
+        """True while ``env_step < cfg.warmup_steps`` (sampling is uniform over frames then)."""
         return self.env_step < self.cfg.warmup_steps
 
     @property
@@ -177,9 +181,9 @@ class AdaptiveSampler:
         if self._manual is not None:
             return self._manual.clone()
         if self.in_warmup:
-            return torch.full((self.num_bins,), 1.0 / self.num_bins, device=self.device)
-        # (k' + m/B) / (T' + m); the CDF's last entry is T' + m
-        return (self._kernel_mass + self._uniform_mass / self.num_bins) / self._adaptive_cdf[-1]
+            return self._frame_share.clone()
+        # (k' + m w) / (T' + m); the CDF's last entry is T' + m
+        return torch.addcmul(self._kernel_mass, self._frame_share, self._uniform_mass) / self._adaptive_cdf[-1]
 
     def set_manual_probabilities(self, probabilities: Sequence[float] | torch.Tensor | None) -> None:
         """Override the distribution for debugging (normalised here); ``None`` restores adaptive."""
@@ -243,43 +247,25 @@ class AdaptiveSampler:
         }
 
     def load_state_dict(self, state: dict[str, object]) -> None:
-        """Restore statistics saved by :meth:`state_dict`; refuses foreign or mismatched states."""
-        if not isinstance(state, dict) or state.get("format") != STATE_FORMAT:
-            found = state.get("format") if isinstance(state, dict) else type(state).__name__
-            raise SamplerStateError(f"not an adaptive sampler state (format {found!r}, expected {STATE_FORMAT!r}).")
-        if state.get("layout") != self.layout.describe():
-            raise SamplerStateError(
-                f"saved sampler state was made for motions/bins {state.get('layout')}, but this run has "
-                f"{self.layout.describe()}. Use the same motion files, fps and bin_size_s, or start without it."
-            )
-        for key, like in (
-            ("failure_rate", self.failure_rate),
-            ("seen", self.episode_counts > 0),
-            ("episode_counts", self.episode_counts),
-            ("failure_counts", self.failure_counts),
-            ("pending", self._pending),
-        ):
-            value = state.get(key)
-            if not isinstance(value, torch.Tensor) or value.shape != like.shape or value.dtype != like.dtype:
-                raise SamplerStateError(
-                    f"saved sampler state key {key!r} must be a {like.dtype} tensor of shape {tuple(like.shape)}, "
-                    f"got {value!r:.80}."
-                )
-        if not torch.equal(state["seen"], state["episode_counts"] > 0):
-            raise SamplerStateError(
-                "saved sampler state is inconsistent: 'seen' must be True exactly where 'episode_counts' > 0."
-            )
-        rate = state["failure_rate"]
-        if not bool(torch.isfinite(rate).all()) or bool(((rate < 0) | (rate > 1)).any()):
-            raise SamplerStateError("saved sampler state key 'failure_rate' has values outside [0, 1].")
-        env_step = state.get("env_step")
-        if not isinstance(env_step, int) or env_step < 0:
-            raise SamplerStateError(f"saved sampler state key 'env_step' must be an int >= 0, got {env_step!r}.")
-        self.failure_rate.copy_(rate)
+        """Restore statistics saved by :meth:`state_dict`.
+
+        The whole state is checked first (format, layout, dtypes and shapes, finite values, rates in
+        [0, 1], counts >= 0 with failures <= episodes, the env step); a refused state raises
+        :class:`SamplerStateError` naming the key and leaves the sampler unchanged.
+        """
+        like = {
+            "failure_rate": self.failure_rate,
+            "seen": self.seen,
+            "episode_counts": self.episode_counts,
+            "failure_counts": self.failure_counts,
+            "pending": self._pending,
+        }
+        check_state(state, self.layout.describe(), like)
+        self.failure_rate.copy_(state["failure_rate"])
         self.episode_counts.copy_(state["episode_counts"])
         self.failure_counts.copy_(state["failure_counts"])
         self._pending.copy_(state["pending"])
-        self.env_step = env_step
+        self.env_step = state["env_step"]
         self._refresh()
 
 

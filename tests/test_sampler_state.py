@@ -1,0 +1,101 @@
+"""A saved sampler state is checked in full before anything is copied in (no half-loaded sampler)."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from beyondmimic_adaptive import AdaptiveSampler, AdaptiveSamplerCfg
+from beyondmimic_adaptive.sampler import SamplerStateError
+
+
+def trained(**cfg) -> AdaptiveSampler:
+    """A sampler with non-trivial statistics and pending counts."""
+    s = AdaptiveSampler(AdaptiveSamplerCfg(alpha=0.3, **cfg), motion_num_frames=[250, 120], fps=50)
+    generator = torch.Generator().manual_seed(0)
+    for _ in range(5):
+        s.update(torch.randint(0, s.num_bins, (40,), generator=generator), torch.rand(40, generator=generator) < 0.4)
+    s.record(torch.tensor([0, 1, 1]), torch.tensor([True, False, True]))
+    s.env_step = 77
+    return s
+
+
+def snapshot(s: AdaptiveSampler) -> dict[str, torch.Tensor]:
+    """Every tensor the sampler keeps, and its env step."""
+    tensors = {name: value.clone() for name, value in vars(s).items() if isinstance(value, torch.Tensor)}
+    return {**tensors, "env_step": s.env_step}
+
+
+def assert_unchanged(s: AdaptiveSampler, before: dict[str, torch.Tensor]) -> None:
+    after = snapshot(s)
+    assert after.keys() == before.keys()
+    for name, value in before.items():
+        if isinstance(value, torch.Tensor):
+            assert torch.equal(after[name].nan_to_num(-7.0), value.nan_to_num(-7.0)), f"{name} changed"
+        else:
+            assert after[name] == value, f"{name} changed"
+
+
+def with_value(key: str, index: tuple, value: float):
+    """A state mutation that writes ``value`` at ``index`` of tensor ``key`` (keeping 'seen' consistent)."""
+
+    def mutate(state: dict) -> dict:
+        tensor = state[key].clone()
+        tensor[index] = value
+        state = {**state, key: tensor}
+        state["seen"] = state["episode_counts"] > 0
+        return state
+
+    return mutate
+
+
+@pytest.mark.parametrize(
+    "mutate,expected",
+    [
+        (with_value("episode_counts", (2,), -3.0), "'episode_counts' has negative values"),
+        (with_value("failure_counts", (1,), -1.0), "'failure_counts' has negative values"),
+        (with_value("failure_counts", (0,), 1e6), "'failure_counts' exceeds 'episode_counts'"),
+        (with_value("episode_counts", (3,), float("nan")), "'episode_counts' has non-finite values"),
+        (with_value("failure_counts", (3,), float("inf")), "'failure_counts' has non-finite values"),
+        (with_value("pending", (0, 0), -2.0), "'pending' has negative values"),
+        (with_value("pending", (1, 1), -5.0), "'pending' has negative values"),  # gave a rate of -5
+        (with_value("pending", (1, 1), 9.0), "'pending' failures exceed its episodes"),
+        (with_value("pending", (2, 0), float("inf")), "'pending' has non-finite values"),
+        (with_value("failure_rate", (0,), float("nan")), "'failure_rate' has non-finite values"),
+        (with_value("failure_rate", (0,), float("inf")), "'failure_rate' has non-finite values"),
+        (with_value("failure_rate", (0,), -0.5), "'failure_rate' has values outside [0, 1]"),
+        (with_value("failure_rate", (0,), 1.5), "'failure_rate' has values outside [0, 1]"),
+        (lambda s: {**s, "env_step": True}, "'env_step' must be an int >= 0, got True"),
+        (lambda s: {**s, "env_step": 3.0}, "'env_step' must be an int >= 0, got 3.0"),
+        (lambda s: {**s, "env_step": -1}, "'env_step' must be an int >= 0, got -1"),
+    ],
+)
+def test_out_of_range_state_is_refused_and_nothing_changes(mutate, expected):
+    s = trained()
+    state = mutate(s.state_dict())
+    s.update(torch.tensor([4]), torch.tensor([True]))  # the live sampler differs from the saved state
+    before = snapshot(s)
+    with pytest.raises(SamplerStateError) as err:
+        s.load_state_dict(state)
+    assert expected in str(err.value)
+    assert_unchanged(s, before)
+
+
+def test_negative_pending_failure_would_give_a_negative_probability():
+    """The bug the pending check closes: the fold turned -5 failures in 1 episode into a rate of -5."""
+    s = AdaptiveSampler(AdaptiveSamplerCfg(alpha=1.0, lambda_uniform=0.0), motion_num_frames=[250], fps=50)
+    state = s.state_dict()
+    state["pending"][1] = torch.tensor([1.0, -5.0])
+    with pytest.raises(SamplerStateError, match="'pending' has negative values"):
+        s.load_state_dict(state)
+    s.fold()
+    assert bool((s.probabilities >= 0).all()) and bool((s.failure_rate == 0).all())
+
+
+def test_valid_state_still_loads():
+    a = trained()
+    b = AdaptiveSampler(AdaptiveSamplerCfg(alpha=0.3), motion_num_frames=[250, 120], fps=50)
+    b.load_state_dict(a.state_dict())
+    for name, value in snapshot(a).items():
+        other = snapshot(b)[name]
+        assert torch.equal(value, other) if isinstance(value, torch.Tensor) else value == other, name
