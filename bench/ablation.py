@@ -36,6 +36,12 @@ from beyondmimic_adaptive.run_checkpoints import (
 )
 
 SCRIPTS = Path(__file__).resolve().parents[1] / "scripts"
+ARMS: dict[str, list[str]] = {
+    "adaptive": ["curriculum=adaptive"],
+    "uniform": ["curriculum=uniform"],
+    "hazard": ["curriculum=adaptive", "curriculum.adaptive.attribution=hazard"],
+}
+"""Arm name -> the Hydra overrides of scripts/train.py that make it (uniform: frame-uniform starts, statistics kept)."""
 
 
 def load_results(path: Path) -> list[dict]:
@@ -47,7 +53,7 @@ def start_training(args: argparse.Namespace, arm: str, last_checkpoint: int | No
     run_dir = args.out / arm
     command = [sys.executable, str(SCRIPTS / "train.py"), "--device", args.device, "--num-envs", str(args.num_envs)]
     command += ["--iterations", str(args.max_iterations - (last_checkpoint or 0)), "--seed", str(args.seed)]
-    command += [f"save_interval={args.eval_every}", f"curriculum={arm}"]
+    command += [f"save_interval={args.eval_every}", f"task={args.task}", *ARMS[arm]]
     command += ["--log-dir", str(args.out), "--run-name", arm] if last_checkpoint is None else [f"resume={run_dir}"]
     if args.motion_files:  # last: the flag takes every argument after it
         command += ["--motion-files", *args.motion_files]
@@ -82,7 +88,7 @@ def run_arm(args: argparse.Namespace, arm: str, results_path: Path) -> None:
             (it, path)
             for it, path in checkpoints_by_iteration(run_dir).items()
             # a checkpoint still being written, or cut off by a kill, is not a complete zip yet
-            if it > 0 and it not in evaluated and is_complete(path)
+            if it > 0 and it not in evaluated and is_complete(path) and not args.train_only
         )
         for iterations, path in ready:
             report = evaluate(args, arm, path)
@@ -131,7 +137,9 @@ def main() -> None:
     parser.add_argument("--num-envs", type=int, default=4096)
     parser.add_argument("--eval-every", type=int, default=250, help="checkpoint and evaluate every N iterations")
     parser.add_argument("--max-iterations", type=int, default=3000, help="the budget, the same for every arm")
-    parser.add_argument("--arms", nargs="+", default=["adaptive", "uniform"], choices=["adaptive", "uniform"])
+    parser.add_argument("--arms", nargs="+", default=["adaptive", "uniform"], choices=list(ARMS))
+    parser.add_argument("--task", default="Tracking-Humanoid-v0", help="registered task id (e.g. Tracking-G1-v0)")
+    parser.add_argument("--train-only", action="store_true", help="train and checkpoint; evaluate nothing now")
     parser.add_argument("--motion-files", nargs="+")
     parser.add_argument("--envs-per-bin", type=int, default=8)
     parser.add_argument("--seed", type=int, default=42)

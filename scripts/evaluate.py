@@ -92,6 +92,10 @@ def evaluate(run, checkpoint: Path, envs_per_bin: int) -> dict:
     fps = 1.0 / (env_cfg.sim.dt * env_cfg.decimation)
     layout = BinLayout(frames, fps, bin_size_s=1.0, device="cpu")
     disable_adaptive_sampling(env_cfg)  # starts come from set_start below, not from a sampler
+    # the policy is judged on the motion alone: no pushes, no observation noise (mjlab's play mode)
+    if getattr(env_cfg.events, "push_robot", None) is not None:
+        env_cfg.events.push_robot = None
+    env_cfg.observations.policy.enable_corruption = False
     env_cfg.scene.num_envs = layout.num_bins * envs_per_bin
     env_cfg.episode_length_s = max(frames) / fps + 1.0
     env_cfg.seed = run.seed
@@ -112,6 +116,8 @@ def evaluate(run, checkpoint: Path, envs_per_bin: int) -> dict:
     env.reset()
     obs = wrapped.get_observations()
     active = torch.ones(env.num_envs, dtype=torch.bool, device=device)
+    start_frames = layout.bin_start[start_bins]
+    reached = torch.zeros(env.num_envs, dtype=torch.long, device=device)  # frames played before the end
     completed = torch.zeros_like(active)
     error_sum = torch.zeros(layout.num_bins, device=device)
     error_count = torch.zeros(layout.num_bins, device=device)
@@ -123,6 +129,7 @@ def evaluate(run, checkpoint: Path, envs_per_bin: int) -> dict:
             bins = layout.bin_index(command.motion_ids, command.time_steps)
             error_sum.index_add_(0, bins, error * active)
             error_count.index_add_(0, bins, active.float())
+            reached = torch.where(active, command.time_steps - start_frames, reached)
             obs, _, dones, _ = wrapped.step(policy(obs))
             finished = active & dones.bool()
             completed |= finished & terminations.get_term("motion_end")
@@ -131,6 +138,7 @@ def evaluate(run, checkpoint: Path, envs_per_bin: int) -> dict:
     env.close()
     completion = completed.float().view(layout.num_bins, envs_per_bin).mean(1)
     first_bins = layout.bin_offsets[:-1]
+    from_first = reached.view(layout.num_bins, envs_per_bin)[first_bins]
     return {
         "checkpoint": str(checkpoint),
         "motion_files": list(env_cfg.commands.motion.motion_files),
@@ -139,6 +147,9 @@ def evaluate(run, checkpoint: Path, envs_per_bin: int) -> dict:
         "completion_per_bin": completion.tolist(),
         "body_pos_error_per_bin": (error_sum / error_count.clamp_min(1)).tolist(),
         "full_clip_completion": completion[first_bins].tolist(),
+        # per motion: median over the starts at its frame 0 of the frames played before the end or a failure
+        "median_furthest_frame": from_first.float().median(dim=1).values.tolist(),
+        "num_frames": frames,
         "mean_completion": float(completion.mean()),
     }
 
@@ -150,6 +161,7 @@ def format_table(result: dict) -> str:
     ):
         lines.append(f"{b:>4} {m:>6} {c:>10.2f} {e:>16.3f}")
     lines.append(f"full-clip completion per motion: {result['full_clip_completion']}")
+    lines.append(f"median furthest frame from frame 0: {result['median_furthest_frame']} of {result['num_frames']}")
     lines.append(f"mean completion over bins: {result['mean_completion']:.3f}")
     return "\n".join(lines)
 
