@@ -11,7 +11,7 @@ setup(
     python_requires=">=3.12,<3.13",
     package_dir={"": EXT_DIR},
     packages=find_packages(where=EXT_DIR, include=["beyondmimic_adaptive", "beyondmimic_adaptive.*"]),
-    package_data={"beyondmimic_adaptive.assets": ["*.usda", "motions/*.npz"]},
+    package_data={"beyondmimic_adaptive.assets": ["*.usda", "g1/*.usda", "g1/NOTICE", "motions/*.npz"]},
     # The sampler core needs torch only; the Isaac Lab terms need isaaclab==3.0.0, installed with
     # --no-deps beside requirements/isaaclab-kitless.txt (see scripts/env.sh and README.md).
     install_requires=["torch>=2.4", "numpy>=2", "hydra-core==1.3.8", "omegaconf==2.3.1", "tqdm", "matplotlib"],
