@@ -17,5 +17,15 @@ setup(
     # The sampler core needs torch only; the Isaac Lab terms need isaaclab==3.0.0, installed with
     # --no-deps beside requirements/isaaclab-kitless.txt (see scripts/env.sh and README.md).
     install_requires=["torch>=2.4", "numpy>=2", "hydra-core==1.3.8", "omegaconf==2.3.1", "tqdm", "matplotlib"],
-    extras_require={"isaaclab": ["isaaclab==3.0.0", "rsl-rl-lib==5.5.1"], "isaacsim": ["isaaclab[isaacsim]==3.0.0"]},
+    extras_require={
+        "isaaclab": ["isaaclab==3.0.0", "rsl-rl-lib==5.5.1"],
+        "isaacsim": ["isaaclab[isaacsim]==3.0.0"],
+        # dev-only, in a Python 3.12 venv of its own: regenerates assets/g1/g1.usda (scripts/make_g1_usd.py)
+        "usd-convert": [
+            "mujoco-usd-converter==0.6.1",
+            "mujoco==3.12.0",
+            "usd-exchange==3.0.1",
+            "newton-usd-schemas==0.6.0",
+        ],
+    },
 )
