@@ -34,3 +34,21 @@ def reference_probabilities(
     norm = sum(kernel)
     p = [v / norm for v in kernel] if norm > 1e-12 else uniform
     return [lam * w + (1.0 - lam) * v for w, v in zip(uniform, p, strict=True)]
+
+
+def reference_capped(p: list[float], cap: list[float]) -> list[float]:
+    """Water-filling by repetition: clip every bin above its cap to the cap and scale the others up
+    until they sum to 1, until nothing exceeds its cap."""
+    capped: set[int] = set()
+    while True:
+        free = sum(v for s, v in enumerate(p) if s not in capped)
+        t = (1.0 - sum(cap[s] for s in capped)) / free
+        over = {s for s, v in enumerate(p) if s not in capped and t * v > cap[s]}
+        if not over:
+            return [cap[s] if s in capped else t * v for s, v in enumerate(p)]
+        capped |= over
+
+
+def reference_batch_rate(failures: float, episodes: float, prior: float = 0.0, prior_mean: float = 0.0) -> float:
+    """One update's rate of a bin with a Beta-style prior: (F + a μ) / (N + a)."""
+    return (failures + prior * prior_mean) / (episodes + prior)

@@ -13,6 +13,7 @@ import torch.distributed as dist
 
 from .bins import BinLayout
 from .config import AdaptiveSamplerCfg, SamplerConfigError
+from .distribution import cap_probabilities
 from .graphed import CudaGraphedStep
 from .metrics import distribution_metrics
 from .state import STATE_FORMAT, SamplerStateError, check_state
@@ -96,7 +97,14 @@ class AdaptiveSampler:
         self._uniform_mass = torch.empty(1, device=self.device)
         """(1,) m: the uniform part of the unnormalised distribution."""
         self._adaptive_cdf = torch.empty(num_bins, device=self.device)
-        """(B,) cumsum(k') + m cumsum(w), unnormalised: its last entry is the total T' + m."""
+        """(B,) cumsum(k') + m cumsum(w), unnormalised: its last entry is the total T' + m.
+        With ``max_prob_ratio`` it is cumsum(q) of the capped distribution q instead."""
+        self._cap: torch.Tensor | None = None
+        """(B,) max_prob_ratio w_s, the per-bin probability cap (None: no cap)."""
+        self._capped = torch.zeros(num_bins, device=self.device)
+        """(B,) the capped distribution q (used with ``max_prob_ratio``)."""
+        if cfg.max_prob_ratio:
+            self._cap = self._frame_share * cfg.max_prob_ratio
         self._refresh()
         self._fold_step = CudaGraphedStep(self._fold_pending, self.device, enabled=cfg.cuda_graph)
 
@@ -153,7 +161,12 @@ class AdaptiveSampler:
         episodes, failures = self._pending.unbind(1)
         # r̄ <- r̄ + α (r - r̄) on the bins that got episodes; the others keep their rate (0/0 there
         # is NaN, never selected)
-        batch_rate = torch.where(episodes > 0, failures / episodes, self.failure_rate)
+        prior = self.cfg.rate_prior
+        if prior > 0:  # a Beta-style prior: (F + a μ) / (N + a)
+            failures = failures + prior * self.cfg.rate_prior_mean
+            batch_rate = torch.where(episodes > 0, failures / (episodes + prior), self.failure_rate)
+        else:
+            batch_rate = torch.where(episodes > 0, failures / episodes, self.failure_rate)
         self.failure_rate.lerp_(batch_rate, self.cfg.alpha)
         self._totals += self._pending
         self._pending.zero_()
@@ -168,6 +181,12 @@ class AdaptiveSampler:
         no_failure_mass = total_kernel_mass <= NEGLIGIBLE_FAILURE_MASS
         torch.add(no_failure_mass, total_kernel_mass, alpha=self._uniform_share, out=self._uniform_mass)
         self._adaptive_cdf.addcmul_(self._uniform_cdf, self._uniform_mass)
+        if self._cap is not None:
+            normalised = (
+                torch.addcmul(self._kernel_mass, self._frame_share, self._uniform_mass) / self._adaptive_cdf[-1:]
+            )
+            cap_probabilities(normalised, self._cap, out=self._capped)
+            torch.cumsum(self._capped, 0, out=self._adaptive_cdf)
 
     # ------------------------------------------------------------------ distribution
     @property
@@ -182,6 +201,8 @@ class AdaptiveSampler:
             return self._manual.clone()
         if self.in_warmup:
             return self._frame_share.clone()
+        if self._cap is not None:
+            return self._capped.clone()
         # (k' + m w) / (T' + m); the CDF's last entry is T' + m
         return torch.addcmul(self._kernel_mass, self._frame_share, self._uniform_mass) / self._adaptive_cdf[-1]
 
