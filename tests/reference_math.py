@@ -52,3 +52,24 @@ def reference_capped(p: list[float], cap: list[float]) -> list[float]:
 def reference_batch_rate(failures: float, episodes: float, prior: float = 0.0, prior_mean: float = 0.0) -> float:
     """One update's rate of a bin with a Beta-style prior: (F + a μ) / (N + a)."""
     return (failures + prior * prior_mean) / (episodes + prior)
+
+
+def reference_hazard_fold(
+    smoothed: list[list[float]],
+    rates: list[float],
+    failures: list[float],
+    exposure: list[float],
+    lengths: list[int],
+    alpha: float,
+    prior: float = 0.0,
+    prior_mean: float = 0.0,
+) -> None:
+    """One hazard update in place: EMA of the failure and exposure counts on bins that got either,
+    h = (F̄ + a μ) / (Ē + a n_s), rate = 1 - exp(-h n_s) on bins with exposure."""
+    for s, (f, e, n) in enumerate(zip(failures, exposure, lengths, strict=True)):
+        if f > 0 or e > 0:
+            smoothed[s][0] += alpha * (f - smoothed[s][0])
+            smoothed[s][1] += alpha * (e - smoothed[s][1])
+        if smoothed[s][1] > 0:
+            h = (smoothed[s][0] + prior * prior_mean) / (smoothed[s][1] + prior * n)
+            rates[s] = 1.0 - math.exp(-h * n)

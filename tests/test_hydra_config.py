@@ -86,6 +86,8 @@ def test_remedies_reach_the_sampler_config():
     )
     sampler_cfg = parse_curriculum(cfg.curriculum)["adaptive"].sampler_cfg()
     assert (sampler_cfg.max_prob_ratio, sampler_cfg.rate_prior, sampler_cfg.rate_prior_mean) == (4.0, 2.0, 0.1)
+    cfg = compose_config("train", ["curriculum.adaptive.attribution=hazard"])
+    assert parse_curriculum(cfg.curriculum)["adaptive"].sampler_cfg().attribution == "hazard"
 
 
 def test_composition_keeps_both_terms():

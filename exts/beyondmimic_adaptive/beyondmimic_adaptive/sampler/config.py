@@ -6,7 +6,7 @@ import math
 from dataclasses import dataclass
 from typing import Optional
 
-ATTRIBUTIONS = ("start", "failure")
+ATTRIBUTIONS = ("start", "failure", "hazard")
 
 
 class SamplerConfigError(ValueError):
@@ -44,8 +44,10 @@ class AdaptiveSamplerCfg:
     rates of a few percent apart, so the distribution follows noise (``bench/rate_noise.py``)."""
 
     attribution: str = "start"
-    """Which bin an episode counts for: ``"start"`` (the bin it started in, as in the paper) or
-    ``"failure"`` (the bin where it ended, as in the public BeyondMimic code)."""
+    """The per-bin statistic: ``"start"`` (failures / episodes, counted in the bin an episode
+    started in, as in the paper), ``"failure"`` (counted in the bin where it ended, as in the public
+    BeyondMimic code) or ``"hazard"`` (failures in a bin / env steps spent in it, turned into the
+    probability 1 - exp(-h n_s) of failing while traversing the bin; see ``sampler/hazard.py``)."""
 
     max_prob_ratio: Optional[float] = None  # noqa: UP045 (OmegaConf reads this type)
     """Cap on any bin's start probability relative to its uniform share: p_s <= max_prob_ratio n_s/N
