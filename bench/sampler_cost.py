@@ -11,24 +11,32 @@ reset event samples as many new starts. Columns:
 - ``public``: the public sampler's behaviour, re-implemented in ``public_sampler.py``.
 - ``uniform``: the floor, uniform start frames and nothing recorded.
 
+``--attribution`` picks the statistics (one row each): ``start`` and ``failure`` cost the same
+(only the bins recorded differ); ``hazard`` also records every env's current bin once per env step
+(``record_exposure``, one scatter-add over all envs) before the fold, as the Isaac Lab fold event does.
+
 On CUDA the timed region runs under ``torch.cuda.set_sync_debug_mode("error")``, so any
 host-device sync raises instead of passing.
 
     python bench/sampler_cost.py --device cuda --envs 1024 4096 16384 --bins 100 1000 10000
+    python bench/sampler_cost.py --device cpu --envs 1024 4096 --bins 100 10000 --repeats 3 --attribution start hazard
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import math
 import statistics
 import time
+from dataclasses import replace
 
 import torch
 from public_sampler import PublicBeyondMimicSampler
 
 from beyondmimic_adaptive import AdaptiveSampler, AdaptiveSamplerCfg
 from beyondmimic_adaptive.sampler import PerEnvSampling
+from beyondmimic_adaptive.sampler.config import ATTRIBUTIONS
 
 
 def time_per_env_step(
@@ -42,9 +50,12 @@ def time_per_env_step(
     failed = torch.rand(num_envs, device=device) < 0.3
     finished = torch.rand(num_envs, device=device) < reset_fraction
     resetting = finished.nonzero().flatten()  # the reset event's env ids (set up outside the timing)
+    hazard = sampler.cfg.attribution == "hazard"
 
     def one_step() -> None:
         per_env.record(bins, failed, finished)
+        if hazard:
+            per_env.record_exposure(bins)
         sampler.fold()
         per_env.sample(resetting)
 
@@ -58,8 +69,12 @@ def time_subset_step(sampler: AdaptiveSampler, num_envs: int, reset_fraction: fl
     bins = torch.randint(0, sampler.num_bins, (num_reset,), device=device)
     failed = torch.rand(num_reset, device=device) < 0.3
     ran = torch.ones(num_reset, dtype=torch.bool, device=device)
+    current_bins = torch.randint(0, sampler.num_bins, (num_envs,), device=device)
+    hazard = sampler.cfg.attribution == "hazard"
 
     def one_step() -> None:
+        if hazard:
+            sampler.record_exposure(current_bins)
         sampler.update(bins, failed, mask=ran)
         sampler.sample(num_reset)
 
@@ -116,6 +131,9 @@ def main() -> None:
     parser.add_argument("--reset-fraction", type=float, default=0.01, help="share of envs finishing per step")
     parser.add_argument("--steps", type=int, default=200)
     parser.add_argument("--repeats", type=int, default=15)
+    parser.add_argument(
+        "--attribution", nargs="+", default=["start", "hazard"], choices=ATTRIBUTIONS, help="statistics to time"
+    )
     args = parser.parse_args()
     for flag in ("envs", "bins"):
         if min(getattr(args, flag)) < 1:
@@ -129,13 +147,13 @@ def main() -> None:
     name = torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu"
     print(f"device: {name}; torch {torch.__version__}; {args.reset_fraction:.0%} of envs reset per step")
     columns = " ".join(f"{column:>10}" for column in ("per-env", "subset", "public", "uniform"))
-    print(f"us per env step (median): {'envs':>7} {'bins':>7} {columns}")
+    print(f"us per env step (median): {'envs':>7} {'bins':>7} {'attribution':>11} {columns}")
     for num_bins in args.bins:
-        for num_envs in args.envs:
-            per_env = AdaptiveSampler(AdaptiveSamplerCfg(), motion_num_frames=[num_bins * 50], fps=50, device=device)
-            subset = AdaptiveSampler(
-                AdaptiveSamplerCfg(cuda_graph=False), motion_num_frames=[num_bins * 50], fps=50, device=device
-            )
+        for num_envs, attribution in itertools.product(args.envs, args.attribution):
+            frames = [num_bins * 50]
+            cfg = AdaptiveSamplerCfg(attribution=attribution)
+            per_env = AdaptiveSampler(cfg, motion_num_frames=frames, fps=50, device=device)
+            subset = AdaptiveSampler(replace(cfg, cuda_graph=False), motion_num_frames=frames, fps=50, device=device)
             costs = [
                 time_per_env_step(per_env, num_envs, args.reset_fraction, args.steps, args.repeats),
                 time_subset_step(subset, num_envs, args.reset_fraction, args.steps, args.repeats),
@@ -146,7 +164,8 @@ def main() -> None:
             costs.append(
                 time_uniform_per_step(num_envs, args.reset_fraction, args.steps, args.repeats, device, num_bins)
             )
-            print(f"{'':>26}{num_envs:>7} {num_bins:>7} " + " ".join(f"{c:>10.1f}" for c in costs))
+            row = f"{'':>26}{num_envs:>7} {num_bins:>7} {attribution:>11} "
+            print(row + " ".join(f"{c:>10.1f}" for c in costs))
     if device.type == "cuda":
         print("host-device syncs inside update+sample: none (sync debug mode 'error' raised nothing)")
         print(f"CUDA-graph record+fold equals the eager subset record+fold bit for bit: {graph_matches_eager(device)}")

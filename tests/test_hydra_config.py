@@ -75,6 +75,21 @@ def test_uniform_variant_samples_uniformly_but_keeps_statistics(make_env):
     assert float((p - frames / frames.sum()).abs().max()) < 1e-7  # uniform over frames
 
 
+def test_remedies_reach_the_sampler_config():
+    cfg = compose_config(
+        "train",
+        [
+            "curriculum.adaptive.max_prob_ratio=4",
+            "curriculum.adaptive.rate_prior=2",
+            "curriculum.adaptive.rate_prior_mean=0.1",
+        ],
+    )
+    sampler_cfg = parse_curriculum(cfg.curriculum)["adaptive"].sampler_cfg()
+    assert (sampler_cfg.max_prob_ratio, sampler_cfg.rate_prior, sampler_cfg.rate_prior_mean) == (4.0, 2.0, 0.1)
+    cfg = compose_config("train", ["curriculum.adaptive.attribution=hazard"])
+    assert parse_curriculum(cfg.curriculum)["adaptive"].sampler_cfg().attribution == "hazard"
+
+
 def test_composition_keeps_both_terms():
     cfg = compose_config("train", ["curriculum=[adaptive,action_rate_ramp]", "curriculum.adaptive.gamma=0.7"])
     nodes = parse_curriculum(cfg.curriculum)
@@ -91,6 +106,9 @@ def test_composition_keeps_both_terms():
         (["curriculum.adaptive.gamma=1.5"], "gamma=1.5 is invalid: expected in (0, 1]"),
         (["curriculum.adaptive.lambda_uniform=-1"], "lambda_uniform=-1.0 is invalid: expected in [0, 1]"),
         (["curriculum.adaptive.attribution=end"], "attribution='end' is invalid"),
+        (["curriculum.adaptive.max_prob_ratio=0.5"], "max_prob_ratio=0.5 is invalid: expected null or 0 (off)"),
+        (["curriculum.adaptive.rate_prior=-2"], "rate_prior=-2.0 is invalid: expected a finite number >= 0"),
+        (["curriculum.adaptive.rate_prior_mean=2"], "rate_prior_mean=2.0 is invalid: expected in [0, 1]"),
         (["curriculum.adaptive.type=fancy"], "curriculum.adaptive.type='fancy' is unknown"),
         (["curriculum=nosuch"], "Could not find 'curriculum/nosuch'"),
         (["+curriculum.extra=3"], "curriculum.extra must be a mapping"),

@@ -39,7 +39,7 @@ def test_event_start_overrides_command_resample(make_env):
     assert torch.equal(env.command.time_steps[:5], starts + 1)
 
 
-@pytest.mark.parametrize("attribution", ["start", "failure"])
+@pytest.mark.parametrize("attribution", ["start", "failure", "hazard"])
 def test_only_failure_terms_count_as_failures(make_env, attribution):
     # starts outside the last bins, so no episode reaches a motion's end on its own in 3 steps
     starts = "curriculum.adaptive.manual_probabilities=[1,1,1,1,0,1,1,0]"
@@ -68,6 +68,8 @@ def test_only_failure_terms_count_as_failures(make_env, attribution):
     assert log["Curriculum/adaptive/failures/fell"].item() == 3
     assert log["Curriculum/adaptive/episodes"].item() == 9
     assert term.failure_terms == ["fell"]
+    # hazard: every env's current bin gets one step of exposure per env step (4 steps x 12 envs)
+    assert term.sampler.exposure_counts.sum().item() == (48 if attribution == "hazard" else 0)
 
 
 def test_failures_shift_starts_towards_the_hard_bin(make_env):

@@ -65,6 +65,11 @@ def with_value(key: str, index: tuple, value: float):
         (with_value("failure_rate", (0,), float("inf")), "'failure_rate' has non-finite values"),
         (with_value("failure_rate", (0,), -0.5), "'failure_rate' has values outside [0, 1]"),
         (with_value("failure_rate", (0,), 1.5), "'failure_rate' has values outside [0, 1]"),
+        (with_value("exposure_counts", (1,), -4.0), "'exposure_counts' has negative values"),
+        (with_value("hazard_counts", (1, 0), float("nan")), "'hazard_counts' has non-finite values"),
+        (with_value("hazard_counts", (2, 1), -1.0), "'hazard_counts' has negative values"),
+        (lambda s: {**s, "attribution": "hazard"}, "'attribution' is 'hazard', but this run uses attribution='start'"),
+        (lambda s: {**s, "format": "beyondmimic_adaptive.sampler/3"}, "not an adaptive sampler state"),
         (lambda s: {**s, "env_step": True}, "'env_step' must be an int >= 0, got True"),
         (lambda s: {**s, "env_step": 3.0}, "'env_step' must be an int >= 0, got 3.0"),
         (lambda s: {**s, "env_step": -1}, "'env_step' must be an int >= 0, got -1"),
@@ -85,7 +90,7 @@ def test_negative_pending_failure_would_give_a_negative_probability():
     """The bug the pending check closes: the fold turned -5 failures in 1 episode into a rate of -5."""
     s = AdaptiveSampler(AdaptiveSamplerCfg(alpha=1.0, lambda_uniform=0.0), motion_num_frames=[250], fps=50)
     state = s.state_dict()
-    state["pending"][1] = torch.tensor([1.0, -5.0])
+    state["pending"][1] = torch.tensor([1.0, -5.0, 0.0])
     with pytest.raises(SamplerStateError, match="'pending' has negative values"):
         s.load_state_dict(state)
     s.fold()
@@ -99,3 +104,44 @@ def test_valid_state_still_loads():
     for name, value in snapshot(a).items():
         other = snapshot(b)[name]
         assert torch.equal(value, other) if isinstance(value, torch.Tensor) else value == other, name
+
+
+def version_1(state: dict) -> dict:
+    """The same statistics in the format before exposure (version 1)."""
+    old = {k: v for k, v in state.items() if k not in ("attribution", "exposure_counts", "hazard_counts")}
+    return {**old, "format": "beyondmimic_adaptive.sampler/1", "pending": state["pending"][:, :2].clone()}
+
+
+@pytest.mark.parametrize("attribution", ["start", "failure"])
+def test_version_1_state_loads_for_episode_attributions(attribution):
+    a = trained(attribution=attribution)
+    b = AdaptiveSampler(AdaptiveSamplerCfg(alpha=0.3, attribution=attribution), motion_num_frames=[250, 120], fps=50)
+    b.load_state_dict(version_1(a.state_dict()))
+    for name in ("failure_rate", "episode_counts", "failure_counts", "_pending"):
+        assert torch.equal(getattr(a, name), getattr(b, name)), name
+    assert b.env_step == 77 and bool((b.exposure_counts == 0).all())
+    a.fold()
+    b.fold()
+    assert torch.equal(a.probabilities, b.probabilities)
+
+
+def test_version_1_state_is_refused_for_hazard():
+    old = version_1(trained().state_dict())
+    s = trained(attribution="hazard")
+    before = snapshot(s)
+    with pytest.raises(SamplerStateError, match="has no per-bin exposure, so attribution='hazard' cannot continue"):
+        s.load_state_dict(old)
+    assert_unchanged(s, before)
+
+
+def test_hazard_state_round_trip_is_bit_exact():
+    a = trained(attribution="hazard")
+    a.record_exposure(torch.tensor([0, 0, 1, 5]))
+    a.fold()
+    a.record_exposure(torch.tensor([2, 3]))  # pending exposure survives too
+    b = AdaptiveSampler(AdaptiveSamplerCfg(alpha=0.3, attribution="hazard"), motion_num_frames=[250, 120], fps=50)
+    b.load_state_dict(a.state_dict())
+    for name, value in snapshot(a).items():
+        other = snapshot(b)[name]
+        assert torch.equal(value, other) if isinstance(value, torch.Tensor) else value == other, name
+    assert a.state_dict()["format"] == "beyondmimic_adaptive.sampler/2"

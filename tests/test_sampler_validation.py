@@ -22,7 +22,7 @@ from beyondmimic_adaptive.sampler import MotionInputError, SamplerConfigError, S
         ("alpha", 0.0, "in (0, 1]"),
         ("alpha", 2.0, "in (0, 1]"),
         ("bin_size_s", 0.0, "> 0"),
-        ("attribution", "end", "one of ('start', 'failure')"),
+        ("attribution", "end", "one of ('start', 'failure', 'hazard')"),
         ("warmup_steps", -1, ">= 0"),
         ("manual_probabilities", [0.0, 0.0], "positive sum"),
         ("manual_probabilities", [1.0, -1.0], "non-negative"),

@@ -6,7 +6,7 @@ import math
 from dataclasses import dataclass
 from typing import Optional
 
-ATTRIBUTIONS = ("start", "failure")
+ATTRIBUTIONS = ("start", "failure", "hazard")
 
 
 class SamplerConfigError(ValueError):
@@ -44,8 +44,27 @@ class AdaptiveSamplerCfg:
     rates of a few percent apart, so the distribution follows noise (``bench/rate_noise.py``)."""
 
     attribution: str = "start"
-    """Which bin an episode counts for: ``"start"`` (the bin it started in, as in the paper) or
-    ``"failure"`` (the bin where it ended, as in the public BeyondMimic code)."""
+    """The per-bin statistic: ``"start"`` (failures / episodes, counted in the bin an episode
+    started in, as in the paper), ``"failure"`` (counted in the bin where it ended, as in the public
+    BeyondMimic code) or ``"hazard"`` (failures in a bin / env steps spent in it, turned into the
+    probability 1 - exp(-h n_s) of failing while traversing the bin; see ``sampler/hazard.py``)."""
+
+    max_prob_ratio: Optional[float] = None  # noqa: UP045 (OmegaConf reads this type)
+    """Cap on any bin's start probability relative to its uniform share: p_s <= max_prob_ratio n_s/N
+    (a remedy against the distribution concentrating on a few bins). The excess of the capped bins
+    is given to the others in proportion to their probability (exact water-filling), so the result
+    still sums to 1 and keeps the floor. ``None`` or 0 switches it off (the paper: no cap); else a
+    finite number >= 1."""
+
+    rate_prior: float = 0.0
+    """Pseudo-episodes ``a`` of a Beta-style prior on each update's per-bin rate:
+    r_s = (F_s + a rate_prior_mean) / (N_s + a), so a single failing episode cannot give a bin the
+    rate 1. 0 switches it off (the paper: r_s = F_s / N_s). With ``attribution: hazard`` the prior
+    is ``a`` traversals of the bin (a n_s steps) carrying ``a rate_prior_mean`` failures."""
+
+    rate_prior_mean: float = 0.0
+    """Mean of the rate prior in [0, 1] (used when ``rate_prior`` > 0); 0 shrinks rates seen in few
+    episodes towards 0."""
 
     warmup_steps: int = 0
     """Sample uniformly over frames until this many env steps have passed (statistics are still
@@ -76,6 +95,25 @@ class AdaptiveSamplerCfg:
         )
         _check(_is_number(self.alpha) and 0.0 < self.alpha <= 1.0, "alpha", self.alpha, "in (0, 1]")
         _check(self.attribution in ATTRIBUTIONS, "attribution", self.attribution, f"one of {ATTRIBUTIONS}")
+        cap = self.max_prob_ratio
+        _check(
+            cap is None or (_is_number(cap) and (cap == 0 or cap >= 1)),
+            "max_prob_ratio",
+            cap,
+            "null or 0 (off), or a finite number >= 1 (the cap is max_prob_ratio * n_s/N per bin)",
+        )
+        _check(
+            _is_number(self.rate_prior) and self.rate_prior >= 0,
+            "rate_prior",
+            self.rate_prior,
+            "a finite number >= 0 (pseudo-episodes; 0 = off)",
+        )
+        _check(
+            _is_number(self.rate_prior_mean) and 0.0 <= self.rate_prior_mean <= 1.0,
+            "rate_prior_mean",
+            self.rate_prior_mean,
+            "in [0, 1]",
+        )
         _check(_is_int(self.warmup_steps) and self.warmup_steps >= 0, "warmup_steps", self.warmup_steps, ">= 0")
         if self.manual_probabilities is not None:
             values = list(self.manual_probabilities)

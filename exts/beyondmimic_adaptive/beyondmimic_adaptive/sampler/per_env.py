@@ -42,6 +42,8 @@ class PerEnvSampling:
         self._failed_in = torch.zeros(num_envs, dtype=torch.bool, device=device)
         self._finished_in = torch.zeros(num_envs, dtype=torch.bool, device=device)
         self._record_step = CudaGraphedStep(self._record_inputs, device, enabled=self._use_graph)
+        self._alive_in = torch.ones(num_envs, dtype=torch.bool, device=device)
+        self._exposure_step = CudaGraphedStep(self._record_exposure_inputs, device, enabled=self._use_graph)
         self._start_bins = torch.zeros(num_envs, dtype=torch.long, device=device)
         self._start_motions = torch.zeros(num_envs, dtype=torch.long, device=device)
         self._start_frames = torch.zeros(num_envs, dtype=torch.long, device=device)
@@ -66,6 +68,26 @@ class PerEnvSampling:
         self._failed_in.copy_(failed)
         self._finished_in.copy_(finished)
         self._record_step()
+
+    def record_exposure(self, bins: torch.Tensor, alive: torch.Tensor | None = None) -> None:
+        """Count one env step in the current bin of every env (``attribution: hazard``), fixed shape.
+
+        Args:
+            bins: (num_envs,) global bin id each env is in during this step (int32/int64).
+            alive: optional (num_envs,) bool; False skips an env. None counts every env.
+        """
+        self._check_row("bins", bins, (torch.int32, torch.int64), "record_exposure")
+        if alive is not None:
+            self._check_row("alive", alive, (torch.bool,), "record_exposure")
+        if not self._use_graph:
+            self.sampler.record_exposure(bins.long(), mask=alive)
+            return
+        self._bins_in.copy_(bins)
+        if alive is None:
+            self._alive_in.fill_(True)
+        else:
+            self._alive_in.copy_(alive)
+        self._exposure_step()
 
     def sample(self, rows: torch.Tensor | slice | None = None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """(start bins, motion ids, frames), each (num_envs,), with fresh starts in ``rows``.
@@ -124,13 +146,16 @@ class PerEnvSampling:
     def _record_inputs(self) -> None:
         self.sampler.record(self._bins_in, self._failed_in, mask=self._finished_in)
 
+    def _record_exposure_inputs(self) -> None:
+        self.sampler.record_exposure(self._bins_in, mask=self._alive_in)
+
     def _sample_into_outputs(self) -> None:
         # written in place where torch allows (out=): every copy saved is a kernel launch saved
         bins = self.sampler.sample_bins(self.num_envs, out=self._start_bins)
         motions, _ = self.sampler.layout.uniform_time_in_bin(bins, frames_out=self._start_frames)
         self._start_motions.copy_(motions)
 
-    def _check_row(self, name: str, value: object, dtypes: tuple[torch.dtype, ...]) -> None:
+    def _check_row(self, name: str, value: object, dtypes: tuple[torch.dtype, ...], call: str = "record") -> None:
         # shape, dtype and device live on the host: checking them costs no sync
         ok = (
             isinstance(value, torch.Tensor)
@@ -146,6 +171,6 @@ class PerEnvSampling:
             )
             expected = "/".join(str(d).removeprefix("torch.") for d in dtypes)
             raise TypeError(
-                f"PerEnvSampling.record({name}=...) expects a {expected} tensor of shape ({self.num_envs},) on "
+                f"PerEnvSampling.{call}({name}=...) expects a {expected} tensor of shape ({self.num_envs},) on "
                 f"{self.sampler.device} (one row per env), got {found}."
             )

@@ -13,7 +13,9 @@ import torch.distributed as dist
 
 from .bins import BinLayout
 from .config import AdaptiveSamplerCfg, SamplerConfigError
+from .distribution import cap_probabilities
 from .graphed import CudaGraphedStep
+from .hazard import fold_hazard, hazard_of
 from .metrics import distribution_metrics
 from .state import STATE_FORMAT, SamplerStateError, check_state
 
@@ -56,12 +58,17 @@ class AdaptiveSampler:
         # statistics (the sampler state)
         self.failure_rate = torch.zeros(num_bins, device=self.device)
         """(B,) smoothed failure rate r̄ per bin."""
-        # episodes and failures side by side, so folding the pending counts in is one addition
-        self._totals = torch.zeros(num_bins, 2, dtype=torch.float64, device=self.device)
+        # episodes, failures and exposure side by side, so folding the pending counts in is one addition
+        self._totals = torch.zeros(num_bins, 3, dtype=torch.float64, device=self.device)
         self.episode_counts = self._totals[:, 0]
         """(B,) episodes counted per bin since the start (totals, for diagnostics)."""
         self.failure_counts = self._totals[:, 1]
         """(B,) failed episodes per bin since the start."""
+        self.exposure_counts = self._totals[:, 2]
+        """(B,) env steps spent per bin since the start (recorded with ``attribution: hazard``)."""
+        self._hazard_counts = torch.zeros(num_bins, 2, device=self.device)
+        """(B, 2) moving averages of the per-update failures and exposure (``attribution: hazard``)."""
+        self._bin_length = self.layout.bin_length.to(torch.float32)
 
         # Kernel as a gather: window[u, s] = s + u, weight (1 - λ) γ^u, 0 past the motion's last bin.
         # Laid out (K, B) so the gather is one flat index_select and the sum runs over the leading dim
@@ -89,14 +96,21 @@ class AdaptiveSampler:
         self._manual_cdf: torch.Tensor | None = None
         if cfg.manual_probabilities is not None:
             self.set_manual_probabilities(cfg.manual_probabilities)
-        self._pending = torch.zeros(num_bins, 2, device=self.device)
-        """(B, 2) episodes and failures recorded since the last fold."""
+        self._pending = torch.zeros(num_bins, 3, device=self.device)
+        """(B, 3) episodes, failures and exposure recorded since the last fold (one all-reduce)."""
         self._kernel_mass = torch.empty(num_bins, device=self.device)
         """(B,) k' = (1 - λ) Σ_u γ^u r̄_{s+u}."""
         self._uniform_mass = torch.empty(1, device=self.device)
         """(1,) m: the uniform part of the unnormalised distribution."""
         self._adaptive_cdf = torch.empty(num_bins, device=self.device)
-        """(B,) cumsum(k') + m cumsum(w), unnormalised: its last entry is the total T' + m."""
+        """(B,) cumsum(k') + m cumsum(w), unnormalised: its last entry is the total T' + m.
+        With ``max_prob_ratio`` it is cumsum(q) of the capped distribution q instead."""
+        self._cap: torch.Tensor | None = None
+        """(B,) max_prob_ratio w_s, the per-bin probability cap (None: no cap)."""
+        self._capped = torch.zeros(num_bins, device=self.device)
+        """(B,) the capped distribution q (used with ``max_prob_ratio``)."""
+        if cfg.max_prob_ratio:
+            self._cap = self._frame_share * cfg.max_prob_ratio
         self._refresh()
         self._fold_step = CudaGraphedStep(self._fold_pending, self.device, enabled=cfg.cuda_graph)
 
@@ -131,7 +145,23 @@ class AdaptiveSampler:
         """Add finished episodes to the pending per-bin counts; the statistics change at :meth:`fold`."""
         _check_episode_batch(bins, failed, mask)
         weight = torch.ones(bins.shape, device=self.device) if mask is None else mask.to(torch.float32)
-        self._pending.index_add_(0, bins.long(), torch.stack((weight, weight * failed), dim=1))
+        self._pending[:, :2].index_add_(0, bins.long(), torch.stack((weight, weight * failed), dim=1))
+
+    def record_exposure(self, bins: torch.Tensor, mask: torch.Tensor | None = None) -> None:
+        """Add one env step of exposure to the bin of each env (``attribution: hazard``).
+
+        Args:
+            bins: (N,) global bin id each env is in during this step.
+            mask: optional (N,) bool; False skips an env (e.g. one that is not running).
+        """
+        _check_episode_batch(bins, None, mask, "record_exposure")
+        weight = torch.ones(bins.shape, device=self.device) if mask is None else mask.to(torch.float32)
+        self._pending[:, 2].index_add_(0, bins.long(), weight)
+
+    @property
+    def hazard(self) -> torch.Tensor:
+        """(B,) per-step hazard h_s = F̄_s / Ē_s of ``attribution: hazard`` (0 where never visited)."""
+        return hazard_of(self._hazard_counts)
 
     def fold(self) -> None:
         """One update: pending counts -> per-bin rates -> moving average -> distribution.
@@ -150,10 +180,29 @@ class AdaptiveSampler:
         Thirteen kernels in all: every op here is one launch, so the fold is written with as few as
         the maths allows (the GPU cost per env step is mostly launches, docs/benchmarks.md §1).
         """
-        episodes, failures = self._pending.unbind(1)
+        if self.cfg.attribution == "hazard":
+            fold_hazard(
+                self._pending,
+                self._hazard_counts,
+                self.failure_rate,
+                self._bin_length,
+                self.cfg.alpha,
+                self.cfg.rate_prior,
+                self.cfg.rate_prior_mean,
+            )
+            self._totals += self._pending
+            self._pending.zero_()
+            self._refresh()
+            return
+        episodes, failures, _ = self._pending.unbind(1)
         # r̄ <- r̄ + α (r - r̄) on the bins that got episodes; the others keep their rate (0/0 there
         # is NaN, never selected)
-        batch_rate = torch.where(episodes > 0, failures / episodes, self.failure_rate)
+        prior = self.cfg.rate_prior
+        if prior > 0:  # a Beta-style prior: (F + a μ) / (N + a)
+            failures = failures + prior * self.cfg.rate_prior_mean
+            batch_rate = torch.where(episodes > 0, failures / (episodes + prior), self.failure_rate)
+        else:
+            batch_rate = torch.where(episodes > 0, failures / episodes, self.failure_rate)
         self.failure_rate.lerp_(batch_rate, self.cfg.alpha)
         self._totals += self._pending
         self._pending.zero_()
@@ -168,6 +217,12 @@ class AdaptiveSampler:
         no_failure_mass = total_kernel_mass <= NEGLIGIBLE_FAILURE_MASS
         torch.add(no_failure_mass, total_kernel_mass, alpha=self._uniform_share, out=self._uniform_mass)
         self._adaptive_cdf.addcmul_(self._uniform_cdf, self._uniform_mass)
+        if self._cap is not None:
+            normalised = (
+                torch.addcmul(self._kernel_mass, self._frame_share, self._uniform_mass) / self._adaptive_cdf[-1:]
+            )
+            cap_probabilities(normalised, self._cap, out=self._capped)
+            torch.cumsum(self._capped, 0, out=self._adaptive_cdf)
 
     # ------------------------------------------------------------------ distribution
     @property
@@ -182,6 +237,8 @@ class AdaptiveSampler:
             return self._manual.clone()
         if self.in_warmup:
             return self._frame_share.clone()
+        if self._cap is not None:
+            return self._capped.clone()
         # (k' + m w) / (T' + m); the CDF's last entry is T' + m
         return torch.addcmul(self._kernel_mass, self._frame_share, self._uniform_mass) / self._adaptive_cdf[-1]
 
@@ -244,14 +301,18 @@ class AdaptiveSampler:
             "episode_counts": self.episode_counts.cpu().clone(),
             "failure_counts": self.failure_counts.cpu().clone(),
             "pending": self._pending.cpu().clone(),
+            "attribution": self.cfg.attribution,
+            "exposure_counts": self.exposure_counts.cpu().clone(),
+            "hazard_counts": self._hazard_counts.cpu().clone(),
         }
 
     def load_state_dict(self, state: dict[str, object]) -> None:
         """Restore statistics saved by :meth:`state_dict`.
 
-        The whole state is checked first (format, layout, dtypes and shapes, finite values, rates in
-        [0, 1], counts >= 0 with failures <= episodes, the env step); a refused state raises
-        :class:`SamplerStateError` naming the key and leaves the sampler unchanged.
+        The whole state is checked first (format and version, layout, attribution, dtypes and shapes,
+        finite values, rates in [0, 1], counts >= 0 with failures <= episodes, the env step); a
+        refused state raises :class:`SamplerStateError` naming the key and leaves the sampler
+        unchanged. A version-1 state (before exposure) loads for ``start`` and ``failure``.
         """
         like = {
             "failure_rate": self.failure_rate,
@@ -259,26 +320,33 @@ class AdaptiveSampler:
             "episode_counts": self.episode_counts,
             "failure_counts": self.failure_counts,
             "pending": self._pending,
+            "exposure_counts": self.exposure_counts,
+            "hazard_counts": self._hazard_counts,
         }
-        check_state(state, self.layout.describe(), like)
+        state = check_state(state, self.layout.describe(), like, self.cfg.attribution)
         self.failure_rate.copy_(state["failure_rate"])
         self.episode_counts.copy_(state["episode_counts"])
         self.failure_counts.copy_(state["failure_counts"])
+        self.exposure_counts.copy_(state["exposure_counts"])
+        self._hazard_counts.copy_(state["hazard_counts"])
         self._pending.copy_(state["pending"])
         self.env_step = state["env_step"]
         self._refresh()
 
 
-def _check_episode_batch(bins: torch.Tensor, failed: torch.Tensor, mask: torch.Tensor | None) -> None:
+def _check_episode_batch(
+    bins: torch.Tensor, failed: torch.Tensor | None, mask: torch.Tensor | None, call: str = "update"
+) -> None:
     # shape and dtype live on the host: checking them costs no device sync
     if not isinstance(bins, torch.Tensor) or bins.dtype not in (torch.int32, torch.int64) or bins.dim() != 1:
-        raise TypeError(f"update(bins=...) expects a 1-D int32/int64 tensor of bin ids, got {_describe(bins)}.")
-    if not isinstance(failed, torch.Tensor) or failed.dtype != torch.bool or failed.shape != bins.shape:
-        raise TypeError(f"update(failed=...) expects a bool tensor of shape {_shape(bins)}, got {_describe(failed)}.")
-    if mask is not None and (
-        not isinstance(mask, torch.Tensor) or mask.dtype != torch.bool or mask.shape != bins.shape
-    ):
-        raise TypeError(f"update(mask=...) expects a bool tensor of shape {_shape(bins)}, got {_describe(mask)}.")
+        raise TypeError(f"{call}(bins=...) expects a 1-D int32/int64 tensor of bin ids, got {_describe(bins)}.")
+    for name, value in (("failed", failed), ("mask", mask)):
+        if (value is not None or (name == "failed" and call == "update")) and (
+            not isinstance(value, torch.Tensor) or value.dtype != torch.bool or value.shape != bins.shape
+        ):
+            raise TypeError(
+                f"{call}({name}=...) expects a bool tensor of shape {_shape(bins)}, got {_describe(value)}."
+            )
 
 
 def _shape(value: torch.Tensor) -> tuple[int, ...]:

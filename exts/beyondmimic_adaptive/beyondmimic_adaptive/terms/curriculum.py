@@ -62,6 +62,7 @@ class AdaptiveSamplingCurriculum(ManagerTermBase):
         )
         """Per-bin snapshots for heatmaps (``cfg.history_dir``); call ``history.flush()`` at the end."""
         self._finished = torch.zeros(env.num_envs, dtype=torch.bool, device=env.device)
+        self._hazard = cfg.sampler.attribution == "hazard"  # only then is exposure recorded (its cost)
         self._check_motion_lengths()
         self._calls = 0
         self._folds = 0
@@ -149,8 +150,14 @@ class AdaptiveSamplingCurriculum(ManagerTermBase):
         return log
 
     def fold_statistics(self) -> None:
-        """Fold the recorded episodes into the sampler (every env step, on every rank alike)."""
+        """Fold the recorded episodes into the sampler (every env step, on every rank alike).
+
+        With ``attribution: hazard`` it first records one env step of exposure in the bin every env
+        tracks during the next step (the command has advanced; the reset envs are at their start).
+        """
         self.sampler.env_step = self.env_step
+        if self._hazard:
+            self.per_env.record_exposure(self.sampler.bin_index(self.command.motion_ids, self.command.time_steps))
         self.sampler.fold()
         self._folds += 1
         if self._folds % self.cfg.metrics_interval_steps == 0:

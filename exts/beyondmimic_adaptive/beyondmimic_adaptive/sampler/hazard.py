@@ -1,0 +1,69 @@
+"""The ``hazard`` attribution: failures in a bin per env step spent there, as a per-bin probability.
+
+``start`` (the paper) and ``failure`` (the public BeyondMimic code) divide failures by *episodes*
+counted in a bin. A bin that many episodes pass through but few end in, or a short visit at the end
+of a long easy stretch, are then hard to compare. The hazard divides the failures that happened in
+bin s (the bin where the episode ended by a failure) by the *exposure* of s: the env steps spent in
+s, recorded once per env step for every env (one fixed-shape scatter-add). ``h_s = F_s / E_s`` is
+a per-step hazard, "how likely is the policy to fall here, given that it got here", and does not
+depend on how long the bin is or how many episodes start before it.
+
+To live on the same [0, 1] scale as the other two statistics (the kernel, the floor and the logged
+rates are shared), it is turned into the probability of failing somewhere while traversing the
+bin's n_s frames: ``q_s = 1 - exp(-h_s n_s)``. This is the constant-hazard (Poisson) form; to
+first order it equals ``1 - (1 - h_s)^n_s``, and unlike that form it stays in [0, 1) for any
+``h_s >= 0``: a fold can record a failure in a bin whose exposure fell in earlier folds (an env
+that crosses into a bin and fails on the same step), so a per-fold ``F/E`` can exceed 1.
+
+Smoothing. The other modes average per-update rates, ``r̄ <- r̄ + α (F/N - r̄)``. Here the fold runs
+every env step, so one update holds a step's exposure (a few env steps per bin) and almost never a
+failure, and failures land in other folds than the exposure that led to them. An average of
+per-fold ratios then weighs a fold with 1 step of exposure like one with 1000, and drops a
+failure recorded in a fold where its bin had no exposure (F/0). So the two *counts* are averaged
+instead, ``F̄ <- F̄ + α (F - F̄)`` and ``Ē <- Ē + α (E - Ē)`` on the bins that got exposure or a
+failure in the update, and ``h = F̄ / Ē``: an exposure-weighted (maximum-likelihood) estimate of a
+constant hazard over the last ~1/α updates of the bin. It is scale-free (the envs' count cancels),
+and a bin never visited keeps rate 0.
+"""
+
+from __future__ import annotations
+
+import torch
+
+
+def fold_hazard(
+    pending: torch.Tensor,
+    smoothed: torch.Tensor,
+    failure_rate: torch.Tensor,
+    bin_length: torch.Tensor,
+    alpha: float,
+    prior: float,
+    prior_mean: float,
+) -> None:
+    """One update of the hazard statistics, in place (fixed shapes, no host sync).
+
+    Args:
+        pending: (B, 3) episodes, failures and exposure (env steps) recorded since the last fold.
+        smoothed: (B, 2) moving averages F̄ and Ē of the per-update failures and exposure.
+        failure_rate: (B,) written with q = 1 - exp(-h n_s) where the bin has exposure.
+        bin_length: (B,) n_s, frames per bin.
+        alpha: smoothing factor of the moving averages.
+        prior: pseudo-traversals a of the prior: h = (F̄ + a μ) / (Ē + a n_s) (0 = off).
+        prior_mean: μ, the prior's failures per traversal.
+    """
+    counts = pending[:, 1:]
+    got = (counts > 0).any(1, keepdim=True)
+    smoothed.copy_(torch.where(got, torch.lerp(smoothed, counts, alpha), smoothed))
+    failures, exposure = smoothed.unbind(1)
+    visited = exposure > 0
+    if prior > 0:
+        failures = failures + prior * prior_mean
+        exposure = exposure + prior * bin_length
+    hazard = failures / exposure  # NaN or inf where a bin was never visited: not selected
+    failure_rate.copy_(torch.where(visited, -torch.expm1(-hazard * bin_length), failure_rate))
+
+
+def hazard_of(smoothed: torch.Tensor) -> torch.Tensor:
+    """(B,) the per-step hazard h = F̄ / Ē (0 where a bin has no exposure), without the prior."""
+    failures, exposure = smoothed.unbind(1)
+    return torch.where(exposure > 0, failures / exposure.clamp_min(1e-30), torch.zeros_like(failures))
