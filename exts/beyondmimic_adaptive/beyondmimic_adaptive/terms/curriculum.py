@@ -100,12 +100,17 @@ class AdaptiveSamplingCurriculum(ManagerTermBase):
             save_sampler_state(self.sampler, path)
 
     def restore_state(self, path: str) -> str:
-        """Load a saved sampler state (refusing foreign or mismatched ones); returns its digest."""
+        """Load a saved sampler state (refusing foreign or mismatched ones).
+
+        Call it before the env's first reset, so that the first starts come from the restored
+        statistics. Returns the digest of the sampler as loaded (of its live ``state_dict()``, not
+        of the file): equal to the saved state's digest exactly when the restore is bit for bit.
+        """
         state = read_sampler_state(path)
         self.sampler.load_state_dict(state)
         self._step_offset = self.sampler.env_step - self._env.common_step_counter
         self._next_state_save = self.env_step + self.cfg.state_save_interval_steps
-        return state_digest(state)
+        return state_digest(self.sampler.state_dict())
 
     def sample_starts(self, env_ids: EnvIds) -> tuple[torch.Tensor, torch.Tensor]:
         """Draw starts for ``env_ids`` (any form Isaac Lab takes) and remember their bins (for start attribution)."""
