@@ -9,6 +9,11 @@ Reports, per bin: completion (share of starts that reach the motion's end withou
 mean body position error of frames in that bin (over all envs passing through it). The whole clip
 is completed when the starts from each motion's first bin complete. Writes ``eval.json`` and
 ``eval.png`` next to the checkpoint (or under --out).
+
+The task, the motion files, the bin size and the motion command's name are the run's: read from
+``config.yaml`` next to the checkpoint (written by scripts/train.py). A key given on the command line
+(``--motion-files``, ``--device`` or a Hydra override) replaces the saved one; without a saved config
+the defaults of config/train.yaml apply.
 """
 
 from __future__ import annotations
@@ -44,14 +49,10 @@ def main(argv: list[str] | None = None) -> None:
         overrides.append(f"device={args.device}")
     if args.motion_files:
         overrides.append("motion_files=[" + ",".join(str(Path(p).resolve()) for p in args.motion_files) + "]")
-    elif (checkpoint.parent / "config.yaml").is_file():
-        from omegaconf import OmegaConf
-
-        saved = OmegaConf.load(checkpoint.parent / "config.yaml")
-        if saved.get("motion_files"):
-            overrides.append("motion_files=[" + ",".join(saved.motion_files) + "]")
     try:
-        run = parse_run(compose_config("train", overrides))
+        cfg = run_config(checkpoint.parent, overrides)
+        run = parse_run(cfg)
+        settings = eval_settings(cfg)
     except ConfigError as err:
         raise SystemExit(f"evaluate.py: config error: {err}") from None
     if not is_complete(checkpoint):
@@ -59,7 +60,7 @@ def main(argv: list[str] | None = None) -> None:
             f"evaluate.py: checkpoint {checkpoint} is truncated (its run was killed while saving it);"
             " pick an earlier model_<iteration>.pt."
         )
-    result = evaluate(run, checkpoint, args.envs_per_bin)
+    result = evaluate(run, checkpoint, args.envs_per_bin, **settings)
     out = Path(args.out) if args.out else checkpoint.parent
     out.mkdir(parents=True, exist_ok=True)
     (out / "eval.json").write_text(json.dumps(result, indent=1))
@@ -68,7 +69,32 @@ def main(argv: list[str] | None = None) -> None:
     print(f"wrote {out / 'eval.json'} and {out / 'eval.png'}")
 
 
-def evaluate(run, checkpoint: Path, envs_per_bin: int) -> dict:
+def run_config(run_dir: Path, overrides: list[str]):
+    """The run's saved ``config.yaml`` with the command-line ``overrides`` on top (or config/train.yaml's)."""
+    from omegaconf import OmegaConf
+
+    composed = compose_config("train", overrides)  # validates the overrides in any case
+    saved_path = run_dir / "config.yaml"
+    if not saved_path.is_file():
+        print(f"[evaluate] no {saved_path}: using the defaults of config/train.yaml")
+        return composed
+    cfg = OmegaConf.load(saved_path)
+    for override in overrides:
+        key = override.split("=", 1)[0].lstrip("+~")
+        OmegaConf.update(cfg, key, OmegaConf.select(composed, key), merge=False)
+    return cfg
+
+
+def eval_settings(cfg) -> dict[str, object]:
+    """``bin_size_s`` and ``command_name`` of the run's adaptive curriculum entry (defaults without one)."""
+    from beyondmimic_adaptive.hydra_config.schema import AdaptiveCurriculumNode, parse_curriculum
+
+    nodes = [n for n in parse_curriculum(cfg.get("curriculum")).values() if isinstance(n, AdaptiveCurriculumNode)]
+    node = nodes[0] if nodes else AdaptiveCurriculumNode()
+    return {"bin_size_s": float(node.bin_size_s), "command_name": node.command_name}
+
+
+def evaluate(run, checkpoint: Path, envs_per_bin: int, bin_size_s: float = 1.0, command_name: str = "motion") -> dict:
     import gymnasium as gym
     import torch
     from isaaclab.envs import ManagerBasedRLEnv
@@ -83,14 +109,23 @@ def evaluate(run, checkpoint: Path, envs_per_bin: int) -> dict:
     from beyondmimic_adaptive.tasks.tracking import set_device
     from beyondmimic_adaptive.terms import disable_adaptive_sampling
 
-    spec = gym.spec(run.task)
+    try:
+        spec = gym.spec(run.task)
+    except gym.error.Error as err:
+        raise SystemExit(f"evaluate.py: task {run.task!r} of the run's config is not registered ({err}).") from None
     env_cfg = string_to_callable(spec.kwargs["env_cfg_entry_point"])()
     agent_cfg = string_to_callable(spec.kwargs["rsl_rl_cfg_entry_point"])()
+    motion_cfg = getattr(env_cfg.commands, command_name, None)
+    if motion_cfg is None or not hasattr(motion_cfg, "motion_files"):
+        raise SystemExit(
+            f"evaluate.py: task {run.task!r} has no motion command {command_name!r} (curriculum command_name of the"
+            " run's config); give the name of its motion command term."
+        )
     if run.motion_files is not None:
-        env_cfg.commands.motion.motion_files = [str(Path(p).resolve()) for p in run.motion_files]
-    frames = [load_motion(p).num_frames for p in env_cfg.commands.motion.motion_files]
+        motion_cfg.motion_files = [str(Path(p).resolve()) for p in run.motion_files]
+    frames = [load_motion(p).num_frames for p in motion_cfg.motion_files]
     fps = 1.0 / (env_cfg.sim.dt * env_cfg.decimation)
-    layout = BinLayout(frames, fps, bin_size_s=1.0, device="cpu")
+    layout = BinLayout(frames, fps, bin_size_s=bin_size_s, device="cpu")
     disable_adaptive_sampling(env_cfg)  # starts come from set_start below, not from a sampler
     # the policy is judged on the motion alone: no pushes, no observation noise (mjlab's play mode)
     if getattr(env_cfg.events, "push_robot", None) is not None:
@@ -109,8 +144,8 @@ def evaluate(run, checkpoint: Path, envs_per_bin: int) -> dict:
     policy = runner.get_inference_policy(device=run.device)
 
     device = env.device
-    layout = BinLayout(frames, fps, bin_size_s=1.0, device=device)
-    command = env.command_manager.get_term("motion")
+    layout = BinLayout(frames, fps, bin_size_s=bin_size_s, device=device)
+    command = env.command_manager.get_term(command_name)
     start_bins = torch.arange(layout.num_bins, device=device).repeat_interleave(envs_per_bin)
     command.set_start(slice(None), layout.bin_motion[start_bins], layout.bin_start[start_bins])
     env.reset()
@@ -122,6 +157,8 @@ def evaluate(run, checkpoint: Path, envs_per_bin: int) -> dict:
     error_sum = torch.zeros(layout.num_bins, device=device)
     error_count = torch.zeros(layout.num_bins, device=device)
     terminations = env.termination_manager
+    failure_terms = [n for n in terminations.active_terms if not terminations.get_term_cfg(n).time_out]
+    no_failure = torch.zeros_like(active)
     with torch.inference_mode(), tqdm(total=env.num_envs, desc="episodes finished") as progress:
         while bool(active.any()):
             body_pos, _ = command.body_pose_relative_w()
@@ -132,7 +169,8 @@ def evaluate(run, checkpoint: Path, envs_per_bin: int) -> dict:
             reached = torch.where(active, command.time_steps - start_frames, reached)
             obs, _, dones, _ = wrapped.step(policy(obs))
             finished = active & dones.bool()
-            completed |= finished & terminations.get_term("motion_end")
+            failed = torch.stack([terminations.get_term(n) for n in failure_terms] + [no_failure], dim=1).any(dim=1)
+            completed |= finished & ~failed  # the motion's end or the (lifted) time limit
             active &= ~finished
             progress.update(int(finished.sum()))
     env.close()
@@ -141,7 +179,9 @@ def evaluate(run, checkpoint: Path, envs_per_bin: int) -> dict:
     from_first = reached.view(layout.num_bins, envs_per_bin)[first_bins]
     return {
         "checkpoint": str(checkpoint),
-        "motion_files": list(env_cfg.commands.motion.motion_files),
+        "task": run.task,
+        "bin_size_s": bin_size_s,
+        "motion_files": list(motion_cfg.motion_files),
         "envs_per_bin": envs_per_bin,
         "bin_motion": layout.bin_motion.tolist(),
         "completion_per_bin": completion.tolist(),
@@ -177,7 +217,7 @@ def plot(result: dict, path: Path) -> None:
     ax[0].bar(bins, result["completion_per_bin"], color="tab:green")
     ax[0].set(ylabel="completion from bin", ylim=(0, 1.05), title=Path(result["checkpoint"]).name)
     ax[1].bar(bins, result["body_pos_error_per_bin"], color="tab:red")
-    ax[1].set(xlabel="bin (1 s)", ylabel="body pos error [m]")
+    ax[1].set(xlabel=f"bin ({result['bin_size_s']:g} s)", ylabel="body pos error [m]")
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)

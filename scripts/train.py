@@ -7,10 +7,11 @@ Flags are shortcuts for the keys of config/train.yaml; any key can also be given
 override (``num_envs=64``, ``curriculum.adaptive.gamma=0.8``). A run writes to
 ``log_dir/<run_name or timestamp>/``: ``model_<it>.pt`` checkpoints and TensorBoard events (rsl-rl),
 ``config.yaml`` (the composed config), ``sampler/history_*.npz`` (per-bin heatmap data) and
-``sampler/state.pt`` (the sampler statistics, saved with the checkpoints' cadence).
+``sampler/state.pt`` (the sampler statistics, saved at the start and with the checkpoints' cadence).
 
 Resume with ``resume=<run dir>`` (same motions and bins): the latest checkpoint is loaded with the
-runner's own ``load`` and the sampler continues from ``sampler/state.pt``, not from uniform.
+runner's own ``load`` and the sampler continues from ``sampler/state.pt``, not from uniform: it is
+restored before the env's first reset, so even the first starts of the resumed run come from it.
 """
 
 from __future__ import annotations
@@ -116,20 +117,28 @@ def main(argv: list[str] | None = None) -> None:
         # nothing is written before the env (motions against robot and sampler bins) is known to be valid
         raise SystemExit(f"train.py: motion file error: {err}") from None
     adaptive_terms = adaptive_curriculum_terms(env)
+    restored = []
+    if run.resume is not None:
+        # before the first reset (RslRlVecEnvWrapper resets the env): the first starts of the
+        # resumed run are drawn from the restored statistics, not from an empty sampler
+        for term in adaptive_terms:
+            try:
+                restored.append((term, term.restore_state(term.cfg.state_path)))
+            except SamplerStateError as err:
+                env.close()
+                raise SystemExit(f"train.py: cannot resume the sampler: {err}") from None
     run_dir.mkdir(parents=True, exist_ok=True)
     suffix = "" if run.resume is None else f"_resume_{checkpoint.stem}"
     (run_dir / f"config{suffix}.yaml").write_text(OmegaConf.to_yaml(cfg))
     dump_yaml(str(run_dir / f"env{suffix}.yaml"), env_cfg)
     dump_yaml(str(run_dir / f"agent{suffix}.yaml"), agent_cfg)
+    for term in adaptive_terms:
+        term.save_state()  # from the start: a run killed before its first periodic save still resumes
     wrapped = RslRlVecEnvWrapper(env, clip_actions=agent_cfg.clip_actions)
     runner = OnPolicyRunner(wrapped, agent_cfg.to_dict(), log_dir=str(run_dir), device=run.device)
     if run.resume is not None:
         runner.load(str(checkpoint), map_location=run.device)
-        for term in adaptive_terms:
-            try:
-                digest = term.restore_state(term.cfg.state_path)
-            except SamplerStateError as err:
-                raise SystemExit(f"train.py: cannot resume the sampler: {err}") from None
+        for term, digest in restored:
             print(f"[train] resumed {checkpoint.name}; sampler state env_step={term.env_step} sha256={digest}")
     print(f"[train] {run.task} on {run.device}: {run.num_envs} envs x {run.iterations} iterations -> {run_dir}")
     runner.learn(num_learning_iterations=run.iterations)

@@ -113,13 +113,17 @@ class ManagerTestEnv:
     def command(self) -> RecordingMotionCommand:
         return self.command_manager.get_term("motion")
 
-    def reset(self) -> dict:
-        """Like ``ManagerBasedRLEnv.reset``: every env, as ``slice(None)``."""
-        ManagerBasedRLEnv._reset_idx(self, slice(None))
+    def reset(self, env_ids=slice(None)) -> dict:
+        """Like ``ManagerBasedRLEnv.reset``: every env (``slice(None)``) unless ``env_ids`` says otherwise."""
+        ManagerBasedRLEnv._reset_idx(self, env_ids)
         return self.extras["log"]
 
-    def step(self) -> torch.Tensor:
-        """Like ``ManagerBasedRLEnv.step`` without physics; returns the reset env ids (int32)."""
+    def step(self, ui_reset: bool = False) -> torch.Tensor:
+        """Like ``ManagerBasedRLEnv.step`` without physics; returns the reset env ids (int32).
+
+        ``ui_reset`` plays a visualizer's reset request: as Isaac Lab 3.0 does, every env not reset
+        by a termination is marked ``terminated`` and reset.
+        """
         self._sim_step_counter += self.cfg.decimation
         self.episode_length_buf += 1
         self.common_step_counter += 1
@@ -127,6 +131,12 @@ class ManagerTestEnv:
         reset_ids = dones.nonzero(as_tuple=False).squeeze(-1).int()
         if len(reset_ids) > 0:
             ManagerBasedRLEnv._reset_idx(self, reset_ids)
+        if ui_reset:
+            not_yet_reset = torch.ones(self.num_envs, dtype=torch.bool, device=self.device)
+            not_yet_reset[reset_ids.long()] = False
+            manual_ids = not_yet_reset.nonzero(as_tuple=False).squeeze(-1).int()
+            self.termination_manager.terminated.index_fill_(0, manual_ids.long(), True)
+            ManagerBasedRLEnv._reset_idx(self, manual_ids)
         self.command_manager.compute(dt=0.02)
         if "interval" in self.event_manager.active_terms:
             self.event_manager.apply(mode="interval", dt=0.02)

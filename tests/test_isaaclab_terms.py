@@ -156,3 +156,88 @@ def test_bad_term_intervals_are_refused_at_construction(make_env, name, value):
         ValueError, match=rf"AdaptiveCurriculumTermCfg.{name}={value!r} is invalid: expected an int >= 1"
     ):
         make_env(term_fields={name: value})
+
+
+def counts(term) -> tuple[float, float]:
+    return term.sampler.episode_counts.sum().item(), term.sampler.failure_counts.sum().item()
+
+
+def test_resets_without_a_termination_count_no_episode(make_env):
+    # starts outside the last bins: nothing reaches a motion's end during the test
+    env = make_env(["curriculum.adaptive.manual_probabilities=[1,1,1,1,0,1,1,0]"], num_envs=8)
+    env.reset()
+    term = adaptive_term(env)
+    for _ in range(3):
+        env.step()
+    # an eval loop or a wrapper resets some envs mid-episode (tensor, list, slice), then all of them
+    env.reset(torch.tensor([0, 1], dtype=torch.int32))
+    env.reset([2, 3])
+    env.reset(slice(4, 6))
+    env.reset()
+    env.step()  # folds what the resets recorded
+    assert counts(term) == (0.0, 0.0)
+    for _ in range(2):
+        env.step()
+    # a visualizer's reset request marks every env "terminated" and resets it: no failure, no episode
+    env.step(ui_reset=True)
+    env.step()
+    assert counts(term) == (0.0, 0.0)
+    assert env.extras["log"]["Curriculum/adaptive/episodes"].item() == 0
+    # a real failure in the same step as a UI reset still counts, and only it
+    env.step()
+    env.fail_flag[5] = True
+    env.step(ui_reset=True)
+    env.step()
+    assert counts(term) == (1.0, 1.0)
+    # a reset right after a step-reset (episode length 0) does not count the same episode twice
+    env.timeout_flag[6] = True
+    env.step()
+    env.reset(torch.tensor([6]))
+    env.step()
+    assert counts(term) == (2.0, 1.0)
+
+
+ENV_ID_FORMS = [
+    slice(0, 2),
+    slice(1, None, 2),
+    slice(5, None),
+    slice(-3, -1),
+    [0, 3],
+    [7],
+    torch.tensor([1, 4], dtype=torch.int32),
+    torch.tensor([6, 2], dtype=torch.int64),
+]
+
+
+@pytest.mark.parametrize("env_ids", ENV_ID_FORMS, ids=repr)
+def test_every_env_ids_form_resets_exactly_those_envs(make_env, env_ids):
+    env = make_env(["curriculum.adaptive.manual_probabilities=[1,0,0,0,0,0,0,0]"], num_envs=8)
+    env.reset()
+    term, command = adaptive_term(env), env.command
+    assert bool((command.time_steps < 50).all())
+    term.sampler.set_manual_probabilities([0, 0, 0, 1, 0, 0, 0, 0])  # bin 3: frames 150..199
+    expected = torch.zeros(8, dtype=torch.bool)
+    expected[env_ids.long() if isinstance(env_ids, torch.Tensor) else env_ids] = True
+    env.reset(env_ids)
+    in_bin_3 = (command.time_steps >= 150) & (command.time_steps < 200)
+    assert torch.equal(in_bin_3, expected)
+    assert torch.equal(command.robot_frame, command.time_steps)
+    assert torch.equal(term.sampler.bin_index(command.motion_ids, command.time_steps), term.start_bins)
+
+
+def test_normalize_env_ids_forms_and_errors():
+    from beyondmimic_adaptive.terms.env_ids import normalize_env_ids
+
+    assert normalize_env_ids(None, 6, "cpu") == slice(None)
+    assert normalize_env_ids(slice(0, 6), 6, "cpu") == slice(None)
+    assert normalize_env_ids(slice(None, None, -1), 6, "cpu").tolist() == [5, 4, 3, 2, 1, 0]
+    assert normalize_env_ids(slice(1, 100, 2), 6, "cpu").tolist() == [1, 3, 5]
+    assert normalize_env_ids(slice(4, 2), 6, "cpu").tolist() == []
+    ids = torch.tensor([3, 1])
+    assert normalize_env_ids(ids, 6, "cpu") is ids  # already int64 on the device: no copy
+    assert normalize_env_ids(torch.tensor([2], dtype=torch.int32), 6, "cpu").dtype == torch.int64
+    assert normalize_env_ids(range(2, 4), 6, "cpu").tolist() == [2, 3]
+    with pytest.raises(TypeError, match="1-D int32/int64 tensor"):
+        normalize_env_ids(torch.tensor([True, False]), 6, "cpu")
+    with pytest.raises(TypeError, match="expected ints"):
+        normalize_env_ids([0.5], 6, "cpu")

@@ -81,6 +81,60 @@ def test_sigkill_then_resume_restores_the_saved_statistics_bit_for_bit(tmp_path)
     assert final["episode_counts"].sum() > saved["episode_counts"].sum()
 
 
+def test_a_run_killed_before_its_first_state_save_resumes_and_starts_from_the_restored_sampler(tmp_path):
+    run = tmp_path / "run"
+    # checkpoints every 1000 iterations: model_0.pt is written after the first iteration, long before
+    # the first periodic sampler save (at env step 1000 x 24)
+    process = subprocess.Popen(
+        [*train_command(tmp_path, 500), "save_interval=1000"],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 600
+        while not (run / "model_0.pt").is_file():
+            assert process.poll() is None, process.stderr.read()[-3000:]
+            assert time.monotonic() < deadline, "training made no checkpoint in time"
+            time.sleep(0.5)
+        time.sleep(2.0)  # let the checkpoint write finish
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait()
+    finally:
+        if process.poll() is None:
+            process.kill()
+    state_file = run / "sampler" / "state.pt"
+    assert state_file.is_file(), "no sampler state: the run cannot be resumed"
+    # statistics that send every start to bin 3 (K=1, no uniform floor): starts drawn from an empty
+    # sampler would spread over all 8 bins, and with start attribution count their episodes there
+    state = read_sampler_state(state_file)
+    state["failure_rate"] = torch.zeros_like(state["failure_rate"])
+    state["failure_rate"][3] = 1.0
+    state["pending"].zero_()
+    torch.save(state, state_file)
+    result = subprocess.run(
+        [
+            *train_command(tmp_path, 3, f"resume={run}"),
+            "save_interval=1000",
+            "curriculum.adaptive.K=1",
+            "curriculum.adaptive.lambda_uniform=0.0",
+            "curriculum.adaptive.attribution=start",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    restored = re.search(r"sampler state env_step=(\d+) sha256=(\w+)", result.stdout)
+    assert restored is not None and restored.group(2) == state_digest(state)
+    final = read_sampler_state(state_file)
+    new_episodes = final["episode_counts"] - state["episode_counts"]
+    assert new_episodes.sum() > 0
+    assert new_episodes[3] == new_episodes.sum(), f"episodes started outside bin 3: {new_episodes.tolist()}"
+
+
 def test_resume_refuses_other_motions(tmp_path):
     first = subprocess.run(train_command(tmp_path, 1), cwd=ROOT, capture_output=True, text=True, timeout=900)
     assert first.returncode == 0, first.stderr[-3000:]

@@ -102,3 +102,58 @@ def test_time_outs_are_successes(env):
     finally:
         env.cfg.episode_length_s = 10.0
         term.sampler.set_manual_probabilities(None)
+
+
+@pytest.mark.parametrize(
+    "env_ids",
+    [
+        slice(0, 2),
+        slice(1, None, 2),
+        slice(-2, None),
+        [0, 3],
+        torch.tensor([1, 4], dtype=torch.int32),
+        torch.tensor([5]),
+    ],
+    ids=repr,
+)
+def test_every_env_ids_form_resets_exactly_those_envs(env, env_ids):
+    term = adaptive(env)
+    command = env.command_manager.get_term("motion")
+    term.sampler.set_manual_probabilities([1, 0, 0, 0, 0, 0, 0, 0])
+    try:
+        env.reset()
+        term.sampler.set_manual_probabilities([0, 0, 0, 0, 0, 1, 0, 0])  # bin 5: frames 250..299
+        env.reset(env_ids=env_ids)
+        selected = torch.zeros(NUM_ENVS, dtype=torch.bool)
+        selected[env_ids.long() if isinstance(env_ids, torch.Tensor) else env_ids] = True
+        assert torch.equal((command.time_steps >= 250) & (command.time_steps < 300), selected)
+        assert bool((command.time_steps[~selected] < 50).all())  # the others kept their episodes
+        assert_robot_on_reference(env, slice(None))
+    finally:
+        term.sampler.set_manual_probabilities(None)
+
+
+def test_resets_without_a_termination_count_no_episode(env):
+    term = adaptive(env)
+    term.sampler.set_manual_probabilities([1, 1, 1, 1, 1, 1, 1, 0])
+    try:
+        env.reset()
+        term.fold_statistics()  # what the reset recorded: the previous test's running episodes
+        before = (term.sampler.episode_counts.sum().item(), term.sampler.failure_counts.sum().item())
+        for _ in range(3):
+            env.step(replay_action(env))
+        env.reset(env_ids=torch.tensor([0, 2]))  # an eval loop's mid-episode reset
+        env.reset()
+        term.fold_statistics()
+        assert (term.sampler.episode_counts.sum().item(), term.sampler.failure_counts.sum().item()) == before
+        env.step(replay_action(env))
+        env.sim.request_reset()  # a visualizer's reset button: Isaac Lab marks every env terminated
+        _, _, terminated, _, _ = env.step(replay_action(env))
+        assert bool(terminated.all())
+        terms = env.termination_manager
+        fired = torch.stack([terms.get_term(name) for name in terms.active_terms], dim=1).any(dim=1)
+        failed = torch.stack([terms.get_term(name) for name in term.failure_terms], dim=1).any(dim=1)
+        after = (term.sampler.episode_counts.sum().item(), term.sampler.failure_counts.sum().item())
+        assert after == (before[0] + fired.sum().item(), before[1] + failed.sum().item())
+    finally:
+        term.sampler.set_manual_probabilities(None)

@@ -14,22 +14,31 @@ class CudaGraphedStep:
     ``step`` must work on tensors whose addresses never change (in-place updates of persistent
     buffers) and must not synchronise with the host: both hold for the sampler's fold. Every call
     performs exactly one step: the capturing call replays the graph it just recorded.
+
+    Warm-up, capture and replay run with ``device`` as the current CUDA device: side streams and
+    captures belong to the current device, so a step on ``cuda:1`` captured while ``cuda:0`` is
+    current would record none of its kernels (and its replays would update nothing).
     """
 
     def __init__(self, step: Callable[[], None], device: torch.device, enabled: bool = True, warmup: int = 3):
         self._step = step
-        self._use_graph = enabled and device.type == "cuda"
+        self._device = torch.device(device)
+        self._use_graph = enabled and self._device.type == "cuda"
         self._warmup = warmup
         self._calls = 0
         self._graph: torch.cuda.CUDAGraph | None = None
 
     def __call__(self) -> None:
-        if self._graph is not None:
-            self._graph.replay()
-            return
         if not self._use_graph:
             self._step()
             return
+        with torch.cuda.device(self._device):
+            if self._graph is not None:
+                self._graph.replay()
+            else:
+                self._warm_up_or_capture()
+
+    def _warm_up_or_capture(self) -> None:
         self._calls += 1
         if self._calls <= self._warmup:
             # warm-up on a side stream, as CUDA graph capture requires (allocator, library handles)

@@ -20,7 +20,7 @@ from ..sampler import (
     save_sampler_state,
     state_digest,
 )
-from .env_ids import as_index, fill_envs
+from .env_ids import EnvIds, fill_envs, normalize_env_ids
 from .motion_command import MotionStartCommand
 
 if TYPE_CHECKING:
@@ -32,8 +32,11 @@ class AdaptiveSamplingCurriculum(ManagerTermBase):
 
     Isaac Lab calls curriculum terms first in ``_reset_idx``, while the termination buffers, the
     episode lengths and the command's time steps of the finished episodes are still intact. An
-    episode failed when any non-time-out termination term fired (time-outs and the end of the
-    motion are successes). Episodes that never ran a step (the very first reset) are not counted.
+    episode is counted only when a termination term fired for it: resets without one (``env.reset()``
+    mid-episode from an eval loop or a wrapper, a visualizer's reset request, which only sets the
+    ``terminated`` buffer) end no episode of the MDP and say nothing about its start. It failed when
+    a non-time-out term fired (time-outs and the end of the motion are successes). Episodes that
+    never ran a step (the very first reset, a reset right after a step's reset) are not counted.
 
     Episodes are *recorded* here, at resets, and *folded* into the statistics by the
     :class:`AdaptiveFoldEvent` interval event once per env step. Isaac Lab calls curriculum terms
@@ -55,6 +58,8 @@ class AdaptiveSamplingCurriculum(ManagerTermBase):
         terminations = env.termination_manager
         self.failure_terms = [n for n in terminations.active_terms if not terminations.get_term_cfg(n).time_out]
         """Names of the termination terms that count as failures (every non-time-out term)."""
+        self.success_terms = [n for n in terminations.active_terms if terminations.get_term_cfg(n).time_out]
+        """Names of the time-out termination terms (an episode they end is a success)."""
         self.start_bins = torch.zeros(env.num_envs, dtype=torch.long, device=env.device)
         """(num_envs,) bin each env's current episode started in (written by :meth:`sample_starts`)."""
         self.history = (
@@ -63,6 +68,7 @@ class AdaptiveSamplingCurriculum(ManagerTermBase):
         """Per-bin snapshots for heatmaps (``cfg.history_dir``); call ``history.flush()`` at the end."""
         self._finished = torch.zeros(env.num_envs, dtype=torch.bool, device=env.device)
         self._hazard = cfg.sampler.attribution == "hazard"  # only then is exposure recorded (its cost)
+        self._no_terms = torch.zeros(env.num_envs, 0, dtype=torch.bool, device=env.device)
         self._check_motion_lengths()
         self._calls = 0
         self._folds = 0
@@ -95,17 +101,22 @@ class AdaptiveSamplingCurriculum(ManagerTermBase):
             save_sampler_state(self.sampler, path)
 
     def restore_state(self, path: str) -> str:
-        """Load a saved sampler state (refusing foreign or mismatched ones); returns its digest."""
+        """Load a saved sampler state (refusing foreign or mismatched ones).
+
+        Call it before the env's first reset, so that the first starts come from the restored
+        statistics. Returns the digest of the sampler as loaded (of its live ``state_dict()``, not
+        of the file): equal to the saved state's digest exactly when the restore is bit for bit.
+        """
         state = read_sampler_state(path)
         self.sampler.load_state_dict(state)
         self._step_offset = self.sampler.env_step - self._env.common_step_counter
         self._next_state_save = self.env_step + self.cfg.state_save_interval_steps
-        return state_digest(state)
+        return state_digest(self.sampler.state_dict())
 
-    def sample_starts(self, env_ids: torch.Tensor | slice) -> tuple[torch.Tensor, torch.Tensor]:
-        """Draw starts for ``env_ids`` and remember their bins (for start attribution)."""
+    def sample_starts(self, env_ids: EnvIds) -> tuple[torch.Tensor, torch.Tensor]:
+        """Draw starts for ``env_ids`` (any form Isaac Lab takes) and remember their bins (for start attribution)."""
         self.sampler.env_step = self.env_step
-        ids = as_index(env_ids)
+        ids = normalize_env_ids(env_ids, self._env.num_envs, self._env.device)
         bins, motion_ids, time_steps = self.per_env.sample(ids)  # full-width rows; keep the reset ones
         self.start_bins[ids] = bins[ids]
         self._starts_sampled = True
@@ -116,7 +127,7 @@ class AdaptiveSamplingCurriculum(ManagerTermBase):
         if self.history is not None:
             self.history.flush()
 
-    def __call__(self, env: ManagerBasedRLEnv, env_ids: torch.Tensor | slice) -> dict[str, torch.Tensor]:
+    def __call__(self, env: ManagerBasedRLEnv, env_ids: EnvIds) -> dict[str, torch.Tensor]:
         """Record the finished episodes of ``env_ids``; they are folded in by :meth:`fold_statistics`."""
         # the first call is the initial reset, which runs before any reset or interval event
         if self._calls > 0 and not self._starts_sampled:
@@ -132,22 +143,30 @@ class AdaptiveSamplingCurriculum(ManagerTermBase):
         self._calls += 1
         # every env's row, with the reset ones marked: fixed shapes, so the record is one graph launch
         self._finished.zero_()
-        fill_envs(self._finished, env_ids, True)
-        ran = self._finished & (env.episode_length_buf > 0)
+        fill_envs(self._finished, normalize_env_ids(env_ids, env.num_envs, env.device), True)
+        # the terms' values of the last termination compute: an env reset by that step has a fired
+        # term and a running episode; any other reset (none fired, or episode length 0) ends no episode
         terminations = env.termination_manager
+        failures = self._term_values(terminations, self.failure_terms)
+        successes = self._term_values(terminations, self.success_terms)
+        ended = self._finished & (env.episode_length_buf > 0) & (failures.any(dim=1) | successes.any(dim=1))
         if self.cfg.sampler.attribution == "start":
             bins = self.start_bins
         else:
             bins = self.sampler.bin_index(self.command.motion_ids, self.command.time_steps)
-        self.per_env.record(bins, terminations.terminated, ran)
+        self.per_env.record(bins, ended & failures.any(dim=1), ended)
         log = dict(self._metrics)
-        if self.failure_terms:
-            fired = torch.stack([terminations.get_term(name) for name in self.failure_terms], dim=1)
-            per_term = (fired & ran[:, None]).sum(dim=0).to(torch.float32)
-            for index, name in enumerate(self.failure_terms):
-                log[f"failures/{name}"] = per_term[index]
-        log["episodes"] = ran.sum().to(torch.float32)
+        per_term = (failures & ended[:, None]).sum(dim=0).to(torch.float32)
+        for index, name in enumerate(self.failure_terms):
+            log[f"failures/{name}"] = per_term[index]
+        log["episodes"] = ended.sum().to(torch.float32)
         return log
+
+    def _term_values(self, terminations, names: list[str]) -> torch.Tensor:
+        """(num_envs, len(names)) bool: each term's value at the last compute (fixed shape, no sync)."""
+        if not names:
+            return self._no_terms
+        return torch.stack([terminations.get_term(name) for name in names], dim=1)
 
     def fold_statistics(self) -> None:
         """Fold the recorded episodes into the sampler (every env step, on every rank alike).

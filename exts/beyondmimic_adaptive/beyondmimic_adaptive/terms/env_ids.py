@@ -1,18 +1,61 @@
-"""The two env_ids forms Isaac Lab 3.0 passes to manager terms: int tensors and slices."""
+"""One normal form for the env ids Isaac Lab 3.0 hands to manager terms.
+
+``ManagerBasedEnv.reset(env_ids=...)`` takes int32/int64 tensors and slices; ``step()`` passes
+int32 tensors; the managers also accept python sequences. Every term of this plugin (and the
+tracking task) turns what it gets into one of two forms with :func:`normalize_env_ids`:
+``slice(None)`` for all envs, or a 1-D int64 tensor of ids on the env's device. Tensors are
+converted on the device (no host sync); slices and sequences become index tensors on the host's
+knowledge alone, so any start, stop and step selects exactly the envs Python's slicing would.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from numbers import Integral
+
 import torch
 
+EnvIds = torch.Tensor | slice | Sequence[int] | None
+"""Every env ids form accepted: a tensor of ids, a slice, a sequence of ints, or None (all envs)."""
 
-def as_index(env_ids: torch.Tensor | slice) -> torch.Tensor | slice:
-    """``env_ids`` ready for indexing: slices as they are, int32 ids (from ``step()``) as int64."""
-    return env_ids if isinstance(env_ids, slice) else env_ids.long()
+ALL_ENVS = slice(None)
+
+
+def normalize_env_ids(env_ids: EnvIds, num_envs: int, device: torch.device | str) -> torch.Tensor | slice:
+    """``slice(None)`` when ``env_ids`` selects every env in order, else (n,) int64 ids on ``device``.
+
+    Raises:
+        TypeError: for floating or bool tensors, tensors that are not 1-D, or non-int sequences.
+    """
+    if env_ids is None:
+        return ALL_ENVS
+    if isinstance(env_ids, slice):
+        selected = range(num_envs)[env_ids]  # Python's own slicing: any start, stop and step
+        if selected == range(num_envs):
+            return ALL_ENVS
+        return torch.tensor(selected, dtype=torch.long, device=device)
+    if isinstance(env_ids, torch.Tensor):
+        if env_ids.dtype not in (torch.int32, torch.int64) or env_ids.dim() > 1:
+            raise TypeError(
+                f"env_ids: expected a 1-D int32/int64 tensor of env ids, a slice or a list of ints; got a "
+                f"{env_ids.dtype} tensor of shape {tuple(env_ids.shape)}."
+            )
+        # dtype and device conversions are queued on the device: no sync
+        return (env_ids.reshape(1) if env_ids.dim() == 0 else env_ids).to(device=device, dtype=torch.long)
+    ids = list(env_ids)
+    if not all(isinstance(i, Integral) and not isinstance(i, bool) for i in ids):
+        raise TypeError(f"env_ids: expected ints, a slice or an int tensor; got {env_ids!r}.")
+    return torch.tensor([int(i) for i in ids], dtype=torch.long, device=device)
 
 
 def fill_envs(buffer: torch.Tensor, env_ids: torch.Tensor | slice, value: bool | float) -> None:
-    """``buffer[env_ids] = value`` without a host-to-device copy (``x[ids] = True`` makes one)."""
+    """``buffer[env_ids] = value`` for normalised ids, with no host-to-device copy (``x[ids] = True`` makes one)."""
     if isinstance(env_ids, slice):
         buffer[env_ids].fill_(value)
     else:
-        buffer.index_fill_(0, env_ids.long(), value)
+        buffer.index_fill_(0, env_ids, value)
+
+
+def env_ids_or_none(env_ids: torch.Tensor | slice) -> torch.Tensor | None:
+    """Normalised ids in the form of the asset write APIs (``*_to_sim_index``): None for all envs."""
+    return None if isinstance(env_ids, slice) else env_ids

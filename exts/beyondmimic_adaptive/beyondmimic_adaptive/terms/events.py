@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import torch
 from isaaclab.managers import EventTermCfg, ManagerTermBase
 
 from .curriculum import AdaptiveSamplingCurriculum, resolve_motion_command
+from .env_ids import EnvIds, normalize_env_ids
 from .motion_command import MotionStartCommand
 
 if TYPE_CHECKING:
@@ -29,13 +29,14 @@ class AdaptiveStartEvent(ManagerTermBase):
     def __call__(
         self,
         env: ManagerBasedRLEnv,
-        env_ids: torch.Tensor | slice,
+        env_ids: EnvIds,
         command_name: str = "motion",
         curriculum_name: str = "adaptive",
     ) -> None:
         if self._curriculum is None:
             self._curriculum = find_adaptive_curriculum(env, curriculum_name)
             self._command = resolve_motion_command(env, command_name)
+        env_ids = normalize_env_ids(env_ids, env.num_envs, env.device)
         motion_ids, time_steps = self._curriculum.sample_starts(env_ids)
         self._command.set_start(env_ids, motion_ids, time_steps)
 

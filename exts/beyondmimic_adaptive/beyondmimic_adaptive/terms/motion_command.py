@@ -21,7 +21,7 @@ import torch
 from isaaclab.managers import CommandTerm, CommandTermCfg
 from isaaclab.utils import configclass
 
-from .env_ids import as_index, fill_envs
+from .env_ids import EnvIds, fill_envs, normalize_env_ids
 
 if TYPE_CHECKING:
     from isaaclab.envs import ManagerBasedRLEnv
@@ -46,7 +46,7 @@ class MotionStartCommand(Protocol):
         """Frames per second of the motions (one frame per control step)."""
         ...
 
-    def set_start(self, env_ids: torch.Tensor | slice, motion_ids: torch.Tensor, time_steps: torch.Tensor) -> None:
+    def set_start(self, env_ids: EnvIds, motion_ids: torch.Tensor, time_steps: torch.Tensor) -> None:
         """Request that the episodes of ``env_ids`` start at these motions and frames.
 
         Called by the reset event before the command's own reset; the command must apply exactly
@@ -88,8 +88,8 @@ class MotionStartCommandTerm(CommandTerm):
         raise NotImplementedError
 
     # ---------------------------------------------------------------- contract
-    def set_start(self, env_ids: torch.Tensor | slice, motion_ids: torch.Tensor, time_steps: torch.Tensor) -> None:
-        env_ids = as_index(env_ids)
+    def set_start(self, env_ids: EnvIds, motion_ids: torch.Tensor, time_steps: torch.Tensor) -> None:
+        env_ids = normalize_env_ids(env_ids, self.num_envs, self.device)
         self._requested_motion[env_ids] = motion_ids.to(self.device, torch.long)
         self._requested_time[env_ids] = time_steps.to(self.device, torch.long)
         fill_envs(self._start_requested, env_ids, True)
@@ -99,8 +99,8 @@ class MotionStartCommandTerm(CommandTerm):
         return self.time_steps >= self._num_frames[self.motion_ids] - 1
 
     # ---------------------------------------------------------------- CommandTerm hooks
-    def _resample_command(self, env_ids: torch.Tensor | slice) -> None:
-        env_ids = as_index(env_ids)
+    def _resample_command(self, env_ids: EnvIds) -> None:
+        env_ids = normalize_env_ids(env_ids, self.num_envs, self.device)
         requested = self._start_requested[env_ids]
         uniform_motion, uniform_time = self._uniform_starts(requested.shape[0])
         self.motion_ids[env_ids] = torch.where(requested, self._requested_motion[env_ids], uniform_motion)
@@ -124,7 +124,11 @@ class MotionStartCommandTerm(CommandTerm):
 
     @abstractmethod
     def _write_start_state(self, env_ids: torch.Tensor | slice) -> None:
-        """Set the robot of ``env_ids`` to the reference at ``motion_ids``/``time_steps`` (+ noise)."""
+        """Set the robot of ``env_ids`` to the reference at ``motion_ids``/``time_steps`` (+ noise).
+
+        ``env_ids`` is normalised (:func:`~beyondmimic_adaptive.terms.env_ids.normalize_env_ids`):
+        ``slice(None)`` for all envs or an int64 id tensor.
+        """
         raise NotImplementedError
 
 

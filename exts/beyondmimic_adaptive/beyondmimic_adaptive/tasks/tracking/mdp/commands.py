@@ -13,6 +13,7 @@ from isaaclab.utils.math import quat_apply, quat_from_euler_xyz, quat_inv, quat_
 
 from ....motion import MotionFileError, MotionLibrary, load_motion
 from ....terms import MotionStartCommandTerm, MotionStartCommandTermCfg
+from ....terms.env_ids import EnvIds, env_ids_or_none, normalize_env_ids
 
 if TYPE_CHECKING:
     from isaaclab.envs import ManagerBasedRLEnv
@@ -135,8 +136,9 @@ class MotionCommand(MotionStartCommandTerm):
         super()._update_command()
         self._reference = self.library.frame(self.motion_ids, self.time_steps)
 
-    def _write_start_state(self, env_ids: torch.Tensor | slice) -> None:
+    def _write_start_state(self, env_ids: EnvIds) -> None:
         """Robot := reference at (motion, time step) plus the configured noise, written to the sim."""
+        env_ids = normalize_env_ids(env_ids, self.num_envs, self.device)  # a no-op for the base's ids
         ref = self.library.frame(self.motion_ids[env_ids], self.time_steps[env_ids])
         self._reference.assign(env_ids, ref)  # only the new episodes' rows changed
         n = ref.joint_pos.shape[0]
@@ -150,7 +152,7 @@ class MotionCommand(MotionStartCommandTerm):
         joint_pos = ref.joint_pos + sample_uniform(*self.cfg.joint_position_range, ref.joint_pos.shape, self.device)
         limits = self.robot.data.soft_joint_pos_limits.torch[env_ids]
         joint_pos = torch.clamp(joint_pos, limits[..., 0], limits[..., 1])
-        ids = None if isinstance(env_ids, slice) else env_ids
+        ids = env_ids_or_none(env_ids)
         self.robot.write_root_pose_to_sim_index(root_pose=torch.cat([root_pos, root_quat], dim=-1), env_ids=ids)
         self.robot.write_root_link_velocity_to_sim_index(root_velocity=velocity, env_ids=ids)
         self.robot.write_joint_position_to_sim_index(position=joint_pos, env_ids=ids)
