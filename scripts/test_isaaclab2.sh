@@ -27,7 +27,7 @@ find_python() {  # $1 = 3.10 or 3.11
 
 ensure_venv() {
   local stamp="$VENV/.bm-stamp" want py
-  want=$(cat "$ROOT/requirements/isaaclab2-lane.txt" "$0" | sha256sum | cut -d' ' -f1)
+  want=$(cat "$ROOT/requirements/isaaclab2-lane.txt" "$ROOT/setup.py" "$0" | sha256sum | cut -d' ' -f1)
   if [ -x "$VENV/bin/python" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ] && [ -d "$LAB_DIR/isaaclab" ]; then
     return 0
   fi
@@ -46,6 +46,8 @@ ensure_venv() {
     [ -n "$wheel" ] && torch_spec=$wheel
   done
   "${pip[@]}" install "$torch_spec" -r "$ROOT/requirements/isaaclab2-lane.txt"
+  # the package's own install on 3.11 + numpy < 2 (python_requires, install_requires)
+  "${pip[@]}" install -e "$ROOT"
   local tmp; tmp=$(mktemp -d)
   "${pip[@]}" download --no-deps -d "$tmp" "isaaclab==$ISAACLAB_VERSION"
   mkdir -p "$LAB_DIR"
