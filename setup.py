@@ -1,4 +1,9 @@
-"""Installs the beyondmimic_adaptive Isaac Lab extension (the package lives in exts/)."""
+"""Installs the beyondmimic_adaptive Isaac Lab extension (the package lives in exts/).
+
+The core (the sampler, the Isaac Lab terms, the Hydra layer, the WBT adapter) installs on Python
+3.10-3.12 with numpy >= 1.26 (Isaac Lab 2.x pins numpy < 2) and torch >= 2.5. Isaac Lab itself is
+not a requirement: 2.x comes with Isaac Sim, 3.0 kit-less through the ``task`` extra.
+"""
 
 from setuptools import find_packages, setup
 
@@ -8,17 +13,17 @@ setup(
     name="beyondmimic-adaptive",
     version="0.1.0",
     description="Adaptive start sampling (BeyondMimic Sec. III-F) for Isaac Lab motion tracking",
-    python_requires=">=3.12,<3.13",
+    python_requires=">=3.10,<3.13",
     package_dir={"": EXT_DIR},
     packages=find_packages(where=EXT_DIR, include=["beyondmimic_adaptive", "beyondmimic_adaptive.*"]),
     package_data={
         "beyondmimic_adaptive.assets": ["*.usda", "motions/*.npz", "g1/*.usda", "g1/NOTICE", "motions/g1/*"],
     },
-    # The sampler core needs torch only; the Isaac Lab terms need isaaclab==3.0.0, installed with
-    # --no-deps beside requirements/isaaclab-kitless.txt (see scripts/env.sh and README.md).
-    install_requires=["torch>=2.4", "numpy>=2", "hydra-core==1.3.8", "omegaconf==2.3.1", "tqdm", "matplotlib"],
+    install_requires=["torch>=2.5", "numpy>=1.26", "hydra-core==1.3.8", "omegaconf==2.3.1", "tqdm"],
     extras_require={
-        "isaaclab": ["isaaclab==3.0.0", "rsl-rl-lib==5.5.1"],
+        # the kit-less tracking task, its scripts and benchmarks: Isaac Lab 3.0 on Python 3.12 (isaaclab is
+        # installed with --no-deps beside requirements/isaaclab-kitless.txt, see scripts/run.sh and README.md)
+        "task": ["isaaclab==3.0.0", "rsl-rl-lib==5.5.1", "matplotlib", "huggingface_hub"],
         "isaacsim": ["isaaclab[isaacsim]==3.0.0"],
         # dev-only, in a Python 3.12 venv of its own: regenerates assets/g1/g1.usda (scripts/make_g1_usd.py)
         "usd-convert": [

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # One entry point for a fresh machine: creates/refreshes .venv (Python 3.12), then runs a job.
 #   bash scripts/run.sh main [args]   the main job (see README.md)
-#   bash scripts/run.sh test [args]   the test suite (what CI runs)
+#   bash scripts/run.sh test [args]   the test suite (what CI runs); without args also the Isaac Lab 2.x lane
 #   bash scripts/run.sh python ...    any command inside the venv
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -50,7 +50,12 @@ ensure_venv() {
 cmd=${1:-}; shift || true
 case "$cmd" in
   main) ensure_venv; cd "$ROOT"; exec "$VENV/bin/python" "$ROOT/scripts/main_job.py" "$@" ;;
-  test) ensure_venv; cd "$ROOT"; exec "$VENV/bin/python" -m pytest tests "$@" ;;
+  test)
+    # the main suite (Isaac Lab 3.0), then, on a full run, the Isaac Lab 2.x lane (scripts/test_isaaclab2.sh)
+    ensure_venv; cd "$ROOT"; rc=0
+    "$VENV/bin/python" -m pytest tests "$@" || rc=$?
+    if [ $# -eq 0 ] && [ "${BM_SKIP_ISAACLAB2:-0}" != 1 ]; then bash "$ROOT/scripts/test_isaaclab2.sh" || rc=$?; fi
+    exit $rc ;;
   python) ensure_venv; exec "$VENV/bin/python" "$@" ;;
   *) echo "usage: bash scripts/run.sh {main|test|python} [args...]" >&2; exit 2 ;;
 esac
