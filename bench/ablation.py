@@ -26,7 +26,7 @@ import sys
 import time
 from pathlib import Path
 
-from ablation_plots import plot_completion_curves, plot_completion_heatmaps, rows_by_arm
+from ablation_plots import plot_completion_curves, plot_completion_heatmaps, plot_latest_per_bin, rows_by_arm
 
 from beyondmimic_adaptive.run_checkpoints import (
     checkpoint_iteration,
@@ -101,6 +101,8 @@ def run_arm(args: argparse.Namespace, arm: str, results_path: Path) -> None:
                 "mean_completion": report["mean_completion"],
                 "full_clip_completion": report["full_clip_completion"],
                 "completion_per_bin": report["completion_per_bin"],
+                "median_furthest_frame": report["median_furthest_frame"],
+                "num_frames": report["num_frames"],
                 "envs_per_bin": args.envs_per_bin,
             }
             with results_path.open("a") as f:
@@ -161,6 +163,7 @@ def main() -> None:
     if args.plot or args.plot_only:
         plot_completion_curves(results, args.out / "ablation.png", args.done_at)
         plot_completion_heatmaps(results, args.out / "completion_heatmaps.png")
+        plot_latest_per_bin(results, args.out / "completion_latest.png")
     print(f"whole clip counted as completed at a share >= {args.done_at:g} of its starts from frame 0")
     print(summary(results, args.done_at))
 

@@ -19,16 +19,25 @@ def rows_by_arm(results: list[dict]) -> dict[str, list[dict]]:
 
 
 def plot_completion_curves(results: list[dict], path: Path, done_at: float) -> None:
-    """Mean per-bin completion and full-clip completion (from frame 0) over PPO iterations."""
-    fig, (mean_ax, full_ax) = plt.subplots(1, 2, figsize=(11, 4), sharex=True)
+    """Mean per-bin completion, full-clip completion and the median furthest frame (both from frame 0,
+    as a share of the clip; rows without it are skipped) over PPO iterations."""
+    fig, (mean_ax, full_ax, far_ax) = plt.subplots(1, 3, figsize=(15, 4), sharex=True)
     for arm, rows in rows_by_arm(results).items():
         iterations = [r["iterations"] for r in rows]
         mean_ax.plot(iterations, [r["mean_completion"] for r in rows], marker="o", label=arm)
         full_ax.plot(iterations, [min(r["full_clip_completion"]) for r in rows], marker="o", label=arm)
+        far = [
+            (r["iterations"], min(np.divide(r["median_furthest_frame"], r["num_frames"])))
+            for r in rows
+            if "num_frames" in r
+        ]
+        if far:
+            far_ax.plot(*zip(*far, strict=True), marker="o", label=arm)
     mean_ax.set(xlabel="PPO iterations", ylabel="mean completion over start bins", ylim=(0, 1.05))
     full_ax.axhline(done_at, color="grey", linestyle=":", label=f"counted as completed ({done_at:g})")
     full_ax.set(xlabel="PPO iterations", ylabel="whole clip completed from frame 0", ylim=(0, 1.05))
-    for ax in (mean_ax, full_ax):
+    far_ax.set(xlabel="PPO iterations", ylabel="median furthest frame from frame 0 / clip", ylim=(0, 1.05))
+    for ax in (mean_ax, full_ax, far_ax):
         ax.grid(alpha=0.3)
         ax.legend()
     fig.tight_layout()
@@ -48,6 +57,28 @@ def plot_completion_heatmaps(results: list[dict], path: Path) -> None:
         ax.set_yticks(range(len(rows)), [str(r["iterations"]) for r in rows])
         ax.set(title=f"{arm}: completion from each start bin", xlabel="start bin (1 s)", ylabel="iteration")
         fig.colorbar(image, ax=ax, fraction=0.03)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def plot_latest_per_bin(results: list[dict], path: Path) -> None:
+    """Per arm, at its latest evaluated checkpoint: completion from each start bin (where does it fail?)."""
+    arms = rows_by_arm(results)
+    if not arms:
+        return
+    fig, ax = plt.subplots(figsize=(11, 3.5))
+    for arm, rows in arms.items():
+        last = rows[-1]
+        ax.step(
+            range(len(last["completion_per_bin"])),
+            last["completion_per_bin"],
+            where="mid",
+            label=f"{arm} @ {last['iterations']}",
+        )
+    ax.set(xlabel="start bin (1 s)", ylabel="completion to the clip's end", ylim=(0, 1.05))
+    ax.grid(alpha=0.3)
+    ax.legend()
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)

@@ -1,4 +1,5 @@
-"""The public BeyondMimic sampler's behaviour, re-implemented from REFERENCE.md §2 (benchmark only).
+"""The public BeyondMimic sampler's behaviour (HybridRobotics/whole_body_tracking,
+``MotionCommand._adaptive_sampling``), re-implemented for the benchmarks only.
 
 What it does, defects included, so users see what switching costs and buys:
 - failures are counted in the bin where the episode FAILED, as counts (no episode counts);

@@ -176,7 +176,8 @@ def evaluate(run, checkpoint: Path, envs_per_bin: int, bin_size_s: float = 1.0, 
     env.close()
     completion = completed.float().view(layout.num_bins, envs_per_bin).mean(1)
     first_bins = layout.bin_offsets[:-1]
-    from_first = reached.view(layout.num_bins, envs_per_bin)[first_bins]
+    played = reached.view(layout.num_bins, envs_per_bin).float()  # frames played from each start
+    from_first = played[first_bins]
     return {
         "checkpoint": str(checkpoint),
         "task": run.task,
@@ -188,7 +189,9 @@ def evaluate(run, checkpoint: Path, envs_per_bin: int, bin_size_s: float = 1.0, 
         "body_pos_error_per_bin": (error_sum / error_count.clamp_min(1)).tolist(),
         "full_clip_completion": completion[first_bins].tolist(),
         # per motion: median over the starts at its frame 0 of the frames played before the end or a failure
-        "median_furthest_frame": from_first.float().median(dim=1).values.tolist(),
+        "median_furthest_frame": from_first.median(dim=1).values.tolist(),
+        # per start bin: median seconds played before the clip's end or a failure (where does it fall?)
+        "median_seconds_played_per_bin": (played.median(dim=1).values / fps).tolist(),
         "num_frames": frames,
         "mean_completion": float(completion.mean()),
     }

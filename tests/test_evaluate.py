@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from beyondmimic_adaptive.assets import DEMO_SHORT_MOTION
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -52,6 +54,11 @@ def test_evaluation_uses_the_runs_bins_command_and_task(tmp_path):
     assert len(report["completion_per_bin"]) == 4  # the 8 s clip in 2 s bins
     assert report["bin_size_s"] == 2.0 and report["task"] == "Tracking-Humanoid-v0"
     assert report["motion_files"] == [str(DEMO_SHORT_MOTION)]
+    # how far each start got: at most to the clip's end (8 s clip = 400 frames; bin b starts at 2b s)
+    assert report["num_frames"] == [400] and 0 <= report["median_furthest_frame"][0] <= 399
+    played = report["median_seconds_played_per_bin"]
+    assert len(played) == 4 and all(0.0 <= s <= 8.0 - 2.0 * b for b, s in enumerate(played))
+    assert played[0] * 50 == pytest.approx(report["median_furthest_frame"][0])  # bin 0 start = the frame-0 start
     # a command-line override replaces the saved key
     result = evaluate(run / "model_0.pt", "--out", str(tmp_path / "four_seconds"), "curriculum.adaptive.bin_size_s=4.0")
     assert result.returncode == 0, result.stderr[-3000:]
