@@ -41,7 +41,7 @@ ensure_venv() {
   local pip=("$VENV/bin/python" -m pip --disable-pip-version-check -q)
   # a CPU build of torch keeps this lane small; PyPI's Linux torch brings several GB of CUDA libraries
   local torch_spec="torch>=2.5" wheel dir
-  for dir in ${PIP_FIND_LINKS:-}; do
+  for dir in ${PIP_FIND_LINKS:-$(pip config get global.find-links 2>/dev/null || true)}; do
     wheel=$(ls "$dir"/torch-*+cpu-cp311-cp311-*.whl 2>/dev/null | sort -V | tail -1 || true)
     [ -n "$wheel" ] && torch_spec=$wheel
   done
