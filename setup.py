@@ -18,6 +18,8 @@ setup(
     packages=find_packages(where=EXT_DIR, include=["beyondmimic_adaptive", "beyondmimic_adaptive.*"]),
     package_data={
         "beyondmimic_adaptive.assets": ["*.usda", "motions/*.npz", "g1/*.usda", "g1/NOTICE", "motions/g1/*"],
+        # the Hydra YAML (compose_config, and pkg://beyondmimic_adaptive.config for a user's own Hydra config)
+        "beyondmimic_adaptive.config": ["*.yaml", "curriculum/*.yaml"],
     },
     install_requires=["torch>=2.5", "numpy>=1.26", "hydra-core==1.3.8", "omegaconf==2.3.1", "tqdm"],
     extras_require={

@@ -3,7 +3,7 @@
 SYNTHETIC, no physics: one long clip whose hard segments fail often until practised. Each
 iteration every env plays one episode from a start drawn by the sampler; a frame's failure hazard
 is ``base + hard * 0.5 ** (practice_in_its_bin / practice_s_to_halve)``. Both arms share the
-seed and the budget; the adaptive arm uses ``curriculum.adaptive`` from config/ as composed, the
+seed and the budget; the adaptive arm uses ``curriculum.adaptive`` from the packaged config as composed, the
 uniform arm the same config with ``lambda_uniform = 1``. Prints a table and writes PNG plots and
 TensorBoard scalars under ``demo.out_dir``.
 
@@ -129,7 +129,7 @@ def plot(arms: list[dict[str, object]], demo, out_dir: Path) -> list[Path]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("overrides", nargs="*", help="Hydra overrides for config/demo.yaml")
+    parser.add_argument("overrides", nargs="*", help="Hydra overrides for the packaged demo.yaml")
     args = parser.parse_args()
     try:
         cfg = compose_config("demo", args.overrides)

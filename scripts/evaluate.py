@@ -1,7 +1,7 @@
 """Evaluate a checkpoint from every bin: per-bin completion and tracking error (the ablation metric).
 
     python scripts/evaluate.py --checkpoint outputs/train/RUN/model_99.pt [--device cpu] [--envs-per-bin 2]
-                               [--motion-files a.npz] [--out DIR] [hydra overrides of config/train.yaml]
+                               [--motion-files a.npz] [--out DIR] [hydra overrides of the packaged train.yaml]
 
 Each env starts exactly at the first frame of one bin (plus the task's reset noise) and plays until
 the end of its motion or its first failure; the episode limit is lifted to the longest motion.
@@ -13,7 +13,7 @@ is completed when the starts from each motion's first bin complete. Writes ``eva
 The task, the motion files, the bin size and the motion command's name are the run's: read from
 ``config.yaml`` next to the checkpoint (written by scripts/train.py). A key given on the command line
 (``--motion-files``, ``--device`` or a Hydra override) replaces the saved one; without a saved config
-the defaults of config/train.yaml apply.
+the defaults of the packaged train.yaml apply.
 """
 
 from __future__ import annotations
@@ -70,13 +70,13 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def run_config(run_dir: Path, overrides: list[str]):
-    """The run's saved ``config.yaml`` with the command-line ``overrides`` on top (or config/train.yaml's)."""
+    """The run's saved ``config.yaml`` with the command-line ``overrides`` on top (or the packaged train.yaml's)."""
     from omegaconf import OmegaConf
 
     composed = compose_config("train", overrides)  # validates the overrides in any case
     saved_path = run_dir / "config.yaml"
     if not saved_path.is_file():
-        print(f"[evaluate] no {saved_path}: using the defaults of config/train.yaml")
+        print(f"[evaluate] no {saved_path}: using the defaults of the packaged train.yaml")
         return composed
     cfg = OmegaConf.load(saved_path)
     for override in overrides:

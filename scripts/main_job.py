@@ -34,7 +34,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("outputs/main"))
     parser.add_argument("--iterations", type=int, default=30)
     parser.add_argument("--num-envs", type=int, default=16)
-    parser.add_argument("overrides", nargs="*", help="Hydra overrides for config/train.yaml")
+    parser.add_argument("overrides", nargs="*", help="Hydra overrides for the packaged train.yaml")
     args = parser.parse_args()
     started = time.perf_counter()
     train = [str(SCRIPTS / "train.py"), "--log-dir", str(args.out.parent), "--run-name", args.out.name]

@@ -3,7 +3,7 @@
     python scripts/train.py [--device cuda:0] [--num-envs 4096] [--iterations 1000]
                             [--motion-files a.npz b.npz] [hydra overrides, e.g. curriculum=uniform]
 
-Flags are shortcuts for the keys of config/train.yaml; any key can also be given as a Hydra
+Flags are shortcuts for the keys of the packaged train.yaml; any key can also be given as a Hydra
 override (``num_envs=64``, ``curriculum.adaptive.gamma=0.8``). A run writes to
 ``log_dir/<run_name or timestamp>/``: ``model_<it>.pt`` checkpoints and TensorBoard events (rsl-rl),
 ``config.yaml`` (the composed config), ``sampler/history_*.npz`` (per-bin heatmap data) and
@@ -37,7 +37,7 @@ def parse_args(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
     parser.add_argument("--seed", type=int, help="seed (seed)")
     parser.add_argument("--log-dir", help="parent folder of runs (log_dir)")
     parser.add_argument("--run-name", help="run folder name (run_name)")
-    parser.add_argument("overrides", nargs="*", help="Hydra overrides of config/train.yaml")
+    parser.add_argument("overrides", nargs="*", help="Hydra overrides of the packaged train.yaml")
     args = parser.parse_args(argv)
     flags = {
         "device": args.device,

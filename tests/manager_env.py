@@ -87,6 +87,9 @@ class _Inert:
 class ManagerTestEnv:
     """Namespace env with real command, termination, event, reward and curriculum managers."""
 
+    step_dt: float = 0.02
+    """Control period [s] (50 Hz, as the commands' fps): sim.dt x decimation in a real env."""
+
     def __init__(self, env_cfg, num_envs: int = 8, device: str = "cpu"):
         self.cfg = env_cfg
         self.num_envs = num_envs

@@ -18,7 +18,7 @@ from beyondmimic_adaptive.hydra_config import (
     parse_run,
 )
 
-CONFIG_DIR = Path(__file__).resolve().parents[1] / "config"
+CONFIG_DIR = Path(__file__).resolve().parents[1] / "exts" / "beyondmimic_adaptive" / "beyondmimic_adaptive" / "config"
 
 
 def test_yaml_and_config_class_do_not_drift():

@@ -1,4 +1,16 @@
-"""Compose the project's Hydra configuration from ``config/`` (with command-line overrides)."""
+"""Compose the plugin's Hydra configuration (package data ``beyondmimic_adaptive/config/``) with overrides.
+
+The YAML ships inside the package, so a pip-installed (non-editable) package has it too. A
+user's own Hydra config composes the ``curriculum`` group by adding :data:`CONFIG_SEARCH_PATH`
+to its search path::
+
+    hydra:
+      searchpath:
+        - pkg://beyondmimic_adaptive.config
+    defaults:
+      - curriculum: adaptive
+      - _self_
+"""
 
 from __future__ import annotations
 
@@ -14,24 +26,33 @@ from omegaconf import DictConfig
 from .schema import ConfigError
 
 CONFIG_DIR_ENV = "BEYONDMIMIC_ADAPTIVE_CONFIG_DIR"
+"""Environment variable that points :func:`compose_config` at another config folder."""
+CONFIG_SEARCH_PATH = "pkg://beyondmimic_adaptive.config"
+"""Hydra search-path entry of the packaged YAML (``train``, ``demo``, ``curriculum/*``)."""
+PACKAGED_CONFIG_DIR = Path(__file__).resolve().parents[1] / "config"
+"""The packaged YAML folder (``beyondmimic_adaptive/config/``)."""
 
 
 def default_config_dir() -> Path:
-    """``$BEYONDMIMIC_ADAPTIVE_CONFIG_DIR``, else the repository's ``config/`` (source checkouts)."""
-    if CONFIG_DIR_ENV in os.environ:
+    """``$BEYONDMIMIC_ADAPTIVE_CONFIG_DIR`` if set, else the packaged ``beyondmimic_adaptive/config/``."""
+    if os.environ.get(CONFIG_DIR_ENV):
         return Path(os.environ[CONFIG_DIR_ENV])
-    return Path(__file__).resolve().parents[4] / "config"
+    return PACKAGED_CONFIG_DIR
 
 
 def compose_config(
     config_name: str = "train", overrides: Sequence[str] = (), config_dir: str | Path | None = None
 ) -> DictConfig:
-    """Compose ``config_name`` from ``config_dir`` with Hydra overrides such as ``curriculum.adaptive.gamma=0.8``."""
+    """Compose ``config_name`` from ``config_dir`` with Hydra overrides such as ``curriculum.adaptive.gamma=0.8``.
+
+    ``config_dir`` defaults to :func:`default_config_dir`; a config of one's own in another folder
+    can reach the packaged groups through ``hydra.searchpath: [pkg://beyondmimic_adaptive.config]``.
+    """
     directory = Path(config_dir) if config_dir is not None else default_config_dir()
     if not (directory / f"{config_name}.yaml").is_file():
         raise ConfigError(
-            f"no config '{config_name}.yaml' in {directory}. Pass config_dir= or set {CONFIG_DIR_ENV} to the "
-            "project's config/ folder."
+            f"no config '{config_name}.yaml' in {directory}. Pass config_dir= a folder that has it, or unset "
+            f"{CONFIG_DIR_ENV} to use the packaged YAML ({PACKAGED_CONFIG_DIR})."
         )
     GlobalHydra.instance().clear()
     try:
@@ -40,5 +61,5 @@ def compose_config(
     except HydraException as err:
         raise ConfigError(
             f"cannot compose '{config_name}' with overrides {list(overrides)}: {err}\n"
-            f"The keys and their defaults are in {directory} (e.g. curriculum/adaptive.yaml)."
+            f"The keys and their defaults are in {PACKAGED_CONFIG_DIR} (e.g. curriculum/adaptive.yaml)."
         ) from None

@@ -8,7 +8,7 @@ from isaaclab.managers import CurriculumTermCfg
 from isaaclab.utils.string import string_to_callable
 from omegaconf import DictConfig
 
-from ..terms.wiring import CurriculumCfg, disable_adaptive_sampling, enable_adaptive_sampling
+from ..terms.wiring import CurriculumCfg, check_adaptive_wiring, disable_adaptive_sampling, enable_adaptive_sampling
 from .schema import AdaptiveCurriculumNode, ConfigError, parse_curriculum
 
 
@@ -17,8 +17,15 @@ def apply_curriculum_config(env_cfg: Any, curriculum: DictConfig | dict | None) 
 
     An enabled adaptive entry becomes an :class:`AdaptiveCurriculumTermCfg` plus its reset event
     (:class:`AdaptiveStartEvent`); a disabled one removes both, so the command starts uniformly.
+    Every enabled adaptive entry is checked against ``env_cfg`` (command name, start contract,
+    time-out terms: :func:`~beyondmimic_adaptive.terms.wiring.check_adaptive_wiring`) before
+    anything is written.
     """
-    for name, node in parse_curriculum(curriculum).items():
+    nodes = parse_curriculum(curriculum)
+    for node in nodes.values():
+        if isinstance(node, AdaptiveCurriculumNode) and node.enabled:
+            check_adaptive_wiring(env_cfg, node.sampler_cfg(), node.command_name)
+    for name, node in nodes.items():
         if isinstance(node, AdaptiveCurriculumNode):
             if node.enabled:
                 enable_adaptive_sampling(env_cfg, node.sampler_cfg(), command_name=node.command_name, name=name)

@@ -93,7 +93,7 @@ def _merge(schema: type, entry: dict, prefix: str, what: str):
 
 @dataclass
 class RunNode:
-    """Top-level keys of ``config/train.yaml`` (everything except the ``curriculum`` group)."""
+    """Top-level keys of the packaged ``train.yaml`` (everything except the ``curriculum`` group)."""
 
     task: str = "Tracking-Humanoid-v0"
     """Registered gymnasium task id."""
@@ -122,7 +122,7 @@ class RunNode:
 def parse_run(node: DictConfig) -> RunNode:
     """Validate the run keys of a composed train config (the curriculum group is checked separately)."""
     raw = {key: value for key, value in OmegaConf.to_container(node, resolve=True).items() if key != "curriculum"}
-    run = _merge(RunNode, raw, "", "config/train.yaml")
+    run = _merge(RunNode, raw, "", "train.yaml")
     if run.num_envs < 1 or run.iterations < 1 or run.save_interval < 1 or run.history_interval_steps < 1:
         raise ConfigError(
             f"num_envs={run.num_envs}, iterations={run.iterations}, save_interval={run.save_interval} and "

@@ -17,7 +17,7 @@ class SamplerConfigError(ValueError):
 class AdaptiveSamplerCfg:
     """Configuration of :class:`AdaptiveSampler` (BeyondMimic Sec. III-F).
 
-    Every field is mirrored in ``config/curriculum/adaptive.yaml``; a test fails if they drift.
+    Every field is mirrored in ``beyondmimic_adaptive/config/curriculum/adaptive.yaml``; a test fails if they drift.
     """
 
     bin_size_s: float = 1.0

@@ -4,7 +4,13 @@ from .curriculum import AdaptiveCurriculumTermCfg, AdaptiveSamplingCurriculum, r
 from .events import AdaptiveFoldEvent, AdaptiveStartEvent, adaptive_curriculum_terms, find_adaptive_curriculum
 from .motion_command import MotionStartCommand, MotionStartCommandTerm, MotionStartCommandTermCfg
 from .terminations import motion_finished
-from .wiring import disable_adaptive_sampling, enable_adaptive_sampling, fold_event_name, start_event_name
+from .wiring import (
+    check_adaptive_wiring,
+    disable_adaptive_sampling,
+    enable_adaptive_sampling,
+    fold_event_name,
+    start_event_name,
+)
 
 __all__ = [
     "AdaptiveCurriculumTermCfg",
@@ -15,6 +21,7 @@ __all__ = [
     "MotionStartCommandTerm",
     "MotionStartCommandTermCfg",
     "adaptive_curriculum_terms",
+    "check_adaptive_wiring",
     "disable_adaptive_sampling",
     "enable_adaptive_sampling",
     "find_adaptive_curriculum",

@@ -20,6 +20,7 @@ from ..sampler import (
     save_sampler_state,
     state_digest,
 )
+from .checks import check_motion_fps, check_time_outs, motion_end_funcs
 from .env_ids import EnvIds, fill_envs, normalize_env_ids
 from .motion_command import MotionStartCommand
 
@@ -50,12 +51,18 @@ class AdaptiveSamplingCurriculum(ManagerTermBase):
         super().__init__(cfg, env)
         _check_intervals(cfg)
         self.command = resolve_motion_command(env, cfg.command_name)
+        check_motion_fps(cfg.command_name, self.command.motion_fps, env.step_dt)
         self.sampler = AdaptiveSampler(
             cfg.sampler, self.command.motion_num_frames, self.command.motion_fps, device=env.device
         )
         self.per_env = PerEnvSampling(self.sampler, env.num_envs)
         """Fixed-shape record and sample over all envs (CUDA graphs on the GPU)."""
         terminations = env.termination_manager
+        check_time_outs(
+            [(n, terminations.get_term_cfg(n)) for n in terminations.active_terms],
+            motion_end_funcs(type(self.command)),
+            "env.termination_manager's terms",
+        )
         self.failure_terms = [n for n in terminations.active_terms if not terminations.get_term_cfg(n).time_out]
         """Names of the termination terms that count as failures (every non-time-out term)."""
         self.success_terms = [n for n in terminations.active_terms if terminations.get_term_cfg(n).time_out]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import torch
 from isaaclab.managers import EventTermCfg, ManagerTermBase
 
 from .curriculum import AdaptiveSamplingCurriculum, resolve_motion_command
@@ -19,12 +20,20 @@ class AdaptiveStartEvent(ManagerTermBase):
 
     Reset-mode class events are built during ``sim.reset()``, before the command and curriculum
     managers exist, so the command and the curriculum term are looked up on the first call.
+
+    Isaac Lab resets the event manager's class terms after the command manager in ``_reset_idx``,
+    so :meth:`reset` sees the command's resample of the same reset: at the first reset with
+    requests it checks that the command started those envs where it was asked (one host read,
+    once), and names the fix if not (a ``_resample_command`` override without ``super()``).
     """
 
     def __init__(self, cfg: EventTermCfg, env: ManagerBasedRLEnv):
         super().__init__(cfg, env)
         self._curriculum: AdaptiveSamplingCurriculum | None = None
         self._command: MotionStartCommand | None = None
+        self._command_name = ""
+        self._to_verify: tuple[torch.Tensor | slice, torch.Tensor, torch.Tensor] | None = None
+        self._verified = False
 
     def __call__(
         self,
@@ -36,9 +45,33 @@ class AdaptiveStartEvent(ManagerTermBase):
         if self._curriculum is None:
             self._curriculum = find_adaptive_curriculum(env, curriculum_name)
             self._command = resolve_motion_command(env, command_name)
+            self._command_name = command_name
         env_ids = normalize_env_ids(env_ids, env.num_envs, env.device)
         motion_ids, time_steps = self._curriculum.sample_starts(env_ids)
         self._command.set_start(env_ids, motion_ids, time_steps)
+        if not self._verified:
+            self._to_verify = (env_ids, motion_ids.clone(), time_steps.clone())
+
+    def reset(self, env_ids: EnvIds = None) -> None:
+        """After the command's reset: at the first reset with requests, check they were applied."""
+        if self._to_verify is None:
+            return
+        ids, motion_ids, time_steps = self._to_verify
+        self._to_verify = None
+        self._verified = True
+        command = self._command
+        latest = getattr(command, "latest_start", None)  # a command may clamp starts (the WBT adapter)
+        expected = time_steps if latest is None else time_steps.clamp(max=latest)
+        applied = (command.motion_ids[ids] == motion_ids) & (command.time_steps[ids] == expected)
+        if not bool(applied.all()):  # one host read, at the first reset only
+            raise RuntimeError(
+                f"adaptive sampling: command {self._command_name!r} ({type(command).__name__}) did not start the "
+                "requested envs where AdaptiveStartEvent asked (set_start): after the reset its motion_ids/"
+                "time_steps differ from the request, and the sampler would charge those episodes to bins that "
+                "never ran. An override of _resample_command must call super()._resample_command(env_ids) "
+                "(MotionStartCommandTerm) and leave motion_ids/time_steps as it set them; a command of your own "
+                "must start exactly at the requested motion and frame."
+            )
 
 
 class AdaptiveFoldEvent(ManagerTermBase):

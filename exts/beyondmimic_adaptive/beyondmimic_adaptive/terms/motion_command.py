@@ -8,14 +8,18 @@ resample, later in the same reset, starts those envs exactly there (time step an
 
 A motion command works with the adaptive terms when it offers the members of
 :class:`MotionStartCommand`. :class:`MotionStartCommandTerm` implements the bookkeeping; a
-subclass only writes the robot state for a start (``_write_start_state``).
+subclass implements four members: ``command`` (Isaac Lab's command tensor), ``motion_fps``,
+``motion_num_frames`` (readable before ``super().__init__``, which reads it) and
+``_write_start_state`` (the robot state for a start). A subclass that overrides
+``_resample_command`` must call ``super()._resample_command(env_ids)``: the start event checks at
+the first reset that the requested starts were applied.
 """
 
 from __future__ import annotations
 
 from abc import abstractmethod
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, ClassVar, Protocol, runtime_checkable
 
 import torch
 from isaaclab.managers import CommandTerm, CommandTermCfg
@@ -63,10 +67,21 @@ class MotionStartCommandTerm(CommandTerm):
     """
 
     cfg: MotionStartCommandTermCfg
+    motion_end_funcs: ClassVar[tuple[Callable, ...]] = ()
+    """Termination functions of your own that end an episode at the motion's end (besides
+    :func:`~beyondmimic_adaptive.terms.motion_finished`); enabling adaptive sampling checks that
+    their terms are time-outs (``time_out=True``), as it does for ``motion_finished``."""
 
     def __init__(self, cfg: MotionStartCommandTermCfg, env: ManagerBasedRLEnv):
         super().__init__(cfg, env)
-        frames = torch.as_tensor(list(self.motion_num_frames), dtype=torch.long, device=self.device)
+        try:
+            num_frames = list(self.motion_num_frames)
+        except AttributeError as err:
+            raise AttributeError(
+                f"{type(self).__name__}.motion_num_frames failed in MotionStartCommandTerm.__init__ ({err}): make "
+                "what it reads available before super().__init__(cfg, env) (e.g. load the motions first)."
+            ) from err
+        frames = torch.as_tensor(num_frames, dtype=torch.long, device=self.device)
         self._num_frames = frames
         self._frame_offsets = torch.cumsum(frames, 0) - frames
         self.motion_ids = torch.zeros(self.num_envs, dtype=torch.long, device=self.device)

@@ -8,6 +8,7 @@ from isaaclab.managers import EventTermCfg
 from isaaclab.utils import configclass
 
 from ..sampler import AdaptiveSamplerCfg
+from .checks import check_command_cfg, check_time_outs, config_items, motion_end_funcs
 from .curriculum import AdaptiveCurriculumTermCfg
 from .events import AdaptiveFoldEvent, AdaptiveStartEvent
 
@@ -32,10 +33,37 @@ def fold_event_name(curriculum_name: str) -> str:
     return f"{curriculum_name}_fold"
 
 
+def check_adaptive_wiring(env_cfg: Any, sampler: AdaptiveSamplerCfg, command_name: str = "motion") -> None:
+    """Check, on the env config alone, what adaptive sampling needs; raise a named error otherwise.
+
+    - ``sampler`` is an :class:`AdaptiveSamplerCfg` with every field in range;
+    - ``env_cfg.commands.<command_name>`` exists and its class offers the start contract (a
+      :class:`MotionStartCommandTerm` subclass implements ``command``, ``motion_fps``,
+      ``motion_num_frames`` and ``_write_start_state``);
+    - the motion's end (every termination term whose func is :func:`motion_finished` or one of the
+      command class's ``motion_end_funcs``) is a time-out, and the env has a time-out term at all.
+
+    What the config cannot show is checked later: ``motion_fps`` against the env's control rate
+    when the curriculum term is built, and that the command applies the requested starts at the
+    first reset.
+    """
+    if not isinstance(sampler, AdaptiveSamplerCfg):
+        raise TypeError(f"adaptive sampling: sampler must be an AdaptiveSamplerCfg, got {type(sampler).__name__}.")
+    sampler.validate()
+    command_class = check_command_cfg(env_cfg, command_name)
+    terminations = getattr(env_cfg, "terminations", None)
+    if terminations is not None:
+        check_time_outs(config_items(terminations).items(), motion_end_funcs(command_class), "env_cfg.terminations")
+
+
 def enable_adaptive_sampling(
     env_cfg: Any, sampler: AdaptiveSamplerCfg, command_name: str = "motion", name: str = "adaptive"
 ) -> None:
-    """Add the curriculum term ``name``, its reset event and its fold event; other terms of the task stay."""
+    """Add the curriculum term ``name``, its reset event and its fold event; other terms of the task stay.
+
+    Checks the config first (:func:`check_adaptive_wiring`) and writes nothing if a check fails.
+    """
+    check_adaptive_wiring(env_cfg, sampler, command_name)
     if env_cfg.curriculum is None:
         env_cfg.curriculum = CurriculumCfg()
     if env_cfg.events is None:
@@ -63,9 +91,15 @@ def enable_adaptive_sampling(
 
 
 def disable_adaptive_sampling(env_cfg: Any, name: str = "adaptive") -> None:
-    """Remove the term and its events: the motion command then starts episodes uniformly."""
-    if env_cfg.curriculum is not None:
-        setattr(env_cfg.curriculum, name, None)
-    if env_cfg.events is not None:
-        setattr(env_cfg.events, start_event_name(name), None)
-        setattr(env_cfg.events, fold_event_name(name), None)
+    """Remove the term and its events: the motion command then starts episodes uniformly.
+
+    Works on any env config: ``curriculum = None`` or ``events = None`` become empty containers
+    (Isaac Lab's event manager, built before the simulation plays, cannot take ``None``).
+    """
+    if env_cfg.curriculum is None:
+        env_cfg.curriculum = CurriculumCfg()
+    if env_cfg.events is None:
+        env_cfg.events = EventCfg()
+    setattr(env_cfg.curriculum, name, None)
+    setattr(env_cfg.events, start_event_name(name), None)
+    setattr(env_cfg.events, fold_event_name(name), None)

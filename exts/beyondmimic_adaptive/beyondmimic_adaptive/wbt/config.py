@@ -31,7 +31,7 @@ def use_adaptive_sampling(
       contract mixed in);
     - ``terminations.motion_end``: the motion's end, a success (``time_out=True``), in place of WBT's
       in-place re-sample;
-    - the curriculum term, its reset event and its fold event from ``config/train.yaml``'s curriculum
+    - the curriculum term, its reset event and its fold event from the packaged ``train.yaml``'s curriculum
       group with Hydra ``overrides`` (e.g. ``curriculum.adaptive.gamma=0.8``, ``curriculum=uniform``).
       Composing leaves a running Hydra app (WBT's ``hydra_task_config``) as it was.
     """

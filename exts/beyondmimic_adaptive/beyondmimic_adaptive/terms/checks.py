@@ -1,0 +1,102 @@
+"""Checks that turn silent wiring mistakes of adaptive sampling into early, named errors.
+
+Each check runs as early as the information exists: on the env config
+(:func:`~beyondmimic_adaptive.terms.enable_adaptive_sampling`, ``apply_curriculum_config``)
+before the scene is built, again on the live managers when the curriculum term is built, and,
+for what only a reset can show (the command applying the requested starts), at the first reset.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from .motion_command import MotionStartCommandTerm
+from .terminations import motion_finished
+
+CONTRACT_MEMBERS = ("command", "motion_fps", "motion_num_frames", "_write_start_state")
+"""What a :class:`MotionStartCommandTerm` subclass implements (``motion_num_frames`` before ``super().__init__``)."""
+
+
+def config_items(container: Any) -> dict[str, Any]:
+    """The non-None entries of a configclass container (or dict) of terms."""
+    if container is None:
+        return {}
+    items = container.items() if isinstance(container, dict) else vars(container).items()
+    return {name: value for name, value in items if value is not None and not name.startswith("_")}
+
+
+def check_command_cfg(env_cfg: Any, command_name: str) -> type | None:
+    """Check that ``env_cfg.commands`` has ``command_name`` and that its class offers the start contract.
+
+    Returns the command class (None when the config names none, e.g. a class given as a string).
+    """
+    commands = getattr(env_cfg, "commands", None)
+    if commands is None:
+        return None
+    available = sorted(config_items(commands))
+    if command_name not in available:
+        raise ValueError(
+            f"adaptive sampling: no command term named {command_name!r} in env_cfg.commands (available: "
+            f"{available}). Set command_name (YAML key curriculum.adaptive.command_name, or "
+            "enable_adaptive_sampling(..., command_name=...)) to your motion command's name."
+        )
+    class_type = getattr(getattr(commands, command_name), "class_type", None)
+    if not isinstance(class_type, type):
+        return None
+    where = f"command {command_name!r} ({class_type.__qualname__})"
+    if issubclass(class_type, MotionStartCommandTerm):
+        missing = sorted(getattr(class_type, "__abstractmethods__", ()))
+        if missing:
+            raise TypeError(
+                f"adaptive sampling: {where} does not implement {missing}. A MotionStartCommandTerm subclass "
+                f"implements {list(CONTRACT_MEMBERS)}; motion_num_frames must be readable before "
+                "super().__init__(cfg, env), which reads it."
+            )
+    elif not callable(getattr(class_type, "set_start", None)):
+        raise TypeError(
+            f"adaptive sampling: {where} lacks set_start of the MotionStartCommand contract "
+            "(motion_ids, time_steps, motion_num_frames, motion_fps, set_start); subclass "
+            "beyondmimic_adaptive.terms.MotionStartCommandTerm or add them."
+        )
+    return class_type
+
+
+def motion_end_funcs(command_class: type | None) -> tuple[Callable, ...]:
+    """Termination functions that mark the motion's end: :func:`motion_finished` and the command's own."""
+    return (motion_finished, *getattr(command_class, "motion_end_funcs", ()))
+
+
+def check_time_outs(terms: Iterable[tuple[str, Any]], end_funcs: tuple[Callable, ...], where: str) -> None:
+    """The motion's end must be a time-out (a success) and the env must have at least one time-out term.
+
+    Without any time-out term every episode the curriculum counts ends by a failure term, so every
+    bin's failure rate tends to 1 and the distribution says nothing: an error, not a warning.
+    """
+    terms = list(terms)
+    for name, term in terms:
+        if getattr(term, "func", None) in end_funcs and not term.time_out:
+            raise ValueError(
+                f"adaptive sampling: {where}: term {name!r} (func {term.func.__name__}) ends the episode at the "
+                "motion's end but has time_out=False, so the sampler would count reaching the end as a failure. Set "
+                "time_out=True on it."
+            )
+    if not any(getattr(term, "time_out", False) for _, term in terms):
+        raise ValueError(
+            f"adaptive sampling: {where} has no time-out termination term (time_out=True), so every episode "
+            "the sampler counts would be a failure. Add the motion's end, TerminationTermCfg(func=motion_finished, "
+            "params={'command_name': ...}, time_out=True), and/or an episode time-out "
+            "(isaaclab.envs.mdp.time_out, time_out=True)."
+        )
+
+
+def check_motion_fps(command_name: str, motion_fps: float, step_dt: float) -> None:
+    """One motion frame per env step: ``motion_fps`` must equal ``1 / step_dt`` (relative 1e-6)."""
+    rate = 1.0 / step_dt
+    if not abs(motion_fps - rate) <= 1e-6 * rate:
+        raise ValueError(
+            f"adaptive sampling: command {command_name!r} reports motion_fps={motion_fps:g}, but the env's "
+            f"step_dt={step_dt:g} s (sim.dt x decimation) is {rate:g} Hz. The command advances one frame per "
+            f"env step, so a bin of bin_size_s would pass in {motion_fps / rate:g} x bin_size_s. Resample the motions "
+            "to the control rate, or make motion_fps report it."
+        )
