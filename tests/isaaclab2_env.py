@@ -27,11 +27,22 @@ def isaaclab_major() -> int:
 class IsaacLab2Env(ManagerTestEnv):
     """:class:`ManagerTestEnv` resetting and stepping with Isaac Lab 2.x's int64 env ids."""
 
-    def reset(self) -> dict:
-        ManagerBasedRLEnv._reset_idx(self, torch.arange(self.num_envs, dtype=torch.int64, device=self.device))
+    def reset(self, env_ids=None) -> dict:
+        """2.x's ``reset(env_ids=None)``: every env as int64 ids; given ids as int64 (2.x's managers index
+        with them and take their ``len``, so a slice is passed as the ids it selects)."""
+        every = torch.arange(self.num_envs, dtype=torch.int64, device=self.device)
+        if env_ids is None:
+            env_ids = every
+        elif isinstance(env_ids, slice):
+            env_ids = every[env_ids]
+        else:
+            env_ids = torch.as_tensor(env_ids, dtype=torch.int64, device=self.device)
+        ManagerBasedRLEnv._reset_idx(self, env_ids)
         return self.extras["log"]
 
-    def step(self) -> torch.Tensor:
+    def step(self, ui_reset: bool = False) -> torch.Tensor:
+        """2.x's step order with int64 ids; ``ui_reset`` plays an external reset of every other env that
+        marks it ``terminated`` (2.x has no visualizer reset; an app that resets envs this way looks the same)."""
         self._sim_step_counter += self.cfg.decimation
         self.episode_length_buf += 1
         self.common_step_counter += 1
@@ -39,6 +50,10 @@ class IsaacLab2Env(ManagerTestEnv):
         reset_ids = reset_buf.nonzero(as_tuple=False).squeeze(-1)
         if len(reset_ids) > 0:
             ManagerBasedRLEnv._reset_idx(self, reset_ids)
+        if ui_reset:
+            manual_ids = (~reset_buf).nonzero(as_tuple=False).squeeze(-1)
+            self.termination_manager.terminated.index_fill_(0, manual_ids, True)
+            ManagerBasedRLEnv._reset_idx(self, manual_ids)
         self.command_manager.compute(dt=0.02)
         if "interval" in self.event_manager.available_modes:
             self.event_manager.apply(mode="interval", dt=0.02)

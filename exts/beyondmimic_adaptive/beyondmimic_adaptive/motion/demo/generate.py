@@ -48,10 +48,8 @@ def generate_and_check(out: Path, usd: str, check_only: bool = False) -> int:
     for name in files:
         failures += check_motion(robot, model, out / f"{name}.npz")
     total = sum((out / f"{name}.npz").stat().st_size for name in files)
-    print(
-        f"\nfiles: {', '.join(f'{n}.npz {(out / f"{n}.npz").stat().st_size / 1e6:.3f} MB' for n in files)}; "
-        f"total {total / 1e6:.3f} MB"
-    )
+    sizes = ", ".join(f"{name}.npz {(out / (name + '.npz')).stat().st_size / 1e6:.3f} MB" for name in files)
+    print(f"\nfiles: {sizes}; total {total / 1e6:.3f} MB")
     if total > MAX_TOTAL_BYTES:
         failures.append(f"total size {total / 1e6:.2f} MB > 2.5 MB")
     print("CHECK", "PASSED" if not failures else "FAILED:\n  " + "\n  ".join(failures))
