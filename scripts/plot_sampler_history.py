@@ -11,12 +11,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
-
 from beyondmimic_adaptive.sampler import load_history
+from beyondmimic_adaptive.viz import draw_sampler_heatmap
 
 
 def main() -> None:
@@ -30,17 +26,7 @@ def main() -> None:
         raise SystemExit(f"plot_sampler_history.py: {err}") from None
     out = args.out or args.run_dir / "sampler_heatmap.png"
     steps = history["env_step"]
-    fig, axes = plt.subplots(1, 2, figsize=(12, 4.5), sharey=True)
-    for ax, key, label in zip(
-        axes, ("probabilities", "failure_rate"), ("start probability", "failure rate"), strict=True
-    ):
-        extent = (-0.5, history[key].shape[1] - 0.5, steps[0], steps[-1] if len(steps) > 1 else steps[0] + 1)
-        image = ax.imshow(history[key], aspect="auto", origin="lower", interpolation="nearest", extent=extent)
-        ax.set(xlabel="bin (1 s)", title=label)
-        fig.colorbar(image, ax=ax)
-    axes[0].set_ylabel("env step")
-    fig.suptitle(str(args.run_dir))
-    fig.tight_layout()
+    fig = draw_sampler_heatmap(steps, history["probabilities"], history["failure_rate"], title=str(args.run_dir))
     fig.savefig(out, dpi=120)
     print(f"wrote {out} ({len(steps)} snapshots x {history['probabilities'].shape[1]} bins)")
 

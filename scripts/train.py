@@ -8,6 +8,9 @@ override (``num_envs=64``, ``curriculum.adaptive.gamma=0.8``). A run writes to
 ``log_dir/<run_name or timestamp>/``: ``model_<it>.pt`` checkpoints and TensorBoard events (rsl-rl),
 ``config.yaml`` (the composed config), ``sampler/history_*.npz`` (per-bin heatmap data) and
 ``sampler/state.pt`` (the sampler statistics, saved at the start and with the checkpoints' cadence).
+The sampler's per-bin probabilities and failure rates are logged as histograms every iteration and as
+a heatmap image every ``image_interval`` iterations. ``logger=wandb`` logs to Weights & Biases through
+rsl-rl's W&B writer (TensorBoard events are still written); ``WANDB_MODE=offline`` keeps it local.
 
 Resume with ``resume=<run dir>`` (same motions and bins): the latest checkpoint is loaded with the
 runner's own ``load`` and the sampler continues from ``sampler/state.pt``, not from uniform: it is
@@ -61,6 +64,8 @@ def main(argv: list[str] | None = None) -> None:
     except ConfigError as err:
         raise SystemExit(f"train.py: config error: {err}") from None
 
+    if run.logger == "wandb":
+        _check_wandb()
     # Isaac Lab and the task are imported only after the config is known to be valid: fast errors
     import gymnasium as gym
     import torch
@@ -76,6 +81,7 @@ def main(argv: list[str] | None = None) -> None:
     from beyondmimic_adaptive.sampler import SamplerStateError
     from beyondmimic_adaptive.tasks.tracking import set_device
     from beyondmimic_adaptive.terms import AdaptiveCurriculumTermCfg, adaptive_curriculum_terms
+    from beyondmimic_adaptive.viz.train_logging import SamplerLogHook, attach_log_hooks
 
     spec = gym.spec(run.task)
     env_cfg = _load_entry_point(spec.kwargs["env_cfg_entry_point"])()
@@ -135,7 +141,9 @@ def main(argv: list[str] | None = None) -> None:
     for term in adaptive_terms:
         term.save_state()  # from the start: a run killed before its first periodic save still resumes
     wrapped = RslRlVecEnvWrapper(env, clip_actions=agent_cfg.clip_actions)
-    runner = OnPolicyRunner(wrapped, agent_cfg.to_dict(), log_dir=str(run_dir), device=run.device)
+    runner = OnPolicyRunner(wrapped, _runner_cfg(agent_cfg, run, run_dir), log_dir=str(run_dir), device=run.device)
+    hooks = [SamplerLogHook(term, name, run.image_interval) for name, term in _named_adaptive_terms(env)]
+    attach_log_hooks(runner, hooks)
     if run.resume is not None:
         runner.load(str(checkpoint), map_location=run.device)
         for term, digest in restored:
@@ -146,7 +154,59 @@ def main(argv: list[str] | None = None) -> None:
         term.flush_history()
         term.save_state()
     env.close()
+    _report_logging_cost(hooks, runner)
     print(f"[train] done: checkpoints, TensorBoard events and sampler history in {run_dir}")
+
+
+def _check_wandb() -> None:
+    import importlib.util
+
+    if importlib.util.find_spec("wandb") is None:
+        raise SystemExit(
+            "train.py: logger=wandb needs the wandb package (pip install -r requirements/isaaclab-kitless.txt);"
+            " or use logger=tensorboard."
+        )
+
+
+def _runner_cfg(agent_cfg, run, run_dir: Path) -> dict:
+    """rsl-rl's train cfg dict, with the W&B writer in rsl-rl's dict form when ``logger=wandb``."""
+    cfg = agent_cfg.to_dict()
+    if run.logger == "wandb":
+        # wandb writes its run files (offline runs too) under WANDB_DIR: keep them in the run folder
+        os.environ.setdefault("WANDB_DIR", str(run_dir))
+        cfg["logger"] = {
+            "class_name": "rsl_rl.utils.wandb_log_writer:WandbLogWriter",
+            "project_name": run.wandb_project,
+        }
+        cfg["wandb_project"] = run.wandb_project
+    return cfg
+
+
+def _named_adaptive_terms(env) -> list:
+    """(curriculum entry name, live AdaptiveSamplingCurriculum) pairs."""
+    from beyondmimic_adaptive.terms import find_adaptive_curriculum
+
+    named = []
+    for name in env.curriculum_manager.active_terms:
+        try:
+            named.append((name, find_adaptive_curriculum(env, name)))
+        except TypeError:  # another kind of curriculum term
+            continue
+    return named
+
+
+def _report_logging_cost(hooks: list, runner) -> None:
+    """Print what the sampler logging cost next to the mean PPO iteration time."""
+    iterations = max(1, len(hooks[0].hook_seconds)) if hooks else 1
+    iteration_s = runner.logger.tot_time / iterations
+    for hook in hooks:
+        images = hook.image_seconds
+        image_mean = sum(images) / len(images) if images else 0.0
+        hook_mean = sum(hook.hook_seconds) / max(1, len(hook.hook_seconds))
+        print(
+            f"[train] sampler logging ({hook.name}): {hook_mean * 1e3:.1f} ms per iteration (histograms), "
+            f"{len(images)} heatmap images at {image_mean * 1e3:.0f} ms each; PPO iteration {iteration_s:.2f} s"
+        )
 
 
 def _latest_checkpoint(run_dir: Path) -> Path:

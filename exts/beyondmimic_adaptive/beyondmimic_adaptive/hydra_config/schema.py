@@ -91,6 +91,10 @@ def _merge(schema: type, entry: dict, prefix: str, what: str):
         raise ConfigError(f"invalid config at {where}: {reason}. Valid keys for {what}: {valid}.") from None
 
 
+LOGGERS = ("tensorboard", "wandb")
+"""Valid values of the ``logger`` key."""
+
+
 @dataclass
 class RunNode:
     """Top-level keys of the packaged ``train.yaml`` (everything except the ``curriculum`` group)."""
@@ -117,6 +121,12 @@ class RunNode:
     """Record the sampler's per-bin probabilities and failure rates every this many env steps."""
     resume: Optional[str] = None  # noqa: UP045 (OmegaConf reads this type)
     """Run folder to continue (latest checkpoint + sampler state); null starts a new run."""
+    logger: str = "tensorboard"
+    """Training log: ``tensorboard`` or ``wandb`` (rsl-rl's W&B writer, which writes TensorBoard events too)."""
+    wandb_project: str = "beyondmimic_adaptive"
+    """W&B project of ``logger=wandb`` runs (entity: ``$WANDB_USERNAME``; offline: ``WANDB_MODE=offline``)."""
+    image_interval: int = 50
+    """Log the sampler heatmap image (and W&B table) every this many iterations; 0: never."""
 
 
 def parse_run(node: DictConfig) -> RunNode:
@@ -128,6 +138,10 @@ def parse_run(node: DictConfig) -> RunNode:
             f"num_envs={run.num_envs}, iterations={run.iterations}, save_interval={run.save_interval} and "
             f"history_interval_steps={run.history_interval_steps} must all be >= 1."
         )
+    if run.logger not in LOGGERS:
+        raise ConfigError(f"logger={run.logger!r} is invalid: use one of {list(LOGGERS)}.")
+    if run.image_interval < 0:
+        raise ConfigError(f"image_interval={run.image_interval} is invalid: use an int >= 0 (0: no images).")
     if not (run.device == "cpu" or run.device.startswith("cuda")):
         raise ConfigError(f"device={run.device!r} is invalid: use 'cpu' or 'cuda:N'.")
     return run

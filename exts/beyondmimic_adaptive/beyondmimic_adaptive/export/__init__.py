@@ -1,0 +1,6 @@
+"""Deployment export: the trained actor (with its observation normaliser) and the reference motion as
+one ONNX model, with the metadata BeyondMimic's deployment stack reads (scripts/export_onnx.py)."""
+
+from .onnx_policy import MotionPolicyExporter, export_motion_policy, policy_metadata, read_metadata
+
+__all__ = ["MotionPolicyExporter", "export_motion_policy", "policy_metadata", "read_metadata"]

@@ -1,0 +1,70 @@
+"""Heatmaps of a sampler over training: start probability and failure rate per bin (rows: snapshots).
+
+One drawing routine for the offline plot (``scripts/plot_sampler_history.py``) and the live image
+that ``scripts/train.py`` logs to TensorBoard / W&B every ``image_interval`` iterations.
+"""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")  # headless: no display is needed (or wanted) for files and logged images
+import numpy as np
+from matplotlib.figure import Figure
+
+PANELS = (("probabilities", "start probability"), ("failure_rate", "failure rate"))
+"""(history key, panel title) of the two heatmaps, left to right."""
+
+
+def draw_sampler_heatmap(
+    steps: np.ndarray,
+    probabilities: np.ndarray,
+    failure_rate: np.ndarray,
+    title: str = "",
+    bin_size_s: float = 1.0,
+    figsize: tuple[float, float] = (12, 4.5),
+    dpi: int = 120,
+) -> Figure:
+    """Two heatmaps, one row per snapshot (env steps up the y axis) and one column per bin.
+
+    ``steps`` is (S,), ``probabilities`` and ``failure_rate`` are (S, B) (as :func:`load_history` returns).
+    The figure is a plain :class:`matplotlib.figure.Figure` (no pyplot state): safe to draw inside training.
+    """
+    steps = np.asarray(steps)
+    data = {"probabilities": np.asarray(probabilities), "failure_rate": np.asarray(failure_rate)}
+    if data["probabilities"].ndim != 2 or data["probabilities"].shape != data["failure_rate"].shape:
+        raise ValueError(
+            f"probabilities {data['probabilities'].shape} and failure_rate {data['failure_rate'].shape} must both be"
+            " (snapshots, bins)."
+        )
+    if len(steps) != data["probabilities"].shape[0]:
+        raise ValueError(f"{len(steps)} env steps for {data['probabilities'].shape[0]} snapshots.")
+    fig = Figure(figsize=figsize, dpi=dpi)
+    axes = fig.subplots(1, 2, sharey=True)
+    top = steps[-1] if len(steps) > 1 and steps[-1] > steps[0] else steps[0] + 1
+    for ax, (key, label) in zip(axes, PANELS, strict=True):
+        extent = (-0.5, data[key].shape[1] - 0.5, steps[0], top)
+        image = ax.imshow(data[key], aspect="auto", origin="lower", interpolation="nearest", extent=extent)
+        ax.set(xlabel=f"bin ({bin_size_s:g} s)", title=label)
+        fig.colorbar(image, ax=ax)
+    axes[0].set_ylabel("env step")
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def figure_to_rgb(fig: Figure) -> np.ndarray:
+    """(H, W, 3) uint8 pixels of ``fig`` (rendered with the Agg canvas)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    return np.asarray(canvas.buffer_rgba())[..., :3].copy()
+
+
+def render_sampler_heatmap(
+    steps: np.ndarray, probabilities: np.ndarray, failure_rate: np.ndarray, **kwargs
+) -> np.ndarray:
+    """:func:`draw_sampler_heatmap` as (H, W, 3) uint8 pixels (for TensorBoard's ``add_image`` / ``wandb.Image``)."""
+    return figure_to_rgb(draw_sampler_heatmap(steps, probabilities, failure_rate, **kwargs))
