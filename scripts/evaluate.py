@@ -26,7 +26,8 @@ from pathlib import Path
 
 os.environ.setdefault("GIT_PYTHON_REFRESH", "quiet")
 
-from beyondmimic_adaptive.hydra_config import ConfigError, compose_config, parse_run
+from beyondmimic_adaptive.export.checkpoint_env import run_config
+from beyondmimic_adaptive.hydra_config import ConfigError, parse_run
 from beyondmimic_adaptive.run_checkpoints import is_complete
 
 
@@ -69,22 +70,6 @@ def main(argv: list[str] | None = None) -> None:
     print(f"wrote {out / 'eval.json'} and {out / 'eval.png'}")
 
 
-def run_config(run_dir: Path, overrides: list[str]):
-    """The run's saved ``config.yaml`` with the command-line ``overrides`` on top (or the packaged train.yaml's)."""
-    from omegaconf import OmegaConf
-
-    composed = compose_config("train", overrides)  # validates the overrides in any case
-    saved_path = run_dir / "config.yaml"
-    if not saved_path.is_file():
-        print(f"[evaluate] no {saved_path}: using the defaults of the packaged train.yaml")
-        return composed
-    cfg = OmegaConf.load(saved_path)
-    for override in overrides:
-        key = override.split("=", 1)[0].lstrip("+~")
-        OmegaConf.update(cfg, key, OmegaConf.select(composed, key), merge=False)
-    return cfg
-
-
 def eval_settings(cfg) -> dict[str, object]:
     """``bin_size_s`` and ``command_name`` of the run's adaptive curriculum entry (defaults without one)."""
     from beyondmimic_adaptive.hydra_config.schema import AdaptiveCurriculumNode, parse_curriculum
@@ -104,6 +89,7 @@ def evaluate(run, checkpoint: Path, envs_per_bin: int, bin_size_s: float = 1.0, 
     from tqdm import tqdm
 
     import beyondmimic_adaptive.tasks  # noqa: F401 (registers every task)
+    from beyondmimic_adaptive.export.checkpoint_env import play_mode
     from beyondmimic_adaptive.motion import load_motion
     from beyondmimic_adaptive.sampler import BinLayout
     from beyondmimic_adaptive.tasks.tracking import set_device
@@ -127,10 +113,7 @@ def evaluate(run, checkpoint: Path, envs_per_bin: int, bin_size_s: float = 1.0, 
     fps = 1.0 / (env_cfg.sim.dt * env_cfg.decimation)
     layout = BinLayout(frames, fps, bin_size_s=bin_size_s, device="cpu")
     disable_adaptive_sampling(env_cfg)  # starts come from set_start below, not from a sampler
-    # the policy is judged on the motion alone: no pushes, no observation noise (mjlab's play mode)
-    if getattr(env_cfg.events, "push_robot", None) is not None:
-        env_cfg.events.push_robot = None
-    env_cfg.observations.policy.enable_corruption = False
+    play_mode(env_cfg)  # judged on the motion alone: no pushes, no observation noise, nominal joint defaults
     env_cfg.scene.num_envs = layout.num_bins * envs_per_bin
     env_cfg.episode_length_s = max(frames) / fps + 1.0
     env_cfg.seed = run.seed

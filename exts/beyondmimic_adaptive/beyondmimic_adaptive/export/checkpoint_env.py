@@ -45,6 +45,15 @@ def run_config(run_dir: Path | None, overrides: list[str]):
     return cfg
 
 
+def play_mode(env_cfg: Any) -> None:
+    """Judge or show the policy on the motion alone (mjlab's play mode): no pushes, no observation
+    noise, nominal joint defaults. The task's reset noise stays."""
+    for event in ("push_robot", "joint_default_pos"):
+        if getattr(env_cfg.events, event, None) is not None:
+            setattr(env_cfg.events, event, None)
+    env_cfg.observations.policy.enable_corruption = False
+
+
 def load_policy_env(
     checkpoint: Path | None, overrides: list[str], num_envs: int, keep_sampler: bool = True
 ) -> LoadedPolicy:
@@ -82,10 +91,7 @@ def load_policy_env(
     for term in vars(env_cfg.curriculum or {}).values():
         if isinstance(term, AdaptiveCurriculumTermCfg):
             term.history_dir, term.state_path = None, None  # playing writes nothing into the run
-    for event in ("push_robot", "joint_default_pos"):
-        if getattr(env_cfg.events, event, None) is not None:
-            setattr(env_cfg.events, event, None)
-    env_cfg.observations.policy.enable_corruption = False
+    play_mode(env_cfg)
     env_cfg.scene.num_envs = num_envs
     env_cfg.seed = run.seed
     set_device(env_cfg, run.device)
