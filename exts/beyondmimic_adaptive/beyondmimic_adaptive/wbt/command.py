@@ -21,7 +21,7 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 
-from ..terms.env_ids import as_index, fill_envs
+from ..terms.env_ids import fill_envs, normalize_env_ids
 
 WBT_HOOKS = ("_adaptive_sampling", "_resample_command", "_update_command")
 """The methods of WBT's MotionCommand that the adapter relies on (present since its first release)."""
@@ -63,7 +63,7 @@ class WbtStartContract:
 
     def set_start(self, env_ids: torch.Tensor | slice, motion_ids: torch.Tensor, time_steps: torch.Tensor) -> None:
         """Request starts for ``env_ids``; the command's next resample of those envs starts there."""
-        ids = as_index(env_ids)
+        ids = normalize_env_ids(env_ids, self.num_envs, self.device)
         self.motion_ids[ids] = motion_ids.to(self.device, torch.long)
         self._requested_time[ids] = time_steps.to(self.device, torch.long).clamp(0, self.latest_start)
         fill_envs(self._start_requested, ids, True)
@@ -75,7 +75,7 @@ class WbtStartContract:
     # ---------------------------------------------------------------- WBT hooks
     def _adaptive_sampling(self, env_ids) -> None:
         # WBT draws time_steps here, inside _resample_command, right before it writes the robot state
-        ids = as_index(env_ids)
+        ids = normalize_env_ids(env_ids, self.num_envs, self.device)
         requested = self._start_requested[ids]
         uniform = (torch.rand(requested.shape, device=self.device) * (self.latest_start + 1)).long()
         self.time_steps[ids] = torch.where(requested, self._requested_time[ids], uniform)
