@@ -14,6 +14,8 @@ from reference_math import bin_lengths, reference_hazard_fold, reference_probabi
 from beyondmimic_adaptive import AdaptiveSampler, AdaptiveSamplerCfg
 from beyondmimic_adaptive.sampler import PerEnvSampling
 
+pytestmark = pytest.mark.fast
+
 FRAMES = [250, 120, 75]  # bins of 50, 50, 50, 50, 50 | 50, 50, 20 | 50, 25
 LENGTHS = [n for motion in bin_lengths(FRAMES, 50.0) for n in motion]
 

@@ -12,6 +12,8 @@ from reference_math import bin_lengths, reference_probabilities
 
 from beyondmimic_adaptive import AdaptiveSampler, AdaptiveSamplerCfg
 
+pytestmark = pytest.mark.fast
+
 
 def set_rates(sampler: AdaptiveSampler, rates: list[float], episodes: int = 20) -> None:
     """With alpha = 1 one update sets r̄_s to this batch's F_s / N_s exactly."""

@@ -14,6 +14,8 @@ from isaaclab.utils.string import string_to_callable
 import beyondmimic_adaptive.tasks  # noqa: F401 (registers the tasks)
 from beyondmimic_adaptive.terms import motion_finished
 
+pytestmark = pytest.mark.fast
+
 SUCCESS_TERMS = {"time_out", "motion_end"}
 """BeyondMimic's successes: the episode's time ran out, or the reference motion ended."""
 FAILURE_TERMS = {"anchor_height", "anchor_ori", "end_effector_height"}
