@@ -10,6 +10,8 @@ import torch
 from beyondmimic_adaptive import AdaptiveSampler, AdaptiveSamplerCfg
 from beyondmimic_adaptive.sampler.graphed import CudaGraphedStep
 
+pytestmark = pytest.mark.fast
+
 
 class FakeCuda:
     """Stand-ins for the torch.cuda calls CudaGraphedStep makes; logs the current device of each event."""

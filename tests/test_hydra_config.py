@@ -18,6 +18,8 @@ from beyondmimic_adaptive.hydra_config import (
     parse_run,
 )
 
+pytestmark = pytest.mark.fast
+
 CONFIG_DIR = Path(__file__).resolve().parents[1] / "exts" / "beyondmimic_adaptive" / "beyondmimic_adaptive" / "config"
 
 

@@ -20,7 +20,8 @@ def test_initial_reset_starts_where_the_sampler_says(make_env):
     assert torch.equal(term.sampler.bin_index(command.motion_ids, command.time_steps), term.start_bins)
     assert torch.equal(command.robot_frame, command.time_steps)
     assert torch.equal(command.robot_motion, command.motion_ids)
-    # nothing ran yet: the initial reset counts no episode
+    # nothing ran yet: the initial reset records no episode (fold first: a reset only records)
+    term.fold_statistics()
     assert term.sampler.episode_counts.sum() == 0
 
 

@@ -8,6 +8,8 @@ import torch
 from beyondmimic_adaptive import AdaptiveSampler, AdaptiveSamplerCfg
 from beyondmimic_adaptive.sampler import PerEnvSampling
 
+pytestmark = pytest.mark.fast
+
 FRAMES = [600, 230]
 
 

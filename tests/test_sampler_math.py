@@ -12,6 +12,8 @@ from reference_math import bin_lengths, reference_probabilities
 
 from beyondmimic_adaptive import AdaptiveSampler, AdaptiveSamplerCfg
 
+pytestmark = pytest.mark.fast
+
 
 def set_rates(sampler: AdaptiveSampler, rates: list[float], episodes: int = 20) -> None:
     """With alpha = 1 one update sets r̄_s to this batch's F_s / N_s exactly."""
@@ -70,13 +72,37 @@ def test_kernel_never_crosses_motion_boundary():
     assert p[:5].sum() == 0 and p[5] == pytest.approx(1.0)
 
 
-def test_uniform_floor_holds_for_every_bin():
+def kernel_total(sampler: AdaptiveSampler) -> float:
+    """Σ_s Σ_u γ^u r̄_{s+u}: the kernel mass before normalising (1 hides a missing normalisation)."""
+    k = sampler.cfg.K
+    motion_end = sampler.layout.bin_motion_end.tolist()
+    rates = sampler.failure_rate.double().tolist()
+    return sum(
+        sampler.cfg.gamma**u * rates[s + u] for s in range(sampler.num_bins) for u in range(k) if s + u < motion_end[s]
+    )
+
+
+# kernel masses far above and far below 1: a floor added before normalising, or a distribution
+# left unnormalised, changes the result only when the mass is not 1 already
+FLOOR_RATES = {
+    "mass_far_above_1": [1.0, 1.0, 0.8, 1.0, 0.6] + [0.0] * 5,  # motion 0 only: Σ kernel = 10.7
+    "mass_far_below_1": [0.0, 0.05] + [0.0] * 8,  # Σ kernel = 0.095
+}
+
+
+@pytest.mark.parametrize("case", sorted(FLOOR_RATES))
+def test_uniform_floor_holds_for_every_bin(case):
+    """p'_s = λ w_s + (1-λ) p_s with p normalised first: bins the kernel does not reach sit exactly
+    at the floor λ w_s, whatever the total failure mass."""
     lam = 0.2
     s = make(lambda_uniform=lam)
-    rates = [0.0] * s.num_bins
-    rates[0] = 1.0
-    set_rates(s, rates)
-    assert bool((s.probabilities >= lam * frame_share(s) - 1e-7).all())
+    set_rates(s, FLOOR_RATES[case])
+    assert abs(kernel_total(s) - 1.0) > 0.5  # the test data must make the normalisation observable
+    p, floor = s.probabilities, lam * frame_share(s)
+    assert bool((p >= floor - 1e-7).all())
+    torch.testing.assert_close(p[5:], floor[5:])  # motions 1 and 2: no failure, no kernel mass
+    assert float(p[:5].sum()) == pytest.approx(float(floor[:5].sum()) + (1 - lam), abs=1e-6)
+    assert p.sum().item() == pytest.approx(1.0, abs=1e-6)
 
 
 def test_rate_not_count_so_num_envs_does_not_matter():
@@ -172,16 +198,29 @@ def test_floor_is_lambda_times_frame_share():
     assert p.sum().item() == pytest.approx(1.0, abs=1e-6)
 
 
-def test_samples_follow_probabilities_and_stay_in_their_bin():
+@pytest.mark.parametrize(
+    "cfg,rates",
+    [
+        # K = 1, no floor: p is the rates normalised, 0.1 : 0.3 -> 0.25 : 0.75 (Σ rates = 0.4)
+        ({"lambda_uniform": 0.0, "K": 1}, {1: 0.1, 6: 0.3}),
+        # kernel and floor: Σ kernel = 5.4, far from 1
+        ({"lambda_uniform": 0.1, "K": 3, "gamma": 0.8}, {1: 1.0, 2: 1.0, 6: 0.5, 9: 1.0}),
+    ],
+    ids=["rates_sum_0.4", "kernel_mass_5.4"],
+)
+def test_samples_follow_probabilities_and_stay_in_their_bin(cfg, rates):
     torch.manual_seed(0)
-    s = make(frames=(250, 120, 75), lambda_uniform=0.0, K=1)
-    rates = [0.0] * s.num_bins
-    rates[1], rates[6] = 0.25, 0.75
-    set_rates(s, rates)
+    s = make(frames=(250, 120, 75), **cfg)
+    set_rates(s, [rates.get(b, 0.0) for b in range(s.num_bins)])
+    assert abs(kernel_total(s) - 1.0) > 0.5  # an unnormalised draw would show
+    lengths = bin_lengths([250, 120, 75], 50.0)
+    rates_now = s.failure_rate.double().tolist()
+    expected = reference_probabilities(rates_now, lengths, s.cfg.gamma, s.cfg.K, s.cfg.lambda_uniform)
+    torch.testing.assert_close(s.probabilities.double(), torch.tensor(expected, dtype=torch.float64), atol=1e-6, rtol=0)
     n = 200_000
     bins = s.sample_bins(n)
     freq = torch.bincount(bins, minlength=s.num_bins).double() / n
-    torch.testing.assert_close(freq, s.probabilities.double(), atol=5e-3, rtol=0)
+    torch.testing.assert_close(freq, torch.tensor(expected, dtype=torch.float64), atol=5e-3, rtol=0)
     motion_ids, time_steps = s.layout.uniform_time_in_bin(bins)
     assert bool((s.bin_index(motion_ids, time_steps) == bins).all())
     frames = torch.tensor([250, 120, 75])

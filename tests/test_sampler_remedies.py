@@ -11,6 +11,8 @@ from reference_math import bin_lengths, reference_batch_rate, reference_capped, 
 from beyondmimic_adaptive import AdaptiveSampler, AdaptiveSamplerCfg
 from beyondmimic_adaptive.sampler import SamplerConfigError
 
+pytestmark = pytest.mark.fast
+
 FRAMES = [515, 120, 75]
 
 

@@ -8,6 +8,8 @@ import torch
 from beyondmimic_adaptive import AdaptiveSampler, AdaptiveSamplerCfg
 from beyondmimic_adaptive.sampler import SamplerStateError
 
+pytestmark = pytest.mark.fast
+
 
 def trained(**cfg) -> AdaptiveSampler:
     """A sampler with non-trivial statistics and pending counts."""

@@ -8,6 +8,8 @@ import torch
 from beyondmimic_adaptive import AdaptiveSampler, AdaptiveSamplerCfg
 from beyondmimic_adaptive.sampler import MotionInputError, SamplerConfigError, SamplerStateError
 
+pytestmark = pytest.mark.fast
+
 
 @pytest.mark.parametrize(
     "field,value,expected",

@@ -57,6 +57,12 @@ def test_reset_starts_exactly_where_the_sampler_says(env):
     term.sampler.set_manual_probabilities(None)
 
 
+def test_the_live_term_reads_the_tasks_failure_and_success_terms(env):
+    term = adaptive(env)
+    assert term.failure_terms == ["anchor_height", "anchor_ori", "end_effector_height"]
+    assert term.success_terms == ["time_out", "motion_end"]
+
+
 def test_env_steps_and_failures_count_only_failure_terms(env):
     term = adaptive(env)
     episodes_before = term.sampler.episode_counts.sum().item()

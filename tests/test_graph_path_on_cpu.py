@@ -1,0 +1,185 @@
+"""What of the CUDA-graph path can be checked without a GPU.
+
+A CUDA graph replays the kernels of its capture on the same memory, so the per-step code must (1)
+never synchronise with the host (a capture fails on ``.item()``, ``bool(tensor)``, boolean-mask
+indexing or data-dependent shapes), (2) update persistent buffers in place (an op that rebinds an
+attribute to a new tensor is replayed into the old one, and the sampler never sees the update) and
+(3) mean the same on the graph path (full-width persistent inputs and outputs) as eagerly. All three
+run here on the CPU; tests/test_graphed_device.py covers the device handling with a fake CUDA.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+
+import pytest
+import torch
+
+from beyondmimic_adaptive import AdaptiveSampler, AdaptiveSamplerCfg
+from beyondmimic_adaptive.sampler import PerEnvSampling
+from beyondmimic_adaptive.sampler.graphed import CudaGraphedStep
+
+pytestmark = pytest.mark.fast
+
+FRAMES = [250, 120, 75]
+NUM_ENVS = 32
+CONFIGS = {
+    "start": {},
+    "failure": {"attribution": "failure"},
+    "hazard_prior": {"attribution": "hazard", "rate_prior": 2.0, "rate_prior_mean": 0.1},
+    "cap_prior": {"max_prob_ratio": 2.0, "rate_prior": 1.0},
+    "warmup": {"warmup_steps": 10**6},
+    "manual": {"manual_probabilities": [1.0] * 10},
+}
+
+
+def make(**cfg) -> AdaptiveSampler:
+    cfg.setdefault("alpha", 0.3)
+    return AdaptiveSampler(AdaptiveSamplerCfg(**cfg), motion_num_frames=FRAMES, fps=50)
+
+
+def graph_path(sampler: AdaptiveSampler) -> PerEnvSampling:
+    """PerEnvSampling on its CUDA-graph path (persistent inputs, full-width draws), replayed eagerly."""
+    per_env = PerEnvSampling(sampler, NUM_ENVS)
+    per_env._use_graph = True  # the CudaGraphedSteps of a CPU sampler call their step eagerly
+    return per_env
+
+
+def rows(generator: torch.Generator, num_bins: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    bins = torch.randint(0, num_bins, (NUM_ENVS,), generator=generator)
+    return bins, torch.rand(NUM_ENVS, generator=generator) < 0.4, torch.rand(NUM_ENVS, generator=generator) < 0.3
+
+
+def one_env_step(per_env: PerEnvSampling, generator: torch.Generator) -> None:
+    """What the terms do each env step: record finished episodes, count exposure, fold, sample starts."""
+    bins, failed, finished = rows(generator, per_env.sampler.num_bins)
+    per_env.record(bins, failed, finished)
+    per_env.record_exposure(bins)
+    per_env.sampler.fold()
+    per_env.sample()
+
+
+def _refuse(what: str):
+    def refuse(*args, **kwargs):
+        raise AssertionError(f"host sync in per-step code: {what}")
+
+    return refuse
+
+
+@contextlib.contextmanager
+def no_host_sync(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Fail on the Python-level ways to make a CUDA graph capture fail (or sync every step)."""
+    with monkeypatch.context() as patch:
+        for name in ("item", "tolist", "__bool__", "__int__", "__float__", "nonzero", "unique", "cpu", "numpy"):
+            patch.setattr(torch.Tensor, name, _refuse(f"Tensor.{name}"))
+        for name in ("nonzero", "unique", "masked_select", "argwhere"):
+            patch.setattr(torch, name, _refuse(f"torch.{name}"))
+        get_item, set_item = torch.Tensor.__getitem__, torch.Tensor.__setitem__
+
+        def check_index(index) -> None:
+            for part in index if isinstance(index, tuple) else (index,):
+                if isinstance(part, torch.Tensor) and part.dtype == torch.bool:
+                    raise AssertionError("host sync in per-step code: boolean-mask indexing (data-dependent shape)")
+
+        def getitem(self, index):
+            check_index(index)
+            return get_item(self, index)
+
+        def setitem(self, index, value):
+            check_index(index)
+            return set_item(self, index, value)
+
+        patch.setattr(torch.Tensor, "__getitem__", getitem)
+        patch.setattr(torch.Tensor, "__setitem__", setitem)
+        yield
+
+
+@pytest.mark.parametrize("config", sorted(CONFIGS))
+def test_per_step_code_never_syncs_with_the_host(monkeypatch, config):
+    sampler = make(**CONFIGS[config])
+    generator = torch.Generator().manual_seed(0)
+    for per_env in (graph_path(sampler), PerEnvSampling(sampler, NUM_ENVS)):
+        one_env_step(per_env, generator)  # the first call may set up (host-side) state
+        with no_host_sync(monkeypatch):
+            for _ in range(3):
+                one_env_step(per_env, generator)
+            bins, _, _ = rows(generator, sampler.num_bins)
+            sampler.update(bins, bins % 3 == 0)
+            sampler.sample(NUM_ENVS)
+            per_env.sample(torch.arange(4))
+
+
+@pytest.mark.parametrize("config", sorted(CONFIGS))
+def test_per_step_code_updates_persistent_buffers_in_place(config):
+    """A replayed graph writes into the tensors it captured: none may be rebound to a new tensor."""
+    sampler = make(**CONFIGS[config])
+    per_env = graph_path(sampler)
+    generator = torch.Generator().manual_seed(1)
+    one_env_step(per_env, generator)
+
+    def buffers() -> dict[str, tuple[int, int]]:
+        found = {}
+        for owner, prefix in ((sampler, "sampler."), (per_env, "per_env.")):
+            for name, value in vars(owner).items():
+                if isinstance(value, torch.Tensor):
+                    found[prefix + name] = (id(value), value.data_ptr())
+        return found
+
+    before, cdf = buffers(), sampler.sampling_cdf
+    outputs = per_env.sample()
+    for _ in range(5):
+        one_env_step(per_env, generator)
+    assert buffers() == before, sorted(k for k, v in buffers().items() if before.get(k) != v)
+    assert sampler.sampling_cdf is cdf  # the CDF a sampling graph captured stays the one the fold updates
+    assert all(a is b for a, b in zip(per_env.sample(), outputs, strict=True))  # persistent outputs
+    assert sampler.episode_counts.sum() > 0  # the steps did record episodes
+
+
+@pytest.mark.parametrize("config", ["start", "hazard_prior", "cap_prior"])
+def test_graph_path_records_exactly_like_the_eager_path(config):
+    graphed, eager = make(**CONFIGS[config]), make(**CONFIGS[config])
+    on_graph, eagerly = graph_path(graphed), PerEnvSampling(eager, NUM_ENVS)
+    generator = torch.Generator().manual_seed(2)
+    for _ in range(20):
+        bins, failed, finished = rows(generator, graphed.num_bins)
+        for per_env in (on_graph, eagerly):
+            per_env.record(bins.to(torch.int32), failed, finished)
+            per_env.record_exposure(bins)
+            per_env.sampler.fold()
+    for name in ("episode_counts", "failure_counts", "exposure_counts", "failure_rate", "_adaptive_cdf"):
+        assert torch.equal(getattr(graphed, name), getattr(eager, name)), name
+    assert graphed.episode_counts.sum() > 0
+
+
+def test_graph_path_draws_every_row_from_the_current_distribution():
+    sampler = make(lambda_uniform=0.0, K=1, alpha=1.0, warmup_steps=5)
+    per_env = PerEnvSampling(sampler, 4000)
+    per_env._use_graph = True
+    sampler.update(torch.tensor([1, 1, 7, 7, 7]), torch.tensor([True, True, True, False, False]))
+    # warm-up: uniform over frames, every row fresh (the graph path draws all rows, whatever was asked)
+    bins, motions, frames = per_env.sample(torch.tensor([0, 1]))
+    share = torch.bincount(bins, minlength=sampler.num_bins).double() / 4000
+    lengths = sampler.layout.bin_length.double()
+    torch.testing.assert_close(share, lengths / lengths.sum(), atol=0.02, rtol=0)
+    # after the warm-up the sampling CDF is another tensor: the draws must follow it (rates 1 and 1/3)
+    sampler.env_step = 5
+    bins, motions, frames = per_env.sample(torch.tensor([0, 1]))
+    assert set(bins.tolist()) == {1, 7}
+    assert (bins == 1).double().mean().item() == pytest.approx(0.75, abs=0.03)
+    layout = sampler.layout
+    assert torch.equal(motions, layout.bin_motion[bins])
+    assert bool(
+        ((frames >= layout.bin_start[bins]) & (frames < layout.bin_start[bins] + layout.bin_length[bins])).all()
+    )
+
+
+def test_disabled_graphs_on_a_cuda_device_run_eagerly_without_touching_cuda(monkeypatch):
+    """``cuda_graph: false`` is the eager fallback: one plain call per step, no stream, no capture."""
+    for name in ("device", "Stream", "CUDAGraph", "graph", "current_stream"):
+        monkeypatch.setattr(torch.cuda, name, _refuse(f"torch.cuda.{name} with graphs disabled"))
+    calls = []
+    step = CudaGraphedStep(lambda: calls.append(1), torch.device("cuda", 0), enabled=False)
+    for _ in range(6):
+        step()
+    assert len(calls) == 6
