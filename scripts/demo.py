@@ -1,6 +1,6 @@
-"""Main job (until the tracking task lands): adaptive vs uniform start sampling, side by side.
+"""A physics-free synthetic comparison of adaptive and uniform start sampling, side by side.
 
-SYNTHETIC, no physics: one long clip whose hard segments fail often until practised. Each
+SYNTHETIC, no simulation: one long clip whose hard segments fail often until practised. Each
 iteration every env plays one episode from a start drawn by the sampler; a frame's failure hazard
 is ``base + hard * 0.5 ** (practice_in_its_bin / practice_s_to_halve)``. Both arms share the
 seed and the budget; the adaptive arm uses ``curriculum.adaptive`` from the packaged config as composed, the

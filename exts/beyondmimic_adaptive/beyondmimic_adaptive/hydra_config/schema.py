@@ -8,7 +8,7 @@ types and out-of-range values fail with the key path and the fix.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
-from typing import Any, Optional
+from typing import Any, Optional, cast
 
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
@@ -59,7 +59,7 @@ def parse_curriculum(node: DictConfig | dict | None) -> dict[str, AdaptiveCurric
     """Validate the ``curriculum`` group and return one typed node per entry."""
     if node is None:
         return {}
-    raw = OmegaConf.to_container(node, resolve=True) if isinstance(node, DictConfig) else dict(node)
+    raw = cast(dict, OmegaConf.to_container(node, resolve=True)) if isinstance(node, DictConfig) else dict(node)
     parsed: dict[str, AdaptiveCurriculumNode | TermCurriculumNode] = {}
     for name, entry in raw.items():
         path = f"curriculum.{name}"
@@ -69,16 +69,16 @@ def parse_curriculum(node: DictConfig | dict | None) -> dict[str, AdaptiveCurric
         schema = NODE_SCHEMAS.get(kind)
         if schema is None:
             raise ConfigError(f"{path}.type={kind!r} is unknown: expected one of {sorted(NODE_SCHEMAS)}.")
-        parsed[name] = _merge(schema, entry, f"{path}.", f"a curriculum entry of type '{kind}'")
-        if isinstance(parsed[name], AdaptiveCurriculumNode):
+        parsed[name] = merged = _merge(schema, entry, f"{path}.", f"a curriculum entry of type '{kind}'")
+        if isinstance(merged, AdaptiveCurriculumNode):
             try:
-                parsed[name].sampler_cfg().validate()
+                merged.sampler_cfg().validate()
             except SamplerConfigError as err:
                 raise ConfigError(str(err).replace("curriculum.adaptive.", f"{path}.")) from None
     return parsed
 
 
-def _merge(schema: type, entry: dict, prefix: str, what: str):
+def _merge(schema: type, entry: dict, prefix: str, what: str) -> Any:
     """Typed ``schema`` instance from ``entry``; errors name the key as ``prefix + key``."""
     try:
         merged = OmegaConf.merge(OmegaConf.structured(schema), entry)
@@ -131,7 +131,8 @@ class RunNode:
 
 def parse_run(node: DictConfig) -> RunNode:
     """Validate the run keys of a composed train config (the curriculum group is checked separately)."""
-    raw = {key: value for key, value in OmegaConf.to_container(node, resolve=True).items() if key != "curriculum"}
+    container = cast(dict, OmegaConf.to_container(node, resolve=True))
+    raw = {key: value for key, value in container.items() if key != "curriculum"}
     run = _merge(RunNode, raw, "", "train.yaml")
     if run.num_envs < 1 or run.iterations < 1 or run.save_interval < 1 or run.history_interval_steps < 1:
         raise ConfigError(

@@ -14,6 +14,7 @@ import difflib
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -56,14 +57,15 @@ class MotionClip:
 
     def save(self, path: str | Path) -> None:
         """Write a compressed npz (float32) that :func:`load_motion` reads back."""
-        arrays = {key: np.asarray(getattr(self, key), dtype=np.float32) for key in FLOAT_KEYS}
+        arrays: dict[str, Any] = {key: np.asarray(getattr(self, key), dtype=np.float32) for key in FLOAT_KEYS}
         arrays["fps"] = np.array([self.fps], dtype=np.float32)
         for key in NAME_KEYS:
             names = getattr(self, key)
             if names is not None:
                 arrays[key] = np.array(names, dtype=np.str_)
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-        np.savez_compressed(path, **arrays, **self.extras)
+        extras: dict[str, Any] = self.extras  # Any: numpy's stub would let ** fill allow_pickle: bool
+        np.savez_compressed(path, **arrays, **extras)
 
 
 def load_motion(

@@ -94,7 +94,8 @@ def kinematic_tree(model) -> KinematicTree:
     axes_all = model.joint_axis.numpy().astype(np.float64)
     lower_all = model.joint_limit_lower.numpy().astype(np.float64)
     upper_all = model.joint_limit_upper.numpy().astype(np.float64)
-    joint_type, joint_axes, joint_dofs, own_names, lower, upper = [], [], [], [], [], []
+    own_names: list[str] = []
+    joint_type, joint_axes, joint_dofs, lower, upper = [], [], [], [], []
     for j, label in enumerate(model.joint_label):
         kind = kinds[int(joint_type_ids[j])]
         joint_type.append(kind)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Sequence
+from typing import Any
 
 import torch
 
@@ -60,7 +61,7 @@ class BinLayout:
         local_end = torch.where(is_last, num_frames_t[bin_motion], next_start)
 
         self.num_bins = int(bin_offsets[-1])
-        to = dict(device=self.device)
+        to: dict[str, Any] = dict(device=self.device)
         length = local_end - local_start
         # one row per bin, so drawing a start gathers everything it needs with one index_select
         self._bin_rows = torch.stack((bin_motion, local_start, length, length - 1), dim=1).to(**to)

@@ -40,7 +40,8 @@ def read_sampler_state(path: str | Path) -> dict[str, object]:
 def state_digest(state: dict[str, object]) -> str:
     """SHA-256 over the state's tensors and env step (to show a restore is bit-exact)."""
     digest = hashlib.sha256(str(state.get("env_step")).encode())
-    for key in sorted(k for k, v in state.items() if isinstance(v, torch.Tensor)):
+    tensors = {key: value for key, value in state.items() if isinstance(value, torch.Tensor)}
+    for key in sorted(tensors):
         digest.update(key.encode())
-        digest.update(state[key].contiguous().cpu().numpy().tobytes())
+        digest.update(tensors[key].contiguous().cpu().numpy().tobytes())
     return digest.hexdigest()[:16]

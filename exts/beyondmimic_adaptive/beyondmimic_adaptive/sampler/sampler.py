@@ -323,14 +323,14 @@ class AdaptiveSampler:
             "exposure_counts": self.exposure_counts,
             "hazard_counts": self._hazard_counts,
         }
-        state = check_state(state, self.layout.describe(), like, self.cfg.attribution)
-        self.failure_rate.copy_(state["failure_rate"])
-        self.episode_counts.copy_(state["episode_counts"])
-        self.failure_counts.copy_(state["failure_counts"])
-        self.exposure_counts.copy_(state["exposure_counts"])
-        self._hazard_counts.copy_(state["hazard_counts"])
-        self._pending.copy_(state["pending"])
-        self.env_step = state["env_step"]
+        checked = check_state(state, self.layout.describe(), like, self.cfg.attribution)
+        self.failure_rate.copy_(checked["failure_rate"])
+        self.episode_counts.copy_(checked["episode_counts"])
+        self.failure_counts.copy_(checked["failure_counts"])
+        self.exposure_counts.copy_(checked["exposure_counts"])
+        self._hazard_counts.copy_(checked["hazard_counts"])
+        self._pending.copy_(checked["pending"])
+        self.env_step = checked["env_step"]
         self._refresh()
 
 

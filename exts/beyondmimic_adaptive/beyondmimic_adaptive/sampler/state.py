@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import torch
 
 STATE_VERSION = 2
@@ -17,7 +19,7 @@ class SamplerStateError(ValueError):
 
 def check_state(
     state: object, layout: dict[str, object], like: dict[str, torch.Tensor], attribution: str
-) -> dict[str, object]:
+) -> dict[str, Any]:
     """The checked ``state`` (a version-1 one upgraded to the current format, as a new dict).
 
     Raises :class:`SamplerStateError` naming the first bad key and what is wrong.
@@ -28,7 +30,11 @@ def check_state(
         like: per tensor key, a tensor of the expected dtype and shape.
         attribution: the loading sampler's ``cfg.attribution``.
     """
-    found = state.get("format") if isinstance(state, dict) else type(state).__name__
+    if not isinstance(state, dict):
+        raise SamplerStateError(
+            f"not an adaptive sampler state (format {type(state).__name__!r}, expected {STATE_FORMAT!r})."
+        )
+    found = state.get("format")
     if found == _FORMAT_V1:
         state = _upgrade_v1(state, like, attribution)
     elif found != STATE_FORMAT:
@@ -74,7 +80,7 @@ def check_state(
     return state
 
 
-def _upgrade_v1(state: dict, like: dict[str, torch.Tensor], attribution: str) -> dict[str, object]:
+def _upgrade_v1(state: dict, like: dict[str, torch.Tensor], attribution: str) -> dict[str, Any]:
     """A version-1 state (no exposure) in the current format; only start and failure can use it."""
     if attribution == "hazard":
         raise SamplerStateError(

@@ -42,7 +42,7 @@ class AdaptiveStartEvent(ManagerTermBase):
         command_name: str = "motion",
         curriculum_name: str = "adaptive",
     ) -> None:
-        if self._curriculum is None:
+        if self._curriculum is None or self._command is None:
             self._curriculum = find_adaptive_curriculum(env, curriculum_name)
             self._command = resolve_motion_command(env, command_name)
             self._command_name = command_name
@@ -54,12 +54,12 @@ class AdaptiveStartEvent(ManagerTermBase):
 
     def reset(self, env_ids: EnvIds = None) -> None:
         """After the command's reset: at the first reset with requests, check they were applied."""
-        if self._to_verify is None:
+        command = self._command
+        if self._to_verify is None or command is None:  # a request is only recorded with its command set
             return
         ids, motion_ids, time_steps = self._to_verify
         self._to_verify = None
         self._verified = True
-        command = self._command
         latest = getattr(command, "latest_start", None)  # a command may clamp starts (the WBT adapter)
         expected = time_steps if latest is None else time_steps.clamp(max=latest)
         applied = (command.motion_ids[ids] == motion_ids) & (command.time_steps[ids] == expected)

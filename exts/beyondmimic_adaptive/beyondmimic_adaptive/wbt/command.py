@@ -17,6 +17,7 @@ What WBT's command does, and what the adapter changes:
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import torch
@@ -32,8 +33,14 @@ _CLASSES: dict[type, type] = {}
 class WbtStartContract:
     """Mixin placed before WBT's ``MotionCommand`` (or a class that behaves like it)."""
 
+    # provided by WBT's MotionCommand (declared for the type checker; the mixin defines none of them)
+    num_envs: int
+    device: torch.device | str
+    motion: Any
+    time_steps: torch.Tensor
+
     def __init__(self, cfg, env):
-        super().__init__(cfg, env)
+        super().__init__(cfg, env)  # type: ignore[call-arg]  # the next class in the MRO is WBT's command
         self.motion_ids = torch.zeros(self.num_envs, dtype=torch.long, device=self.device)
         """(num_envs,) long: motion of each env (WBT loads one motion: always 0)."""
         self._requested_time = torch.zeros_like(self.motion_ids)
@@ -85,7 +92,7 @@ class WbtStartContract:
     def _update_command(self) -> None:
         # hold the last frame: WBT's update advances by one and re-samples what passes the end
         self.time_steps.clamp_(max=self._last_frame - 1)
-        super()._update_command()
+        super()._update_command()  # type: ignore[misc]  # WBT's MotionCommand's, next in the MRO
 
 
 def adaptive_motion_command_class(base: type | None = None) -> type:

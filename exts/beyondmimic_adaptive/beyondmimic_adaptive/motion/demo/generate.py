@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from tqdm import tqdm
@@ -38,7 +39,7 @@ def generate_and_check(out: Path, usd: str, check_only: bool = False) -> int:
         )
         out.mkdir(parents=True, exist_ok=True)
         for name, segments in tqdm(files.items(), desc="motions"):
-            data = build_motion(robot, neutral, segments, name)
+            data: dict[str, Any] = build_motion(robot, neutral, segments, name)  # Any: see MotionClip.save
             np.savez_compressed(out / f"{name}.npz", **data)
             print(
                 f"\n{name}: {len(data['joint_pos'])} frames ({len(data['joint_pos']) / FPS:.1f} s) -> {out / name}.npz"

@@ -132,7 +132,7 @@ class TrackingEnvCfg(ManagerBasedRLEnvCfg):
     commands: CommandsCfg = CommandsCfg()
     rewards: RewardsCfg = RewardsCfg()
     terminations: TerminationsCfg = TerminationsCfg()
-    events = None
+    events: object = None  # ManagerBasedEnvCfg's annotation; a robot's config sets its own events
     curriculum = None
 
     def __post_init__(self):

@@ -184,11 +184,11 @@ class MotionCommandCfg(MotionStartCommandTermCfg):
     class_type: type = MotionCommand
     asset_name: str = "robot"
     """Scene name of the robot articulation."""
-    motion_files: list[str] = MISSING
+    motion_files: list[str] = MISSING  # type: ignore[assignment]  # configclass's required-field marker
     """BeyondMimic .npz motion files; one sampler timeline each, laid end to end."""
-    anchor_body_name: str = MISSING
+    anchor_body_name: str = MISSING  # type: ignore[assignment]
     """Body whose pose anchors the tracking (BeyondMimic: the torso)."""
-    body_names: list[str] = MISSING
+    body_names: list[str] = MISSING  # type: ignore[assignment]
     """Bodies to track, in order; must include the robot's root body."""
     pose_range: dict[str, tuple[float, float]] = field(default_factory=dict)
     """Reset noise on the root pose: keys x, y, z [m], roll, pitch, yaw [rad]."""
