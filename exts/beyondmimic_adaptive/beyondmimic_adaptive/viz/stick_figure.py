@@ -80,8 +80,8 @@ class StickFigureRenderer:
         seg = np.full((len(self.edges), 3, 3), np.nan)
         seg[:, 0] = pos[self.edges[:, 0]]
         seg[:, 1] = pos[self.edges[:, 1]]
-        seg = seg.reshape(-1, 3)
-        return seg[:, 0], seg[:, 1], seg[:, 2]
+        flat = seg.reshape(-1, 3)
+        return flat[:, 0], flat[:, 1], flat[:, 2]
 
     def render(self, robot: np.ndarray, reference: np.ndarray, text: str = "") -> np.ndarray:
         """(H, W, 3) uint8 frame of ``robot`` and ``reference`` (B, 3) body positions in metres."""

@@ -117,9 +117,12 @@ class SamplerLogHook:
         self.probabilities.append(probabilities)
         self.failure_rates.append(failure_rate)
         if len(self.steps) > 2 * self.max_rows:  # keep every other old row: bounded memory and drawing time
+            # every other row, the newest always kept
+            start = 0 if len(self.steps) % 2 else 1
             self.steps, self.probabilities, self.failure_rates = (
-                rows[::2] if len(rows) % 2 else rows[1::2]  # the newest row always stays
-                for rows in (self.steps, self.probabilities, self.failure_rates)
+                self.steps[start::2],
+                self.probabilities[start::2],
+                self.failure_rates[start::2],
             )
 
     def _log_wandb_histograms(self, tag: str, probabilities: np.ndarray, failure_rate: np.ndarray, it: int) -> None:
@@ -160,7 +163,7 @@ class SamplerLogHook:
         motion = layout.bin_motion.cpu().numpy()
         start_s = layout.bin_start.cpu().numpy() / layout.fps
         episodes = self.term.sampler.episode_counts.cpu().numpy()
-        columns = ["bin", "motion", "start_s", "probability", "failure_rate", "episodes"]
+        columns: list[str | int] = ["bin", "motion", "start_s", "probability", "failure_rate", "episodes"]
         rows = [
             [b, int(motion[b]), float(start_s[b]), float(probabilities[b]), float(failure_rate[b]), int(episodes[b])]
             for b in range(probabilities.shape[0])

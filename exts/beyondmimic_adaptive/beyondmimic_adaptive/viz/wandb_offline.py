@@ -59,7 +59,7 @@ def read_history(run_dir: str | Path) -> list[dict[str, object]]:
 
     rows = []
     for payload in read_records(offline_run_file(run_dir)):
-        record = wandb_internal_pb2.Record()
+        record = wandb_internal_pb2.Record()  # type: ignore[attr-defined]
         record.ParseFromString(payload)
         if record.WhichOneof("record_type") != "history":
             continue
