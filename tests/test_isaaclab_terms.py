@@ -243,3 +243,24 @@ def test_normalize_env_ids_forms_and_errors():
         normalize_env_ids(torch.tensor([True, False]), 6, "cpu")
     with pytest.raises(TypeError, match="expected ints"):
         normalize_env_ids([0.5], 6, "cpu")
+
+
+def test_stale_term_values_of_a_past_episode_do_not_count_an_external_reset(make_env, monkeypatch):
+    # Isaac Lab 2.3.0's get_term returns each env's values of its LAST episode end ("last episode dones"):
+    # an env reset from outside mid-episode still shows the term that ended its previous episode
+    env = make_env(["curriculum.adaptive.manual_probabilities=[1,1,1,1,0,1,1,0]"], num_envs=8)
+    env.reset()
+    term = adaptive_term(env)
+    env.step()
+    env.fail_flag[3] = True
+    env.step()  # env 3 fails: one episode, one failure
+    env.step()
+    assert counts(term) == (1.0, 1.0)
+    terminations = env.termination_manager
+    stale = {name: torch.zeros(env.num_envs, dtype=torch.bool) for name in terminations.active_terms}
+    stale["fell"][3] = True  # what 2.3.0 still reports for env 3, two steps later
+    monkeypatch.setattr(terminations, "get_term", lambda name: stale[name])
+    env.reset(torch.tensor([3]))  # an eval loop resets env 3 mid-episode: it ended no episode
+    monkeypatch.undo()
+    env.step()
+    assert counts(term) == (1.0, 1.0)

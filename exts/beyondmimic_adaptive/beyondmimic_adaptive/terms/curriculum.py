@@ -151,12 +151,16 @@ class AdaptiveSamplingCurriculum(ManagerTermBase):
         # every env's row, with the reset ones marked: fixed shapes, so the record is one graph launch
         self._finished.zero_()
         fill_envs(self._finished, normalize_env_ids(env_ids, env.num_envs, env.device), True)
-        # the terms' values of the last termination compute: an env reset by that step has a fired
-        # term and a running episode; any other reset (none fired, or episode length 0) ends no episode
+        # an episode ended when the last termination compute marked the env done (terminated or timed
+        # out), a term of it fired, and the episode ran. Any other reset (an eval loop's or a wrapper's
+        # mid-episode reset, a visualizer's reset that marks envs terminated with no term fired, a reset
+        # right after a step-reset) ends none. The done flag also guards against term values that
+        # outlive their step (Isaac Lab 2.3.0's get_term reports each env's last episode end).
         terminations = env.termination_manager
         failures = self._term_values(terminations, self.failure_terms)
         successes = self._term_values(terminations, self.success_terms)
-        ended = self._finished & (env.episode_length_buf > 0) & (failures.any(dim=1) | successes.any(dim=1))
+        fired = failures.any(dim=1) | successes.any(dim=1)
+        ended = self._finished & (env.episode_length_buf > 0) & terminations.dones & fired
         if self.cfg.sampler.attribution == "start":
             bins = self.start_bins
         else:
