@@ -38,6 +38,8 @@ class PerEnvSampling:
         self.num_envs = num_envs
         device = sampler.device
         self._use_graph = sampler.cfg.cuda_graph and device.type == "cuda"
+        self._subset = not sampler.fixed_shapes
+        """Record only the rows that count (data-dependent sizes: the CPU, where nothing is captured)."""
         self._bins_in = torch.zeros(num_envs, dtype=torch.long, device=device)
         self._failed_in = torch.zeros(num_envs, dtype=torch.bool, device=device)
         self._finished_in = torch.zeros(num_envs, dtype=torch.bool, device=device)
@@ -61,6 +63,10 @@ class PerEnvSampling:
         self._check_row("bins", bins, (torch.int32, torch.int64))
         self._check_row("failed", failed, (torch.bool,))
         self._check_row("finished", finished, (torch.bool,))
+        if self._subset:
+            rows = finished.nonzero().squeeze(1)
+            self.sampler.record(bins.index_select(0, rows), failed.index_select(0, rows))
+            return
         if not self._use_graph:
             self.sampler.record(bins.long(), failed, mask=finished)
             return
@@ -79,6 +85,9 @@ class PerEnvSampling:
         self._check_row("bins", bins, (torch.int32, torch.int64), "record_exposure")
         if alive is not None:
             self._check_row("alive", alive, (torch.bool,), "record_exposure")
+        if self._subset and alive is not None:
+            self.sampler.record_exposure(bins[alive])
+            return
         if not self._use_graph:
             self.sampler.record_exposure(bins.long(), mask=alive)
             return

@@ -12,6 +12,7 @@ import torch
 import torch.distributed as dist
 
 from .bins import BinLayout
+from .changed_bins import ChangedBins
 from .config import AdaptiveSamplerCfg, SamplerConfigError
 from .distribution import cap_probabilities
 from .graphed import CudaGraphedStep
@@ -46,7 +47,20 @@ class AdaptiveSampler:
         motion_num_frames: Sequence[int],
         fps: float,
         device: str | torch.device = "cpu",
+        *,
+        fixed_shapes: bool | None = None,
     ):
+        """
+        Args:
+            cfg: the hyperparameters (validated here).
+            motion_num_frames: frames of each motion, laid end to end in one bin index.
+            fps: frames per second of the motions.
+            device: where the statistics live.
+            fixed_shapes: True: every fold covers all bins with fixed shapes (what CUDA graphs
+                capture). False: a fold updates only the bins recorded since the last one (data-
+                dependent sizes; exact the same results, far less work on the CPU). None (default):
+                True on CUDA, False on the CPU.
+        """
         cfg.validate()
         self.cfg = cfg
         self.layout = BinLayout(motion_num_frames, fps, cfg.bin_size_s, device)
@@ -80,6 +94,11 @@ class AdaptiveSampler:
         self._kernel_index = torch.where(inside, window, torch.zeros_like(window)).flatten()
         decay = torch.full_like(window, cfg.gamma, dtype=torch.float32) ** steps[:, None] * (1.0 - lam)
         self._kernel_weight = torch.where(inside, decay, torch.zeros(()))
+        self.fixed_shapes = self.device.type != "cpu" if fixed_shapes is None else bool(fixed_shapes)
+        """Whether the fold covers all bins with fixed shapes (see the constructor)."""
+        self._changed = None if self.fixed_shapes else ChangedBins(self._kernel_weight)
+        """On the CPU (no graph to replay, every op pays for every element): the bins recorded since the
+        last fold, so the fold updates only those and the kernel masses that read them."""
         # With kernel mass k' = (1 - λ) k and total T' = Σ k', the distribution λ w + (1 - λ) k / T
         # is (k' + m w) / (T' + m) with uniform mass m = λ/(1 - λ) T'. The sampler keeps it as the
         # unnormalised CDF cumsum(k') + m cumsum(w), which needs no division (sampling scales its
@@ -97,6 +116,8 @@ class AdaptiveSampler:
         if cfg.manual_probabilities is not None:
             self.set_manual_probabilities(cfg.manual_probabilities)
         self._pending = torch.zeros(num_bins, 3, device=self.device)
+        self._episode_rows = torch.tensor([[1.0, 0.0], [1.0, 1.0]], device=self.device)
+        """(2, 2) the pending (episodes, failures) of a finished episode that did not / did fail."""
         """(B, 3) episodes, failures and exposure recorded since the last fold (one all-reduce)."""
         self._kernel_mass = torch.empty(num_bins, device=self.device)
         """(B,) k' = (1 - λ) Σ_u γ^u r̄_{s+u}."""
@@ -144,8 +165,15 @@ class AdaptiveSampler:
     def record(self, bins: torch.Tensor, failed: torch.Tensor, mask: torch.Tensor | None = None) -> None:
         """Add finished episodes to the pending per-bin counts; the statistics change at :meth:`fold`."""
         _check_episode_batch(bins, failed, mask)
-        weight = torch.ones(bins.shape, device=self.device) if mask is None else mask.to(torch.float32)
-        self._pending[:, :2].index_add_(0, bins.long(), torch.stack((weight, weight * failed), dim=1))
+        bins = bins.long()
+        if mask is None:  # rows (1, 0) or (1, 1): one gather instead of ones, a product and a stack
+            counts = self._episode_rows.index_select(0, failed.long())
+        else:
+            weight = mask.to(torch.float32)
+            counts = torch.stack((weight, weight * failed), dim=1)
+        self._pending[:, :2].index_add_(0, bins, counts)
+        if self._changed is not None:
+            self._changed.note(bins if mask is None else bins[mask])
 
     def record_exposure(self, bins: torch.Tensor, mask: torch.Tensor | None = None) -> None:
         """Add one env step of exposure to the bin of each env (``attribution: hazard``).
@@ -155,8 +183,11 @@ class AdaptiveSampler:
             mask: optional (N,) bool; False skips an env (e.g. one that is not running).
         """
         _check_episode_batch(bins, None, mask, "record_exposure")
+        bins = bins.long()
         weight = torch.ones(bins.shape, device=self.device) if mask is None else mask.to(torch.float32)
-        self._pending[:, 2].index_add_(0, bins.long(), weight)
+        self._pending[:, 2].index_add_(0, bins, weight)
+        if self._changed is not None:
+            self._changed.note(bins if mask is None else bins[mask])
 
     @property
     def hazard(self) -> torch.Tensor:
@@ -170,9 +201,18 @@ class AdaptiveSampler:
         first, so every rank folds the same global counts and keeps identical statistics. Every rank
         must then call ``fold`` equally often (the Isaac Lab terms fold on a shared step cadence).
         """
-        if self.cfg.sync_distributed and dist.is_available() and dist.is_initialized():
+        reduced = self.cfg.sync_distributed and dist.is_available() and dist.is_initialized()
+        if reduced:
             dist.all_reduce(self._pending)
-        self._fold_step()
+        if self._changed is None:
+            self._fold_step()
+            return
+        # CPU: other ranks' counts may sit in any bin after the all-reduce
+        rows = self._changed.take(everything=reduced)
+        if rows is None:
+            self._fold_pending()
+        elif rows.numel():  # else nothing was recorded: statistics and distribution stay as they are
+            self._fold_rows(rows)
 
     def _fold_pending(self) -> None:
         """The fixed-shape body of :meth:`fold` (replayed as one CUDA graph on the GPU).
@@ -194,24 +234,51 @@ class AdaptiveSampler:
             self._pending.zero_()
             self._refresh()
             return
-        episodes, failures, _ = self._pending.unbind(1)
-        # r̄ <- r̄ + α (r - r̄) on the bins that got episodes; the others keep their rate (0/0 there
-        # is NaN, never selected)
-        prior = self.cfg.rate_prior
-        if prior > 0:  # a Beta-style prior: (F + a μ) / (N + a)
-            failures = failures + prior * self.cfg.rate_prior_mean
-            batch_rate = torch.where(episodes > 0, failures / (episodes + prior), self.failure_rate)
-        else:
-            batch_rate = torch.where(episodes > 0, failures / episodes, self.failure_rate)
-        self.failure_rate.lerp_(batch_rate, self.cfg.alpha)
+        # r̄ <- r̄ + α (r - r̄) on the bins that got episodes; the others keep their rate
+        self.failure_rate.lerp_(self._batch_rate(self._pending, self.failure_rate), self.cfg.alpha)
         self._totals += self._pending
         self._pending.zero_()
         self._refresh()
 
-    def _refresh(self) -> None:
-        """Recompute the unnormalised adaptive CDF from the current rates."""
-        window_rates = self.failure_rate.index_select(0, self._kernel_index).view(self._kernel_weight.shape)
-        torch.sum(window_rates * self._kernel_weight, dim=0, out=self._kernel_mass)
+    def _fold_rows(self, rows: torch.Tensor) -> None:
+        """:meth:`_fold_pending` for the CPU, on the (n,) distinct bins ``rows`` that hold every pending
+        count: the same element-wise maths on those bins only (the others would keep their values), then
+        the kernel masses that read them, then the CDF."""
+        pending = self._pending.index_select(0, rows)
+        if self.cfg.attribution == "hazard":
+            fold_hazard(
+                self._pending,
+                self._hazard_counts,
+                self.failure_rate,
+                self._bin_length,
+                self.cfg.alpha,
+                self.cfg.rate_prior,
+                self.cfg.rate_prior_mean,
+                rows=rows,
+            )
+        else:
+            rate = self.failure_rate.index_select(0, rows)
+            self.failure_rate.index_copy_(0, rows, rate.lerp_(self._batch_rate(pending, rate), self.cfg.alpha))
+        self._totals.index_add_(0, rows, pending.to(torch.float64))
+        self._pending.index_fill_(0, rows, 0.0)
+        self._refresh(rows)
+
+    def _batch_rate(self, pending: torch.Tensor, rate: torch.Tensor) -> torch.Tensor:
+        """This update's rate F/N (with the prior) where episodes were recorded, else the current ``rate``."""
+        episodes, failures, _ = pending.unbind(1)
+        prior = self.cfg.rate_prior
+        if prior > 0:  # a Beta-style prior: (F + a μ) / (N + a)
+            return torch.where(episodes > 0, (failures + prior * self.cfg.rate_prior_mean) / (episodes + prior), rate)
+        return torch.where(episodes > 0, failures / episodes, rate)  # 0/0 is NaN there, never selected
+
+    def _refresh(self, changed_rates: torch.Tensor | None = None) -> None:
+        """Recompute the unnormalised adaptive CDF from the current rates (on the CPU, only the kernel
+        masses that read ``changed_rates`` if given)."""
+        if self._changed is not None:
+            self._changed.kernel_mass(self.failure_rate, self._kernel_mass, changed_rates)
+        else:
+            window_rates = self.failure_rate.index_select(0, self._kernel_index).view(self._kernel_weight.shape)
+            torch.sum(window_rates * self._kernel_weight, dim=0, out=self._kernel_mass)
         torch.cumsum(self._kernel_mass, 0, out=self._adaptive_cdf)
         total_kernel_mass = self._adaptive_cdf[-1:]
         no_failure_mass = total_kernel_mass <= NEGLIGIBLE_FAILURE_MASS
@@ -331,6 +398,8 @@ class AdaptiveSampler:
         self._hazard_counts.copy_(state["hazard_counts"])
         self._pending.copy_(state["pending"])
         self.env_step = state["env_step"]
+        if self._changed is not None:
+            self._changed.fold_all_next()  # the loaded pending counts may sit in any bin
         self._refresh()
 
 
