@@ -162,6 +162,7 @@ def main() -> None:
     parser.add_argument("--reset-fraction", type=float, default=0.01, help="share of envs finishing per step")
     parser.add_argument("--steps", type=int, default=200)
     parser.add_argument("--repeats", type=int, default=15)
+    parser.add_argument("--threads", type=int, default=None, help="torch.set_num_threads first (default: torch's)")
     parser.add_argument("--budget-s", type=float, default=BUDGET_S, help="seconds per repeat (fewer steps beyond)")
     parser.add_argument(
         "--attribution", nargs="+", default=["start", "hazard"], choices=ATTRIBUTIONS, help="statistics to time"
@@ -178,9 +179,16 @@ def main() -> None:
     if args.budget_s <= 0:
         raise SystemExit(f"sampler_cost.py: --budget-s={args.budget_s} must be > 0.")
     BUDGET_S = args.budget_s
+    if args.threads is not None:
+        if args.threads < 1:
+            raise SystemExit(f"sampler_cost.py: --threads={args.threads} must be >= 1.")
+        torch.set_num_threads(args.threads)
     device = torch.device(args.device)
     name = torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu"
-    print(f"device: {name}; torch {torch.__version__}; {args.reset_fraction:.0%} of envs reset per step")
+    print(
+        f"device: {name}; torch {torch.__version__}; {torch.get_num_threads()} CPU threads;"
+        f" {args.reset_fraction:.0%} of envs reset per step"
+    )
     columns = " ".join(f"{column:>10}" for column in ("per-env", "subset", "public", "uniform", "ours MB", "public MB"))
     print(f"us per env step (median): {'envs':>7} {'bins':>7} {'attribution':>11} {columns}")
     reasons: list[str] = []

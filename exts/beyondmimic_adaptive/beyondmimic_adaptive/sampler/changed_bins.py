@@ -24,7 +24,39 @@ from __future__ import annotations
 import torch
 
 SPARSE_WORK_RATIO = 4
-"""Fold only the changed bins while (changed bins) × K × this ratio < B; else all of them (fewer ops)."""
+"""Fold only the recorded bins while (recorded bins) × this ratio < B, and recompute only the kernel
+masses that read a changed rate while (changed bins) × K × this ratio < B; else all of them (the same
+work in fewer ops)."""
+
+ROWS_CHUNK = 2048
+"""Bins folded per chunk on the CPU (their (n, 3) tables and ``expm1`` stay on one thread)."""
+
+SERIAL_ELEMENTS = 16384
+"""Largest element-wise op the CPU path issues where it can choose. Above 32k elements (above about 2k
+for transcendental ones such as ``expm1``) torch splits an op over threads; on a loaded machine the
+split op then waits for the slowest thread, measured at 0.05-8 ms for an op that takes 3-20 µs on
+one thread (docs/benchmarks.md §1). Larger work is issued in chunks of at most this size."""
+
+SERIAL_TRANSCENDENTAL = 2048
+"""The same limit for ``expm1`` (torch splits it from about 2k elements on)."""
+
+
+def chunked_addcmul_(out: torch.Tensor, tensor: torch.Tensor, scale: torch.Tensor) -> None:
+    """``out += tensor * scale`` (1-D, ``scale`` of one element) in chunks that stay on one thread."""
+    for start in range(0, out.shape[0], SERIAL_ELEMENTS):
+        end = start + SERIAL_ELEMENTS
+        out[start:end].addcmul_(tensor[start:end], scale)
+
+
+def chunked_expm1(values: torch.Tensor) -> torch.Tensor:
+    """``torch.expm1`` of a 1-D tensor, in chunks that stay on one thread (same values)."""
+    if values.shape[0] <= SERIAL_TRANSCENDENTAL:
+        return torch.expm1(values)
+    out = torch.empty_like(values)
+    for start in range(0, values.shape[0], SERIAL_TRANSCENDENTAL):
+        end = start + SERIAL_TRANSCENDENTAL
+        torch.expm1(values[start:end], out=out[start:end])
+    return out
 
 
 class ChangedBins:
@@ -38,6 +70,8 @@ class ChangedBins:
     def __init__(self, kernel_weight: torch.Tensor):
         self._kernel_weight = kernel_weight
         self._steps = torch.arange(kernel_weight.shape[0], device=kernel_weight.device)[:, None]
+        self._owner = torch.zeros(kernel_weight.shape[1], dtype=torch.long, device=kernel_weight.device)
+        """(B,) scratch: which recorded entry claimed each bin (to drop duplicates without sorting)."""
         self._recorded: list[torch.Tensor] = []
         self._count = 0
         self._everything = False
@@ -48,8 +82,8 @@ class ChangedBins:
             return
         self._recorded.append(bins)
         self._count += bins.numel()
-        if self._count * self._steps.shape[0] * SPARSE_WORK_RATIO >= self._kernel_weight.shape[1]:
-            self.fold_all_next()  # as many as the full fold's work: stop collecting
+        if self._count >= 4 * self._kernel_weight.shape[1]:
+            self.fold_all_next()  # many records without a fold: folding all bins is cheaper than the list
 
     def fold_all_next(self) -> None:
         """Counts may sit in any bin (a loaded state, an all-reduce): the next fold covers all bins."""
@@ -57,21 +91,24 @@ class ChangedBins:
         self._recorded, self._count = [], 0
 
     def take(self, everything: bool = False) -> torch.Tensor | None:
-        """The (n,) sorted distinct bins to fold, or None to fold all; resets the record.
+        """The (n,) distinct bins to fold (in no particular order), or None to fold all; resets the record.
 
         Args:
             everything: fold all bins regardless (e.g. after an all-reduce of the pending counts).
         """
-        recorded, everything = self._recorded, everything or self._everything
+        recorded, count, everything = self._recorded, self._count, everything or self._everything
         self._recorded, self._count, self._everything = [], 0, False
-        if everything:
+        if everything or count * SPARSE_WORK_RATIO >= self._kernel_weight.shape[1]:
             return None
         if not recorded:
             return torch.zeros(0, dtype=torch.long, device=self._steps.device)
-        rows = torch.unique(recorded[0] if len(recorded) == 1 else torch.cat(recorded))
-        if rows.numel() * self._steps.shape[0] * SPARSE_WORK_RATIO >= self._kernel_weight.shape[1]:
-            return None
-        return rows
+        bins = recorded[0] if len(recorded) == 1 else torch.cat(recorded)
+        # each bin keeps the one entry whose claim landed last: no sort (torch.unique of 4k entries
+        # takes 0.3 ms and more on a loaded CPU)
+        entry = torch.arange(bins.shape[0], device=bins.device)
+        self._owner.index_copy_(0, bins, entry)
+        kept = (self._owner.index_select(0, bins) == entry).nonzero().squeeze(1)
+        return bins.index_select(0, kept)  # bins[mask] is several times slower on the CPU
 
     def kernel_mass(self, rates: torch.Tensor, out: torch.Tensor, changed_rates: torch.Tensor | None = None) -> None:
         """Write ``out[s] = Σ_u weight[u, s] rates[s + u]`` (added in the order u = 0, 1, ...), for every
@@ -83,19 +120,26 @@ class ChangedBins:
         """
         weight = self._kernel_weight
         num_steps, num_bins = weight.shape
+        if changed_rates is not None and changed_rates.numel() * num_steps * SPARSE_WORK_RATIO >= num_bins:
+            changed_rates = None  # most windows changed: recompute all
         if changed_rates is None:
-            # the window of s is rates[s:s + K]: shifted views, no gather (a K x B table would be split
-            # over threads on the CPU); past the last bin the weight is 0 and nothing is added
-            torch.mul(weight[0], rates, out=out)
-            for step in range(1, min(num_steps, num_bins)):
-                out[: num_bins - step] += weight[step, : num_bins - step] * rates[step:]
+            # the window of s is rates[s:s + K]: shifted views, no gather; past the last bin the weight
+            # is 0 and nothing is added. In chunks of bins, so no op is split over threads.
+            for start in range(0, num_bins, SERIAL_ELEMENTS):
+                end = min(start + SERIAL_ELEMENTS, num_bins)
+                torch.mul(weight[0, start:end], rates[start:end], out=out[start:end])
+                for step in range(1, min(num_steps, num_bins - start)):
+                    stop = min(end, num_bins - step)
+                    out[start:stop] += weight[step, start:stop] * rates[start + step : stop + step]
             return
         # bins s = r - u read rate r; a window clipped at 0 or at the last bin recomputes to the same
-        # value, so duplicates and extra bins are harmless
-        readers = (changed_rates[None, :] - self._steps).clamp_min_(0).flatten()
-        window = (readers[None, :] + self._steps).clamp_max_(num_bins - 1)
-        products = rates.index_select(0, window.flatten()).view(num_steps, -1).mul_(weight.index_select(1, readers))
-        mass = products[0]
-        for step in range(1, num_steps):
-            mass.add_(products[step])
-        out.index_copy_(0, readers, mass)
+        # value, so duplicates and extra bins are harmless. In chunks: (K, K * chunk) tables.
+        for changed in changed_rates.split(max(1, SERIAL_ELEMENTS // num_steps**2)):
+            readers = (changed[None, :] - self._steps).clamp_min_(0).flatten()
+            window = (readers[None, :] + self._steps).clamp_max_(num_bins - 1)
+            products = rates.index_select(0, window.flatten()).view(num_steps, -1)
+            products.mul_(weight.index_select(1, readers))
+            mass = products[0]
+            for step in range(1, num_steps):
+                mass.add_(products[step])
+            out.index_copy_(0, readers, mass)

@@ -28,6 +28,8 @@ and a bin never visited keeps rate 0.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import torch
 
 
@@ -40,6 +42,7 @@ def fold_hazard(
     prior: float,
     prior_mean: float,
     rows: torch.Tensor | None = None,
+    expm1: Callable[[torch.Tensor], torch.Tensor] = torch.expm1,
 ) -> None:
     """One update of the hazard statistics, in place (fixed shapes, no host sync, without ``rows``).
 
@@ -54,15 +57,21 @@ def fold_hazard(
         rows: optional (n,) distinct long bin ids, the only bins with pending counts (the CPU fold):
             only these are updated. Every op is element-wise, so the result is bit for bit that of
             the update of all bins (the others would get back the values they hold).
+        expm1: the ``expm1`` to use (the CPU passes one that keeps large tensors on one thread).
     """
     if rows is None:
         smoothed.copy_(_smoothed_step(pending[:, 1:], smoothed, alpha))
-        failure_rate.copy_(_rate_of(smoothed, failure_rate, bin_length, prior, prior_mean))
+        failure_rate.copy_(_rate_of(smoothed, failure_rate, bin_length, prior, prior_mean, expm1))
         return
     new_smoothed = _smoothed_step(pending.index_select(0, rows)[:, 1:], smoothed.index_select(0, rows), alpha)
     smoothed.index_copy_(0, rows, new_smoothed)
     new_rate = _rate_of(
-        new_smoothed, failure_rate.index_select(0, rows), bin_length.index_select(0, rows), prior, prior_mean
+        new_smoothed,
+        failure_rate.index_select(0, rows),
+        bin_length.index_select(0, rows),
+        prior,
+        prior_mean,
+        expm1,
     )
     failure_rate.index_copy_(0, rows, new_rate)
 
@@ -73,7 +82,12 @@ def _smoothed_step(counts: torch.Tensor, smoothed: torch.Tensor, alpha: float) -
 
 
 def _rate_of(
-    smoothed: torch.Tensor, rate: torch.Tensor, bin_length: torch.Tensor, prior: float, prior_mean: float
+    smoothed: torch.Tensor,
+    rate: torch.Tensor,
+    bin_length: torch.Tensor,
+    prior: float,
+    prior_mean: float,
+    expm1: Callable[[torch.Tensor], torch.Tensor] = torch.expm1,
 ) -> torch.Tensor:
     failures, exposure = smoothed.unbind(1)
     visited = exposure > 0
@@ -81,7 +95,7 @@ def _rate_of(
         failures = failures + prior * prior_mean
         exposure = exposure + prior * bin_length
     hazard = failures / exposure  # NaN or inf where a bin was never visited: not selected
-    return torch.where(visited, -torch.expm1(-hazard * bin_length), rate)
+    return torch.where(visited, -expm1(-hazard * bin_length), rate)
 
 
 def hazard_of(smoothed: torch.Tensor) -> torch.Tensor:

@@ -86,7 +86,7 @@ class PerEnvSampling:
         if alive is not None:
             self._check_row("alive", alive, (torch.bool,), "record_exposure")
         if self._subset and alive is not None:
-            self.sampler.record_exposure(bins[alive])
+            self.sampler.record_exposure(bins.index_select(0, alive.nonzero().squeeze(1)))
             return
         if not self._use_graph:
             self.sampler.record_exposure(bins.long(), mask=alive)

@@ -12,7 +12,7 @@ import torch
 import torch.distributed as dist
 
 from .bins import BinLayout
-from .changed_bins import ChangedBins
+from .changed_bins import ROWS_CHUNK, ChangedBins, chunked_addcmul_, chunked_expm1
 from .config import AdaptiveSamplerCfg, SamplerConfigError
 from .distribution import cap_probabilities
 from .graphed import CudaGraphedStep
@@ -173,7 +173,7 @@ class AdaptiveSampler:
             counts = torch.stack((weight, weight * failed), dim=1)
         self._pending[:, :2].index_add_(0, bins, counts)
         if self._changed is not None:
-            self._changed.note(bins if mask is None else bins[mask])
+            self._changed.note(bins if mask is None else bins.index_select(0, mask.nonzero().squeeze(1)))
 
     def record_exposure(self, bins: torch.Tensor, mask: torch.Tensor | None = None) -> None:
         """Add one env step of exposure to the bin of each env (``attribution: hazard``).
@@ -187,7 +187,7 @@ class AdaptiveSampler:
         weight = torch.ones(bins.shape, device=self.device) if mask is None else mask.to(torch.float32)
         self._pending[:, 2].index_add_(0, bins, weight)
         if self._changed is not None:
-            self._changed.note(bins if mask is None else bins[mask])
+            self._changed.note(bins if mask is None else bins.index_select(0, mask.nonzero().squeeze(1)))
 
     @property
     def hazard(self) -> torch.Tensor:
@@ -229,6 +229,7 @@ class AdaptiveSampler:
                 self.cfg.alpha,
                 self.cfg.rate_prior,
                 self.cfg.rate_prior_mean,
+                expm1=torch.expm1 if self._changed is None else chunked_expm1,
             )
             self._totals += self._pending
             self._pending.zero_()
@@ -244,23 +245,24 @@ class AdaptiveSampler:
         """:meth:`_fold_pending` for the CPU, on the (n,) distinct bins ``rows`` that hold every pending
         count: the same element-wise maths on those bins only (the others would keep their values), then
         the kernel masses that read them, then the CDF."""
-        pending = self._pending.index_select(0, rows)
-        if self.cfg.attribution == "hazard":
-            fold_hazard(
-                self._pending,
-                self._hazard_counts,
-                self.failure_rate,
-                self._bin_length,
-                self.cfg.alpha,
-                self.cfg.rate_prior,
-                self.cfg.rate_prior_mean,
-                rows=rows,
-            )
-        else:
-            rate = self.failure_rate.index_select(0, rows)
-            self.failure_rate.index_copy_(0, rows, rate.lerp_(self._batch_rate(pending, rate), self.cfg.alpha))
-        self._totals.index_add_(0, rows, pending.to(torch.float64))
-        self._pending.index_fill_(0, rows, 0.0)
+        for chunk in rows.split(ROWS_CHUNK):  # no op split over threads (see changed_bins.py)
+            pending = self._pending.index_select(0, chunk)
+            if self.cfg.attribution == "hazard":
+                fold_hazard(
+                    self._pending,
+                    self._hazard_counts,
+                    self.failure_rate,
+                    self._bin_length,
+                    self.cfg.alpha,
+                    self.cfg.rate_prior,
+                    self.cfg.rate_prior_mean,
+                    rows=chunk,
+                )
+            else:
+                rate = self.failure_rate.index_select(0, chunk)
+                self.failure_rate.index_copy_(0, chunk, rate.lerp_(self._batch_rate(pending, rate), self.cfg.alpha))
+            self._totals.index_add_(0, chunk, pending.to(torch.float64))
+            self._pending.index_fill_(0, chunk, 0.0)
         self._refresh(rows)
 
     def _batch_rate(self, pending: torch.Tensor, rate: torch.Tensor) -> torch.Tensor:
@@ -283,7 +285,10 @@ class AdaptiveSampler:
         total_kernel_mass = self._adaptive_cdf[-1:]
         no_failure_mass = total_kernel_mass <= NEGLIGIBLE_FAILURE_MASS
         torch.add(no_failure_mass, total_kernel_mass, alpha=self._uniform_share, out=self._uniform_mass)
-        self._adaptive_cdf.addcmul_(self._uniform_cdf, self._uniform_mass)
+        if self._changed is None:
+            self._adaptive_cdf.addcmul_(self._uniform_cdf, self._uniform_mass)
+        else:
+            chunked_addcmul_(self._adaptive_cdf, self._uniform_cdf, self._uniform_mass)
         if self._cap is not None:
             normalised = (
                 torch.addcmul(self._kernel_mass, self._frame_share, self._uniform_mass) / self._adaptive_cdf[-1:]
