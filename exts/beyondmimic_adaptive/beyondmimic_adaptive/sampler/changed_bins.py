@@ -70,7 +70,7 @@ class ChangedBins:
     def __init__(self, kernel_weight: torch.Tensor):
         self._kernel_weight = kernel_weight
         self._steps = torch.arange(kernel_weight.shape[0], device=kernel_weight.device)[:, None]
-        self._owner = torch.zeros(kernel_weight.shape[1], dtype=torch.long, device=kernel_weight.device)
+        self._owner = torch.zeros(kernel_weight.shape[1], dtype=torch.int32, device=kernel_weight.device)
         """(B,) scratch: which recorded entry claimed each bin (to drop duplicates without sorting)."""
         self._recorded: list[torch.Tensor] = []
         self._count = 0
@@ -105,7 +105,7 @@ class ChangedBins:
         bins = recorded[0] if len(recorded) == 1 else torch.cat(recorded)
         # each bin keeps the one entry whose claim landed last: no sort (torch.unique of 4k entries
         # takes 0.3 ms and more on a loaded CPU)
-        entry = torch.arange(bins.shape[0], device=bins.device)
+        entry = torch.arange(bins.shape[0], dtype=torch.int32, device=bins.device)
         self._owner.index_copy_(0, bins, entry)
         kept = (self._owner.index_select(0, bins) == entry).nonzero().squeeze(1)
         return bins.index_select(0, kept)  # bins[mask] is several times slower on the CPU

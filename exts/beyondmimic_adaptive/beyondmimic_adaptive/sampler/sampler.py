@@ -91,11 +91,12 @@ class AdaptiveSampler:
         steps = torch.arange(cfg.K, device=self.device)
         window = steps[:, None] + torch.arange(num_bins, device=self.device)[None, :]
         inside = window < self.layout.bin_motion_end[None, :]
-        self._kernel_index = torch.where(inside, window, torch.zeros_like(window)).flatten()
-        decay = torch.full_like(window, cfg.gamma, dtype=torch.float32) ** steps[:, None] * (1.0 - lam)
-        self._kernel_weight = torch.where(inside, decay, torch.zeros(()))
         self.fixed_shapes = self.device.type != "cpu" if fixed_shapes is None else bool(fixed_shapes)
         """Whether the fold covers all bins with fixed shapes (see the constructor)."""
+        # the gather table of the fixed-shape fold (the CPU's reads shifted views instead)
+        self._kernel_index = torch.where(inside, window, 0).flatten() if self.fixed_shapes else None
+        decay = torch.full_like(window, cfg.gamma, dtype=torch.float32) ** steps[:, None] * (1.0 - lam)
+        self._kernel_weight = torch.where(inside, decay, torch.zeros(()))
         self._changed = None if self.fixed_shapes else ChangedBins(self._kernel_weight)
         """On the CPU (no graph to replay, every op pays for every element): the bins recorded since the
         last fold, so the fold updates only those and the kernel masses that read them."""
