@@ -15,7 +15,7 @@ from beyondmimic_adaptive.sampler.changed_bins import SERIAL_ELEMENTS
 FRAMES = [20000, 1234, 40]  # 400 + 25 + 1 bins: a few episodes per fold take the partial path
 
 
-def make(fixed_shapes: bool | None = None, **cfg) -> AdaptiveSampler:
+def make(fixed_shapes: bool = False, **cfg) -> AdaptiveSampler:
     return AdaptiveSampler(AdaptiveSamplerCfg(**cfg), motion_num_frames=FRAMES, fps=50, fixed_shapes=fixed_shapes)
 
 
@@ -130,3 +130,13 @@ def test_many_changed_bins_take_the_stepwise_and_chunked_paths_with_the_same_res
         fresh.load_state_dict(sparse.state_dict())
         assert torch.equal(fresh.sampling_cdf, sparse.sampling_cdf)
         torch.testing.assert_close(sparse.probabilities, dense.probabilities, rtol=1e-6, atol=1e-9)
+
+
+def test_the_default_work_depends_on_device_and_size():
+    def default(frames: int, K: int = 5) -> bool:
+        return AdaptiveSampler(AdaptiveSamplerCfg(K=K), motion_num_frames=[frames], fps=50).fixed_shapes
+
+    assert default(3276 * 50)  # K x B = 16380: the fixed-shape fold's ops stay small on the CPU
+    assert not default(3277 * 50)
+    assert not default(100 * 50, K=200)
+    assert not AdaptiveSampler(AdaptiveSamplerCfg(), motion_num_frames=[500], fps=50, fixed_shapes=False).fixed_shapes

@@ -12,7 +12,7 @@ import torch
 import torch.distributed as dist
 
 from .bins import BinLayout
-from .changed_bins import ROWS_CHUNK, ChangedBins, chunked_addcmul_, chunked_expm1
+from .changed_bins import ROWS_CHUNK, SERIAL_ELEMENTS, ChangedBins, chunked_addcmul_, chunked_expm1
 from .config import AdaptiveSamplerCfg, SamplerConfigError
 from .distribution import cap_probabilities
 from .graphed import CudaGraphedStep
@@ -58,8 +58,10 @@ class AdaptiveSampler:
             device: where the statistics live.
             fixed_shapes: True: every fold covers all bins with fixed shapes (what CUDA graphs
                 capture). False: a fold updates only the bins recorded since the last one (data-
-                dependent sizes; exact the same results, far less work on the CPU). None (default):
-                True on CUDA, False on the CPU.
+                dependent sizes, far less work on the CPU; the statistics are the same bit for bit,
+                the kernel masses add in the order u = 0..K-1 and so may differ in the last bit).
+                None (default): True on CUDA and for small libraries (K × B <= 16384: the fixed-shape
+                fold is the cheaper one there too), else False.
         """
         cfg.validate()
         self.cfg = cfg
@@ -91,7 +93,9 @@ class AdaptiveSampler:
         steps = torch.arange(cfg.K, device=self.device)
         window = steps[:, None] + torch.arange(num_bins, device=self.device)[None, :]
         inside = window < self.layout.bin_motion_end[None, :]
-        self.fixed_shapes = self.device.type != "cpu" if fixed_shapes is None else bool(fixed_shapes)
+        if fixed_shapes is None:
+            fixed_shapes = self.device.type != "cpu" or cfg.K * num_bins <= SERIAL_ELEMENTS
+        self.fixed_shapes = bool(fixed_shapes)
         """Whether the fold covers all bins with fixed shapes (see the constructor)."""
         # the gather table of the fixed-shape fold (the CPU's reads shifted views instead)
         self._kernel_index = torch.where(inside, window, 0).flatten() if self.fixed_shapes else None
