@@ -55,7 +55,7 @@ def main() -> None:
     sampler = AdaptiveSampler(
         AdaptiveSamplerCfg(cuda_graph=False), motion_num_frames=[args.bins * 50], fps=50, fixed_shapes=True
     )
-    per_env = PerEnvSampling(sampler, args.envs)
+    per_env = PerEnvSampling(sampler, args.envs, fixed_shapes=True)
     bins = torch.randint(0, sampler.num_bins, (args.envs,))
     failed = torch.rand(args.envs) < 0.3
     finished = torch.rand(args.envs) < 0.01
