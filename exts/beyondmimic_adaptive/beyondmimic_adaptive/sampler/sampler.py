@@ -11,6 +11,7 @@ from collections.abc import Sequence
 import torch
 import torch.distributed as dist
 
+from .batch_checks import check_episode_batch
 from .bins import BinLayout
 from .changed_bins import ROWS_CHUNK, SERIAL_ELEMENTS, ChangedBins, chunked_addcmul_, chunked_expm1
 from .config import AdaptiveSamplerCfg, SamplerConfigError
@@ -50,19 +51,10 @@ class AdaptiveSampler:
         *,
         fixed_shapes: bool | None = None,
     ):
-        """
-        Args:
-            cfg: the hyperparameters (validated here).
-            motion_num_frames: frames of each motion, laid end to end in one bin index.
-            fps: frames per second of the motions.
-            device: where the statistics live.
-            fixed_shapes: True: every fold covers all bins with fixed shapes (what CUDA graphs
-                capture). False: a fold updates only the bins recorded since the last one (data-
-                dependent sizes, far less work on the CPU; the statistics are the same bit for bit,
-                the kernel masses add in the order u = 0..K-1 and so may differ in the last bit).
-                None (default): True on CUDA and for small libraries (K × B <= 16384: the fixed-shape
-                fold is the cheaper one there too), else False.
-        """
+        """``fixed_shapes``: True: every fold covers all bins with fixed shapes (what CUDA graphs capture).
+        False: a fold updates only the bins recorded since the last one (``changed_bins.py``: far less
+        work on the CPU; same statistics bit for bit, kernel masses summed in the order u = 0..K-1).
+        None (default): True on CUDA and for small libraries (K × B <= 16384), else False."""
         cfg.validate()
         self.cfg = cfg
         self.layout = BinLayout(motion_num_frames, fps, cfg.bin_size_s, device)
@@ -169,7 +161,7 @@ class AdaptiveSampler:
 
     def record(self, bins: torch.Tensor, failed: torch.Tensor, mask: torch.Tensor | None = None) -> None:
         """Add finished episodes to the pending per-bin counts; the statistics change at :meth:`fold`."""
-        _check_episode_batch(bins, failed, mask)
+        check_episode_batch(bins, failed, mask)
         bins = bins.long()
         if mask is None:  # rows (1, 0) or (1, 1): one gather instead of ones, a product and a stack
             counts = self._episode_rows.index_select(0, failed.long())
@@ -187,7 +179,7 @@ class AdaptiveSampler:
             bins: (N,) global bin id each env is in during this step.
             mask: optional (N,) bool; False skips an env (e.g. one that is not running).
         """
-        _check_episode_batch(bins, None, mask, "record_exposure")
+        check_episode_batch(bins, None, mask, "record_exposure")
         bins = bins.long()
         weight = torch.ones(bins.shape, device=self.device) if mask is None else mask.to(torch.float32)
         self._pending[:, 2].index_add_(0, bins, weight)
@@ -411,28 +403,3 @@ class AdaptiveSampler:
         if self._changed is not None:
             self._changed.fold_all_next()  # the loaded pending counts may sit in any bin
         self._refresh()
-
-
-def _check_episode_batch(
-    bins: torch.Tensor, failed: torch.Tensor | None, mask: torch.Tensor | None, call: str = "update"
-) -> None:
-    # shape and dtype live on the host: checking them costs no device sync
-    if not isinstance(bins, torch.Tensor) or bins.dtype not in (torch.int32, torch.int64) or bins.dim() != 1:
-        raise TypeError(f"{call}(bins=...) expects a 1-D int32/int64 tensor of bin ids, got {_describe(bins)}.")
-    for name, value in (("failed", failed), ("mask", mask)):
-        if (value is not None or (name == "failed" and call == "update")) and (
-            not isinstance(value, torch.Tensor) or value.dtype != torch.bool or value.shape != bins.shape
-        ):
-            raise TypeError(
-                f"{call}({name}=...) expects a bool tensor of shape {_shape(bins)}, got {_describe(value)}."
-            )
-
-
-def _shape(value: torch.Tensor) -> tuple[int, ...]:
-    return tuple(value.shape)
-
-
-def _describe(value: object) -> str:
-    if isinstance(value, torch.Tensor):
-        return f"{value.dtype} tensor of shape {tuple(value.shape)}"
-    return type(value).__name__
