@@ -52,8 +52,10 @@ def main() -> None:
     if args.envs < 1 or args.bins < 1:
         raise SystemExit(f"launch_count.py: --envs={args.envs} and --bins={args.bins} must both be >= 1.")
     # eager on the CPU: the same ops the graphs capture on the GPU
-    sampler = AdaptiveSampler(AdaptiveSamplerCfg(cuda_graph=False), motion_num_frames=[args.bins * 50], fps=50)
-    per_env = PerEnvSampling(sampler, args.envs)
+    sampler = AdaptiveSampler(
+        AdaptiveSamplerCfg(cuda_graph=False), motion_num_frames=[args.bins * 50], fps=50, fixed_shapes=True
+    )
+    per_env = PerEnvSampling(sampler, args.envs, fixed_shapes=True)
     bins = torch.randint(0, sampler.num_bins, (args.envs,))
     failed = torch.rand(args.envs) < 0.3
     finished = torch.rand(args.envs) < 0.01

@@ -18,7 +18,18 @@ reset event samples as many new starts. Columns:
 On CUDA the timed region runs under ``torch.cuda.set_sync_debug_mode("error")``, so any
 host-device sync raises instead of passing.
 
+Memory columns (MB = 10^6 bytes): ``ours MB`` is what the per-env sampler holds. On the CPU that is
+the bytes of every tensor reachable from the sampler and its ``PerEnvSampling`` (statistics, layout,
+kernel tables, buffers; views counted once per storage). On CUDA it is the growth of
+``torch.cuda.memory_allocated`` from before construction to after the timed steps, which also holds
+the CUDA graphs' static tensors. ``public MB`` is the same for the public sampler.
+
+A cell's steps shrink so that one repeat takes about ``--budget-s`` seconds (at least 5 steps):
+the largest libraries would otherwise take minutes per cell. A column that cannot run at a size
+prints ``n/a`` and the reason below the table.
+
     python bench/sampler_cost.py --device cuda --envs 1024 4096 16384 --bins 100 1000 10000
+    python bench/sampler_cost.py --device cpu --envs 4096 --bins 100000 1000000 --repeats 3
     python bench/sampler_cost.py --device cpu --envs 1024 4096 --bins 100 10000 --repeats 3 --attribution start hazard
 """
 
@@ -40,12 +51,19 @@ from beyondmimic_adaptive.sampler.config import ATTRIBUTIONS
 
 
 def time_per_env_step(
-    sampler: AdaptiveSampler, num_envs: int, reset_fraction: float, steps: int, repeats: int
+    sampler: AdaptiveSampler,
+    num_envs: int,
+    reset_fraction: float,
+    steps: int,
+    repeats: int,
+    holder: list[PerEnvSampling] | None = None,
 ) -> float:
     """What the Isaac Lab terms run: masked record of every env row + fold + starts for the resetting
     envs (the CUDA graph draws a start for every env)."""
     device = sampler.device
     per_env = PerEnvSampling(sampler, num_envs)
+    if holder is not None:
+        holder.append(per_env)
     bins = torch.randint(0, sampler.num_bins, (num_envs,), device=device)
     failed = torch.rand(num_envs, device=device) < 0.3
     finished = torch.rand(num_envs, device=device) < reset_fraction
@@ -82,10 +100,12 @@ def time_subset_step(sampler: AdaptiveSampler, num_envs: int, reset_fraction: fl
 
 
 def time_public_per_step(
-    num_bins: int, num_envs: int, reset_fraction: float, steps: int, repeats: int, device
+    num_bins: int, num_envs: int, reset_fraction: float, steps: int, repeats: int, device, holder: list | None = None
 ) -> float:
     """The re-implemented public sampler: record failures + EMA fold + sampling (it syncs the host)."""
     sampler = PublicBeyondMimicSampler(num_bins * 50, num_bins, device)
+    if holder is not None:
+        holder.append(sampler)
     num_reset = max(1, round(num_envs * reset_fraction))
     time_steps = torch.randint(0, num_bins * 50, (num_reset,), device=device)
     failed = torch.rand(num_reset, device=device) < 0.3
@@ -104,9 +124,19 @@ def time_uniform_per_step(num_envs: int, reset_fraction: float, steps: int, repe
     return _median_time(lambda: torch.randint(0, frames, (num_reset,), device=device), device, steps, repeats)
 
 
+BUDGET_S = 1.0
+"""Seconds one repeat of a cell may take; fewer steps beyond that (``--budget-s``)."""
+
+
 def _median_time(one_step, device: torch.device, steps: int, repeats: int, sync_check: bool = True) -> float:
-    for _ in range(20):
+    warmup = 20
+    start = time.perf_counter()
+    for _ in range(warmup):
         one_step()
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+    per_step = (time.perf_counter() - start) / warmup
+    steps = max(5, min(steps, int(BUDGET_S / max(per_step, 1e-9))))
     samples = []
     for _ in range(repeats):
         if device.type == "cuda":
@@ -124,6 +154,7 @@ def _median_time(one_step, device: torch.device, steps: int, repeats: int, sync_
 
 
 def main() -> None:
+    global BUDGET_S
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     parser.add_argument("--envs", type=int, nargs="+", default=[1024, 4096, 16384])
@@ -131,6 +162,8 @@ def main() -> None:
     parser.add_argument("--reset-fraction", type=float, default=0.01, help="share of envs finishing per step")
     parser.add_argument("--steps", type=int, default=200)
     parser.add_argument("--repeats", type=int, default=15)
+    parser.add_argument("--threads", type=int, default=None, help="torch.set_num_threads first (default: torch's)")
+    parser.add_argument("--budget-s", type=float, default=BUDGET_S, help="seconds per repeat (fewer steps beyond)")
     parser.add_argument(
         "--attribution", nargs="+", default=["start", "hazard"], choices=ATTRIBUTIONS, help="statistics to time"
     )
@@ -143,34 +176,103 @@ def main() -> None:
             raise SystemExit(f"sampler_cost.py: --{flag}={getattr(args, flag)} must be >= 1.")
     if not 0.0 < args.reset_fraction <= 1.0:
         raise SystemExit(f"sampler_cost.py: --reset-fraction={args.reset_fraction} must be in (0, 1].")
+    if args.budget_s <= 0:
+        raise SystemExit(f"sampler_cost.py: --budget-s={args.budget_s} must be > 0.")
+    BUDGET_S = args.budget_s
+    if args.threads is not None:
+        if args.threads < 1:
+            raise SystemExit(f"sampler_cost.py: --threads={args.threads} must be >= 1.")
+        torch.set_num_threads(args.threads)
     device = torch.device(args.device)
     name = torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu"
-    print(f"device: {name}; torch {torch.__version__}; {args.reset_fraction:.0%} of envs reset per step")
-    columns = " ".join(f"{column:>10}" for column in ("per-env", "subset", "public", "uniform"))
+    print(
+        f"device: {name}; torch {torch.__version__}; {torch.get_num_threads()} CPU threads;"
+        f" {args.reset_fraction:.0%} of envs reset per step"
+    )
+    columns = " ".join(f"{column:>10}" for column in ("per-env", "subset", "public", "uniform", "ours MB", "public MB"))
     print(f"us per env step (median): {'envs':>7} {'bins':>7} {'attribution':>11} {columns}")
+    reasons: list[str] = []
     for num_bins in args.bins:
         for num_envs, attribution in itertools.product(args.envs, args.attribution):
-            frames = [num_bins * 50]
-            cfg = AdaptiveSamplerCfg(attribution=attribution)
-            per_env = AdaptiveSampler(cfg, motion_num_frames=frames, fps=50, device=device)
-            subset = AdaptiveSampler(replace(cfg, cuda_graph=False), motion_num_frames=frames, fps=50, device=device)
-            costs = [
-                time_per_env_step(per_env, num_envs, args.reset_fraction, args.steps, args.repeats),
-                time_subset_step(subset, num_envs, args.reset_fraction, args.steps, args.repeats),
-            ]
-            costs.append(
-                time_public_per_step(num_bins, num_envs, args.reset_fraction, args.steps, args.repeats, device)
-            )
-            costs.append(
-                time_uniform_per_step(num_envs, args.reset_fraction, args.steps, args.repeats, device, num_bins)
-            )
+            cells = _measure_cell(args, device, num_bins, num_envs, attribution, reasons)
             row = f"{'':>26}{num_envs:>7} {num_bins:>7} {attribution:>11} "
-            print(row + " ".join(f"{c:>10.1f}" for c in costs))
+            print(row + " ".join(f"{c:>10}" for c in cells), flush=True)
+    for reason in reasons:
+        print(f"n/a: {reason}")
     if device.type == "cuda":
         print("host-device syncs inside update+sample: none (sync debug mode 'error' raised nothing)")
         print(f"CUDA-graph record+fold equals the eager subset record+fold bit for bit: {graph_matches_eager(device)}")
         distance, noise = graph_sampling_distance(device)
         print(f"CUDA-graph sampling vs its distribution: total variation {distance:.4f} (sampling noise ~{noise:.4f})")
+
+
+def _measure_cell(args, device: torch.device, num_bins: int, num_envs: int, attribution: str, reasons: list[str]):
+    """The row of one (bins, envs, attribution): four costs in µs and two sizes in MB, or n/a."""
+    frames = [num_bins * 50]
+    cfg = AdaptiveSamplerCfg(attribution=attribution)
+    steps, repeats, fraction = args.steps, args.repeats, args.reset_fraction
+
+    def per_env_cost() -> tuple[float, float]:
+        before = _allocated(device)
+        sampler = AdaptiveSampler(cfg, motion_num_frames=frames, fps=50, device=device)
+        holder: list[PerEnvSampling] = []
+        cost = time_per_env_step(sampler, num_envs, fraction, steps, repeats, holder)
+        return cost, _held_bytes(device, before, sampler, holder)
+
+    def subset_cost() -> float:
+        sampler = AdaptiveSampler(replace(cfg, cuda_graph=False), motion_num_frames=frames, fps=50, device=device)
+        return time_subset_step(sampler, num_envs, fraction, steps, repeats)
+
+    def public_cost() -> tuple[float, float]:
+        before = _allocated(device)
+        holder: list[PublicBeyondMimicSampler] = []
+        cost = time_public_per_step(num_bins, num_envs, fraction, steps, repeats, device, holder)
+        return cost, _held_bytes(device, before, holder[0])
+
+    cells = ["n/a"] * 6
+    for column, measure in enumerate((per_env_cost, subset_cost, public_cost)):
+        try:
+            result = measure()
+        except (RuntimeError, MemoryError) as error:  # e.g. out of memory at a million bins
+            reasons.append(f"{num_envs} envs x {num_bins} bins, column {column}: {type(error).__name__}: {error}")
+            continue
+        if isinstance(result, tuple):
+            cells[column] = f"{result[0]:.1f}"
+            cells[4 if column == 0 else 5] = f"{result[1] / 1e6:.2f}"
+        else:
+            cells[column] = f"{result:.1f}"
+    cells[3] = f"{time_uniform_per_step(num_envs, fraction, steps, repeats, device, num_bins):.1f}"
+    return cells
+
+
+def _allocated(device: torch.device) -> int:
+    return torch.cuda.memory_allocated(device) if device.type == "cuda" else 0
+
+
+def _held_bytes(device: torch.device, before: int, *objects: object) -> int:
+    """CUDA: growth of the allocated memory since ``before`` (graph pools included); CPU: the bytes
+    of every tensor storage reachable from ``objects``, each storage once."""
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+        return torch.cuda.memory_allocated(device) - before
+    storages: dict[int, int] = {}
+    seen: set[int] = set()
+    pending = list(objects)
+    while pending:
+        item = pending.pop()
+        if id(item) in seen:
+            continue
+        seen.add(id(item))
+        if isinstance(item, torch.Tensor):
+            storage = item.untyped_storage()
+            storages[storage.data_ptr()] = storage.nbytes()
+        elif isinstance(item, dict):
+            pending.extend(item.values())
+        elif isinstance(item, (list, tuple, set)):
+            pending.extend(item)
+        elif hasattr(item, "__dict__") and not isinstance(item, (type, torch.device, torch.dtype)):
+            pending.extend(vars(item).values())
+    return sum(storages.values())
 
 
 def graph_matches_eager(device: torch.device, updates: int = 50, num_envs: int = 512) -> bool:

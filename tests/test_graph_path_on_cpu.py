@@ -35,13 +35,15 @@ CONFIGS = {
 
 
 def make(**cfg) -> AdaptiveSampler:
+    """A sampler on the fixed-shape path: what runs on CUDA (the CPU's default for large libraries is the
+    changed-bins path, which is CPU-only and may read sizes on the host)."""
     cfg.setdefault("alpha", 0.3)
-    return AdaptiveSampler(AdaptiveSamplerCfg(**cfg), motion_num_frames=FRAMES, fps=50)
+    return AdaptiveSampler(AdaptiveSamplerCfg(**cfg), motion_num_frames=FRAMES, fps=50, fixed_shapes=True)
 
 
 def graph_path(sampler: AdaptiveSampler) -> PerEnvSampling:
     """PerEnvSampling on its CUDA-graph path (persistent inputs, full-width draws), replayed eagerly."""
-    per_env = PerEnvSampling(sampler, NUM_ENVS)
+    per_env = PerEnvSampling(sampler, NUM_ENVS, fixed_shapes=True)
     per_env._use_graph = True  # the CudaGraphedSteps of a CPU sampler call their step eagerly
     return per_env
 
@@ -99,7 +101,8 @@ def no_host_sync(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 def test_per_step_code_never_syncs_with_the_host(monkeypatch, config):
     sampler = make(**CONFIGS[config])
     generator = torch.Generator().manual_seed(0)
-    for per_env in (graph_path(sampler), PerEnvSampling(sampler, NUM_ENVS)):
+    # the graph path and the eager CUDA path (fixed shapes: the CPU's default records only finished rows)
+    for per_env in (graph_path(sampler), PerEnvSampling(sampler, NUM_ENVS, fixed_shapes=True)):
         one_env_step(per_env, generator)  # the first call may set up (host-side) state
         with no_host_sync(monkeypatch):
             for _ in range(3):

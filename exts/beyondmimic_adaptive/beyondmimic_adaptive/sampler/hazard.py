@@ -28,6 +28,8 @@ and a bin never visited keeps rate 0.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import torch
 
 
@@ -39,8 +41,10 @@ def fold_hazard(
     alpha: float,
     prior: float,
     prior_mean: float,
+    rows: torch.Tensor | None = None,
+    expm1: Callable[[torch.Tensor], torch.Tensor] = torch.expm1,
 ) -> None:
-    """One update of the hazard statistics, in place (fixed shapes, no host sync).
+    """One update of the hazard statistics, in place (fixed shapes, no host sync, without ``rows``).
 
     Args:
         pending: (B, 3) episodes, failures and exposure (env steps) recorded since the last fold.
@@ -50,17 +54,48 @@ def fold_hazard(
         alpha: smoothing factor of the moving averages.
         prior: pseudo-traversals a of the prior: h = (F̄ + a μ) / (Ē + a n_s) (0 = off).
         prior_mean: μ, the prior's failures per traversal.
+        rows: optional (n,) distinct long bin ids, the only bins with pending counts (the CPU fold):
+            only these are updated. Every op is element-wise, so the result is bit for bit that of
+            the update of all bins (the others would get back the values they hold).
+        expm1: the ``expm1`` to use (the CPU passes one that keeps large tensors on one thread).
     """
-    counts = pending[:, 1:]
+    if rows is None:
+        smoothed.copy_(_smoothed_step(pending[:, 1:], smoothed, alpha))
+        failure_rate.copy_(_rate_of(smoothed, failure_rate, bin_length, prior, prior_mean, expm1))
+        return
+    new_smoothed = _smoothed_step(pending.index_select(0, rows)[:, 1:], smoothed.index_select(0, rows), alpha)
+    smoothed.index_copy_(0, rows, new_smoothed)
+    new_rate = _rate_of(
+        new_smoothed,
+        failure_rate.index_select(0, rows),
+        bin_length.index_select(0, rows),
+        prior,
+        prior_mean,
+        expm1,
+    )
+    failure_rate.index_copy_(0, rows, new_rate)
+
+
+def _smoothed_step(counts: torch.Tensor, smoothed: torch.Tensor, alpha: float) -> torch.Tensor:
     got = (counts > 0).any(1, keepdim=True)
-    smoothed.copy_(torch.where(got, torch.lerp(smoothed, counts, alpha), smoothed))
+    return torch.where(got, torch.lerp(smoothed, counts, alpha), smoothed)
+
+
+def _rate_of(
+    smoothed: torch.Tensor,
+    rate: torch.Tensor,
+    bin_length: torch.Tensor,
+    prior: float,
+    prior_mean: float,
+    expm1: Callable[[torch.Tensor], torch.Tensor] = torch.expm1,
+) -> torch.Tensor:
     failures, exposure = smoothed.unbind(1)
     visited = exposure > 0
     if prior > 0:
         failures = failures + prior * prior_mean
         exposure = exposure + prior * bin_length
     hazard = failures / exposure  # NaN or inf where a bin was never visited: not selected
-    failure_rate.copy_(torch.where(visited, -torch.expm1(-hazard * bin_length), failure_rate))
+    return torch.where(visited, -expm1(-hazard * bin_length), rate)
 
 
 def hazard_of(smoothed: torch.Tensor) -> torch.Tensor:

@@ -27,17 +27,26 @@ class PerEnvSampling:
     On CUDA (and with ``cfg.cuda_graph``) both are captured after a few eager calls and replayed;
     inputs are copied into persistent buffers first, and :meth:`sample` draws a start for *every*
     env (drawing the extra rows costs less than a launch per op would). Eagerly (CPU) only the
-    requested rows are drawn: there every op pays for every row, and launches are cheap. The outputs
-    of :meth:`sample` are persistent buffers, overwritten by the next call: index or copy them first.
+    requested rows are drawn, and only the finished rows recorded: there every op pays for every row,
+    and launches are cheap. The outputs of :meth:`sample` are persistent buffers, overwritten by the
+    next call: index or copy them first.
+
+    Args:
+        sampler: the sampler to record into and draw from.
+        num_envs: the number of envs (rows) of every call.
+        fixed_shapes: record every env's row (masked), as the CUDA graph does. None (default): on
+            CUDA; on the CPU only the finished rows are recorded (the same counts, less work).
     """
 
-    def __init__(self, sampler: AdaptiveSampler, num_envs: int):
+    def __init__(self, sampler: AdaptiveSampler, num_envs: int, *, fixed_shapes: bool | None = None):
         if not (isinstance(num_envs, int) and num_envs >= 1):
             raise ValueError(f"PerEnvSampling(num_envs={num_envs!r}): expected an int >= 1 (the env count).")
         self.sampler = sampler
         self.num_envs = num_envs
         device = sampler.device
         self._use_graph = sampler.cfg.cuda_graph and device.type == "cuda"
+        self._subset = device.type == "cpu" if fixed_shapes is None else not fixed_shapes
+        """Record only the rows that count (data-dependent sizes: the CPU, where nothing is captured)."""
         self._bins_in = torch.zeros(num_envs, dtype=torch.long, device=device)
         self._failed_in = torch.zeros(num_envs, dtype=torch.bool, device=device)
         self._finished_in = torch.zeros(num_envs, dtype=torch.bool, device=device)
@@ -61,6 +70,10 @@ class PerEnvSampling:
         self._check_row("bins", bins, (torch.int32, torch.int64))
         self._check_row("failed", failed, (torch.bool,))
         self._check_row("finished", finished, (torch.bool,))
+        if self._subset:
+            rows = finished.nonzero().squeeze(1)
+            self.sampler.record(bins.index_select(0, rows), failed.index_select(0, rows))
+            return
         if not self._use_graph:
             self.sampler.record(bins.long(), failed, mask=finished)
             return
@@ -79,6 +92,9 @@ class PerEnvSampling:
         self._check_row("bins", bins, (torch.int32, torch.int64), "record_exposure")
         if alive is not None:
             self._check_row("alive", alive, (torch.bool,), "record_exposure")
+        if self._subset and alive is not None:
+            self.sampler.record_exposure(bins.index_select(0, alive.nonzero().squeeze(1)))
+            return
         if not self._use_graph:
             self.sampler.record_exposure(bins.long(), mask=alive)
             return

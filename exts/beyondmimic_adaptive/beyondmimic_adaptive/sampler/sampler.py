@@ -11,7 +11,9 @@ from collections.abc import Sequence
 import torch
 import torch.distributed as dist
 
+from .batch_checks import check_episode_batch
 from .bins import BinLayout
+from .changed_bins import ROWS_CHUNK, SERIAL_ELEMENTS, ChangedBins, chunked_addcmul_, chunked_expm1
 from .config import AdaptiveSamplerCfg, SamplerConfigError
 from .distribution import cap_probabilities
 from .graphed import CudaGraphedStep
@@ -46,7 +48,13 @@ class AdaptiveSampler:
         motion_num_frames: Sequence[int],
         fps: float,
         device: str | torch.device = "cpu",
+        *,
+        fixed_shapes: bool | None = None,
     ):
+        """``fixed_shapes``: True: every fold covers all bins with fixed shapes (what CUDA graphs capture).
+        False: a fold updates only the bins recorded since the last one (``changed_bins.py``: far less
+        work on the CPU; same statistics bit for bit, kernel masses summed in the order u = 0..K-1).
+        None (default): True on CUDA and for small libraries (K × B <= 16384), else False."""
         cfg.validate()
         self.cfg = cfg
         self.layout = BinLayout(motion_num_frames, fps, cfg.bin_size_s, device)
@@ -77,9 +85,17 @@ class AdaptiveSampler:
         steps = torch.arange(cfg.K, device=self.device)
         window = steps[:, None] + torch.arange(num_bins, device=self.device)[None, :]
         inside = window < self.layout.bin_motion_end[None, :]
-        self._kernel_index = torch.where(inside, window, torch.zeros_like(window)).flatten()
+        if fixed_shapes is None:
+            fixed_shapes = self.device.type != "cpu" or cfg.K * num_bins <= SERIAL_ELEMENTS
+        self.fixed_shapes = bool(fixed_shapes)
+        """Whether the fold covers all bins with fixed shapes (see the constructor)."""
+        # the gather table of the fixed-shape fold (the CPU's reads shifted views instead)
+        self._kernel_index = torch.where(inside, window, 0).flatten() if self.fixed_shapes else None
         decay = torch.full_like(window, cfg.gamma, dtype=torch.float32) ** steps[:, None] * (1.0 - lam)
         self._kernel_weight = torch.where(inside, decay, torch.zeros(()))
+        self._changed = None if self.fixed_shapes else ChangedBins(self._kernel_weight)
+        """On the CPU (no graph to replay, every op pays for every element): the bins recorded since the
+        last fold, so the fold updates only those and the kernel masses that read them."""
         # With kernel mass k' = (1 - λ) k and total T' = Σ k', the distribution λ w + (1 - λ) k / T
         # is (k' + m w) / (T' + m) with uniform mass m = λ/(1 - λ) T'. The sampler keeps it as the
         # unnormalised CDF cumsum(k') + m cumsum(w), which needs no division (sampling scales its
@@ -97,6 +113,8 @@ class AdaptiveSampler:
         if cfg.manual_probabilities is not None:
             self.set_manual_probabilities(cfg.manual_probabilities)
         self._pending = torch.zeros(num_bins, 3, device=self.device)
+        self._episode_rows = torch.tensor([[1.0, 0.0], [1.0, 1.0]], device=self.device)
+        """(2, 2) the pending (episodes, failures) of a finished episode that did not / did fail."""
         """(B, 3) episodes, failures and exposure recorded since the last fold (one all-reduce)."""
         self._kernel_mass = torch.empty(num_bins, device=self.device)
         """(B,) k' = (1 - λ) Σ_u γ^u r̄_{s+u}."""
@@ -143,9 +161,16 @@ class AdaptiveSampler:
 
     def record(self, bins: torch.Tensor, failed: torch.Tensor, mask: torch.Tensor | None = None) -> None:
         """Add finished episodes to the pending per-bin counts; the statistics change at :meth:`fold`."""
-        _check_episode_batch(bins, failed, mask)
-        weight = torch.ones(bins.shape, device=self.device) if mask is None else mask.to(torch.float32)
-        self._pending[:, :2].index_add_(0, bins.long(), torch.stack((weight, weight * failed), dim=1))
+        check_episode_batch(bins, failed, mask)
+        bins = bins.long()
+        if mask is None:  # rows (1, 0) or (1, 1): one gather instead of ones, a product and a stack
+            counts = self._episode_rows.index_select(0, failed.long())
+        else:
+            weight = mask.to(torch.float32)
+            counts = torch.stack((weight, weight * failed), dim=1)
+        self._pending[:, :2].index_add_(0, bins, counts)
+        if self._changed is not None:
+            self._changed.note(bins if mask is None else bins.index_select(0, mask.nonzero().squeeze(1)))
 
     def record_exposure(self, bins: torch.Tensor, mask: torch.Tensor | None = None) -> None:
         """Add one env step of exposure to the bin of each env (``attribution: hazard``).
@@ -154,9 +179,12 @@ class AdaptiveSampler:
             bins: (N,) global bin id each env is in during this step.
             mask: optional (N,) bool; False skips an env (e.g. one that is not running).
         """
-        _check_episode_batch(bins, None, mask, "record_exposure")
+        check_episode_batch(bins, None, mask, "record_exposure")
+        bins = bins.long()
         weight = torch.ones(bins.shape, device=self.device) if mask is None else mask.to(torch.float32)
-        self._pending[:, 2].index_add_(0, bins.long(), weight)
+        self._pending[:, 2].index_add_(0, bins, weight)
+        if self._changed is not None:
+            self._changed.note(bins if mask is None else bins.index_select(0, mask.nonzero().squeeze(1)))
 
     @property
     def hazard(self) -> torch.Tensor:
@@ -170,9 +198,18 @@ class AdaptiveSampler:
         first, so every rank folds the same global counts and keeps identical statistics. Every rank
         must then call ``fold`` equally often (the Isaac Lab terms fold on a shared step cadence).
         """
-        if self.cfg.sync_distributed and dist.is_available() and dist.is_initialized():
+        reduced = self.cfg.sync_distributed and dist.is_available() and dist.is_initialized()
+        if reduced:
             dist.all_reduce(self._pending)
-        self._fold_step()
+        if self._changed is None:
+            self._fold_step()
+            return
+        # CPU: other ranks' counts may sit in any bin after the all-reduce
+        rows = self._changed.take(everything=reduced)
+        if rows is None:
+            self._fold_pending()
+        elif rows.numel():  # else nothing was recorded: statistics and distribution stay as they are
+            self._fold_rows(rows)
 
     def _fold_pending(self) -> None:
         """The fixed-shape body of :meth:`fold` (replayed as one CUDA graph on the GPU).
@@ -189,34 +226,67 @@ class AdaptiveSampler:
                 self.cfg.alpha,
                 self.cfg.rate_prior,
                 self.cfg.rate_prior_mean,
+                expm1=torch.expm1 if self._changed is None else chunked_expm1,
             )
             self._totals += self._pending
             self._pending.zero_()
             self._refresh()
             return
-        episodes, failures, _ = self._pending.unbind(1)
-        # r̄ <- r̄ + α (r - r̄) on the bins that got episodes; the others keep their rate (0/0 there
-        # is NaN, never selected)
-        prior = self.cfg.rate_prior
-        if prior > 0:  # a Beta-style prior: (F + a μ) / (N + a)
-            failures = failures + prior * self.cfg.rate_prior_mean
-            batch_rate = torch.where(episodes > 0, failures / (episodes + prior), self.failure_rate)
-        else:
-            batch_rate = torch.where(episodes > 0, failures / episodes, self.failure_rate)
-        self.failure_rate.lerp_(batch_rate, self.cfg.alpha)
+        # r̄ <- r̄ + α (r - r̄) on the bins that got episodes; the others keep their rate
+        self.failure_rate.lerp_(self._batch_rate(self._pending, self.failure_rate), self.cfg.alpha)
         self._totals += self._pending
         self._pending.zero_()
         self._refresh()
 
-    def _refresh(self) -> None:
-        """Recompute the unnormalised adaptive CDF from the current rates."""
-        window_rates = self.failure_rate.index_select(0, self._kernel_index).view(self._kernel_weight.shape)
-        torch.sum(window_rates * self._kernel_weight, dim=0, out=self._kernel_mass)
+    def _fold_rows(self, rows: torch.Tensor) -> None:
+        """:meth:`_fold_pending` for the CPU, on the (n,) distinct bins ``rows`` that hold every pending
+        count: the same element-wise maths on those bins only (the others would keep their values), then
+        the kernel masses that read them, then the CDF."""
+        for chunk in rows.split(ROWS_CHUNK):  # no op split over threads (see changed_bins.py)
+            pending = self._pending.index_select(0, chunk)
+            if self.cfg.attribution == "hazard":
+                fold_hazard(
+                    self._pending,
+                    self._hazard_counts,
+                    self.failure_rate,
+                    self._bin_length,
+                    self.cfg.alpha,
+                    self.cfg.rate_prior,
+                    self.cfg.rate_prior_mean,
+                    rows=chunk,
+                )
+            else:
+                rate = self.failure_rate.index_select(0, chunk)
+                self.failure_rate.index_copy_(0, chunk, rate.lerp_(self._batch_rate(pending, rate), self.cfg.alpha))
+            self._totals.index_add_(0, chunk, pending.to(torch.float64))
+            self._pending.index_fill_(0, chunk, 0.0)
+        self._refresh(rows)
+
+    def _batch_rate(self, pending: torch.Tensor, rate: torch.Tensor) -> torch.Tensor:
+        """This update's rate F/N (with the prior) where episodes were recorded, else the current ``rate``."""
+        episodes, failures, _ = pending.unbind(1)
+        prior = self.cfg.rate_prior
+        if prior > 0:  # a Beta-style prior: (F + a μ) / (N + a)
+            return torch.where(episodes > 0, (failures + prior * self.cfg.rate_prior_mean) / (episodes + prior), rate)
+        return torch.where(episodes > 0, failures / episodes, rate)  # 0/0 is NaN there, never selected
+
+    def _refresh(self, changed_rates: torch.Tensor | None = None) -> None:
+        """Recompute the unnormalised adaptive CDF from the current rates (on the CPU, only the kernel
+        masses that read ``changed_rates`` if given)."""
+        if self._changed is not None:
+            self._changed.kernel_mass(self.failure_rate, self._kernel_mass, changed_rates)
+        else:
+            assert self._kernel_index is not None  # the fixed-shape fold keeps its gather table
+            window_rates = self.failure_rate.index_select(0, self._kernel_index).view(self._kernel_weight.shape)
+            torch.sum(window_rates * self._kernel_weight, dim=0, out=self._kernel_mass)
         torch.cumsum(self._kernel_mass, 0, out=self._adaptive_cdf)
         total_kernel_mass = self._adaptive_cdf[-1:]
         no_failure_mass = total_kernel_mass <= NEGLIGIBLE_FAILURE_MASS
         torch.add(no_failure_mass, total_kernel_mass, alpha=self._uniform_share, out=self._uniform_mass)
-        self._adaptive_cdf.addcmul_(self._uniform_cdf, self._uniform_mass)
+        if self._changed is None:
+            self._adaptive_cdf.addcmul_(self._uniform_cdf, self._uniform_mass)
+        else:
+            chunked_addcmul_(self._adaptive_cdf, self._uniform_cdf, self._uniform_mass)
         if self._cap is not None:
             normalised = (
                 torch.addcmul(self._kernel_mass, self._frame_share, self._uniform_mass) / self._adaptive_cdf[-1:]
@@ -331,29 +401,6 @@ class AdaptiveSampler:
         self._hazard_counts.copy_(checked["hazard_counts"])
         self._pending.copy_(checked["pending"])
         self.env_step = checked["env_step"]
+        if self._changed is not None:
+            self._changed.fold_all_next()  # the loaded pending counts may sit in any bin
         self._refresh()
-
-
-def _check_episode_batch(
-    bins: torch.Tensor, failed: torch.Tensor | None, mask: torch.Tensor | None, call: str = "update"
-) -> None:
-    # shape and dtype live on the host: checking them costs no device sync
-    if not isinstance(bins, torch.Tensor) or bins.dtype not in (torch.int32, torch.int64) or bins.dim() != 1:
-        raise TypeError(f"{call}(bins=...) expects a 1-D int32/int64 tensor of bin ids, got {_describe(bins)}.")
-    for name, value in (("failed", failed), ("mask", mask)):
-        if (value is not None or (name == "failed" and call == "update")) and (
-            not isinstance(value, torch.Tensor) or value.dtype != torch.bool or value.shape != bins.shape
-        ):
-            raise TypeError(
-                f"{call}({name}=...) expects a bool tensor of shape {_shape(bins)}, got {_describe(value)}."
-            )
-
-
-def _shape(value: torch.Tensor) -> tuple[int, ...]:
-    return tuple(value.shape)
-
-
-def _describe(value: object) -> str:
-    if isinstance(value, torch.Tensor):
-        return f"{value.dtype} tensor of shape {tuple(value.shape)}"
-    return type(value).__name__
