@@ -28,6 +28,7 @@ from pathlib import Path
 
 from ablation_plots import plot_completion_curves, plot_completion_heatmaps, plot_latest_per_bin, rows_by_arm
 
+from beyondmimic_adaptive.cli_types import positive_int, share
 from beyondmimic_adaptive.run_checkpoints import (
     checkpoint_iteration,
     checkpoints_by_iteration,
@@ -136,24 +137,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--device", default="cuda:0")
-    parser.add_argument("--num-envs", type=int, default=4096)
-    parser.add_argument("--eval-every", type=int, default=250, help="checkpoint and evaluate every N iterations")
-    parser.add_argument("--max-iterations", type=int, default=3000, help="the budget, the same for every arm")
+    parser.add_argument("--num-envs", type=positive_int, default=4096)
+    parser.add_argument("--eval-every", type=positive_int, default=250, help="checkpoint and evaluate every N its")
+    parser.add_argument("--max-iterations", type=positive_int, default=3000, help="the budget, the same for every arm")
     parser.add_argument("--arms", nargs="+", default=["adaptive", "uniform"], choices=list(ARMS))
     parser.add_argument("--task", default="Tracking-Humanoid-v0", help="registered task id (e.g. Tracking-G1-v0)")
     parser.add_argument("--train-only", action="store_true", help="train and checkpoint; evaluate nothing now")
     parser.add_argument("--motion-files", nargs="+")
-    parser.add_argument("--envs-per-bin", type=int, default=8)
+    parser.add_argument("--envs-per-bin", type=positive_int, default=8)
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--plot", action="store_true", help="draw the plots from results.jsonl")
     parser.add_argument("--plot-only", action="store_true", help="draw the plots and train nothing")
-    parser.add_argument("--done-at", type=float, default=0.9, help="full-clip completion counted as completing")
+    parser.add_argument("--done-at", type=share, default=0.9, help="full-clip completion counted as completing")
     args = parser.parse_args()
-    for flag in ("eval_every", "max_iterations", "num_envs", "envs_per_bin"):
-        if getattr(args, flag) < 1:
-            raise SystemExit(f"ablation: --{flag.replace('_', '-')}={getattr(args, flag)} must be >= 1.")
-    if not 0.0 < args.done_at <= 1.0:
-        raise SystemExit(f"ablation: --done-at={args.done_at} must be in (0, 1] (a share of the starts).")
     args.out.mkdir(parents=True, exist_ok=True)
     results_path = args.out / "results.jsonl"
     if not args.plot_only:

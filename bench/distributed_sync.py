@@ -20,6 +20,7 @@ import torch
 import torch.distributed as dist
 
 from beyondmimic_adaptive import AdaptiveSampler, AdaptiveSamplerCfg
+from beyondmimic_adaptive.cli_types import positive_int
 from beyondmimic_adaptive.sampler import state_digest
 
 FRAMES = [9000, 6017]  # 301 bins
@@ -35,10 +36,8 @@ def episodes(rank: int, fold: int, device: torch.device) -> tuple[torch.Tensor, 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--backend", default="nccl", choices=["nccl", "gloo"])
-    parser.add_argument("--folds", type=int, default=500)
+    parser.add_argument("--folds", type=positive_int, default=500)
     args = parser.parse_args()
-    if args.folds < 1:
-        raise SystemExit(f"distributed_sync.py: --folds={args.folds} must be >= 1.")
     if args.backend == "nccl" and not torch.cuda.is_available():
         raise SystemExit("distributed_sync.py: --backend nccl needs CUDA devices; use --backend gloo on the CPU.")
     dist.init_process_group(args.backend)

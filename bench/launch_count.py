@@ -18,6 +18,7 @@ import torch
 from torch.utils._python_dispatch import TorchDispatchMode
 
 from beyondmimic_adaptive import AdaptiveSampler, AdaptiveSamplerCfg
+from beyondmimic_adaptive.cli_types import positive_int
 from beyondmimic_adaptive.sampler import PerEnvSampling
 
 GRAPHED_RECORD_INPUT_COPIES = 3
@@ -46,11 +47,9 @@ def count_ops(step) -> collections.Counter[str]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--envs", type=int, default=4096)
-    parser.add_argument("--bins", type=int, default=10000)
+    parser.add_argument("--envs", type=positive_int, default=4096)
+    parser.add_argument("--bins", type=positive_int, default=10000)
     args = parser.parse_args()
-    if args.envs < 1 or args.bins < 1:
-        raise SystemExit(f"launch_count.py: --envs={args.envs} and --bins={args.bins} must both be >= 1.")
     # eager on the CPU: the same ops the graphs capture on the GPU
     sampler = AdaptiveSampler(
         AdaptiveSamplerCfg(cuda_graph=False), motion_num_frames=[args.bins * 50], fps=50, fixed_shapes=True

@@ -25,6 +25,7 @@ import torch
 from tqdm import tqdm
 
 from beyondmimic_adaptive import AdaptiveSampler, AdaptiveSamplerCfg
+from beyondmimic_adaptive.cli_types import positive_int, probability, share
 
 
 def ideal_probabilities(sampler: AdaptiveSampler, true_rates: torch.Tensor) -> torch.Tensor:
@@ -62,24 +63,16 @@ def simulate(args: argparse.Namespace, alpha: float, true_rates: torch.Tensor, h
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--envs", type=int, default=4096)
-    parser.add_argument("--bins", type=int, default=64)
-    parser.add_argument("--steps", type=int, default=6000, help="env steps (one fold each)")
-    parser.add_argument("--episode-steps", type=int, default=250, help="mean episode length in env steps")
-    parser.add_argument("--base-rate", type=float, default=0.02)
-    parser.add_argument("--hard-rate", type=float, default=0.2)
+    parser.add_argument("--envs", type=positive_int, default=4096)
+    parser.add_argument("--bins", type=positive_int, default=64)
+    parser.add_argument("--steps", type=positive_int, default=6000, help="env steps (one fold each)")
+    parser.add_argument("--episode-steps", type=positive_int, default=250, help="mean episode length in env steps")
+    parser.add_argument("--base-rate", type=probability, default=0.02)
+    parser.add_argument("--hard-rate", type=probability, default=0.2)
     parser.add_argument("--hard-bins", type=int, nargs="+", default=[15, 28, 39, 51])
-    parser.add_argument("--alphas", type=float, nargs="+", default=[0.1, 0.03, 0.01, 0.003])
+    parser.add_argument("--alphas", type=share, nargs="+", default=[0.1, 0.03, 0.01, 0.003])
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
-    for flag in ("envs", "bins", "steps", "episode_steps"):
-        if getattr(args, flag) < 1:
-            raise SystemExit(f"rate_noise: --{flag.replace('_', '-')}={getattr(args, flag)} must be >= 1.")
-    for flag in ("base_rate", "hard_rate"):
-        if not 0.0 <= getattr(args, flag) <= 1.0:
-            raise SystemExit(f"rate_noise: --{flag.replace('_', '-')}={getattr(args, flag)} must be in [0, 1].")
-    if any(not 0.0 < a <= 1.0 for a in args.alphas):
-        raise SystemExit(f"rate_noise: --alphas {args.alphas} must each be in (0, 1].")
     if any(not 0 <= b < args.bins for b in args.hard_bins):
         raise SystemExit(f"rate_noise: --hard-bins must lie in [0, {args.bins - 1}] (--bins {args.bins}).")
     true_rates = torch.full((args.bins,), args.base_rate)

@@ -46,6 +46,7 @@ import torch
 from public_sampler import PublicBeyondMimicSampler
 
 from beyondmimic_adaptive import AdaptiveSampler, AdaptiveSamplerCfg
+from beyondmimic_adaptive.cli_types import positive_float, positive_int, share
 from beyondmimic_adaptive.sampler import PerEnvSampling
 from beyondmimic_adaptive.sampler.config import ATTRIBUTIONS
 
@@ -157,31 +158,19 @@ def main() -> None:
     global BUDGET_S
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
-    parser.add_argument("--envs", type=int, nargs="+", default=[1024, 4096, 16384])
-    parser.add_argument("--bins", type=int, nargs="+", default=[100, 1000, 10000])
-    parser.add_argument("--reset-fraction", type=float, default=0.01, help="share of envs finishing per step")
-    parser.add_argument("--steps", type=int, default=200)
-    parser.add_argument("--repeats", type=int, default=15)
-    parser.add_argument("--threads", type=int, default=None, help="torch.set_num_threads first (default: torch's)")
-    parser.add_argument("--budget-s", type=float, default=BUDGET_S, help="seconds per repeat (fewer steps beyond)")
+    parser.add_argument("--envs", type=positive_int, nargs="+", default=[1024, 4096, 16384])
+    parser.add_argument("--bins", type=positive_int, nargs="+", default=[100, 1000, 10000])
+    parser.add_argument("--reset-fraction", type=share, default=0.01, help="share of envs finishing per step")
+    parser.add_argument("--steps", type=positive_int, default=200)
+    parser.add_argument("--repeats", type=positive_int, default=15)
+    parser.add_argument("--threads", type=positive_int, default=None, help="torch.set_num_threads (default: torch's)")
+    parser.add_argument("--budget-s", type=positive_float, default=BUDGET_S, help="seconds per repeat")
     parser.add_argument(
         "--attribution", nargs="+", default=["start", "hazard"], choices=ATTRIBUTIONS, help="statistics to time"
     )
     args = parser.parse_args()
-    for flag in ("envs", "bins"):
-        if min(getattr(args, flag)) < 1:
-            raise SystemExit(f"sampler_cost.py: --{flag} {getattr(args, flag)} must each be >= 1.")
-    for flag in ("steps", "repeats"):
-        if getattr(args, flag) < 1:
-            raise SystemExit(f"sampler_cost.py: --{flag}={getattr(args, flag)} must be >= 1.")
-    if not 0.0 < args.reset_fraction <= 1.0:
-        raise SystemExit(f"sampler_cost.py: --reset-fraction={args.reset_fraction} must be in (0, 1].")
-    if args.budget_s <= 0:
-        raise SystemExit(f"sampler_cost.py: --budget-s={args.budget_s} must be > 0.")
     BUDGET_S = args.budget_s
     if args.threads is not None:
-        if args.threads < 1:
-            raise SystemExit(f"sampler_cost.py: --threads={args.threads} must be >= 1.")
         torch.set_num_threads(args.threads)
     device = torch.device(args.device)
     name = torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu"

@@ -15,17 +15,16 @@ import os
 import traceback
 import warnings
 
+from beyondmimic_adaptive.cli_types import positive_int
+
 os.environ.setdefault("GIT_PYTHON_REFRESH", "quiet")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--num-envs", type=int, default=4096)
-    parser.add_argument("--steps", type=int, default=50)
+    parser.add_argument("--num-envs", type=positive_int, default=4096)
+    parser.add_argument("--steps", type=positive_int, default=50)
     args = parser.parse_args()
-    for flag in ("num_envs", "steps"):
-        if getattr(args, flag) < 1:
-            raise SystemExit(f"sync_audit.py: --{flag.replace('_', '-')}={getattr(args, flag)} must be >= 1.")
     import torch
 
     if not torch.cuda.is_available():

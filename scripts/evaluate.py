@@ -26,6 +26,7 @@ from pathlib import Path
 
 os.environ.setdefault("GIT_PYTHON_REFRESH", "quiet")
 
+from beyondmimic_adaptive.cli_types import positive_int
 from beyondmimic_adaptive.export.checkpoint_env import run_config
 from beyondmimic_adaptive.hydra_config import ConfigError, parse_run
 from beyondmimic_adaptive.run_checkpoints import is_complete
@@ -35,7 +36,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--checkpoint", required=True, help="model_<it>.pt written by scripts/train.py")
     parser.add_argument("--device", default=None, help="cpu or cuda:N (default: config device)")
-    parser.add_argument("--envs-per-bin", type=int, default=2)
+    parser.add_argument("--envs-per-bin", type=positive_int, default=2)
     parser.add_argument("--motion-files", nargs="+", help="motion files (default: the run's config.yaml)")
     parser.add_argument("--out", help="output folder (default: the checkpoint's folder)")
     parser.add_argument("overrides", nargs="*")
@@ -43,8 +44,6 @@ def main(argv: list[str] | None = None) -> None:
     checkpoint = Path(args.checkpoint)
     if not checkpoint.is_file():
         raise SystemExit(f"evaluate.py: checkpoint {checkpoint} does not exist.")
-    if args.envs_per_bin < 1:
-        raise SystemExit(f"evaluate.py: --envs-per-bin={args.envs_per_bin} must be >= 1.")
     overrides = list(args.overrides)
     if args.device:
         overrides.append(f"device={args.device}")

@@ -22,6 +22,7 @@ from pathlib import Path
 
 os.environ.setdefault("GIT_PYTHON_REFRESH", "quiet")
 
+from beyondmimic_adaptive.cli_types import positive_int
 from beyondmimic_adaptive.hydra_config import ConfigError
 from beyondmimic_adaptive.run_checkpoints import is_complete
 
@@ -30,16 +31,14 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--checkpoint", type=Path, help="model_<it>.pt of scripts/train.py (none: zero actions)")
     parser.add_argument("--task", help="task id when there is no checkpoint (config key: task)")
-    parser.add_argument("--steps", type=int, default=500, help="control steps = video frames (default 500: 10 s)")
-    parser.add_argument("--num-envs", type=int, default=1, help="envs simulated (env 0 is filmed)")
+    parser.add_argument("--steps", type=positive_int, default=500, help="control steps = video frames")
+    parser.add_argument("--num-envs", type=positive_int, default=1, help="envs simulated (env 0 is filmed)")
     parser.add_argument("--device", help="cpu or cuda:N (default: the run's)")
     parser.add_argument("--out", type=Path, help="MP4 path (default: RUN/videos/play_<checkpoint>.mp4)")
     parser.add_argument("--width", type=int, default=640)
     parser.add_argument("--height", type=int, default=480)
     parser.add_argument("overrides", nargs="*", help="Hydra overrides of config/train.yaml")
     args = parser.parse_args(argv)
-    if args.steps < 1 or args.num_envs < 1:
-        parser.error(f"--steps={args.steps} and --num-envs={args.num_envs} must be >= 1.")
     if args.checkpoint is not None and not args.checkpoint.is_file():
         parser.error(f"--checkpoint {args.checkpoint} does not exist.")
     if args.checkpoint is not None and not is_complete(args.checkpoint):

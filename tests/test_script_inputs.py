@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -22,7 +23,7 @@ def test_evaluate_refuses_missing_checkpoint_and_bad_envs_per_bin(tmp_path):
     checkpoint = tmp_path / "model_0.pt"
     checkpoint.write_bytes(b"")
     result = run("scripts/evaluate.py", "--checkpoint", str(checkpoint), "--envs-per-bin", "0")
-    assert result.returncode != 0 and "--envs-per-bin=0 must be >= 1" in result.stderr
+    assert result.returncode != 0 and "argument --envs-per-bin: expected an int >= 1, got '0'" in result.stderr
     result = run("scripts/evaluate.py", "--checkpoint", str(checkpoint), "device=gpu")
     assert result.returncode != 0 and "device='gpu' is invalid" in result.stderr
     assert "Traceback" not in result.stderr
@@ -39,10 +40,10 @@ def test_plot_refuses_a_run_without_history(tmp_path):
 @pytest.mark.parametrize(
     "flags,expected",
     [
-        (["--eval-every", "0"], "--eval-every=0 must be >= 1"),
-        (["--max-iterations", "-5"], "--max-iterations=-5 must be >= 1"),
-        (["--envs-per-bin", "0"], "--envs-per-bin=0 must be >= 1"),
-        (["--done-at", "1.5"], "--done-at=1.5 must be in (0, 1]"),
+        (["--eval-every", "0"], "argument --eval-every: expected an int >= 1, got '0'"),
+        (["--max-iterations", "-5"], "argument --max-iterations: expected an int >= 1, got '-5'"),
+        (["--envs-per-bin", "0"], "argument --envs-per-bin: expected an int >= 1, got '0'"),
+        (["--done-at", "1.5"], "argument --done-at: expected a number in (0, 1], got '1.5'"),
     ],
 )
 def test_ablation_refuses_bad_flags_before_training(tmp_path, flags, expected):
@@ -54,9 +55,9 @@ def test_ablation_refuses_bad_flags_before_training(tmp_path, flags, expected):
 @pytest.mark.parametrize(
     "flags,expected",
     [
-        (["--steps", "0"], "--steps=0 must be >= 1"),
-        (["--base-rate", "1.2"], "--base-rate=1.2 must be in [0, 1]"),
-        (["--alphas", "0.1", "0"], "--alphas [0.1, 0.0] must each be in (0, 1]"),
+        (["--steps", "0"], "argument --steps: expected an int >= 1, got '0'"),
+        (["--base-rate", "1.2"], "argument --base-rate: expected a number in [0, 1], got '1.2'"),
+        (["--alphas", "0.1", "0"], "argument --alphas: expected a number in (0, 1], got '0'"),
         (["--bins", "10", "--hard-bins", "3", "10"], "--hard-bins must lie in [0, 9] (--bins 10)"),
     ],
 )
@@ -68,18 +69,38 @@ def test_rate_noise_refuses_bad_flags(flags, expected):
 @pytest.mark.parametrize(
     "script,flags,expected",
     [
-        ("bench/sync_audit.py", ["--steps", "0"], "--steps=0 must be >= 1"),
-        ("bench/sync_audit.py", ["--num-envs", "-1"], "--num-envs=-1 must be >= 1"),
-        ("bench/distributed_sync.py", ["--folds", "0", "--backend", "gloo"], "--folds=0 must be >= 1"),
-        ("bench/sampler_cost.py", ["--device", "cpu", "--envs", "64", "0"], "--envs [64, 0] must each be >= 1"),
-        ("bench/sampler_cost.py", ["--device", "cpu", "--repeats", "0"], "--repeats=0 must be >= 1"),
+        ("bench/sync_audit.py", ["--steps", "0"], "argument --steps: expected an int >= 1, got '0'"),
+        ("bench/sync_audit.py", ["--num-envs", "-1"], "argument --num-envs: expected an int >= 1, got '-1'"),
+        (
+            "bench/distributed_sync.py",
+            ["--folds", "0", "--backend", "gloo"],
+            "argument --folds: expected an int >= 1, got '0'",
+        ),
+        (
+            "bench/sampler_cost.py",
+            ["--device", "cpu", "--envs", "64", "0"],
+            "argument --envs: expected an int >= 1, got '0'",
+        ),
+        (
+            "bench/sampler_cost.py",
+            ["--device", "cpu", "--repeats", "0"],
+            "argument --repeats: expected an int >= 1, got '0'",
+        ),
         (
             "bench/sampler_cost.py",
             ["--device", "cpu", "--reset-fraction", "0"],
-            "--reset-fraction=0.0 must be in (0, 1]",
+            "argument --reset-fraction: expected a number in (0, 1], got '0'",
         ),
-        ("bench/launch_count.py", ["--envs", "0"], "--envs=0 and --bins=10000 must both be >= 1"),
-        ("bench/launch_count.py", ["--bins", "0"], "--bins=0 must both be >= 1"),
+        ("bench/launch_count.py", ["--envs", "0"], "argument --envs: expected an int >= 1, got '0'"),
+        ("bench/launch_count.py", ["--bins", "x"], "argument --bins: expected an int >= 1, got 'x'"),
+        (
+            "bench/sampler_cost.py",
+            ["--device", "cpu", "--budget-s", "nan"],
+            "argument --budget-s: expected a number > 0",
+        ),
+        ("bench/sampler_cost.py", ["--device", "cpu", "--threads", "0"], "argument --threads: expected an int >= 1"),
+        ("scripts/play.py", ["--steps", "0"], "argument --steps: expected an int >= 1, got '0'"),
+        ("scripts/play.py", ["--num-envs", "-2"], "argument --num-envs: expected an int >= 1, got '-2'"),
     ],
 )
 def test_benchmarks_refuse_bad_flags(script, flags, expected):
@@ -101,3 +122,23 @@ def test_ablation_gpus_script_prints_its_usage_without_arguments():
     assert (
         result.returncode == 2 and "usage: bash bench/ablation_gpus.sh OUT MAX_ITERATIONS EVAL_EVERY" in result.stderr
     )
+
+
+def test_shared_flag_types_accept_their_range_and_name_the_rule():
+    import argparse
+
+    from beyondmimic_adaptive.cli_types import positive_float, positive_int, probability, share
+
+    assert positive_int("3") == 3 and positive_float("0.5") == 0.5 and share("1") == 1.0 and probability("0") == 0.0
+    for parse, text, rule in (
+        (positive_int, "0", "an int >= 1"),
+        (positive_int, "1.5", "an int >= 1"),
+        (positive_float, "0", "a number > 0"),
+        (positive_float, "inf", "a number > 0"),
+        (share, "0", "a number in (0, 1]"),
+        (share, "1.01", "a number in (0, 1]"),
+        (probability, "-0.1", "a number in [0, 1]"),
+        (probability, "nan", "a number in [0, 1]"),
+    ):
+        with pytest.raises(argparse.ArgumentTypeError, match=rf"expected {re.escape(rule)}, got '{re.escape(text)}'"):
+            parse(text)

@@ -1,0 +1,55 @@
+"""Argparse types shared by the scripts and benchmarks: a bad flag fails at parsing, named by argparse.
+
+``parser.add_argument("--envs-per-bin", type=positive_int)`` makes ``--envs-per-bin 0`` end with
+``error: argument --envs-per-bin: expected an int >= 1, got '0'`` (exit status 2) before anything runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+
+
+def positive_int(text: str) -> int:
+    """An int >= 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an int >= 1, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected an int >= 1, got {text!r}")
+    return value
+
+
+def _float(text: str, rule: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number {rule}, got {text!r}") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"expected a number {rule}, got {text!r}")
+    return value
+
+
+def positive_float(text: str) -> float:
+    """A finite number > 0."""
+    value = _float(text, "> 0")
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a number > 0, got {text!r}")
+    return value
+
+
+def share(text: str) -> float:
+    """A share in (0, 1] (of the envs, of the starts)."""
+    value = _float(text, "in (0, 1]")
+    if not 0.0 < value <= 1.0:
+        raise argparse.ArgumentTypeError(f"expected a number in (0, 1], got {text!r}")
+    return value
+
+
+def probability(text: str) -> float:
+    """A probability in [0, 1]."""
+    value = _float(text, "in [0, 1]")
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"expected a number in [0, 1], got {text!r}")
+    return value
