@@ -108,3 +108,17 @@ def test_converter_script(tmp_path):
         [*command[:-1], "-5", "--out", str(out)], cwd=ROOT, capture_output=True, text=True, timeout=300
     )
     assert bad.returncode == 2 and "input fps=-5.0 is invalid" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_csv_joint_order_is_reordered_to_the_robots_and_a_wrong_order_is_refused():
+    import numpy as np
+
+    from beyondmimic_adaptive.motion import MotionFileError
+    from beyondmimic_adaptive.motion.csv_import import _reorder_joint_columns
+
+    rows = np.arange(2 * 10, dtype=np.float64).reshape(2, 10)  # 7 root columns + joints a, b, c
+    reordered = _reorder_joint_columns(rows, ["a", "b", "c"], ["c", "a", "b"])
+    np.testing.assert_array_equal(reordered[:, :7], rows[:, :7])
+    np.testing.assert_array_equal(reordered[:, 7:], rows[:, [9, 7, 8]])
+    with pytest.raises(MotionFileError, match=r"missing \['d'\], unknown \['c'\]"):
+        _reorder_joint_columns(rows, ["a", "b", "c"], ["a", "b", "d"])
