@@ -1,12 +1,21 @@
-"""Env-steps per second of the tracking task, with and without adaptive sampling, same machine.
+"""Env-steps per second of a tracking task with adaptive sampling off and on, interleaved in one run.
 
+    python bench/env_throughput.py --task Tracking-G1-v0 --device cuda:0 --num-envs 4096 16384 [--rounds 2]
     python bench/env_throughput.py --device cpu --num-envs 16 64 [--steps 300] [--motion-files a.npz]
 
-Each configuration runs in its own process (one Isaac Lab simulation per process): zero actions,
-``--warmup`` steps first, then ``--steps`` timed steps; resets happen naturally (the robot falls
-without a policy, so resets are far more frequent than in training: a worst case for the sampler).
-Modes: ``adaptive`` (curriculum term + reset event) and ``off`` (neither: the command's own
-uniform starts, the floor the plugin is measured against).
+One process per env count (one Isaac Lab simulation per process) builds the task with its adaptive
+curriculum term, reset event and fold event, then times ``--rounds`` rounds of both modes, the order
+alternating per round (off, adaptive; adaptive, off; ...), so that drift of the machine (clocks,
+other jobs) falls on both modes alike:
+
+- ``adaptive``: the three terms run as in training;
+- ``off``: the same env with the three terms' functions swapped for no-ops, so the motion command's
+  own uniform starts apply (the floor the plugin is measured against; what is left of the terms is
+  the managers' Python call, well under a microsecond per term).
+
+Each phase runs ``--warmup`` untimed steps and then ``--steps`` timed steps with zero actions; resets
+happen naturally (without a policy the robot falls, so resets are far more frequent than in
+training: a worst case for the sampler).
 """
 
 from __future__ import annotations
@@ -14,80 +23,151 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from beyondmimic_adaptive.cli_types import positive_int
 
 os.environ.setdefault("GIT_PYTHON_REFRESH", "quiet")
 
+MODES = ("off", "adaptive")
 
-def measure(device: str, num_envs: int, mode: str, steps: int, warmup: int, motion_files: list[str] | None) -> dict:
+
+class _NoOp:
+    """Stands in for a term's function (and a class term's ``reset``) while sampling is off."""
+
+    __name__ = "no_op"
+
+    def __call__(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+    def reset(self, env_ids: Any = None) -> None:
+        return None
+
+
+@contextmanager
+def sampling_off(env: Any, name: str = "adaptive") -> Iterator[None]:
+    """Swap the functions of the curriculum term ``name`` and its two events for no-ops, then restore them."""
+    from beyondmimic_adaptive.terms.wiring import fold_event_name, start_event_name
+
+    cfgs = [env.curriculum_manager._term_cfgs[env.curriculum_manager.active_terms.index(name)]]
+    cfgs += [
+        env.event_manager.get_term_cfg(start_event_name(name)),
+        env.event_manager.get_term_cfg(fold_event_name(name)),
+    ]
+    saved = [cfg.func for cfg in cfgs]
+    try:
+        for cfg in cfgs:
+            cfg.func = _NoOp()
+        yield
+    finally:
+        for cfg, func in zip(cfgs, saved, strict=True):
+            cfg.func = func
+
+
+def _timed_steps(env: Any, action: Any, steps: int, warmup: int) -> tuple[float, int]:
+    import torch
+
+    for _ in range(warmup):
+        env.step(action)
+    resets = torch.zeros((), dtype=torch.long, device=env.device)
+    if env.device != "cpu":
+        torch.cuda.synchronize()
+    start = time.perf_counter()
+    for _ in range(steps):
+        _, _, terminated, truncated, _ = env.step(action)
+        resets += (terminated | truncated).sum()
+    if env.device != "cpu":
+        torch.cuda.synchronize()
+    return steps * env.num_envs / (time.perf_counter() - start), int(resets)
+
+
+def measure(args: argparse.Namespace, num_envs: int) -> list[dict]:
+    """Build the task once and time both modes ``args.rounds`` times, alternating their order."""
+    import gymnasium as gym
     import torch
     from isaaclab.envs import ManagerBasedRLEnv
+    from isaaclab.utils.string import string_to_callable
 
+    import beyondmimic_adaptive.tasks  # noqa: F401  (registers the tasks)
     from beyondmimic_adaptive.tasks.tracking import set_device
-    from beyondmimic_adaptive.tasks.tracking.config.humanoid import TrackingHumanoidEnvCfg
-    from beyondmimic_adaptive.terms import disable_adaptive_sampling
 
-    cfg = TrackingHumanoidEnvCfg()
+    cfg = string_to_callable(gym.spec(args.task).kwargs["env_cfg_entry_point"])()
     cfg.scene.num_envs = num_envs
-    set_device(cfg, device)
-    if motion_files:
-        cfg.commands.motion.motion_files = motion_files
-    if mode == "off":
-        disable_adaptive_sampling(cfg)
+    set_device(cfg, args.device)
+    if args.motion_files:
+        cfg.commands.motion.motion_files = args.motion_files
     env = ManagerBasedRLEnv(cfg=cfg)
     env.reset()
     action = torch.zeros(num_envs, env.action_manager.total_action_dim, device=env.device)
-    resets = 0
-    for i in range(warmup + steps):
-        if i == warmup:
-            if env.device != "cpu":
-                torch.cuda.synchronize()
-            start = time.perf_counter()
-            resets = 0
-        _, _, terminated, truncated, _ = env.step(action)
-        resets += int((terminated | truncated).sum())
-    if env.device != "cpu":
-        torch.cuda.synchronize()
-    elapsed = time.perf_counter() - start
+    term = env.curriculum_manager._term_cfgs[env.curriculum_manager.active_terms.index("adaptive")].func
+    rows = []
+    for round_index in range(args.rounds):
+        for mode in MODES if round_index % 2 == 0 else MODES[::-1]:
+            calls_before = term._calls + term._folds
+            if mode == "off":
+                with sampling_off(env):
+                    rate, resets = _timed_steps(env, action, args.steps, args.warmup)
+            else:
+                rate, resets = _timed_steps(env, action, args.steps, args.warmup)
+            rows.append({"num_envs": num_envs, "mode": mode, "round": round_index, "env_steps_per_s": rate})
+            rows[-1]["resets"] = resets
+            rows[-1]["term_calls"] = term._calls + term._folds - calls_before  # must be 0 when off
     env.close()
-    return {"num_envs": num_envs, "mode": mode, "env_steps_per_s": steps * num_envs / elapsed, "resets": resets}
+    return rows
+
+
+def summary(rows: list[dict]) -> str:
+    silent = all(r["term_calls"] == 0 for r in rows if r["mode"] == "off")
+    active = all(r["term_calls"] > 0 for r in rows if r["mode"] == "adaptive")
+    lines = [f"sampler terms ran in no 'off' phase: {silent}; in every 'adaptive' phase: {active}"]
+    lines += [f"{'envs':>7} {'off (median)':>13} {'adaptive (median)':>18} {'ratio':>7}  per round (off / adaptive)"]
+    for num_envs in sorted({r["num_envs"] for r in rows}):
+        by_mode = {
+            m: [r["env_steps_per_s"] for r in rows if r["num_envs"] == num_envs and r["mode"] == m] for m in MODES
+        }
+        off, adaptive = statistics.median(by_mode["off"]), statistics.median(by_mode["adaptive"])
+        rounds = "  ".join(f"{o:.0f} / {a:.0f}" for o, a in zip(by_mode["off"], by_mode["adaptive"], strict=True))
+        lines.append(f"{num_envs:>7} {off:>13.0f} {adaptive:>18.0f} {adaptive / off:>7.3f}  {rounds}")
+    return "\n".join(lines)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--task", default="Tracking-Humanoid-v0", help="registered task id (e.g. Tracking-G1-v0)")
     parser.add_argument("--device", default="cpu")
-    parser.add_argument("--num-envs", type=int, nargs="+", default=[16, 64])
-    parser.add_argument("--modes", nargs="+", default=["off", "adaptive"], choices=["off", "adaptive"])
-    parser.add_argument("--steps", type=int, default=300)
-    parser.add_argument("--warmup", type=int, default=50)
+    parser.add_argument("--num-envs", type=positive_int, nargs="+", default=[16, 64])
+    parser.add_argument("--rounds", type=positive_int, default=2, help="rounds of both modes, order alternating")
+    parser.add_argument("--steps", type=positive_int, default=300, help="timed env steps per phase")
+    parser.add_argument("--warmup", type=positive_int, default=50, help="untimed env steps before each phase")
     parser.add_argument("--motion-files", nargs="+")
     parser.add_argument("--single", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.single:
-        result = measure(args.device, args.num_envs[0], args.modes[0], args.steps, args.warmup, args.motion_files)
-        print("RESULT " + json.dumps(result))
+        print("RESULT " + json.dumps(measure(args, args.num_envs[0])))
         return
-    rows = []
+    rows: list[dict] = []
     for num_envs in args.num_envs:
-        for mode in args.modes:
-            command = [sys.executable, __file__, "--single", "--device", args.device, "--num-envs", str(num_envs)]
-            command += ["--modes", mode, "--steps", str(args.steps), "--warmup", str(args.warmup)]
-            if args.motion_files:
-                command += ["--motion-files", *args.motion_files]
-            out = subprocess.run(command, capture_output=True, text=True, check=False)
-            line = next((ln for ln in out.stdout.splitlines() if ln.startswith("RESULT ")), None)
-            if line is None:
-                raise SystemExit(f"run failed ({num_envs} envs, {mode}):\n{out.stderr[-3000:]}")
-            rows.append(json.loads(line[len("RESULT ") :]))
-            print(f"  {num_envs:>6} envs  {mode:>8}: {rows[-1]['env_steps_per_s']:>10.0f} env-steps/s", flush=True)
-    print(f"\ndevice: {args.device}; {args.steps} timed steps after {args.warmup} warm-up steps, zero actions")
-    print(f"{'envs':>7} {'off':>12} {'adaptive':>12} {'ratio':>7}")
-    for num_envs in args.num_envs:
-        by_mode = {r["mode"]: r["env_steps_per_s"] for r in rows if r["num_envs"] == num_envs}
-        off, adaptive = by_mode.get("off", float("nan")), by_mode.get("adaptive", float("nan"))
-        print(f"{num_envs:>7} {off:>12.0f} {adaptive:>12.0f} {adaptive / off:>7.3f}")
+        command = [sys.executable, __file__, "--single", "--task", args.task, "--device", args.device]
+        command += ["--num-envs", str(num_envs), "--rounds", str(args.rounds), "--steps", str(args.steps)]
+        command += ["--warmup", str(args.warmup)] + (
+            ["--motion-files", *args.motion_files] if args.motion_files else []
+        )
+        out = subprocess.run(command, capture_output=True, text=True, check=False)
+        line = next((ln for ln in out.stdout.splitlines() if ln.startswith("RESULT ")), None)
+        if line is None:
+            raise SystemExit(f"env_throughput: the run with {num_envs} envs failed:\n{out.stderr[-3000:]}")
+        rows += json.loads(line[len("RESULT ") :])
+        for row in rows[-2 * args.rounds :]:
+            rate = row["env_steps_per_s"]
+            print(f"  {num_envs:>6} envs  round {row['round']}  {row['mode']:>8}: {rate:>10.0f} env-steps/s")
+    print(f"\n{args.task} on {args.device}; per phase {args.steps} timed steps after {args.warmup} warm-up steps")
+    print(summary(rows))
 
 
 if __name__ == "__main__":
