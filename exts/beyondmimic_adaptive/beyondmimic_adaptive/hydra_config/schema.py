@@ -220,7 +220,7 @@ def parse_curriculum(node: DictConfig | dict | None) -> dict[str, CurriculumNode
         return {}
     parsed_types = (AdaptiveCurriculumNode, TermCurriculumNode)
     if isinstance(node, dict) and all(isinstance(v, parsed_types) for v in node.values()):
-        return dict(node)  # parsed already (RunNode.curriculum after parse_run): validated once, not again
+        return dict(node)  # parsed already (RunNode.curriculum after parse_run): not parsed or validated again
     raw = cast(dict, OmegaConf.to_container(node, resolve=True)) if isinstance(node, DictConfig) else dict(node)
     parsed: dict[str, CurriculumNode] = {}
     for name, entry in raw.items():
