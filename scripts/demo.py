@@ -26,7 +26,7 @@ from torch.utils.tensorboard import SummaryWriter
 from tqdm import trange
 
 from beyondmimic_adaptive import AdaptiveSampler, AdaptiveSamplerCfg
-from beyondmimic_adaptive.hydra_config import AdaptiveCurriculumNode, ConfigError, compose_config, parse_curriculum
+from beyondmimic_adaptive.hydra_config import AdaptiveCurriculumNode, ConfigError, compose_config, parse_demo
 
 
 class SyntheticLearner:
@@ -132,16 +132,16 @@ def main() -> None:
     parser.add_argument("overrides", nargs="*", help="Hydra overrides for the packaged demo.yaml")
     args = parser.parse_args()
     try:
-        cfg = compose_config("demo", args.overrides)
-        node = parse_curriculum(cfg.curriculum).get("adaptive")
+        config = parse_demo(compose_config("demo", args.overrides))
+        node = config.curriculum.get("adaptive")
     except ConfigError as err:
         parser.exit(2, f"demo.py: config error: {err}\n")
     if not isinstance(node, AdaptiveCurriculumNode):
         parser.exit(2, "demo.py: the demo needs the adaptive curriculum entry (curriculum=adaptive or uniform).\n")
-    demo = cfg.demo
+    demo = config.demo
     out_dir = Path(demo.out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    adaptive_cfg = node.sampler_cfg()
+    adaptive_cfg = node  # the entry is the sampler config (AdaptiveCurriculumNode subclasses AdaptiveSamplerCfg)
     uniform_cfg = dataclasses.replace(adaptive_cfg, lambda_uniform=1.0)
     arms = [run_arm("uniform", uniform_cfg, demo, out_dir), run_arm("adaptive", adaptive_cfg, demo, out_dir)]
     paths = plot(arms, demo, out_dir)

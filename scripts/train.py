@@ -27,7 +27,7 @@ from pathlib import Path
 
 os.environ.setdefault("GIT_PYTHON_REFRESH", "quiet")  # rsl-rl imports GitPython; no git binary is fine
 
-from beyondmimic_adaptive.hydra_config import ConfigError, compose_config, parse_run
+from beyondmimic_adaptive.hydra_config import ConfigError, load_run_config
 from beyondmimic_adaptive.run_checkpoints import latest_complete
 
 
@@ -59,8 +59,7 @@ def parse_args(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
 def main(argv: list[str] | None = None) -> None:
     _, overrides = parse_args(sys.argv[1:] if argv is None else argv)
     try:
-        cfg = compose_config("train", overrides)
-        run = parse_run(cfg)
+        run = load_run_config(overrides)
     except ConfigError as err:
         raise SystemExit(f"train.py: config error: {err}") from None
 
@@ -76,11 +75,10 @@ def main(argv: list[str] | None = None) -> None:
     from rsl_rl.runners import OnPolicyRunner
 
     import beyondmimic_adaptive.tasks  # noqa: F401 (registers every task)
-    from beyondmimic_adaptive.hydra_config.isaaclab_binding import apply_curriculum_config
+    from beyondmimic_adaptive.hydra_config.isaaclab_binding import apply_run_config
     from beyondmimic_adaptive.motion import MotionFileError
     from beyondmimic_adaptive.sampler import SamplerStateError
-    from beyondmimic_adaptive.tasks.tracking import set_device
-    from beyondmimic_adaptive.terms import AdaptiveCurriculumTermCfg, adaptive_curriculum_terms
+    from beyondmimic_adaptive.terms import adaptive_curriculum_terms
     from beyondmimic_adaptive.viz.train_logging import SamplerLogHook, attach_log_hooks
 
     spec = gym.spec(run.task)
@@ -94,26 +92,10 @@ def main(argv: list[str] | None = None) -> None:
         run_dir = Path(run.log_dir) / (run.run_name or datetime.datetime.now().strftime("%Y-%m-%d_%H-%M-%S"))
         if run_dir.exists() and any(run_dir.glob("model_*.pt")):
             raise SystemExit(f"train.py: {run_dir} already holds a run; pick another run_name or resume={run_dir}.")
-    env_cfg.scene.num_envs = run.num_envs
-    env_cfg.seed = run.seed
-    set_device(env_cfg, run.device)
-    if run.motion_files is not None:
-        env_cfg.commands.motion.motion_files = [str(Path(p).resolve()) for p in run.motion_files]
     try:
-        apply_curriculum_config(env_cfg, cfg.curriculum)
+        apply_run_config(env_cfg, agent_cfg, run, run_dir)  # env: scene, device, motions, curriculum; agent
     except ConfigError as err:
         raise SystemExit(f"train.py: config error: {err}") from None
-    for term in vars(env_cfg.curriculum).values():
-        if isinstance(term, AdaptiveCurriculumTermCfg):
-            term.history_dir = str(run_dir / "sampler")
-            term.history_interval_steps = run.history_interval_steps
-            # the sampler state is saved with each checkpoint's cadence, next to the checkpoints
-            term.state_path = str(run_dir / "sampler" / "state.pt")
-            term.state_save_interval_steps = run.save_interval * agent_cfg.num_steps_per_env
-    agent_cfg.seed = run.seed
-    agent_cfg.device = run.device
-    agent_cfg.max_iterations = run.iterations
-    agent_cfg.save_interval = run.save_interval
     agent_cfg = handle_deprecated_rsl_rl_cfg(agent_cfg, check_rsl_rl_version())
 
     torch.manual_seed(run.seed)
@@ -135,7 +117,7 @@ def main(argv: list[str] | None = None) -> None:
                 raise SystemExit(f"train.py: cannot resume the sampler: {err}") from None
     run_dir.mkdir(parents=True, exist_ok=True)
     suffix = "" if run.resume is None else f"_resume_{checkpoint.stem}"
-    (run_dir / f"config{suffix}.yaml").write_text(OmegaConf.to_yaml(cfg))
+    (run_dir / f"config{suffix}.yaml").write_text(OmegaConf.to_yaml(run))
     dump_yaml(str(run_dir / f"env{suffix}.yaml"), env_cfg)
     dump_yaml(str(run_dir / f"agent{suffix}.yaml"), agent_cfg)
     for term in adaptive_terms:

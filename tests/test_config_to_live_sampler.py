@@ -1,9 +1,9 @@
 """Every sampler setting, generated from the config schema, travels from a Hydra override to the live sampler.
 
-No list of keys here: the fields come from :class:`AdaptiveSamplerCfg` (which the Hydra node
-:class:`AdaptiveCurriculumNode` extends), and each gets a valid non-default value derived from its
-type and checked with ``validate()``. A new field is covered the day it is added, or this test says
-how to cover it.
+No list of keys here: the fields come from :class:`AdaptiveSamplerCfg`, the schema of the Hydra node
+:class:`AdaptiveCurriculumNode` (a subclass the curriculum term takes as its sampler config), and each
+gets a valid non-default value derived from its type and checked with ``validate()``. A new field is
+covered the day it is added, or this test says how to cover it.
 """
 
 from __future__ import annotations
@@ -81,6 +81,7 @@ SAMPLER_FIELDS = [f.name for f in dataclasses.fields(AdaptiveSamplerCfg)]
 
 
 def test_the_hydra_node_is_the_sampler_config_plus_wiring_keys():
+    assert issubclass(AdaptiveCurriculumNode, AdaptiveSamplerCfg)  # the node is the sampler config, no copy
     node_fields = {f.name for f in dataclasses.fields(AdaptiveCurriculumNode)}
     assert set(SAMPLER_FIELDS) <= node_fields
     # a node key outside the sampler config must be a wiring key this suite tests elsewhere
@@ -97,8 +98,8 @@ def test_override_reaches_the_live_sampler(make_env, name):
     value = non_default_value(name)
     override = f"curriculum.adaptive.{name}={hydra_literal(value)}"
     # the parsed config: this key changed, nothing else did
-    expected = dataclasses.replace(AdaptiveSamplerCfg(), **{name: value})
-    parsed = parse_curriculum(compose_config("train", [override]).curriculum)["adaptive"].sampler_cfg()
+    expected = dataclasses.replace(AdaptiveCurriculumNode(), **{name: value})
+    parsed = parse_curriculum(compose_config("train", [override]).curriculum)["adaptive"]
     assert parsed == expected, f"{override} parsed as {parsed}"
     # the sampler the running curriculum term built, after Isaac Lab's managers took the config
     env = make_env([override], motion_num_frames=MOTION_FRAMES)

@@ -1,44 +1,94 @@
-"""Hydra config: one source of truth for defaults, overrides reach the term, bad input is named."""
+"""Hydra config: the dataclasses are the schema (Hydra composes onto them), the YAML shows them without drift,
+overrides reach the term, bad input is named."""
 
 from __future__ import annotations
 
 import re
-from dataclasses import fields
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from omegaconf import OmegaConf
 
 from beyondmimic_adaptive.hydra_config import (
+    YAML_FACES,
     AdaptiveCurriculumNode,
     ConfigError,
+    DemoConfig,
     RunNode,
+    TermCurriculumNode,
     compose_config,
+    load_run_config,
     parse_curriculum,
+    parse_demo,
     parse_run,
+    yaml_face_problems,
 )
+from beyondmimic_adaptive.sampler import AdaptiveSamplerCfg
 
 pytestmark = pytest.mark.fast
 
 CONFIG_DIR = Path(__file__).resolve().parents[1] / "exts" / "beyondmimic_adaptive" / "beyondmimic_adaptive" / "config"
 
 
-def test_yaml_and_config_class_do_not_drift():
-    yaml_node = OmegaConf.to_container(OmegaConf.load(CONFIG_DIR / "curriculum" / "adaptive.yaml"))["adaptive"]
-    defaults = AdaptiveCurriculumNode()
-    class_keys = {f.name for f in fields(AdaptiveCurriculumNode)}
-    assert set(yaml_node) == class_keys, "adaptive.yaml and AdaptiveCurriculumNode list different keys"
-    for key in class_keys:
-        assert yaml_node[key] == getattr(defaults, key), f"default of {key} drifted between YAML and class"
+@pytest.mark.parametrize("face", sorted(YAML_FACES))
+def test_yaml_shows_its_schema_without_drift(face):
+    schema, key = YAML_FACES[face]
+    assert yaml_face_problems(CONFIG_DIR / face, schema, key) == []
 
 
-def test_train_yaml_and_run_node_do_not_drift():
-    yaml_node = OmegaConf.to_container(OmegaConf.load(CONFIG_DIR / "train.yaml"))
-    yaml_node.pop("defaults")
-    defaults = RunNode()
-    assert set(yaml_node) == {f.name for f in fields(RunNode)}
-    for key, value in yaml_node.items():
-        assert value == getattr(defaults, key), f"default of {key} drifted between train.yaml and RunNode"
+def test_the_drift_check_names_each_kind_of_drift(tmp_path):
+    face = tmp_path / "adaptive.yaml"
+    text = (CONFIG_DIR / "curriculum" / "adaptive.yaml").read_text()
+    text = text.replace("gamma: 0.9", "gamma: 0.8").replace(
+        "  K: 5                      # kernel", "  K: 5  #\n  extra: 1  # kernel"
+    )
+    face.write_text(
+        text.replace("  alpha: 0.01               # failure-rate", "  alpha: 0.01\n  #").replace(
+            "  cuda_graph", "  # cuda_graph"
+        )
+    )
+    problems = yaml_face_problems(face, AdaptiveCurriculumNode, "adaptive")
+    assert problems == [
+        "adaptive.yaml: gamma=0.8 but AdaptiveCurriculumNode.gamma defaults to 0.9",
+        "adaptive.yaml: alpha has no comment (add '# <what it does>' on its line)",
+        "adaptive.yaml: AdaptiveCurriculumNode.cuda_graph is missing (add 'cuda_graph: <default>  # <what>')",
+        "adaptive.yaml: extra is not a field of AdaptiveCurriculumNode (remove it or add the field)",
+    ]
+
+
+def test_composition_is_typed_by_the_schema():
+    cfg = compose_config("train", ["curriculum=[adaptive,action_rate_ramp]"])
+    assert OmegaConf.get_type(cfg) is RunNode
+    assert OmegaConf.get_type(cfg.curriculum.adaptive) is AdaptiveCurriculumNode
+    assert OmegaConf.get_type(cfg.curriculum.action_rate_ramp) is TermCurriculumNode
+    assert OmegaConf.get_type(compose_config("demo")) is DemoConfig
+
+
+def test_the_parsed_entry_is_the_sampler_config():
+    run = load_run_config(["curriculum.adaptive.gamma=0.8"])
+    entry = run.curriculum["adaptive"]
+    assert isinstance(entry, AdaptiveSamplerCfg) and entry.gamma == 0.8
+    assert parse_curriculum(run.curriculum)["adaptive"] is entry  # parsed once: passed through, not re-parsed
+
+
+def test_demo_config_is_parsed_and_checked():
+    config = parse_demo(compose_config("demo", ["demo.iterations=7"]))
+    assert config.demo.iterations == 7 and config.curriculum["adaptive"].gamma == 0.9
+    with pytest.raises(ConfigError, match=re.escape("demo.fps=0 is invalid: use a number > 0")):
+        parse_demo(compose_config("demo", ["demo.fps=0"]))
+    with pytest.raises(ConfigError, match=re.escape("invalid config at demo.fsp: Key 'fsp' not in 'DemoNode'")):
+        parse_demo(compose_config("demo", ["+demo.fsp=3"]))
+
+
+def test_a_saved_untyped_config_is_parsed_by_the_same_schema():
+    saved = OmegaConf.create(OmegaConf.to_yaml(load_run_config(["curriculum.adaptive.K=3"])))
+    assert OmegaConf.get_type(saved) is dict  # as OmegaConf.load reads a run's config.yaml
+    assert load_run_config(["curriculum.adaptive.K=3"]) == parse_run(saved)
+    saved.curriculum.adaptive.gama = 0.8
+    with pytest.raises(ConfigError, match=re.escape("invalid config at curriculum.adaptive.gama: Key 'gama' not in")):
+        parse_run(saved)
 
 
 @pytest.mark.parametrize(
@@ -52,7 +102,7 @@ def test_train_yaml_and_run_node_do_not_drift():
 )
 def test_bad_run_keys_are_rejected(overrides, expected):
     with pytest.raises(ConfigError) as err:
-        parse_run(compose_config("train", overrides))
+        load_run_config(overrides)
     assert expected in str(err.value)
 
 
@@ -86,10 +136,10 @@ def test_remedies_reach_the_sampler_config():
             "curriculum.adaptive.rate_prior_mean=0.1",
         ],
     )
-    sampler_cfg = parse_curriculum(cfg.curriculum)["adaptive"].sampler_cfg()
+    sampler_cfg = parse_curriculum(cfg.curriculum)["adaptive"]
     assert (sampler_cfg.max_prob_ratio, sampler_cfg.rate_prior, sampler_cfg.rate_prior_mean) == (4.0, 2.0, 0.1)
     cfg = compose_config("train", ["curriculum.adaptive.attribution=hazard"])
-    assert parse_curriculum(cfg.curriculum)["adaptive"].sampler_cfg().attribution == "hazard"
+    assert parse_curriculum(cfg.curriculum)["adaptive"].attribution == "hazard"
 
 
 def test_composition_keeps_both_terms():
@@ -102,6 +152,7 @@ def test_composition_keeps_both_terms():
     "overrides,expected",
     [
         (["curriculum.adaptive.gama=0.8"], "Could not override 'curriculum.adaptive.gama'"),
+        (["curriculum.adaptive.gama=0.8"], "invalid config at curriculum.adaptive.gama: Key 'gama' not in"),
         (["+curriculum.adaptive.gama=0.8"], "curriculum.adaptive.gama: Key 'gama' not in"),
         (["curriculum.adaptive.gamma=abc"], "curriculum.adaptive.gamma: Value 'abc'"),
         (["curriculum.adaptive.K=2.5"], "curriculum.adaptive.K: Value '2.5'"),
@@ -112,6 +163,8 @@ def test_composition_keeps_both_terms():
         (["curriculum.adaptive.rate_prior=-2"], "rate_prior=-2.0 is invalid: expected a finite number >= 0"),
         (["curriculum.adaptive.rate_prior_mean=2"], "rate_prior_mean=2.0 is invalid: expected in [0, 1]"),
         (["curriculum.adaptive.type=fancy"], "curriculum.adaptive.type='fancy' is unknown"),
+        (["curriculum.adaptive.command_name="], "curriculum.adaptive.command_name='' is invalid: name a command"),
+        (["curriculum=[adaptive,action_rate_ramp]", "curriculum.action_rate_ramp.func=x"], "func='x' is invalid"),
         (["curriculum=nosuch"], "Could not find 'curriculum/nosuch'"),
         (["+curriculum.extra=3"], "curriculum.extra must be a mapping"),
     ],
@@ -132,3 +185,19 @@ def test_unimportable_term_function_is_rejected(make_env):
 def test_missing_config_dir_is_named(tmp_path):
     with pytest.raises(ConfigError, match=re.escape("no config 'train.yaml'")):
         compose_config("train", [], config_dir=tmp_path)
+
+
+def test_a_plain_hydra_app_gets_the_schema_from_the_search_path(tmp_path):
+    # a user's own Hydra app that never imports hydra_config: Hydra imports the YAML's package, which registers it
+    (tmp_path / "my_train.yaml").write_text(
+        "hydra:\n  searchpath:\n    - pkg://beyondmimic_adaptive.config\n"
+        "defaults:\n  - curriculum: adaptive\n  - _self_\n"
+    )
+    code = (
+        "from hydra import compose, initialize_config_dir\nfrom omegaconf import OmegaConf\n"
+        f"with initialize_config_dir(config_dir={str(tmp_path)!r}, version_base='1.3'):\n"
+        "    cfg = compose('my_train', overrides=['curriculum.adaptive.gamma=0.8'])\n"
+        "print(OmegaConf.get_type(cfg.curriculum.adaptive).__name__, cfg.curriculum.adaptive.gamma)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert result.stdout.split() == ["AdaptiveCurriculumNode", "0.8"], result.stderr

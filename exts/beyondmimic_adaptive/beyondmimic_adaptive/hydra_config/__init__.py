@@ -1,22 +1,40 @@
-"""Hydra configuration layer: compose the packaged YAML, validate it, bind it to Isaac Lab term configs.
+"""Hydra configuration layer: the schema (dataclasses in Hydra's ConfigStore), composing the packaged YAML
+onto it, and binding the parsed config to Isaac Lab env and agent configs.
 
 The YAML is package data (``beyondmimic_adaptive/config/``, Hydra search path
-``pkg://beyondmimic_adaptive.config``).
-
-``compose`` and ``schema`` need only Hydra/OmegaConf; :mod:`.isaaclab_binding` imports Isaac Lab.
+``pkg://beyondmimic_adaptive.config``). ``compose``, ``schema`` and ``store`` need only
+Hydra/OmegaConf; :mod:`.isaaclab_binding` imports Isaac Lab.
 """
 
-from .compose import CONFIG_SEARCH_PATH, compose_config, default_config_dir
-from .schema import AdaptiveCurriculumNode, ConfigError, RunNode, TermCurriculumNode, parse_curriculum, parse_run
+from .compose import CONFIG_SEARCH_PATH, compose_config, default_config_dir, load_run_config
+from .schema import (
+    AdaptiveCurriculumNode,
+    ConfigError,
+    DemoConfig,
+    DemoNode,
+    RunNode,
+    TermCurriculumNode,
+    parse_curriculum,
+    parse_demo,
+    parse_run,
+)
+from .store import YAML_FACES, register_schemas, yaml_face_problems
 
 __all__ = [
     "CONFIG_SEARCH_PATH",
+    "YAML_FACES",
     "AdaptiveCurriculumNode",
     "ConfigError",
+    "DemoConfig",
+    "DemoNode",
     "RunNode",
     "TermCurriculumNode",
     "compose_config",
     "default_config_dir",
+    "load_run_config",
     "parse_curriculum",
+    "parse_demo",
     "parse_run",
+    "register_schemas",
+    "yaml_face_problems",
 ]

@@ -22,8 +22,10 @@ from hydra import compose, initialize_config_dir
 from hydra.core.global_hydra import GlobalHydra
 from hydra.errors import HydraException
 from omegaconf import DictConfig
+from omegaconf.errors import OmegaConfBaseException
 
-from .schema import ConfigError
+from . import store as _store  # noqa: F401 (registers the schema the YAML composes onto)
+from .schema import ConfigError, RunNode, describe_error, parse_run
 
 CONFIG_DIR_ENV = "BEYONDMIMIC_ADAPTIVE_CONFIG_DIR"
 """Environment variable that points :func:`compose_config` at another config folder."""
@@ -60,6 +62,25 @@ def compose_config(
             return compose(config_name=config_name, overrides=list(overrides))
     except HydraException as err:
         raise ConfigError(
-            f"cannot compose '{config_name}' with overrides {list(overrides)}: {err}\n"
+            f"cannot compose '{config_name}' with overrides {list(overrides)}: {err}{_schema_reason(err)}\n"
             f"The keys and their defaults are in {PACKAGED_CONFIG_DIR} (e.g. curriculum/adaptive.yaml)."
         ) from None
+
+
+def load_run_config(
+    overrides: Sequence[str] = (), config_name: str = "train", config_dir: str | Path | None = None
+) -> RunNode:
+    """The typed, validated run config: ``config_name`` composed with ``overrides``, parsed by :func:`parse_run`.
+
+    Raises :class:`ConfigError` naming the key and the fix. ``RunNode.curriculum`` holds the parsed
+    curriculum entries (:class:`AdaptiveCurriculumNode` is the sampler config the term takes).
+    """
+    return parse_run(compose_config(config_name, overrides, config_dir))
+
+
+def _schema_reason(err: BaseException) -> str:
+    """The schema's complaint behind a Hydra error (unknown key, wrong type), with the key's path."""
+    cause = err.__cause__ or err.__context__
+    while cause is not None and not isinstance(cause, OmegaConfBaseException):
+        cause = cause.__cause__ or cause.__context__
+    return f"\n{describe_error(cause)}" if cause is not None else ""

@@ -1,31 +1,47 @@
-"""Typed schema of the ``curriculum`` config group; validates composed YAML (no Isaac Lab import).
+"""The schema of every packaged config, as dataclasses (no Isaac Lab import).
 
-Isaac Lab 3.0 applies ``env.*`` overrides without type checks, so a typo silently adds an
-attribute. Here every curriculum entry is merged into a structured schema: unknown keys, wrong
-types and out-of-range values fail with the key path and the fix.
+Each dataclass is the structured config Hydra composes the YAML onto (registered in Hydra's
+ConfigStore by :mod:`.store`): an unknown key or a wrong type fails at composition, naming the key.
+:func:`parse_run` and :func:`parse_curriculum` turn a composed (or saved, untyped) config into
+instances of these classes and run each one's own ``validate()`` once: ranges are checked there,
+with the key and the fix in the message. The sampler's hyperparameters have one schema,
+:class:`~beyondmimic_adaptive.sampler.AdaptiveSamplerCfg`; the adaptive curriculum entry *is* one
+(:class:`AdaptiveCurriculumNode` subclasses it), so the parsed entry goes to the curriculum term as is.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
-from typing import Any, Optional, cast
+from typing import Any, Optional, TypeVar, cast
 
-from omegaconf import DictConfig, OmegaConf
-from omegaconf.errors import OmegaConfBaseException
+from omegaconf import MISSING, DictConfig, OmegaConf
+from omegaconf.errors import ConfigAttributeError, ConfigKeyError, OmegaConfBaseException
 
 from ..sampler import AdaptiveSamplerCfg, SamplerConfigError
 
 ADAPTIVE_TYPE = "adaptive_sampling"
 TERM_TYPE = "term"
+LOGGERS = ("tensorboard", "wandb")
+"""Valid values of the ``logger`` key."""
 
 
 class ConfigError(ValueError):
     """The composed configuration is invalid; the message names the key and the fix."""
 
 
+def _require(ok: bool, key: str, value: object, expected: str) -> None:
+    """The validation idiom of the config classes (as ``AdaptiveSamplerCfg.validate``): name key, value, range."""
+    if not ok:
+        raise ConfigError(f"{key}={value!r} is invalid: {expected}.")
+
+
 @dataclass
 class AdaptiveCurriculumNode(AdaptiveSamplerCfg):
-    """YAML node of the adaptive curriculum: the sampler fields plus how the terms are wired."""
+    """The ``curriculum.adaptive`` entry: an :class:`AdaptiveSamplerCfg` plus how its terms are wired.
+
+    It is the sampler config (a subclass, no copy): the curriculum term takes the parsed entry as
+    its ``sampler``; the sampler reads only the :class:`AdaptiveSamplerCfg` fields.
+    """
 
     type: str = ADAPTIVE_TYPE
     """Entry kind; ``adaptive_sampling`` for this node."""
@@ -34,10 +50,10 @@ class AdaptiveCurriculumNode(AdaptiveSamplerCfg):
     command_name: str = "motion"
     """Name of the motion command term the sampler drives."""
 
-    def sampler_cfg(self) -> AdaptiveSamplerCfg:
-        """The :class:`AdaptiveSamplerCfg` part of this node."""
-        names = {f.name for f in fields(AdaptiveSamplerCfg)}
-        return AdaptiveSamplerCfg(**{name: getattr(self, name) for name in names})
+    def validate(self) -> None:
+        """The sampler's ranges (:meth:`AdaptiveSamplerCfg.validate`) and a non-empty command name."""
+        super().validate()
+        _require(bool(self.command_name), "curriculum.adaptive.command_name", self.command_name, "name a command")
 
 
 @dataclass
@@ -46,58 +62,25 @@ class TermCurriculumNode:
 
     type: str = TERM_TYPE
     """Entry kind; ``term`` for this node."""
-    func: str = "???"
+    func: str = MISSING
     """Import path of the term, ``package.module:name``."""
     params: dict[str, Any] = field(default_factory=dict)
     """Keyword parameters passed to the term."""
 
+    def validate(self) -> None:
+        """``func`` has the form ``package.module:name`` (whether it imports is checked when it is bound)."""
+        _require(":" in self.func, "curriculum.<entry>.func", self.func, "use 'package.module:name'")
+
 
 NODE_SCHEMAS: dict[str, type] = {ADAPTIVE_TYPE: AdaptiveCurriculumNode, TERM_TYPE: TermCurriculumNode}
+"""The schema of a curriculum entry, by its ``type`` key."""
 
-
-def parse_curriculum(node: DictConfig | dict | None) -> dict[str, AdaptiveCurriculumNode | TermCurriculumNode]:
-    """Validate the ``curriculum`` group and return one typed node per entry."""
-    if node is None:
-        return {}
-    raw = cast(dict, OmegaConf.to_container(node, resolve=True)) if isinstance(node, DictConfig) else dict(node)
-    parsed: dict[str, AdaptiveCurriculumNode | TermCurriculumNode] = {}
-    for name, entry in raw.items():
-        path = f"curriculum.{name}"
-        if not isinstance(entry, dict):
-            raise ConfigError(f"{path} must be a mapping with a 'type' key ({sorted(NODE_SCHEMAS)}), got {entry!r}.")
-        kind = entry.get("type", TERM_TYPE)
-        schema = NODE_SCHEMAS.get(kind)
-        if schema is None:
-            raise ConfigError(f"{path}.type={kind!r} is unknown: expected one of {sorted(NODE_SCHEMAS)}.")
-        parsed[name] = merged = _merge(schema, entry, f"{path}.", f"a curriculum entry of type '{kind}'")
-        if isinstance(merged, AdaptiveCurriculumNode):
-            try:
-                merged.sampler_cfg().validate()
-            except SamplerConfigError as err:
-                raise ConfigError(str(err).replace("curriculum.adaptive.", f"{path}.")) from None
-    return parsed
-
-
-def _merge(schema: type, entry: dict, prefix: str, what: str) -> Any:
-    """Typed ``schema`` instance from ``entry``; errors name the key as ``prefix + key``."""
-    try:
-        merged = OmegaConf.merge(OmegaConf.structured(schema), entry)
-        return OmegaConf.to_object(merged)
-    except OmegaConfBaseException as err:
-        valid = ", ".join(f.name for f in fields(schema))
-        key = getattr(err, "full_key", None) or getattr(err, "key", None)
-        where = f"{prefix}{key}" if key else prefix.rstrip(".") or "the config root"
-        reason = str(err).splitlines()[0]
-        raise ConfigError(f"invalid config at {where}: {reason}. Valid keys for {what}: {valid}.") from None
-
-
-LOGGERS = ("tensorboard", "wandb")
-"""Valid values of the ``logger`` key."""
+CurriculumNode = AdaptiveCurriculumNode | TermCurriculumNode
 
 
 @dataclass
 class RunNode:
-    """Top-level keys of the packaged ``train.yaml`` (everything except the ``curriculum`` group)."""
+    """``train.yaml``: the run keys and the ``curriculum`` group (parsed: one typed node per entry)."""
 
     task: str = "Tracking-Humanoid-v0"
     """Registered gymnasium task id."""
@@ -127,22 +110,147 @@ class RunNode:
     """W&B project of ``logger=wandb`` runs (entity: ``$WANDB_USERNAME``; offline: ``WANDB_MODE=offline``)."""
     image_interval: int = 50
     """Log the sampler heatmap image (and W&B table) every this many iterations; 0: never."""
+    curriculum: dict[str, Any] = field(default_factory=dict)
+    """The ``curriculum`` config group (``curriculum/*.yaml``); after :func:`parse_run`, entry name ->
+    :class:`AdaptiveCurriculumNode` or :class:`TermCurriculumNode`."""
+
+    def validate(self) -> None:
+        """Counts and intervals >= 1, a known logger, a ``cpu``/``cuda`` device."""
+        for key in ("num_envs", "iterations", "save_interval", "history_interval_steps"):
+            _require(getattr(self, key) >= 1, key, getattr(self, key), "use an int >= 1")
+        _require(self.logger in LOGGERS, "logger", self.logger, f"use one of {list(LOGGERS)}")
+        _require(self.image_interval >= 0, "image_interval", self.image_interval, "use an int >= 0 (0: no images)")
+        device_ok = self.device == "cpu" or self.device.startswith("cuda")
+        _require(device_ok, "device", self.device, "use 'cpu' or 'cuda:N'")
 
 
-def parse_run(node: DictConfig) -> RunNode:
-    """Validate the run keys of a composed train config (the curriculum group is checked separately)."""
-    container = cast(dict, OmegaConf.to_container(node, resolve=True))
-    raw = {key: value for key, value in container.items() if key != "curriculum"}
-    run = _merge(RunNode, raw, "", "train.yaml")
-    if run.num_envs < 1 or run.iterations < 1 or run.save_interval < 1 or run.history_interval_steps < 1:
-        raise ConfigError(
-            f"num_envs={run.num_envs}, iterations={run.iterations}, save_interval={run.save_interval} and "
-            f"history_interval_steps={run.history_interval_steps} must all be >= 1."
-        )
-    if run.logger not in LOGGERS:
-        raise ConfigError(f"logger={run.logger!r} is invalid: use one of {list(LOGGERS)}.")
-    if run.image_interval < 0:
-        raise ConfigError(f"image_interval={run.image_interval} is invalid: use an int >= 0 (0: no images).")
-    if not (run.device == "cpu" or run.device.startswith("cuda")):
-        raise ConfigError(f"device={run.device!r} is invalid: use 'cpu' or 'cuda:N'.")
-    return run
+@dataclass
+class DemoNode:
+    """``demo.yaml``'s ``demo`` keys: the synthetic learner of ``scripts/demo.py``."""
+
+    clip_s: float = 90.0
+    """Length of the synthetic clip [s]."""
+    fps: int = 50
+    """Frames per second (one per control step)."""
+    episode_s: float = 10.0
+    """Episode length [s]; reaching the clip's end also ends it (a success)."""
+    hard_segments_s: list[list[float]] = field(default_factory=lambda: [[21.0, 23.0], [47.0, 48.5], [71.0, 74.0]])
+    """[start, end) of each hard part [s]."""
+    base_hazard_per_s: float = 0.002
+    """Failure hazard outside the hard parts [1/s]."""
+    hard_hazard_per_s: float = 4.0
+    """Extra hazard inside a hard part before any practice [1/s]."""
+    practice_s_to_halve: float = 800.0
+    """Practice seconds in a bin that halve its extra hazard."""
+    num_envs: int = 256
+    """Episodes per iteration."""
+    iterations: int = 600
+    """Iterations of the demo."""
+    seed: int = 0
+    """Seed of the sampler and the learner."""
+    out_dir: str = "outputs/demo"
+    """Table, PNG plots and TensorBoard logs go here."""
+
+    def validate(self) -> None:
+        """Positive lengths, rates and counts; segments as [start, end) pairs."""
+        for key in ("clip_s", "fps", "episode_s", "practice_s_to_halve", "num_envs", "iterations"):
+            _require(getattr(self, key) > 0, f"demo.{key}", getattr(self, key), "use a number > 0")
+        for key in ("base_hazard_per_s", "hard_hazard_per_s"):
+            _require(getattr(self, key) >= 0, f"demo.{key}", getattr(self, key), "use a rate >= 0")
+        pairs = all(len(s) == 2 and s[0] < s[1] for s in self.hard_segments_s)
+        _require(pairs, "demo.hard_segments_s", self.hard_segments_s, "use [start, end] pairs with start < end")
+
+
+@dataclass
+class DemoConfig:
+    """``demo.yaml``: the ``demo`` keys and the ``curriculum`` group."""
+
+    demo: DemoNode = field(default_factory=DemoNode)
+    """The synthetic learner."""
+    curriculum: dict[str, Any] = field(default_factory=dict)
+    """The ``curriculum`` config group, as in :class:`RunNode`."""
+
+    def validate(self) -> None:
+        """The ``demo`` keys' ranges."""
+        self.demo.validate()
+
+
+Schema = TypeVar("Schema")
+
+
+def parse_node(schema: type[Schema], entry: DictConfig | dict, prefix: str, what: str) -> Schema:  # noqa: UP047 (3.10)
+    """The one parse step: ``entry`` merged onto ``schema``, made an instance, checked by its ``validate()``.
+
+    Typed (composed) and untyped (a run's saved ``config.yaml``) entries take the same path; errors
+    name the key as ``prefix + key`` and the valid keys.
+    """
+    try:
+        instance = OmegaConf.to_object(OmegaConf.merge(OmegaConf.structured(schema), entry))
+    except OmegaConfBaseException as err:
+        own = getattr(err, "object_type", None) is schema  # else the error is in a nested node: name its class
+        raise ConfigError(describe_error(err, prefix, what if own else None)) from None
+    try:
+        cast(Any, instance).validate()
+    except SamplerConfigError as err:  # its message names the default path curriculum.adaptive.<key>
+        raise ConfigError(str(err).replace("curriculum.adaptive.", prefix)) from None
+    except ConfigError as err:
+        raise ConfigError(str(err).replace("curriculum.<entry>.", prefix)) from None
+    return cast(Schema, instance)
+
+
+def describe_error(err: OmegaConfBaseException, prefix: str = "", what: str | None = None) -> str:
+    """``invalid config at <key>: <reason>. Valid keys for <what>: ...`` from an OmegaConf error.
+
+    ``what`` names the node the error is in (default: its schema class's name).
+    """
+    key = getattr(err, "full_key", None) or getattr(err, "key", None)
+    where = f"{prefix}{key}" if key else prefix.rstrip(".") or "the config root"
+    message = f"invalid config at {where}: {str(err).splitlines()[0]}."
+    schema = getattr(err, "object_type", None)
+    unknown_key = isinstance(err, (ConfigAttributeError, ConfigKeyError))  # a wrong type names its type instead
+    if unknown_key and schema is not None and hasattr(schema, "__dataclass_fields__"):
+        names = ", ".join(f.name for f in fields(schema))
+        message += f" Valid keys for {what or schema.__name__}: {names}."
+    return message
+
+
+def parse_curriculum(node: DictConfig | dict | None) -> dict[str, CurriculumNode]:
+    """Validate the ``curriculum`` group and return one typed node per entry (parsed nodes pass through)."""
+    if node is None:
+        return {}
+    parsed_types = (AdaptiveCurriculumNode, TermCurriculumNode)
+    if isinstance(node, dict) and all(isinstance(v, parsed_types) for v in node.values()):
+        return dict(node)  # parsed already (RunNode.curriculum after parse_run): not parsed or validated again
+    raw = cast(dict, OmegaConf.to_container(node, resolve=True)) if isinstance(node, DictConfig) else dict(node)
+    parsed: dict[str, CurriculumNode] = {}
+    for name, entry in raw.items():
+        path = f"curriculum.{name}"
+        if not isinstance(entry, dict):
+            raise ConfigError(f"{path} must be a mapping with a 'type' key ({sorted(NODE_SCHEMAS)}), got {entry!r}.")
+        kind = entry.get("type", TERM_TYPE)
+        schema = NODE_SCHEMAS.get(kind)
+        if schema is None:
+            raise ConfigError(f"{path}.type={kind!r} is unknown: expected one of {sorted(NODE_SCHEMAS)}.")
+        parsed[name] = parse_node(schema, entry, f"{path}.", f"a curriculum entry of type '{kind}'")
+    return parsed
+
+
+def parse_run(node: DictConfig | dict) -> RunNode:
+    """The typed, validated run config of a composed ``train`` config or a run's saved ``config.yaml``."""
+    return _parse_root(RunNode, node, "train.yaml")
+
+
+def parse_demo(node: DictConfig | dict) -> DemoConfig:
+    """The typed, validated config of ``scripts/demo.py`` (``demo.yaml``)."""
+    return _parse_root(DemoConfig, node, "demo.yaml")
+
+
+Root = TypeVar("Root", RunNode, DemoConfig)
+
+
+def _parse_root(schema: type[Root], node: DictConfig | dict, what: str) -> Root:  # noqa: UP047 (3.10: Isaac Lab 2)
+    container = cast(dict, OmegaConf.to_container(node, resolve=True)) if isinstance(node, DictConfig) else dict(node)
+    curriculum = parse_curriculum(container.pop("curriculum", None))
+    root = parse_node(schema, container, "", what)
+    root.curriculum = dict(curriculum)
+    return root

@@ -17,7 +17,10 @@ class SamplerConfigError(ValueError):
 class AdaptiveSamplerCfg:
     """Configuration of :class:`AdaptiveSampler` (BeyondMimic Sec. III-F).
 
-    Every field is mirrored in ``beyondmimic_adaptive/config/curriculum/adaptive.yaml``; a test fails if they drift.
+    It is the schema of the ``curriculum.adaptive`` YAML entry (through its subclass
+    :class:`~beyondmimic_adaptive.hydra_config.AdaptiveCurriculumNode`, which adds the wiring keys and
+    is registered in Hydra's ConfigStore); ``config/curriculum/adaptive.yaml`` shows every field with
+    its default, and a test fails if they drift.
     """
 
     bin_size_s: float = 1.0
