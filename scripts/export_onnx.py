@@ -14,14 +14,10 @@ Then checks it: onnxruntime against the torch policy on random observations.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
-os.environ.setdefault("GIT_PYTHON_REFRESH", "quiet")
-
-from beyondmimic_adaptive.hydra_config import ConfigError
-from beyondmimic_adaptive.run_checkpoints import is_complete
+from beyondmimic_adaptive.runs import RunError, load_policy_env
 
 TOLERANCE = 1e-5
 """Largest accepted |onnxruntime - torch| action difference."""
@@ -35,19 +31,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--device", help="cpu or cuda:N (default: the run's)")
     parser.add_argument("overrides", nargs="*")
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
-    if not args.checkpoint.is_file():
-        raise SystemExit(f"export_onnx.py: checkpoint {args.checkpoint} does not exist.")
-    if not is_complete(args.checkpoint):
-        raise SystemExit(f"export_onnx.py: checkpoint {args.checkpoint} is truncated; pick another model_<it>.pt.")
     overrides = [*args.overrides, *([f"device={args.device}"] if args.device else [])]
 
     from beyondmimic_adaptive.export import export_motion_policy
-    from beyondmimic_adaptive.export.checkpoint_env import load_policy_env
 
     try:
         loaded = load_policy_env(args.checkpoint, overrides, num_envs=1, keep_sampler=False)
-    except ConfigError as err:
-        raise SystemExit(f"export_onnx.py: config error: {err}") from None
+    except RunError as err:
+        raise SystemExit(f"export_onnx.py: {err}") from None
     out = args.out or args.checkpoint.parent / "exported" / "policy.onnx"
     try:
         export_motion_policy(

@@ -16,15 +16,11 @@ GPU training alike.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
-os.environ.setdefault("GIT_PYTHON_REFRESH", "quiet")
-
 from beyondmimic_adaptive.cli_types import positive_int
-from beyondmimic_adaptive.hydra_config import ConfigError
-from beyondmimic_adaptive.run_checkpoints import is_complete
+from beyondmimic_adaptive.runs import RunError, checked_checkpoint, load_policy_env
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -39,10 +35,11 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--height", type=int, default=480)
     parser.add_argument("overrides", nargs="*", help="Hydra overrides of config/train.yaml")
     args = parser.parse_args(argv)
-    if args.checkpoint is not None and not args.checkpoint.is_file():
-        parser.error(f"--checkpoint {args.checkpoint} does not exist.")
-    if args.checkpoint is not None and not is_complete(args.checkpoint):
-        parser.error(f"--checkpoint {args.checkpoint} is truncated (killed while saving); pick another.")
+    if args.checkpoint is not None:
+        try:
+            checked_checkpoint(args.checkpoint)
+        except RunError as err:
+            parser.error(f"--checkpoint: {err}")
     if args.checkpoint is None and args.out is None:
         parser.error("without --checkpoint, give --out (where to write the video).")
     return args
@@ -60,12 +57,10 @@ def main(argv: list[str] | None = None) -> None:
         StickFigureRenderer([], **renderer_args)
     except ValueError as err:
         raise SystemExit(f"play.py: {err}") from None
-    from beyondmimic_adaptive.export.checkpoint_env import load_policy_env
-
     try:
         loaded = load_policy_env(args.checkpoint, overrides, num_envs=args.num_envs)
-    except ConfigError as err:
-        raise SystemExit(f"play.py: config error: {err}") from None
+    except RunError as err:
+        raise SystemExit(f"play.py: {err}") from None
     out = args.out or args.checkpoint.parent / "videos" / f"play_{args.checkpoint.stem}.mp4"
     frames = record(loaded, out, args.steps, renderer_args)
     print(f"[play] wrote {out} ({frames} frames)")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from beyondmimic_adaptive.run_checkpoints import checkpoints_by_iteration, is_complete, latest_complete
+from beyondmimic_adaptive.runs.checkpoints import checkpoints_by_iteration, is_complete, latest_complete
 
 
 def save_checkpoint(path, size: int = 1000) -> None:
