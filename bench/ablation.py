@@ -138,7 +138,7 @@ def summary(results: list[dict], done_at: float) -> str:
     return "\n".join(lines)
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--device", default="cuda:0")
@@ -154,7 +154,7 @@ def main() -> None:
     parser.add_argument("--plot", action="store_true", help="draw the plots from results.jsonl")
     parser.add_argument("--plot-only", action="store_true", help="draw the plots and train nothing")
     parser.add_argument("--done-at", type=share, default=0.9, help="full-clip completion counted as completing")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     results_path = args.out / "results.jsonl"
     if not args.plot_only:
