@@ -35,8 +35,10 @@ def train(overrides: Sequence[str] = ()) -> Path:
     check_logger(run)
     env_cfg, agent_cfg = task_cfgs(run.task)
     folder = run_folder(run)
-    for skipped in folder.skipped:
-        print(f"[train] skipping {skipped.name}: truncated (killed while saving); resuming {folder.resume_from.name}")
+    if folder.resume_from is not None:
+        for skipped in folder.skipped:
+            why = "truncated (killed while saving)"
+            print(f"[train] skipping {skipped.name}: {why}; resuming {folder.resume_from.name}")
     agent_cfg = apply_run_config(env_cfg, agent_cfg, config)
     attach_sampler_files(env_cfg, folder, run, agent_cfg.num_steps_per_env)
     torch.manual_seed(run.seed)
