@@ -89,7 +89,7 @@ def test_flags_become_overrides_of_the_train_config():
     main = script_main("scripts/train.py")
     parse_args = main.__globals__["parse_args"]
     overrides = parse_args(
-        ["--num-envs", "8", "--seed", "3", "--run-name", "x", "--motion-files", "a.npz", "iterations=5"]
+        ["iterations=5", "--num-envs", "8", "--seed", "3", "--run-name", "x", "--motion-files", "a.npz"]
     )
     assert overrides == [
         "num_envs=8",
