@@ -3,11 +3,11 @@
     python bench/ablation.py --out outputs/ablation --device cuda:0 --num-envs 4096 \
         --eval-every 250 --max-iterations 3000 [--arms adaptive uniform] [--motion-files demo_long.npz]
 
-Each arm trains once for ``--max-iterations`` PPO iterations (``beyondmimic_adaptive.runs.train``, what
-``scripts/train.py`` runs, in a process of its own; a checkpoint every ``--eval-every``). While it
-trains, this process evaluates every new checkpoint from every bin (``beyondmimic_adaptive.runs.
-evaluate_checkpoint``, what ``scripts/evaluate.py`` runs, on the same device) and appends one JSON line to
-``OUT/results.jsonl``: arm, iterations, training wall time at that checkpoint, per-bin completion
+Each arm trains once for ``--max-iterations`` PPO iterations in a process of its own (``python -m
+beyondmimic_adaptive.runs train``: the function scripts/train.py calls; a checkpoint every
+``--eval-every``). While it trains, this process evaluates every new checkpoint from every bin
+(``evaluate_checkpoint`` of beyondmimic_adaptive.runs, as scripts/evaluate.py; same device) and appends
+one JSON line to ``OUT/results.jsonl``: arm, iterations, training wall time at that checkpoint, per-bin completion
 and full-clip completion. Both arms get the same budget; the table reports the first checkpoint
 whose full-clip completion reaches ``--done-at``.
 
