@@ -3,10 +3,11 @@
     python bench/ablation.py --out outputs/ablation --device cuda:0 --num-envs 4096 \
         --eval-every 250 --max-iterations 3000 [--arms adaptive uniform] [--motion-files demo_long.npz]
 
-Each arm trains once for ``--max-iterations`` PPO iterations (``scripts/train.py``, a checkpoint
-every ``--eval-every``). While it trains, every new checkpoint is evaluated from every bin
-(``scripts/evaluate.py``, on the same device) and one JSON line is appended to
-``OUT/results.jsonl``: arm, iterations, training wall time at that checkpoint, per-bin completion
+Each arm trains once for ``--max-iterations`` PPO iterations in a process of its own (``python -m
+beyondmimic_adaptive.runs train``: the function scripts/train.py calls; a checkpoint every
+``--eval-every``). While it trains, this process evaluates every new checkpoint from every bin
+(``evaluate_checkpoint`` of beyondmimic_adaptive.runs, as scripts/evaluate.py; same device) and appends
+one JSON line to ``OUT/results.jsonl``: arm, iterations, training wall time at that checkpoint, per-bin completion
 and full-clip completion. Both arms get the same budget; the table reports the first checkpoint
 whose full-clip completion reaches ``--done-at``.
 
@@ -29,45 +30,49 @@ from pathlib import Path
 from ablation_plots import plot_completion_curves, plot_completion_heatmaps, plot_latest_per_bin, rows_by_arm
 
 from beyondmimic_adaptive.cli_types import positive_int, share
-from beyondmimic_adaptive.run_checkpoints import (
+from beyondmimic_adaptive.runs import (
+    RunError,
     checkpoint_iteration,
     checkpoints_by_iteration,
+    evaluate_checkpoint,
     is_complete,
     latest_complete,
+    motion_files_override,
 )
 
-SCRIPTS = Path(__file__).resolve().parents[1] / "scripts"
 ARMS: dict[str, list[str]] = {
     "adaptive": ["curriculum=adaptive"],
     "uniform": ["curriculum=uniform"],
     "hazard": ["curriculum=adaptive", "curriculum.adaptive.attribution=hazard"],
 }
-"""Arm name -> the Hydra overrides of scripts/train.py that make it (uniform: frame-uniform starts, statistics kept)."""
+"""Arm name -> the Hydra overrides of the train config that make it (uniform: frame-uniform starts, statistics kept)."""
 
 
 def load_results(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text().splitlines()] if path.is_file() else []
 
 
+def train_overrides(args: argparse.Namespace, arm: str, last_checkpoint: int | None) -> list[str]:
+    """The arm's train config: up to iteration max - 1, a fresh run or a resume of its latest checkpoint."""
+    overrides = [f"device={args.device}", f"num_envs={args.num_envs}", f"seed={args.seed}", f"task={args.task}"]
+    overrides += [f"iterations={args.max_iterations - (last_checkpoint or 0)}", f"save_interval={args.eval_every}"]
+    overrides += [*ARMS[arm], *([motion_files_override(args.motion_files)] if args.motion_files else [])]
+    if last_checkpoint is None:
+        return [*overrides, f"log_dir={args.out}", f"run_name={arm}"]
+    return [*overrides, f"resume={args.out / arm}"]
+
+
 def start_training(args: argparse.Namespace, arm: str, last_checkpoint: int | None) -> subprocess.Popen:
-    """Train the arm up to iteration max - 1: a fresh run, or a resume of its latest checkpoint."""
-    run_dir = args.out / arm
-    command = [sys.executable, str(SCRIPTS / "train.py"), "--device", args.device, "--num-envs", str(args.num_envs)]
-    command += ["--iterations", str(args.max_iterations - (last_checkpoint or 0)), "--seed", str(args.seed)]
-    command += [f"save_interval={args.eval_every}", f"task={args.task}", *ARMS[arm]]
-    command += ["--log-dir", str(args.out), "--run-name", arm] if last_checkpoint is None else [f"resume={run_dir}"]
-    if args.motion_files:  # last: the flag takes every argument after it
-        command += ["--motion-files", *args.motion_files]
+    """Train the arm in a process of its own (its checkpoints are evaluated here while it trains)."""
+    command = [sys.executable, "-m", "beyondmimic_adaptive.runs", "train", *train_overrides(args, arm, last_checkpoint)]
     log = (args.out / f"{arm}_train.log").open("a")
     return subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
 
 
 def evaluate(args: argparse.Namespace, arm: str, checkpoint: Path) -> dict:
+    """Evaluate ``checkpoint`` in this process; the report is also written to ARM/eval_<checkpoint>/."""
     out = args.out / arm / f"eval_{checkpoint.stem}"
-    command = [sys.executable, str(SCRIPTS / "evaluate.py"), "--checkpoint", str(checkpoint), "--device", args.device]
-    command += ["--envs-per-bin", str(args.envs_per_bin), "--out", str(out)]
-    subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
-    return json.loads((out / "eval.json").read_text())
+    return evaluate_checkpoint(checkpoint, args.envs_per_bin, [f"device={args.device}"], out)
 
 
 def run_arm(args: argparse.Namespace, arm: str, results_path: Path) -> None:
@@ -76,7 +81,7 @@ def run_arm(args: argparse.Namespace, arm: str, results_path: Path) -> None:
     evaluated = {r["iterations"] for r in rows}
     # rsl-rl names the last checkpoint of iterations 0..N-1 model_<N-1>, and a resumed run repeats
     # the loaded checkpoint's iteration number: from model_<k>, max - k more iterations end at max - 1
-    # (a checkpoint cut off by a kill is skipped here and by train.py's resume alike)
+    # (a checkpoint cut off by a kill is skipped here and by the training's resume alike)
     newest, _ = latest_complete(run_dir)
     last = None if newest is None else checkpoint_iteration(newest)
     wall_offset = max((r["train_wall_s"] for r in rows if r["train_wall_s"] is not None), default=0.0)
@@ -133,7 +138,7 @@ def summary(results: list[dict], done_at: float) -> str:
     return "\n".join(lines)
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--device", default="cuda:0")
@@ -149,12 +154,15 @@ def main() -> None:
     parser.add_argument("--plot", action="store_true", help="draw the plots from results.jsonl")
     parser.add_argument("--plot-only", action="store_true", help="draw the plots and train nothing")
     parser.add_argument("--done-at", type=share, default=0.9, help="full-clip completion counted as completing")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     results_path = args.out / "results.jsonl"
     if not args.plot_only:
         for arm in args.arms:
-            run_arm(args, arm, results_path)
+            try:
+                run_arm(args, arm, results_path)
+            except RunError as err:
+                raise SystemExit(f"ablation: evaluating arm {arm!r}: {err}") from None
     results = load_results(results_path)
     if args.plot or args.plot_only:
         plot_completion_curves(results, args.out / "ablation.png", args.done_at)

@@ -10,21 +10,18 @@ pushes, no observation noise); the sampler is restored from the run's ``sampler/
 probability shown is the trained one. Env 0 is filmed. The renderer is a headless matplotlib stick
 figure of the tracked bodies (beyondmimic_adaptive.viz.stick_figure says why), written by
 imageio-ffmpeg's bundled ffmpeg (H.264, 50 fps, the control rate): it runs on the CPU in CI and after
-GPU training alike.
+GPU training alike. The work is beyondmimic_adaptive.viz.play_video.record_video.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
-os.environ.setdefault("GIT_PYTHON_REFRESH", "quiet")
-
 from beyondmimic_adaptive.cli_types import positive_int
-from beyondmimic_adaptive.hydra_config import ConfigError
-from beyondmimic_adaptive.run_checkpoints import is_complete
+from beyondmimic_adaptive.runs import RunError, checked_checkpoint, load_policy_env
+from beyondmimic_adaptive.viz.play_video import record_video
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -39,10 +36,11 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--height", type=int, default=480)
     parser.add_argument("overrides", nargs="*", help="Hydra overrides of config/train.yaml")
     args = parser.parse_args(argv)
-    if args.checkpoint is not None and not args.checkpoint.is_file():
-        parser.error(f"--checkpoint {args.checkpoint} does not exist.")
-    if args.checkpoint is not None and not is_complete(args.checkpoint):
-        parser.error(f"--checkpoint {args.checkpoint} is truncated (killed while saving); pick another.")
+    if args.checkpoint is not None:
+        try:
+            checked_checkpoint(args.checkpoint)
+        except RunError as err:
+            parser.error(f"--checkpoint: {err}")
     if args.checkpoint is None and args.out is None:
         parser.error("without --checkpoint, give --out (where to write the video).")
     return args
@@ -60,55 +58,13 @@ def main(argv: list[str] | None = None) -> None:
         StickFigureRenderer([], **renderer_args)
     except ValueError as err:
         raise SystemExit(f"play.py: {err}") from None
-    from beyondmimic_adaptive.export.checkpoint_env import load_policy_env
-
     try:
         loaded = load_policy_env(args.checkpoint, overrides, num_envs=args.num_envs)
-    except ConfigError as err:
-        raise SystemExit(f"play.py: config error: {err}") from None
+    except RunError as err:
+        raise SystemExit(f"play.py: {err}") from None
     out = args.out or args.checkpoint.parent / "videos" / f"play_{args.checkpoint.stem}.mp4"
-    frames = record(loaded, out, args.steps, renderer_args)
+    frames = record_video(loaded, out, args.steps, **renderer_args)
     print(f"[play] wrote {out} ({frames} frames)")
-
-
-def record(loaded, out: Path, steps: int, renderer_args: dict) -> int:
-    """Step the policy ``steps`` times, writing one frame of env 0 per control step; returns the frame count."""
-    import imageio.v2 as imageio
-    import torch
-
-    from beyondmimic_adaptive.terms import adaptive_curriculum_terms
-    from beyondmimic_adaptive.viz.stick_figure import StickFigureRenderer, tracked_edges, usd_body_parents
-
-    env, wrapped = loaded.env, loaded.wrapped
-    command = env.command_manager.get_term("motion")
-    parents = usd_body_parents(env.cfg.scene.robot.spawn.usd_path)
-    renderer = StickFigureRenderer(tracked_edges(parents, list(command.body_names)), **renderer_args)
-    samplers = [term.sampler for term in adaptive_curriculum_terms(env)]
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fps = round(1.0 / env.step_dt)
-    obs = wrapped.get_observations()
-    written = 0
-    with imageio.get_writer(str(out), fps=fps, codec="libx264", macro_block_size=16) as writer:
-        for step in range(steps):
-            with torch.inference_mode():
-                obs, _, _, _ = wrapped.step(loaded.policy(obs))
-            robot = command.robot_body_pos_w[0].cpu().numpy()
-            reference = (command.reference.body_pos_w[0] + env.scene.env_origins[0]).cpu().numpy()
-            writer.append_data(renderer.render(robot, reference, overlay(command, samplers, step, env.step_dt)))
-            written += 1
-    env.close()
-    return written
-
-
-def overlay(command, samplers: list, step: int, dt: float) -> str:
-    """On-screen text: time, motion frame, and (with adaptive sampling) env 0's bin and its start probability."""
-    motion, frame = int(command.motion_ids[0]), int(command.time_steps[0])
-    lines = [f"t {step * dt:6.2f} s   motion {motion} frame {frame}"]
-    for sampler in samplers:
-        bin_id = int(sampler.bin_index(command.motion_ids[:1], command.time_steps[:1])[0])
-        p = float(sampler.probabilities[bin_id])
-        lines.append(f"bin {bin_id}/{sampler.num_bins}   p {p:.3f} (uniform {1 / sampler.num_bins:.3f})")
-    return "\n".join(lines)
 
 
 if __name__ == "__main__":

@@ -1,27 +1,26 @@
-"""bench/ablation.py on the CPU: one tiny chunk per arm, results appended, a rerun continues (does nothing)."""
+"""bench/ablation.py on the CPU: one tiny chunk per arm, results appended, a rerun continues (does nothing).
+
+The driver runs in the test process (its ``main``); each arm trains in a process of its own, as on a GPU.
+"""
 
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
-from pathlib import Path
+
+from script_main import script_main
 
 from beyondmimic_adaptive.assets import DEMO_SHORT_MOTION
 
-ROOT = Path(__file__).resolve().parents[1]
+
+def run_ablation(out, capsys, *extra: str) -> str:
+    """The driver's stdout."""
+    argv = ["--out", str(out), "--device", "cpu", "--num-envs", "4", "--eval-every", "2", "--envs-per-bin", "1"]
+    script_main("bench/ablation.py")([*argv, *extra, "--motion-files", str(DEMO_SHORT_MOTION)])
+    return capsys.readouterr().out
 
 
-def run_ablation(out, *extra: str) -> subprocess.CompletedProcess:
-    command = [sys.executable, "bench/ablation.py", "--out", str(out), "--device", "cpu", "--num-envs", "4"]
-    command += ["--eval-every", "2", "--envs-per-bin", "1", *extra, "--motion-files", str(DEMO_SHORT_MOTION)]
-    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=900)
-    assert result.returncode == 0, result.stderr[-3000:]
-    return result
-
-
-def test_ablation_evaluates_every_checkpoint_of_each_arm_and_resumes(tmp_path):
-    run_ablation(tmp_path, "--max-iterations", "4", "--arms", "adaptive", "uniform")
+def test_ablation_evaluates_every_checkpoint_of_each_arm_and_resumes(tmp_path, capsys):
+    run_ablation(tmp_path, capsys, "--max-iterations", "4", "--arms", "adaptive", "uniform")
     rows = [json.loads(line) for line in (tmp_path / "results.jsonl").read_text().splitlines()]
     # checkpoints model_2 and the final model_3 (model_0 is the untrained policy: not evaluated)
     assert sorted((r["arm"], r["iterations"]) for r in rows) == [
@@ -36,17 +35,17 @@ def test_ablation_evaluates_every_checkpoint_of_each_arm_and_resumes(tmp_path):
     complete = (tmp_path / "adaptive" / "model_3.pt").read_bytes()
     (tmp_path / "adaptive" / "model_5.pt").write_bytes(complete[: len(complete) // 2])
     # a larger budget continues the arm from its latest complete checkpoint; evaluated ones are not redone
-    result = run_ablation(tmp_path, "--max-iterations", "6", "--arms", "adaptive", "--plot")
+    stdout = run_ablation(tmp_path, capsys, "--max-iterations", "6", "--arms", "adaptive", "--plot")
     rows = [json.loads(line) for line in (tmp_path / "results.jsonl").read_text().splitlines()]
     assert sorted(r["iterations"] for r in rows if r["arm"] == "adaptive") == [2, 3, 4, 5]
     log = (tmp_path / "adaptive_train.log").read_text()
     assert "skipping model_5.pt: truncated" in log and "resumed model_3.pt" in log
-    assert "completes at" in result.stdout and "adaptive" in result.stdout
+    assert "completes at" in stdout and "adaptive" in stdout
     assert (tmp_path / "ablation.png").stat().st_size > 0
     assert (tmp_path / "completion_heatmaps.png").stat().st_size > 0
 
 
-def test_summary_names_the_first_completing_checkpoint_or_never(tmp_path):
+def test_summary_names_the_first_completing_checkpoint_or_never(tmp_path, capsys):
     def row(arm: str, iterations: int, full: float) -> str:
         per_bin = [1.0, 0.5, full]
         return json.dumps(
@@ -56,12 +55,10 @@ def test_summary_names_the_first_completing_checkpoint_or_never(tmp_path):
 
     lines = [row("adaptive", 250, 0.5), row("adaptive", 500, 0.95), row("uniform", 250, 0.5), row("uniform", 500, 0.8)]
     (tmp_path / "results.jsonl").write_text("\n".join(lines) + "\n")
-    command = [sys.executable, "bench/ablation.py", "--out", str(tmp_path), "--plot-only", "--done-at", "0.9"]
-    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
-    assert result.returncode == 0, result.stderr[-3000:]
+    script_main("bench/ablation.py")(["--out", str(tmp_path), "--plot-only", "--done-at", "0.9"])
     rows = {
         line.split()[0]: line.split()
-        for line in result.stdout.splitlines()
+        for line in capsys.readouterr().out.splitlines()
         if line.split()[:1] in (["adaptive"], ["uniform"])
     }
     assert rows["adaptive"][1:4] == ["500", "500", "0.817"] and rows["adaptive"][4] == "1"

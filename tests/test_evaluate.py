@@ -1,23 +1,27 @@
-"""scripts/evaluate.py takes the task, the bin size and the motion command's name from the run's config.yaml."""
+"""scripts/evaluate.py takes the task, the bin size and the motion command's name from the run's config.yaml.
+
+Training (the library's :func:`~beyondmimic_adaptive.runs.train`) and the script run in the test process.
+"""
 
 from __future__ import annotations
 
 import json
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from script_main import exit_message, script_main
 
 from beyondmimic_adaptive.assets import DEMO_SHORT_MOTION
+from beyondmimic_adaptive.runs import motion_files_override, train
 
-ROOT = Path(__file__).resolve().parents[1]
+
+def evaluate(checkpoint: Path, *extra: str) -> None:
+    script_main("scripts/evaluate.py")(["--checkpoint", str(checkpoint), "--envs-per-bin", "1", *extra])
 
 
-def evaluate(checkpoint: Path, *extra: str) -> subprocess.CompletedProcess:
-    command = [sys.executable, "scripts/evaluate.py", "--checkpoint", str(checkpoint), "--envs-per-bin", "1", *extra]
-    return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=900)
+def evaluate_fails(checkpoint: Path) -> str:
+    return exit_message("scripts/evaluate.py", "--checkpoint", str(checkpoint), "--envs-per-bin", "1")
 
 
 def copy_run(run: Path, to: Path, replace: tuple[str, str]) -> Path:
@@ -30,26 +34,10 @@ def copy_run(run: Path, to: Path, replace: tuple[str, str]) -> Path:
 
 
 def test_evaluation_uses_the_runs_bins_command_and_task(tmp_path):
-    train = [
-        sys.executable,
-        "scripts/train.py",
-        "--num-envs",
-        "4",
-        "--iterations",
-        "1",
-        "--motion-files",
-        str(DEMO_SHORT_MOTION),
-        "--log-dir",
-        str(tmp_path),
-        "--run-name",
-        "run",
-        "curriculum.adaptive.bin_size_s=2.0",
-    ]
-    result = subprocess.run(train, cwd=ROOT, capture_output=True, text=True, timeout=900)
-    assert result.returncode == 0, result.stderr[-3000:]
-    run = tmp_path / "run"
-    result = evaluate(run / "model_0.pt")
-    assert result.returncode == 0, result.stderr[-3000:]
+    overrides = ["num_envs=4", "iterations=1", motion_files_override([DEMO_SHORT_MOTION])]
+    run = train([*overrides, f"log_dir={tmp_path}", "run_name=run", "curriculum.adaptive.bin_size_s=2.0"])
+    assert run == tmp_path / "run"
+    evaluate(run / "model_0.pt")
     report = json.loads((run / "eval.json").read_text())
     assert len(report["completion_per_bin"]) == 4  # the 8 s clip in 2 s bins
     assert report["bin_size_s"] == 2.0 and report["task"] == "Tracking-Humanoid-v0"
@@ -60,17 +48,10 @@ def test_evaluation_uses_the_runs_bins_command_and_task(tmp_path):
     assert len(played) == 4 and all(0.0 <= s <= 8.0 - 2.0 * b for b, s in enumerate(played))
     assert played[0] * 50 == pytest.approx(report["median_furthest_frame"][0])  # bin 0 start = the frame-0 start
     # a command-line override replaces the saved key
-    result = evaluate(run / "model_0.pt", "--out", str(tmp_path / "four_seconds"), "curriculum.adaptive.bin_size_s=4.0")
-    assert result.returncode == 0, result.stderr[-3000:]
+    evaluate(run / "model_0.pt", "--out", str(tmp_path / "four_seconds"), "curriculum.adaptive.bin_size_s=4.0")
     assert len(json.loads((tmp_path / "four_seconds" / "eval.json").read_text())["completion_per_bin"]) == 2
 
     other_command = copy_run(run, tmp_path / "ref", ("command_name: motion", "command_name: ref"))
-    result = evaluate(other_command)
-    assert result.returncode != 0 and "has no motion command 'ref'" in result.stderr
-    assert "Traceback" not in result.stderr
+    assert "has no motion command 'ref'" in evaluate_fails(other_command)
     other_task = copy_run(run, tmp_path / "task", ("task: Tracking-Humanoid-v0", "task: Tracking-Nowhere-v0"))
-    result = evaluate(other_task)
-    assert result.returncode != 0 and "task 'Tracking-Nowhere-v0' of the run's config is not registered" in (
-        result.stderr
-    )
-    assert "Traceback" not in result.stderr
+    assert "task 'Tracking-Nowhere-v0' of the run's config is not registered" in evaluate_fails(other_task)

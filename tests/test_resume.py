@@ -1,4 +1,7 @@
-"""Resume: a training run killed with SIGKILL continues from the SAME sampler statistics."""
+"""Resume: a training run killed with SIGKILL continues from the SAME sampler statistics.
+
+The killed runs are processes of their own (scripts/train.py); the resumes run in the test process.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +15,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from script_main import exit_message, script_main
 
 from beyondmimic_adaptive import AdaptiveSampler, AdaptiveSamplerCfg
 from beyondmimic_adaptive.assets import DEMO_LONG_MOTION, DEMO_SHORT_MOTION
@@ -20,10 +24,8 @@ from beyondmimic_adaptive.sampler import SamplerStateError, read_sampler_state, 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def train_command(log_dir: Path, iterations: int, *extra: str) -> list[str]:
+def train_args(log_dir: Path, iterations: int, *extra: str) -> list[str]:
     return [
-        sys.executable,
-        "scripts/train.py",
         "--num-envs",
         "4",
         "--iterations",
@@ -39,7 +41,18 @@ def train_command(log_dir: Path, iterations: int, *extra: str) -> list[str]:
     ]
 
 
-def test_sigkill_then_resume_restores_the_saved_statistics_bit_for_bit(tmp_path):
+def train_command(log_dir: Path, iterations: int, *extra: str) -> list[str]:
+    return [sys.executable, "scripts/train.py", *train_args(log_dir, iterations, *extra)]
+
+
+def resume_in_process(capsys: pytest.CaptureFixture[str], args: list[str]) -> str:
+    """scripts/train.py's main on ``args`` in the test process; its stdout."""
+    capsys.readouterr()
+    script_main("scripts/train.py")(args)
+    return capsys.readouterr().out
+
+
+def test_sigkill_then_resume_restores_the_saved_statistics_bit_for_bit(tmp_path, capsys):
     run = tmp_path / "run"
     state_file = run / "sampler" / "state.pt"
     process = subprocess.Popen(
@@ -65,13 +78,10 @@ def test_sigkill_then_resume_restores_the_saved_statistics_bit_for_bit(tmp_path)
     truncated = run / f"model_{int(newest.stem.split('_')[1]) + 1000}.pt"
     truncated.write_bytes(newest.read_bytes()[: newest.stat().st_size // 2])
 
-    result = subprocess.run(
-        train_command(tmp_path, 2, f"resume={run}"), cwd=ROOT, capture_output=True, text=True, timeout=900
-    )
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    assert f"skipping {truncated.name}: truncated" in result.stdout
-    restored = re.search(r"sampler state env_step=(\d+) sha256=(\w+)", result.stdout)
-    assert restored is not None, result.stdout[-3000:]
+    stdout = resume_in_process(capsys, train_args(tmp_path, 2, f"resume={run}"))
+    assert f"skipping {truncated.name}: truncated" in stdout
+    restored = re.search(r"sampler state env_step=(\d+) sha256=(\w+)", stdout)
+    assert restored is not None, stdout[-3000:]
     assert restored.group(2) == saved_digest  # bit for bit: every tensor and the env step
     assert int(restored.group(1)) == saved["env_step"]
     # training continued: later checkpoints, and statistics that grew from the restored ones
@@ -81,7 +91,7 @@ def test_sigkill_then_resume_restores_the_saved_statistics_bit_for_bit(tmp_path)
     assert final["episode_counts"].sum() > saved["episode_counts"].sum()
 
 
-def test_a_run_killed_before_its_first_state_save_resumes_and_starts_from_the_restored_sampler(tmp_path):
+def test_a_run_killed_before_its_first_state_save_resumes_and_starts_from_the_restored_sampler(tmp_path, capsys):
     run = tmp_path / "run"
     # checkpoints every 1000 iterations: model_0.pt is written after the first iteration, long before
     # the first periodic sampler save (at env step 1000 x 24)
@@ -113,21 +123,17 @@ def test_a_run_killed_before_its_first_state_save_resumes_and_starts_from_the_re
     state["failure_rate"][3] = 1.0
     state["pending"].zero_()
     torch.save(state, state_file)
-    result = subprocess.run(
+    stdout = resume_in_process(
+        capsys,
         [
-            *train_command(tmp_path, 3, f"resume={run}"),
+            *train_args(tmp_path, 3, f"resume={run}"),
             "save_interval=1000",
             "curriculum.adaptive.K=1",
             "curriculum.adaptive.lambda_uniform=0.0",
             "curriculum.adaptive.attribution=start",
         ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=900,
     )
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    restored = re.search(r"sampler state env_step=(\d+) sha256=(\w+)", result.stdout)
+    restored = re.search(r"sampler state env_step=(\d+) sha256=(\w+)", stdout)
     assert restored is not None and restored.group(2) == state_digest(state)
     final = read_sampler_state(state_file)
     new_episodes = final["episode_counts"] - state["episode_counts"]
@@ -136,23 +142,18 @@ def test_a_run_killed_before_its_first_state_save_resumes_and_starts_from_the_re
 
 
 def test_resume_refuses_other_motions(tmp_path):
-    first = subprocess.run(train_command(tmp_path, 1), cwd=ROOT, capture_output=True, text=True, timeout=900)
-    assert first.returncode == 0, first.stderr[-3000:]
-    command = train_command(tmp_path, 1, f"resume={tmp_path / 'run'}")
-    command[command.index(str(DEMO_SHORT_MOTION))] = str(DEMO_LONG_MOTION)
-    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=900)
-    assert result.returncode != 0
-    assert "cannot resume the sampler" in result.stderr and "made for motions/bins" in result.stderr
-    assert "Traceback" not in result.stderr
+    script_main("scripts/train.py")(train_args(tmp_path, 1))
+    args = train_args(tmp_path, 1, f"resume={tmp_path / 'run'}")
+    args[args.index(str(DEMO_SHORT_MOTION))] = str(DEMO_LONG_MOTION)
+    message = exit_message("scripts/train.py", *args)
+    assert "cannot resume the sampler" in message and "made for motions/bins" in message
 
 
 def test_resume_refuses_a_run_whose_checkpoints_are_all_truncated(tmp_path):
     (tmp_path / "model_0.pt").write_bytes(b"PK\x03\x04 cut off")
-    command = train_command(tmp_path, 1, f"resume={tmp_path}")
-    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
-    assert result.returncode != 0
-    assert "every checkpoint (model_0.pt) is truncated" in result.stderr
-    assert "Traceback" not in result.stderr
+    assert "every checkpoint (model_0.pt) is truncated" in exit_message(
+        "scripts/train.py", *train_args(tmp_path, 1, f"resume={tmp_path}")
+    )
 
 
 def test_corrupt_state_file_is_refused(tmp_path):

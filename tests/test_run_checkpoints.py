@@ -1,10 +1,10 @@
-"""Picking rsl-rl checkpoints: a save cut off by a kill is never chosen."""
+"""Picking rsl-rl checkpoints (a save cut off by a kill is never chosen) and reading a run's saved config."""
 
 from __future__ import annotations
 
 import torch
 
-from beyondmimic_adaptive.run_checkpoints import checkpoints_by_iteration, is_complete, latest_complete
+from beyondmimic_adaptive.runs.checkpoints import checkpoints_by_iteration, is_complete, latest_complete
 
 
 def save_checkpoint(path, size: int = 1000) -> None:
@@ -39,3 +39,44 @@ def test_no_complete_checkpoint(tmp_path):
     save_checkpoint(tmp_path / "model_5.pt")
     cut_off(tmp_path / "model_5.pt")
     assert latest_complete(tmp_path) == (None, [tmp_path / "model_5.pt"])
+
+
+def test_checked_checkpoint_and_resume_name_the_problem_and_the_fix(tmp_path):
+    import pytest
+
+    from beyondmimic_adaptive.runs import RunError, checked_checkpoint
+    from beyondmimic_adaptive.runs.checkpoints import resume_checkpoint
+
+    with pytest.raises(RunError, match=r"model_7.pt does not exist; give a model_<iteration>.pt"):
+        checked_checkpoint(tmp_path / "model_7.pt")
+    with pytest.raises(RunError, match=r"holds no model_<iteration>.pt checkpoint"):
+        resume_checkpoint(tmp_path)
+    save_checkpoint(tmp_path / "model_1.pt")
+    save_checkpoint(tmp_path / "model_2.pt")
+    cut_off(tmp_path / "model_2.pt")
+    with pytest.raises(RunError, match=r"model_2.pt is truncated .* pick an earlier model_<iteration>.pt"):
+        checked_checkpoint(tmp_path / "model_2.pt")
+    assert checked_checkpoint(tmp_path / "model_1.pt") == tmp_path / "model_1.pt"
+    assert resume_checkpoint(tmp_path) == (tmp_path / "model_1.pt", [tmp_path / "model_2.pt"])
+    cut_off(tmp_path / "model_1.pt")
+    with pytest.raises(RunError, match=r"every checkpoint \(model_1.pt, model_2.pt\) is truncated"):
+        resume_checkpoint(tmp_path)
+
+
+def test_a_saved_run_config_keeps_its_keys_unless_overridden(tmp_path):
+    import pytest
+    from omegaconf import OmegaConf
+
+    from beyondmimic_adaptive.runs import RunError, saved_run_config, train_config
+
+    saved = train_config(["task=Tracking-G1-v0", "curriculum.adaptive.bin_size_s=2.0", "seed=7"]).cfg
+    (tmp_path / "config.yaml").write_text(OmegaConf.to_yaml(saved))
+    config = saved_run_config(tmp_path, ["seed=9", "curriculum.adaptive.bin_size_s=4.0"])
+    assert (config.run.task, config.run.seed) == ("Tracking-G1-v0", 9)
+    assert config.cfg.curriculum.adaptive.bin_size_s == 4.0
+    assert saved_run_config(tmp_path / "elsewhere").run.task == "Tracking-Humanoid-v0"  # no saved config: defaults
+    with pytest.raises(RunError, match=r"config error: .*device='gpu' is invalid"):
+        saved_run_config(tmp_path, ["device=gpu"])
+    (tmp_path / "config.yaml").write_text("- a list\n")
+    with pytest.raises(RunError, match=r"config.yaml is not a mapping of config keys"):
+        saved_run_config(tmp_path)

@@ -1,4 +1,8 @@
-"""scripts/train.py end to end on the CPU: 2 PPO iterations with adaptive and with uniform starts."""
+"""scripts/train.py end to end on the CPU: 2 PPO iterations with adaptive and with uniform starts.
+
+The script runs in the test process (its ``main``, see script_main.py); tests/test_resume.py and
+tests/test_viz_export.py run it as a process of its own.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from script_main import exit_message, script_main
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
 from beyondmimic_adaptive.assets import DEMO_SHORT_MOTION
@@ -17,10 +22,8 @@ from beyondmimic_adaptive.sampler import load_history
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def train(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
-    command = [
-        sys.executable,
-        "scripts/train.py",
+def train_args(tmp_path: Path, *args: str) -> list[str]:
+    return [
         "--num-envs",
         "4",
         "--iterations",
@@ -34,13 +37,11 @@ def train(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
         "history_interval_steps=10",
         *args,
     ]
-    return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=900)
 
 
 @pytest.mark.parametrize("curriculum", ["adaptive", "uniform"])
 def test_training_runs_and_logs_the_curriculum(tmp_path, curriculum):
-    result = train(tmp_path, f"curriculum={curriculum}")
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    script_main("scripts/train.py")(train_args(tmp_path, f"curriculum={curriculum}"))
     run = tmp_path / "run"
     assert (run / "model_1.pt").is_file()
     events = EventAccumulator(str(run)).Reload()
@@ -60,30 +61,46 @@ def test_training_runs_and_logs_the_curriculum(tmp_path, curriculum):
 
 def check_evaluation_and_heatmap(run: Path) -> None:
     """evaluate.py and plot_sampler_history.py on the run (one env per bin of the 8 s clip)."""
-    command = [sys.executable, "scripts/evaluate.py", "--checkpoint", str(run / "model_1.pt"), "--envs-per-bin", "1"]
-    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=900)
-    assert result.returncode == 0, result.stderr[-3000:]
+    script_main("scripts/evaluate.py")(["--checkpoint", str(run / "model_1.pt"), "--envs-per-bin", "1"])
     report = json.loads((run / "eval.json").read_text())
     assert len(report["completion_per_bin"]) == 8 and len(report["full_clip_completion"]) == 1
     assert all(0.0 <= c <= 1.0 for c in report["completion_per_bin"])
     assert all(e > 0.0 for e in report["body_pos_error_per_bin"])
     assert (run / "eval.png").stat().st_size > 0
-    result = subprocess.run(
-        [sys.executable, "scripts/plot_sampler_history.py", str(run)], cwd=ROOT, capture_output=True, text=True
-    )
-    assert result.returncode == 0 and (run / "sampler_heatmap.png").stat().st_size > 0
+    script_main("scripts/plot_sampler_history.py")([str(run)])
+    assert (run / "sampler_heatmap.png").stat().st_size > 0
 
 
 def test_bad_cli_values_fail_clearly(tmp_path):
-    result = train(tmp_path, "curriculum.adaptive.K=0")
+    # as a process of its own: the message is what the user sees on stderr, with no traceback
+    command = [sys.executable, "scripts/train.py", *train_args(tmp_path, "curriculum.adaptive.K=0")]
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=900)
     assert result.returncode != 0
     assert "K=0 is invalid: expected an integer >= 1" in result.stderr and "Traceback" not in result.stderr
     bad = tmp_path / "bad.npz"
     np.savez(bad, fps=np.array([30.0]))
-    command = [sys.executable, "scripts/train.py", "--motion-files", str(bad), "--log-dir", str(tmp_path)]
-    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=900)
-    assert result.returncode != 0
-    assert "motion file error" in result.stderr and "missing key(s)" in result.stderr
+    message = exit_message("scripts/train.py", "--motion-files", str(bad), "--log-dir", str(tmp_path))
+    assert "train.py: motion file error" in message and "missing key(s)" in message
+
+
+def test_flags_become_overrides_of_the_train_config():
+    from beyondmimic_adaptive.runs import train_config
+
+    main = script_main("scripts/train.py")
+    parse_args = main.__globals__["parse_args"]
+    overrides = parse_args(
+        ["iterations=5", "--num-envs", "8", "--seed", "3", "--run-name", "x", "--motion-files", "a.npz"]
+    )
+    assert overrides == [
+        "num_envs=8",
+        "seed=3",
+        "run_name=x",
+        f"motion_files=[{Path('a.npz').resolve()}]",
+        "iterations=5",
+    ]
+    run = train_config(overrides).run
+    assert (run.num_envs, run.seed, run.run_name, run.iterations) == (8, 3, "x", 5)
+    assert run.motion_files == [str(Path("a.npz").resolve())]
 
 
 def test_clip_shorter_than_one_bin_and_empty_motion_list_write_nothing(tmp_path):
@@ -95,13 +112,8 @@ def test_clip_shorter_than_one_bin_and_empty_motion_list_write_nothing(tmp_path)
         setattr(clip, key, getattr(clip, key)[:30])  # 0.6 s: shorter than one 1 s bin
     short = tmp_path / "short.npz"
     clip.save(short)
-    base = [sys.executable, "scripts/train.py", "--log-dir", str(tmp_path / "runs"), "--run-name", "r"]
-    result = subprocess.run(
-        [*base, "--motion-files", str(short)], cwd=ROOT, capture_output=True, text=True, timeout=900
-    )
-    assert result.returncode != 0
-    assert f"{short}: 30 frames (0.6 s) is shorter than one sampler bin (1 s)" in result.stderr
-    assert "Traceback" not in result.stderr
-    result = subprocess.run([*base, "motion_files=[]"], cwd=ROOT, capture_output=True, text=True, timeout=900)
-    assert result.returncode != 0 and "motion_files is empty" in result.stderr
+    base = ["scripts/train.py", "--log-dir", str(tmp_path / "runs"), "--run-name", "r"]
+    message = exit_message(*base, "--motion-files", str(short))
+    assert f"{short}: 30 frames (0.6 s) is shorter than one sampler bin (1 s)" in message
+    assert "motion_files is empty" in exit_message(*base, "motion_files=[]")
     assert not (tmp_path / "runs").exists()  # nothing written half-way

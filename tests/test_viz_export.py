@@ -1,4 +1,7 @@
-"""End to end on the CPU: train.py with logger=wandb (offline), then export_onnx.py and play.py on its checkpoint."""
+"""End to end on the CPU: train.py with logger=wandb (offline), then export_onnx.py and play.py on its checkpoint.
+
+Training runs as a process of its own (wandb hooks the process's output); export and play run in the test process.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from script_main import exit_message, script_main
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
 from beyondmimic_adaptive.assets import DEMO_SHORT_MOTION
@@ -74,14 +78,15 @@ def test_tensorboard_gets_histograms_and_heatmap_images(run):
     assert len(histogram.bucket) == NUM_BINS and histogram.num == pytest.approx(1.0, abs=1e-5)
 
 
-def test_export_onnx_matches_torch_and_carries_the_deployment_metadata(run):
+def test_export_onnx_matches_torch_and_carries_the_deployment_metadata(run, capsys):
     import onnxruntime
 
     from beyondmimic_adaptive.export import read_metadata
     from beyondmimic_adaptive.tasks.tracking.config.humanoid import TrackingHumanoidEnvCfg
 
-    result = script("scripts/export_onnx.py", "--checkpoint", str(run / "model_1.pt"))
-    diff = float(re.search(r"max \|diff\| ([0-9.e+-]+)", result.stdout).group(1))
+    capsys.readouterr()
+    script_main("scripts/export_onnx.py")(["--checkpoint", str(run / "model_1.pt")])
+    diff = float(re.search(r"max \|diff\| ([0-9.e+-]+)", capsys.readouterr().out).group(1))
     assert diff < 1e-5
     path = run / "exported" / "policy.onnx"
     meta = read_metadata(path)
@@ -111,8 +116,8 @@ def test_play_writes_a_video_with_one_frame_per_step(run, tmp_path):
     import imageio_ffmpeg
 
     out = tmp_path / "play.mp4"
-    script("scripts/play.py", "--checkpoint", str(run / "model_1.pt"), "--steps", "30", "--out", str(out),
-           "--width", "320", "--height", "240")  # fmt: skip
+    script_main("scripts/play.py")(["--checkpoint", str(run / "model_1.pt"), "--steps", "30", "--out", str(out),
+                                    "--width", "320", "--height", "240"])  # fmt: skip
     frames, _ = imageio_ffmpeg.count_frames_and_secs(str(out))
     assert frames == 30
 
@@ -121,16 +126,15 @@ def test_play_g1_without_a_checkpoint(tmp_path):
     import imageio_ffmpeg
 
     out = tmp_path / "g1.mp4"
-    script("scripts/play.py", "--task", "Tracking-G1-v0", "--steps", "5", "--out", str(out), "--width", "320",
-           "--height", "240")  # fmt: skip
+    script_main("scripts/play.py")(["--task", "Tracking-G1-v0", "--steps", "5", "--out", str(out), "--width", "320",
+                                    "--height", "240"])  # fmt: skip
     assert imageio_ffmpeg.count_frames_and_secs(str(out))[0] == 5
 
 
-def test_play_and_export_fail_clearly(tmp_path):
+def test_play_and_export_fail_clearly(tmp_path, capsys):
     for args, message in (
         (["scripts/play.py", "--steps", "3"], "without --checkpoint, give --out"),
         (["scripts/play.py", "--checkpoint", str(tmp_path / "none.pt")], "does not exist"),
         (["scripts/export_onnx.py", "--checkpoint", str(tmp_path / "none.pt")], "does not exist"),
     ):
-        result = subprocess.run([sys.executable, *args], cwd=ROOT, capture_output=True, text=True, timeout=300)
-        assert result.returncode != 0 and message in result.stderr and "Traceback" not in result.stderr
+        assert message in exit_message(*args, capsys=capsys)

@@ -6,6 +6,8 @@ that ``scripts/train.py`` logs to TensorBoard / W&B every ``image_interval`` ite
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import matplotlib
 
 matplotlib.use("Agg")  # headless: no display is needed (or wanted) for files and logged images
@@ -68,3 +70,18 @@ def render_sampler_heatmap(
 ) -> np.ndarray:
     """:func:`draw_sampler_heatmap` as (H, W, 3) uint8 pixels (for TensorBoard's ``add_image`` / ``wandb.Image``)."""
     return figure_to_rgb(draw_sampler_heatmap(steps, probabilities, failure_rate, **kwargs))
+
+
+def plot_run_history(run_dir: Path, out: Path | None = None) -> Path:
+    """Draw a training run's ``sampler/history_*.npz`` into ``out`` (default: ``RUN/sampler_heatmap.png``).
+
+    A run without history raises :class:`FileNotFoundError` naming the folder.
+    """
+    from ..sampler import load_history
+
+    history = load_history(run_dir / "sampler")
+    out = out if out is not None else run_dir / "sampler_heatmap.png"
+    steps = history["env_step"]
+    fig = draw_sampler_heatmap(steps, history["probabilities"], history["failure_rate"], title=str(run_dir))
+    fig.savefig(out, dpi=120)
+    return out

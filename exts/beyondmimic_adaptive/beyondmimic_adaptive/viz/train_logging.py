@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import time
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -34,7 +34,7 @@ LogHook = Callable[[Any, int], None]
 """A hook: ``hook(writer, iteration)``, called after rsl-rl logged the iteration."""
 
 
-def attach_log_hooks(runner: Any, hooks: list[LogHook]) -> None:
+def attach_log_hooks(runner: Any, hooks: Sequence[LogHook]) -> None:
     """Run ``hooks`` after each ``runner.logger.log`` call that has a writer (rank 0 of a run with a log dir)."""
     logger = runner.logger
     original = logger.log

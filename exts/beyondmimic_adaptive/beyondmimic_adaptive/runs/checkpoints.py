@@ -3,13 +3,17 @@
 The runner saves with a plain ``torch.save``, which is not atomic: a run killed while saving leaves a
 truncated file. ``torch.save`` writes a zip archive whose central directory comes last, so a file
 that is not a complete zip was cut off (or is still being written). Everything that picks a
-checkpoint goes through :func:`is_complete`, so nothing fails deep inside ``torch.load``.
+checkpoint goes through :func:`is_complete`, so nothing fails deep inside ``torch.load``:
+:func:`checked_checkpoint` for a checkpoint named by the user, :func:`resume_checkpoint` for the
+newest one of a run folder.
 """
 
 from __future__ import annotations
 
 import zipfile
 from pathlib import Path
+
+from .config import RunError
 
 
 def checkpoint_iteration(checkpoint: Path) -> int | None:
@@ -41,3 +45,29 @@ def latest_complete(run_dir: Path) -> tuple[Path | None, list[Path]]:
             return path, skipped[::-1]
         skipped.append(path)
     return None, skipped[::-1]
+
+
+def checked_checkpoint(checkpoint: Path) -> Path:
+    """``checkpoint`` if it exists and was written to the end; else a :class:`RunError` saying what to pick."""
+    if not checkpoint.is_file():
+        raise RunError(f"checkpoint {checkpoint} does not exist; give a model_<iteration>.pt of a training run.")
+    if not is_complete(checkpoint):
+        raise RunError(
+            f"checkpoint {checkpoint} is truncated (its run was killed while saving it);"
+            " pick an earlier model_<iteration>.pt."
+        )
+    return checkpoint
+
+
+def resume_checkpoint(run_dir: Path) -> tuple[Path, list[Path]]:
+    """The checkpoint a resume of ``run_dir`` loads and the newer, truncated ones it skips."""
+    checkpoint, truncated = latest_complete(run_dir)
+    if checkpoint is None:
+        if not truncated:
+            raise RunError(f"resume={run_dir} holds no model_<iteration>.pt checkpoint; give a run folder.")
+        names = ", ".join(p.name for p in truncated)  # with no complete one, that is every checkpoint
+        raise RunError(
+            f"resume={run_dir}: every checkpoint ({names}) is truncated (the run was killed while"
+            " saving); start a new run instead."
+        )
+    return checkpoint, truncated

@@ -1,0 +1,91 @@
+"""The run config of a training run: compose it, read it back from a run folder, validate it (no Isaac Lab).
+
+A run's config is the packaged ``train.yaml`` (:mod:`beyondmimic_adaptive.hydra_config`) with Hydra
+overrides on top; :func:`beyondmimic_adaptive.runs.train` saves it as ``config.yaml`` in the run
+folder, and evaluating, playing or exporting a checkpoint reads it back (:func:`saved_run_config`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from omegaconf import DictConfig, OmegaConf
+
+from ..hydra_config import AdaptiveCurriculumNode, ConfigError, RunNode, compose_config, parse_curriculum, parse_run
+
+
+class RunError(ValueError):
+    """A run cannot start or a checkpoint cannot be used; the message names the problem and the fix."""
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """A composed train config and its validated run keys."""
+
+    cfg: DictConfig
+    """The composed config (run keys and the ``curriculum`` group), as saved to ``config.yaml``."""
+    run: RunNode
+    """Its validated top-level keys (task, device, num_envs, ...)."""
+
+
+def motion_files_override(paths: Sequence[str | Path]) -> str:
+    """The Hydra override ``motion_files=[...]`` of ``paths`` (resolved: a run stays valid from any folder)."""
+    return "motion_files=[" + ",".join(str(Path(p).resolve()) for p in paths) + "]"
+
+
+def _validated(cfg: DictConfig) -> RunConfig:
+    try:
+        return RunConfig(cfg, parse_run(cfg))
+    except ConfigError as err:
+        raise RunError(f"config error: {err}") from None
+
+
+def train_config(overrides: Sequence[str] = ()) -> RunConfig:
+    """The packaged ``train.yaml`` with Hydra ``overrides`` (``num_envs=64``, ``curriculum=uniform``), validated."""
+    try:
+        cfg = compose_config("train", list(overrides))
+    except ConfigError as err:
+        raise RunError(f"config error: {err}") from None
+    return _validated(cfg)
+
+
+def saved_run_config(run_dir: Path | None, overrides: Sequence[str] = ()) -> RunConfig:
+    """The ``config.yaml`` saved in ``run_dir`` with ``overrides`` on top; the packaged defaults without one.
+
+    Each overridden key replaces the saved one; the overrides are validated against the packaged
+    schema in any case (a typo fails even when the run has a saved config).
+    """
+    composed = train_config(overrides).cfg
+    saved = run_dir / "config.yaml" if run_dir is not None else None
+    if saved is None or not saved.is_file():
+        return _validated(composed)
+    cfg = OmegaConf.load(saved)
+    if not isinstance(cfg, DictConfig):
+        raise RunError(f"{saved} is not a mapping of config keys; delete it or restore the one train wrote.")
+    for override in overrides:
+        key = override.split("=", 1)[0].lstrip("+~")
+        OmegaConf.update(cfg, key, OmegaConf.select(composed, key), merge=False)
+    return _validated(cfg)
+
+
+@dataclass(frozen=True)
+class EvalSettings:
+    """What evaluating a run needs from its adaptive curriculum entry."""
+
+    bin_size_s: float = 1.0
+    """Bin length in seconds: one evaluation start per bin and env."""
+    command_name: str = "motion"
+    """Name of the motion command term the sampler drove."""
+
+
+def eval_settings(cfg: DictConfig) -> EvalSettings:
+    """Bin size and motion command name of the run's (first) adaptive curriculum entry; defaults without one."""
+    try:
+        parsed = parse_curriculum(cfg.get("curriculum"))
+    except ConfigError as err:
+        raise RunError(f"config error: {err}") from None
+    nodes = [n for n in parsed.values() if isinstance(n, AdaptiveCurriculumNode)]
+    node = nodes[0] if nodes else AdaptiveCurriculumNode()
+    return EvalSettings(float(node.bin_size_s), node.command_name)

@@ -1,0 +1,37 @@
+"""The evaluation report as a table and a plot (per-bin completion and body position error)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+
+def format_table(report: dict[str, Any]) -> str:
+    """Per bin: its motion, completion and body position error; then the whole-clip lines."""
+    lines = [f"{'bin':>4} {'motion':>6} {'completion':>10} {'body pos err [m]':>16}"]
+    for b, (m, c, e) in enumerate(
+        zip(report["bin_motion"], report["completion_per_bin"], report["body_pos_error_per_bin"], strict=True)
+    ):
+        lines.append(f"{b:>4} {m:>6} {c:>10.2f} {e:>16.3f}")
+    lines.append(f"full-clip completion per motion: {report['full_clip_completion']}")
+    lines.append(f"median furthest frame from frame 0: {report['median_furthest_frame']} of {report['num_frames']}")
+    lines.append(f"mean completion over bins: {report['mean_completion']:.3f}")
+    return "\n".join(lines)
+
+
+def plot_report(report: dict[str, Any], path: Path) -> None:
+    """Bar charts of completion and body position error per start bin, written to ``path``."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    bins = range(len(report["completion_per_bin"]))
+    fig, ax = plt.subplots(2, 1, figsize=(9, 5), sharex=True)
+    ax[0].bar(bins, report["completion_per_bin"], color="tab:green")
+    ax[0].set(ylabel="completion from bin", ylim=(0, 1.05), title=Path(report["checkpoint"]).name)
+    ax[1].bar(bins, report["body_pos_error_per_bin"], color="tab:red")
+    ax[1].set(xlabel=f"bin ({report['bin_size_s']:g} s)", ylabel="body pos error [m]")
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)

@@ -1,0 +1,90 @@
+"""Run config -> the task's env cfg and rsl-rl agent cfg (imports Isaac Lab).
+
+:func:`task_cfgs` builds the registered task's two configs; :func:`apply_run_config` is the one
+place where the keys of a run config (``num_envs``, ``seed``, ``device``, ``motion_files``, the
+``curriculum`` group, ``iterations``, ``save_interval``) are written into them. Training,
+evaluation, playing and exporting all go through it and then add what only they need.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from ..hydra_config import ConfigError
+from .config import RunConfig, RunError
+
+
+def task_cfgs(task: str) -> tuple[Any, Any]:
+    """Fresh ``(env_cfg, agent_cfg)`` of the registered gymnasium ``task`` (its entry points' configs)."""
+    import gymnasium as gym
+    from isaaclab.utils.string import string_to_callable
+
+    from .. import tasks  # noqa: F401 (registers every task)
+
+    try:
+        spec = gym.spec(task)
+    except gym.error.Error as err:
+        raise RunError(
+            f"task {task!r} of the run's config is not registered ({err}); give task=<a registered id>"
+            " (Tracking-Humanoid-v0, Tracking-G1-v0) or import the package that registers yours."
+        ) from None
+    env_cfg = string_to_callable(spec.kwargs["env_cfg_entry_point"])()
+    agent_cfg = string_to_callable(spec.kwargs["rsl_rl_cfg_entry_point"])()
+    return env_cfg, agent_cfg
+
+
+def motion_command_cfg(env_cfg: Any, task: str, command_name: str = "motion") -> Any:
+    """The env cfg's motion command term ``command_name`` (a term with ``motion_files``)."""
+    command = getattr(env_cfg.commands, command_name, None)
+    if command is None or not hasattr(command, "motion_files"):
+        raise RunError(
+            f"task {task!r} has no motion command {command_name!r} (curriculum command_name of the"
+            " run's config); give the name of its motion command term."
+        )
+    return command
+
+
+def apply_run_config(
+    env_cfg: Any, agent_cfg: Any, config: RunConfig, *, curriculum: bool = True, command_name: str = "motion"
+) -> Any:
+    """Write the run keys of ``config`` into ``env_cfg`` and ``agent_cfg``; returns the agent cfg (rsl-rl's
+    version-adapted copy).
+
+    ``curriculum=True`` adds the run's ``curriculum`` entries (the adaptive sampler among them);
+    ``False`` removes adaptive sampling, for envs whose starts are set from outside (evaluation).
+    """
+    from isaaclab_rl.rsl_rl import check_rsl_rl_version, handle_deprecated_rsl_rl_cfg
+
+    from ..hydra_config.isaaclab_binding import apply_curriculum_config
+    from ..tasks.tracking import set_device
+    from ..terms import disable_adaptive_sampling
+
+    run = config.run
+    env_cfg.scene.num_envs = run.num_envs
+    env_cfg.seed = run.seed
+    set_device(env_cfg, run.device)
+    if run.motion_files is not None:
+        motion = motion_command_cfg(env_cfg, run.task, command_name)
+        motion.motion_files = [str(Path(p).resolve()) for p in run.motion_files]
+    if curriculum:
+        try:
+            apply_curriculum_config(env_cfg, config.cfg.get("curriculum"))
+        except ConfigError as err:
+            raise RunError(f"config error: {err}") from None
+    else:
+        disable_adaptive_sampling(env_cfg)
+    agent_cfg.seed = run.seed
+    agent_cfg.device = run.device
+    agent_cfg.max_iterations = run.iterations
+    agent_cfg.save_interval = run.save_interval
+    return handle_deprecated_rsl_rl_cfg(agent_cfg, check_rsl_rl_version())
+
+
+def play_mode(env_cfg: Any) -> None:
+    """Judge or show the policy on the motion alone (mjlab's play mode): no pushes, no observation
+    noise, nominal joint defaults. The task's reset noise stays."""
+    for event in ("push_robot", "joint_default_pos"):
+        if getattr(env_cfg.events, event, None) is not None:
+            setattr(env_cfg.events, event, None)
+    env_cfg.observations.policy.enable_corruption = False
