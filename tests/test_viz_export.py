@@ -1,46 +1,33 @@
-"""End to end on the CPU: train.py with logger=wandb (offline), then export_onnx.py and play.py on its checkpoint."""
+"""End to end on the CPU: train.py with logger=wandb (offline), then export_onnx.py and play.py on its checkpoint.
+
+The training run is conftest.py's shared ``training_run`` (2 iterations, a heatmap every iteration); the
+scripts run inside the test process (tests/script_run.py).
+"""
 
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
+from script_run import ScriptResult, run_script
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
-from beyondmimic_adaptive.assets import DEMO_SHORT_MOTION
-
-ROOT = Path(__file__).resolve().parents[1]
 NUM_BINS = 8  # the 8 s demo clip, 1 s bins
 
 
-def script(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    result = subprocess.run(
-        [sys.executable, *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=900,
-        env={**os.environ, **(env or {})},
-    )
+def script(path: str, *args: str) -> ScriptResult:
+    result = run_script(path, *args)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     return result
 
 
 @pytest.fixture(scope="module")
-def run(tmp_path_factory) -> Path:
-    log_dir = tmp_path_factory.mktemp("train")
-    script(
-        "scripts/train.py", "--num-envs", "4", "--iterations", "2", "--motion-files", str(DEMO_SHORT_MOTION),
-        "--log-dir", str(log_dir), "--run-name", "run", "logger=wandb", "image_interval=1",
-        env={"WANDB_MODE": "offline", "WANDB_SILENT": "true"},
-    )  # fmt: skip
-    return log_dir / "run"
+def run(training_run) -> Path:
+    assert training_run.iterations == 2  # the per-iteration counts below
+    return training_run.run_dir
 
 
 def test_wandb_offline_run_has_per_bin_histograms_tables_and_heatmaps(run):
@@ -132,5 +119,5 @@ def test_play_and_export_fail_clearly(tmp_path):
         (["scripts/play.py", "--checkpoint", str(tmp_path / "none.pt")], "does not exist"),
         (["scripts/export_onnx.py", "--checkpoint", str(tmp_path / "none.pt")], "does not exist"),
     ):
-        result = subprocess.run([sys.executable, *args], cwd=ROOT, capture_output=True, text=True, timeout=300)
-        assert result.returncode != 0 and message in result.stderr and "Traceback" not in result.stderr
+        result = run_script(*args)  # an uncaught exception (a traceback) fails the test here
+        assert result.returncode != 0 and message in result.stderr
