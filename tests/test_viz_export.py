@@ -98,10 +98,10 @@ def test_play_writes_a_video_with_one_frame_per_step(run, tmp_path):
     import imageio_ffmpeg
 
     out = tmp_path / "play.mp4"
-    script("scripts/play.py", "--checkpoint", str(run / "model_1.pt"), "--steps", "30", "--out", str(out),
+    script("scripts/play.py", "--checkpoint", str(run / "model_1.pt"), "--steps", "10", "--out", str(out),
            "--width", "320", "--height", "240")  # fmt: skip
     frames, _ = imageio_ffmpeg.count_frames_and_secs(str(out))
-    assert frames == 30
+    assert frames == 10  # one per control step: a dropped or extra frame changes the count
 
 
 def test_play_g1_without_a_checkpoint(tmp_path):
