@@ -14,6 +14,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -44,33 +45,62 @@ def train_args(log_dir: Path, iterations: int, *extra: str) -> list[str]:
     ]
 
 
-def train_and_kill(log_dir: Path, ready, *extra: str, settle_s: float = 0.0) -> Path:
-    """Start scripts/train.py in a subprocess, SIGKILL it once ``ready(run_dir)`` holds; return the run dir."""
-    run = log_dir / "run"
-    command = [sys.executable, "scripts/train.py", *train_args(log_dir, 500), *extra]
-    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    try:
-        deadline = time.monotonic() + 600
-        while not ready(run):
-            assert process.poll() is None, process.stderr.read()[-3000:]
-            assert time.monotonic() < deadline, "training made no checkpoints in time"
-            time.sleep(0.5)
-        time.sleep(settle_s)
-        os.kill(process.pid, signal.SIGKILL)  # no clean shutdown, no final save
-        process.wait()
-    finally:
-        if process.poll() is None:
-            process.kill()
-    return run
+class KilledRun:
+    """scripts/train.py in a subprocess, SIGKILLed once ``ready(run_dir)`` has held for ``settle_s``."""
+
+    def __init__(self, log_dir: Path, ready: Callable[[Path], bool], *extra: str, settle_s: float = 0.0):
+        self.run, self.ready, self.settle_s = log_dir / "run", ready, settle_s
+        self.ready_since: float | None = None
+        self.killed = False
+        self.stderr = log_dir / "stderr.txt"  # a file, not a pipe: a full pipe would stall the run
+        command = [sys.executable, "scripts/train.py", *train_args(log_dir, 500), *extra]
+        with self.stderr.open("w") as stderr:
+            self.process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=stderr)
+
+    def kill_when_due(self) -> bool:
+        """SIGKILL the run if it is due (no clean shutdown, no final save); True once killed."""
+        if not self.killed:
+            assert self.process.poll() is None, self.stderr.read_text()[-3000:]
+            if self.ready_since is None and self.ready(self.run):
+                self.ready_since = time.monotonic()
+            if self.ready_since is not None and time.monotonic() >= self.ready_since + self.settle_s:
+                os.kill(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+                self.killed = True
+        return self.killed
 
 
 @pytest.fixture(scope="module")
-def killed_mid_run(tmp_path_factory) -> Path:
-    """A run killed mid-way: the sampler state saved and at least 3 checkpoints (save_interval=1)."""
-    return train_and_kill(
-        tmp_path_factory.mktemp("killed"),
-        lambda run: (run / "sampler" / "state.pt").is_file() and len(list(run.glob("model_*.pt"))) >= 3,
-    )
+def killed_runs(tmp_path_factory) -> dict[str, Path]:
+    """Two runs killed with SIGKILL, trained side by side (one thread each: two cores of a small machine).
+
+    ``mid_run``: killed with the sampler state saved and at least 3 checkpoints (save_interval=1).
+    ``before_first_state_save``: checkpoints every 1000 iterations, killed 2 s after model_0.pt appeared
+    (the checkpoint write finished), long before the first periodic sampler save (at env step 1000 x 24).
+    """
+    runs = {
+        "mid_run": KilledRun(
+            tmp_path_factory.mktemp("mid_run"),
+            lambda run: (run / "sampler" / "state.pt").is_file() and len(list(run.glob("model_*.pt"))) >= 3,
+        ),
+        "before_first_state_save": KilledRun(
+            tmp_path_factory.mktemp("before_first_state_save"),
+            lambda run: (run / "model_0.pt").is_file(),
+            "save_interval=1000",
+            settle_s=2.0,
+        ),
+    }
+    try:
+        deadline = time.monotonic() + 600
+        while not all([run.kill_when_due() for run in runs.values()]):  # a list: every run is polled
+            assert time.monotonic() < deadline, "training made no checkpoints in time"
+            time.sleep(0.5)
+    finally:
+        for run in runs.values():
+            if run.process.poll() is None:
+                run.process.kill()
+                run.process.wait()
+    return {name: run.run for name, run in runs.items()}
 
 
 def copy_run(run: Path, tmp_path: Path) -> Path:
@@ -79,8 +109,8 @@ def copy_run(run: Path, tmp_path: Path) -> Path:
     return tmp_path / "run"
 
 
-def test_sigkill_then_resume_restores_the_saved_statistics_bit_for_bit(killed_mid_run, tmp_path):
-    run = copy_run(killed_mid_run, tmp_path)
+def test_sigkill_then_resume_restores_the_saved_statistics_bit_for_bit(killed_runs, tmp_path):
+    run = copy_run(killed_runs["mid_run"], tmp_path)
     state_file = run / "sampler" / "state.pt"
     saved = read_sampler_state(state_file)  # the atomic write left a complete file
     assert saved["episode_counts"].sum() > 0
@@ -105,10 +135,9 @@ def test_sigkill_then_resume_restores_the_saved_statistics_bit_for_bit(killed_mi
     assert final["episode_counts"].sum() > saved["episode_counts"].sum()
 
 
-def test_a_run_killed_before_its_first_state_save_resumes_and_starts_from_the_restored_sampler(tmp_path):
-    # checkpoints every 1000 iterations: model_0.pt is written after the first iteration, long before
-    # the first periodic sampler save (at env step 1000 x 24); 2 s to let the checkpoint write finish
-    run = train_and_kill(tmp_path, lambda run: (run / "model_0.pt").is_file(), "save_interval=1000", settle_s=2.0)
+def test_a_run_killed_before_its_first_state_save_resumes_and_starts_from_the_restored_sampler(killed_runs, tmp_path):
+    # killed after model_0.pt, long before the first periodic sampler save: only the save at the start exists
+    run = copy_run(killed_runs["before_first_state_save"], tmp_path)
     state_file = run / "sampler" / "state.pt"
     assert state_file.is_file(), "no sampler state: the run cannot be resumed"
     # statistics that send every start to bin 3 (K=1, no uniform floor): starts drawn from an empty
@@ -135,8 +164,8 @@ def test_a_run_killed_before_its_first_state_save_resumes_and_starts_from_the_re
     assert new_episodes[3] == new_episodes.sum(), f"episodes started outside bin 3: {new_episodes.tolist()}"
 
 
-def test_resume_refuses_other_motions(killed_mid_run, tmp_path):
-    run = copy_run(killed_mid_run, tmp_path)  # a run on DEMO_SHORT_MOTION, with its sampler state
+def test_resume_refuses_other_motions(killed_runs, tmp_path):
+    run = copy_run(killed_runs["mid_run"], tmp_path)  # a run on DEMO_SHORT_MOTION, with its sampler state
     args = train_args(tmp_path, 1, f"resume={run}")
     args[args.index(str(DEMO_SHORT_MOTION))] = str(DEMO_LONG_MOTION)
     result = run_script("scripts/train.py", *args)
