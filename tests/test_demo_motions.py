@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
+from script_run import run_script
 
 from beyondmimic_adaptive.assets import DEMO_SHORT_MOTION, HUMANOID_USD, MOTIONS_DIR
 from beyondmimic_adaptive.motion.demo import check_motion, load_robot
@@ -16,8 +15,6 @@ from beyondmimic_adaptive.motion.demo.geometry import stance_slip, support_margi
 from beyondmimic_adaptive.motion.demo.solve import make_neutral
 from beyondmimic_adaptive.motion.demo.timeline import short_segments
 from beyondmimic_adaptive.motion.demo.writer import build_motion
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
@@ -81,13 +78,7 @@ def test_cli_check_reports_a_slip_with_exit_status_1(tmp_path, robot_and_model):
     robot, _ = robot_and_model
     shutil.copy(MOTIONS_DIR / "demo_long.npz", tmp_path / "demo_long.npz")
     _plant_slip(DEMO_SHORT_MOTION, tmp_path / "demo_short.npz", robot, drift=0.015)
-    result = subprocess.run(
-        [sys.executable, "scripts/generate_demo_motions.py", "--check", "--out-dir", str(tmp_path)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    result = run_script("scripts/generate_demo_motions.py", "--check", "--out-dir", str(tmp_path))
     assert result.returncode == 1, result.stdout + result.stderr
     assert "CHECK FAILED" in result.stdout and "demo_short.npz: stance foot slip" in result.stdout
     assert "demo_long.npz: " not in result.stdout.split("CHECK FAILED")[1]

@@ -9,18 +9,24 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from script_run import ScriptResult, run_script
 
 ROOT = Path(__file__).resolve().parents[1]
 DANCE1 = ROOT.parent / "shared" / "motions" / "lafan_g1" / "dance1_subject1.csv"
 
 
-def download(*args: str, **env: str) -> subprocess.CompletedProcess:
+def download(*args: str) -> ScriptResult:
+    return run_script("scripts/download_motions.py", *args)
+
+
+def download_in_a_new_process(*args: str, **env: str) -> subprocess.CompletedProcess:
+    """huggingface_hub reads HF_HUB_OFFLINE when it is imported: set it for a fresh interpreter."""
     command = [sys.executable, "scripts/download_motions.py", *args]
     return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600, env={**os.environ, **env})
 
 
 def test_offline_download_fails_fast_and_says_how_to_pass_local_files(tmp_path):
-    result = download("--clips", "dance1_subject1", "--out", str(tmp_path / "out"), HF_HUB_OFFLINE="1")
+    result = download_in_a_new_process("--clips", "dance1_subject1", "--out", str(tmp_path / "out"), HF_HUB_OFFLINE="1")
     assert result.returncode == 2
     assert "CC BY-NC-ND 4.0" in result.stdout  # the license comes first
     assert "could not download g1/dance1_subject1.csv" in result.stderr

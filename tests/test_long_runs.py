@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parents[1]
+from script_run import run_script
 
 
 def test_soak_holds_invariants_with_constant_memory():
-    command = [sys.executable, "bench/sampler_soak.py", "--updates", "30000", "--bins", "60"]
-    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=900)
+    result = run_script("bench/sampler_soak.py", "--updates", "30000", "--bins", "60")
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
     assert "all invariants held; constant sampler memory" in result.stdout
     values = dict(line.split(":", 1) for line in result.stdout.splitlines() if ":" in line and "RESULT" not in line)

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parents[1]
+from script_run import run_script
 
 
 def test_equal_true_rates_give_a_distribution_near_the_ideal_one():
-    command = [sys.executable, "bench/rate_noise.py", "--envs", "4096", "--bins", "16", "--steps", "400"]
+    command = ["--envs", "4096", "--bins", "16", "--steps", "400"]
     command += ["--base-rate", "0.1", "--hard-rate", "0.1", "--hard-bins", "0", "--alphas", "0.01"]
-    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    result = run_script("bench/rate_noise.py", *command)
     assert result.returncode == 0, result.stderr[-3000:]
     alpha, tv, effective, ideal_effective, _, _ = (float(x) for x in result.stdout.split()[-6:])
     assert alpha == 0.01

@@ -1,21 +1,25 @@
 """Resume: a training run killed with SIGKILL continues from the SAME sampler statistics.
 
-The killed runs are processes of their own (scripts/train.py); the resumes run in the test process.
+The killed runs are real subprocesses (SIGKILL needs a process of its own); the resumed runs and the
+refusals run scripts/train.py inside the test process (tests/script_run.py), which saves a new
+interpreter's imports each.
 """
 
 from __future__ import annotations
 
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 import torch
-from script_main import exit_message, script_main
+from script_run import run_script
 
 from beyondmimic_adaptive import AdaptiveSampler, AdaptiveSamplerCfg
 from beyondmimic_adaptive.assets import DEMO_LONG_MOTION, DEMO_SHORT_MOTION
@@ -41,34 +45,73 @@ def train_args(log_dir: Path, iterations: int, *extra: str) -> list[str]:
     ]
 
 
-def train_command(log_dir: Path, iterations: int, *extra: str) -> list[str]:
-    return [sys.executable, "scripts/train.py", *train_args(log_dir, iterations, *extra)]
+class KilledRun:
+    """scripts/train.py in a subprocess, SIGKILLed once ``ready(run_dir)`` has held for ``settle_s``."""
+
+    def __init__(self, log_dir: Path, ready: Callable[[Path], bool], *extra: str, settle_s: float = 0.0):
+        self.run, self.ready, self.settle_s = log_dir / "run", ready, settle_s
+        self.ready_since: float | None = None
+        self.killed = False
+        self.stderr = log_dir / "stderr.txt"  # a file, not a pipe: a full pipe would stall the run
+        command = [sys.executable, "scripts/train.py", *train_args(log_dir, 500), *extra]
+        with self.stderr.open("w") as stderr:
+            self.process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=stderr)
+
+    def kill_when_due(self) -> bool:
+        """SIGKILL the run if it is due (no clean shutdown, no final save); True once killed."""
+        if not self.killed:
+            assert self.process.poll() is None, self.stderr.read_text()[-3000:]
+            if self.ready_since is None and self.ready(self.run):
+                self.ready_since = time.monotonic()
+            if self.ready_since is not None and time.monotonic() >= self.ready_since + self.settle_s:
+                os.kill(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+                self.killed = True
+        return self.killed
 
 
-def resume_in_process(capsys: pytest.CaptureFixture[str], args: list[str]) -> str:
-    """scripts/train.py's main on ``args`` in the test process; its stdout."""
-    capsys.readouterr()
-    script_main("scripts/train.py")(args)
-    return capsys.readouterr().out
+@pytest.fixture(scope="module")
+def killed_runs(tmp_path_factory) -> dict[str, Path]:
+    """Two runs killed with SIGKILL, trained side by side (one thread each: two cores of a small machine).
 
-
-def test_sigkill_then_resume_restores_the_saved_statistics_bit_for_bit(tmp_path, capsys):
-    run = tmp_path / "run"
-    state_file = run / "sampler" / "state.pt"
-    process = subprocess.Popen(
-        train_command(tmp_path, 500), cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
-    )
+    ``mid_run``: killed with the sampler state saved and at least 3 checkpoints (save_interval=1).
+    ``before_first_state_save``: checkpoints every 1000 iterations, killed 2 s after model_0.pt appeared
+    (the checkpoint write finished), long before the first periodic sampler save (at env step 1000 x 24).
+    """
+    runs = {
+        "mid_run": KilledRun(
+            tmp_path_factory.mktemp("mid_run"),
+            lambda run: (run / "sampler" / "state.pt").is_file() and len(list(run.glob("model_*.pt"))) >= 3,
+        ),
+        "before_first_state_save": KilledRun(
+            tmp_path_factory.mktemp("before_first_state_save"),
+            lambda run: (run / "model_0.pt").is_file(),
+            "save_interval=1000",
+            settle_s=2.0,
+        ),
+    }
     try:
         deadline = time.monotonic() + 600
-        while not (state_file.is_file() and len(list(run.glob("model_*.pt"))) >= 3):
-            assert process.poll() is None, process.stderr.read()[-3000:]
+        while not all([run.kill_when_due() for run in runs.values()]):  # a list: every run is polled
             assert time.monotonic() < deadline, "training made no checkpoints in time"
             time.sleep(0.5)
-        os.kill(process.pid, signal.SIGKILL)  # mid-way: no clean shutdown, no final save
-        process.wait()
     finally:
-        if process.poll() is None:
-            process.kill()
+        for run in runs.values():
+            if run.process.poll() is None:
+                run.process.kill()
+                run.process.wait()
+    return {name: run.run for name, run in runs.items()}
+
+
+def copy_run(run: Path, tmp_path: Path) -> Path:
+    """The test's own copy of a shared run (a resume writes into its run folder)."""
+    shutil.copytree(run, tmp_path / "run")
+    return tmp_path / "run"
+
+
+def test_sigkill_then_resume_restores_the_saved_statistics_bit_for_bit(killed_runs, tmp_path):
+    run = copy_run(killed_runs["mid_run"], tmp_path)
+    state_file = run / "sampler" / "state.pt"
     saved = read_sampler_state(state_file)  # the atomic write left a complete file
     assert saved["episode_counts"].sum() > 0
     saved_digest = state_digest(saved)
@@ -78,10 +121,11 @@ def test_sigkill_then_resume_restores_the_saved_statistics_bit_for_bit(tmp_path,
     truncated = run / f"model_{int(newest.stem.split('_')[1]) + 1000}.pt"
     truncated.write_bytes(newest.read_bytes()[: newest.stat().st_size // 2])
 
-    stdout = resume_in_process(capsys, train_args(tmp_path, 2, f"resume={run}"))
-    assert f"skipping {truncated.name}: truncated" in stdout
-    restored = re.search(r"sampler state env_step=(\d+) sha256=(\w+)", stdout)
-    assert restored is not None, stdout[-3000:]
+    result = run_script("scripts/train.py", *train_args(tmp_path, 2, f"resume={run}"))
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert f"skipping {truncated.name}: truncated" in result.stdout
+    restored = re.search(r"sampler state env_step=(\d+) sha256=(\w+)", result.stdout)
+    assert restored is not None, result.stdout[-3000:]
     assert restored.group(2) == saved_digest  # bit for bit: every tensor and the env step
     assert int(restored.group(1)) == saved["env_step"]
     # training continued: later checkpoints, and statistics that grew from the restored ones
@@ -91,29 +135,9 @@ def test_sigkill_then_resume_restores_the_saved_statistics_bit_for_bit(tmp_path,
     assert final["episode_counts"].sum() > saved["episode_counts"].sum()
 
 
-def test_a_run_killed_before_its_first_state_save_resumes_and_starts_from_the_restored_sampler(tmp_path, capsys):
-    run = tmp_path / "run"
-    # checkpoints every 1000 iterations: model_0.pt is written after the first iteration, long before
-    # the first periodic sampler save (at env step 1000 x 24)
-    process = subprocess.Popen(
-        [*train_command(tmp_path, 500), "save_interval=1000"],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        deadline = time.monotonic() + 600
-        while not (run / "model_0.pt").is_file():
-            assert process.poll() is None, process.stderr.read()[-3000:]
-            assert time.monotonic() < deadline, "training made no checkpoint in time"
-            time.sleep(0.5)
-        time.sleep(2.0)  # let the checkpoint write finish
-        os.kill(process.pid, signal.SIGKILL)
-        process.wait()
-    finally:
-        if process.poll() is None:
-            process.kill()
+def test_a_run_killed_before_its_first_state_save_resumes_and_starts_from_the_restored_sampler(killed_runs, tmp_path):
+    # killed after model_0.pt, long before the first periodic sampler save: only the save at the start exists
+    run = copy_run(killed_runs["before_first_state_save"], tmp_path)
     state_file = run / "sampler" / "state.pt"
     assert state_file.is_file(), "no sampler state: the run cannot be resumed"
     # statistics that send every start to bin 3 (K=1, no uniform floor): starts drawn from an empty
@@ -123,17 +147,16 @@ def test_a_run_killed_before_its_first_state_save_resumes_and_starts_from_the_re
     state["failure_rate"][3] = 1.0
     state["pending"].zero_()
     torch.save(state, state_file)
-    stdout = resume_in_process(
-        capsys,
-        [
-            *train_args(tmp_path, 3, f"resume={run}"),
-            "save_interval=1000",
-            "curriculum.adaptive.K=1",
-            "curriculum.adaptive.lambda_uniform=0.0",
-            "curriculum.adaptive.attribution=start",
-        ],
+    result = run_script(
+        "scripts/train.py",
+        *train_args(tmp_path, 3, f"resume={run}"),
+        "save_interval=1000",
+        "curriculum.adaptive.K=1",
+        "curriculum.adaptive.lambda_uniform=0.0",
+        "curriculum.adaptive.attribution=start",
     )
-    restored = re.search(r"sampler state env_step=(\d+) sha256=(\w+)", stdout)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    restored = re.search(r"sampler state env_step=(\d+) sha256=(\w+)", result.stdout)
     assert restored is not None and restored.group(2) == state_digest(state)
     final = read_sampler_state(state_file)
     new_episodes = final["episode_counts"] - state["episode_counts"]
@@ -141,19 +164,20 @@ def test_a_run_killed_before_its_first_state_save_resumes_and_starts_from_the_re
     assert new_episodes[3] == new_episodes.sum(), f"episodes started outside bin 3: {new_episodes.tolist()}"
 
 
-def test_resume_refuses_other_motions(tmp_path):
-    script_main("scripts/train.py")(train_args(tmp_path, 1))
-    args = train_args(tmp_path, 1, f"resume={tmp_path / 'run'}")
+def test_resume_refuses_other_motions(killed_runs, tmp_path):
+    run = copy_run(killed_runs["mid_run"], tmp_path)  # a run on DEMO_SHORT_MOTION, with its sampler state
+    args = train_args(tmp_path, 1, f"resume={run}")
     args[args.index(str(DEMO_SHORT_MOTION))] = str(DEMO_LONG_MOTION)
-    message = exit_message("scripts/train.py", *args)
-    assert "cannot resume the sampler" in message and "made for motions/bins" in message
+    result = run_script("scripts/train.py", *args)
+    assert result.returncode != 0
+    assert "cannot resume the sampler" in result.stderr and "made for motions/bins" in result.stderr
 
 
 def test_resume_refuses_a_run_whose_checkpoints_are_all_truncated(tmp_path):
     (tmp_path / "model_0.pt").write_bytes(b"PK\x03\x04 cut off")
-    assert "every checkpoint (model_0.pt) is truncated" in exit_message(
-        "scripts/train.py", *train_args(tmp_path, 1, f"resume={tmp_path}")
-    )
+    result = run_script("scripts/train.py", *train_args(tmp_path, 1, f"resume={tmp_path}"))
+    assert result.returncode != 0
+    assert "every checkpoint (model_0.pt) is truncated" in result.stderr
 
 
 def test_corrupt_state_file_is_refused(tmp_path):

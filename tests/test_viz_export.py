@@ -1,50 +1,33 @@
 """End to end on the CPU: train.py with logger=wandb (offline), then export_onnx.py and play.py on its checkpoint.
 
-Training runs as a process of its own (wandb hooks the process's output); export and play run in the test process.
+The training run is conftest.py's shared ``training_run`` (2 iterations, a heatmap every iteration); the
+scripts run inside the test process (tests/script_run.py).
 """
 
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
-from script_main import exit_message, script_main
+from script_run import ScriptResult, run_script
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
-from beyondmimic_adaptive.assets import DEMO_SHORT_MOTION
-
-ROOT = Path(__file__).resolve().parents[1]
 NUM_BINS = 8  # the 8 s demo clip, 1 s bins
 
 
-def script(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    result = subprocess.run(
-        [sys.executable, *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=900,
-        env={**os.environ, **(env or {})},
-    )
+def script(path: str, *args: str) -> ScriptResult:
+    result = run_script(path, *args)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     return result
 
 
 @pytest.fixture(scope="module")
-def run(tmp_path_factory) -> Path:
-    log_dir = tmp_path_factory.mktemp("train")
-    script(
-        "scripts/train.py", "--num-envs", "4", "--iterations", "2", "--motion-files", str(DEMO_SHORT_MOTION),
-        "--log-dir", str(log_dir), "--run-name", "run", "logger=wandb", "image_interval=1",
-        env={"WANDB_MODE": "offline", "WANDB_SILENT": "true"},
-    )  # fmt: skip
-    return log_dir / "run"
+def run(training_run) -> Path:
+    assert training_run.iterations == 2  # the per-iteration counts below
+    return training_run.run_dir
 
 
 def test_wandb_offline_run_has_per_bin_histograms_tables_and_heatmaps(run):
@@ -78,15 +61,14 @@ def test_tensorboard_gets_histograms_and_heatmap_images(run):
     assert len(histogram.bucket) == NUM_BINS and histogram.num == pytest.approx(1.0, abs=1e-5)
 
 
-def test_export_onnx_matches_torch_and_carries_the_deployment_metadata(run, capsys):
+def test_export_onnx_matches_torch_and_carries_the_deployment_metadata(run):
     import onnxruntime
 
     from beyondmimic_adaptive.export import read_metadata
     from beyondmimic_adaptive.tasks.tracking.config.humanoid import TrackingHumanoidEnvCfg
 
-    capsys.readouterr()
-    script_main("scripts/export_onnx.py")(["--checkpoint", str(run / "model_1.pt")])
-    diff = float(re.search(r"max \|diff\| ([0-9.e+-]+)", capsys.readouterr().out).group(1))
+    result = script("scripts/export_onnx.py", "--checkpoint", str(run / "model_1.pt"))
+    diff = float(re.search(r"max \|diff\| ([0-9.e+-]+)", result.stdout).group(1))
     assert diff < 1e-5
     path = run / "exported" / "policy.onnx"
     meta = read_metadata(path)
@@ -116,25 +98,26 @@ def test_play_writes_a_video_with_one_frame_per_step(run, tmp_path):
     import imageio_ffmpeg
 
     out = tmp_path / "play.mp4"
-    script_main("scripts/play.py")(["--checkpoint", str(run / "model_1.pt"), "--steps", "30", "--out", str(out),
-                                    "--width", "320", "--height", "240"])  # fmt: skip
+    script("scripts/play.py", "--checkpoint", str(run / "model_1.pt"), "--steps", "10", "--out", str(out),
+           "--width", "320", "--height", "240")  # fmt: skip
     frames, _ = imageio_ffmpeg.count_frames_and_secs(str(out))
-    assert frames == 30
+    assert frames == 10  # one per control step: a dropped or extra frame changes the count
 
 
 def test_play_g1_without_a_checkpoint(tmp_path):
     import imageio_ffmpeg
 
     out = tmp_path / "g1.mp4"
-    script_main("scripts/play.py")(["--task", "Tracking-G1-v0", "--steps", "5", "--out", str(out), "--width", "320",
-                                    "--height", "240"])  # fmt: skip
+    script("scripts/play.py", "--task", "Tracking-G1-v0", "--steps", "5", "--out", str(out), "--width", "320",
+           "--height", "240")  # fmt: skip
     assert imageio_ffmpeg.count_frames_and_secs(str(out))[0] == 5
 
 
-def test_play_and_export_fail_clearly(tmp_path, capsys):
+def test_play_and_export_fail_clearly(tmp_path):
     for args, message in (
         (["scripts/play.py", "--steps", "3"], "without --checkpoint, give --out"),
         (["scripts/play.py", "--checkpoint", str(tmp_path / "none.pt")], "does not exist"),
         (["scripts/export_onnx.py", "--checkpoint", str(tmp_path / "none.pt")], "does not exist"),
     ):
-        assert message in exit_message(*args, capsys=capsys)
+        result = run_script(*args)  # an uncaught exception (a traceback) fails the test here
+        assert result.returncode != 0 and message in result.stderr
