@@ -59,8 +59,9 @@ def time_per_env_step(
     repeats: int,
     holder: list[PerEnvSampling] | None = None,
 ) -> float:
-    """What the Isaac Lab terms run: masked record of every env row + fold + starts for the resetting
-    envs (the CUDA graph draws a start for every env)."""
+    """What the Isaac Lab terms run: record of the finished env rows (on CUDA every row, masked) + fold +
+    starts for the resetting envs, written to the term's per-env start bins (the CUDA graph draws a
+    start for every env and gathers the reset rows; the CPU draws only those)."""
     device = sampler.device
     per_env = PerEnvSampling(sampler, num_envs)
     if holder is not None:
@@ -69,14 +70,16 @@ def time_per_env_step(
     failed = torch.rand(num_envs, device=device) < 0.3
     finished = torch.rand(num_envs, device=device) < reset_fraction
     resetting = finished.nonzero().flatten()  # the reset event's env ids (set up outside the timing)
+    start_bins = torch.zeros(num_envs, dtype=torch.long, device=device)  # the curriculum term's
     hazard = sampler.cfg.attribution == "hazard"
 
     def one_step() -> None:
-        per_env.record(bins, failed, finished)
+        per_env.record(bins, failed, finished, rows=resetting)  # AdaptiveSamplingCurriculum.__call__
         if hazard:
             per_env.record_exposure(bins)
         sampler.fold()
-        per_env.sample(resetting)
+        start, _, _ = per_env.starts(resetting)  # AdaptiveSamplingCurriculum.sample_starts
+        start_bins.index_copy_(0, resetting, start)
 
     return _median_time(one_step, device, steps, repeats)
 
