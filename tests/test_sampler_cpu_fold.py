@@ -181,3 +181,31 @@ def test_the_cpu_kernel_window_reads_zeros_past_the_last_bin():
     assert mass[last - 4].item() == pytest.approx(scale * (0.5**3 + 0.5**4))
     assert mass[last - 5].item() == pytest.approx(scale * 0.5**4)  # reads last - 1 only
     assert float(mass[: last - 5].abs().sum()) == 0.0
+
+
+@pytest.mark.parametrize("attribution", ["start", "hazard"])
+def test_one_thread_folds_in_larger_chunks_with_the_same_results(attribution):
+    """With one torch thread nothing can be split over threads, so the CPU fold issues larger chunks
+    (fewer ops); the chunks are element-wise or per line, so the results must not change."""
+    cfg = AdaptiveSamplerCfg(attribution=attribution, K=7, alpha=0.3, rate_prior=1.0)
+    generator = torch.Generator().manual_seed(6)
+    steps = [
+        (torch.randint(0, 20000, (n,), generator=generator), torch.rand(n, generator=generator) < 0.5)
+        for n in (400, 3000, 9000, 40)
+    ]
+    threads = torch.get_num_threads()
+    samplers = []
+    try:
+        for count in (1, 2):
+            torch.set_num_threads(count)
+            sampler = AdaptiveSampler(cfg, motion_num_frames=[1_000_000], fps=50)
+            for bins, failed in steps:
+                sampler.record(bins, failed)
+                if attribution == "hazard":
+                    sampler.record_exposure(bins.flip(0))
+                sampler.fold()
+            samplers.append(sampler)
+    finally:
+        torch.set_num_threads(threads)
+    assert_same_statistics(*samplers)
+    assert torch.equal(samplers[0].sampling_cdf, samplers[1].sampling_cdf)

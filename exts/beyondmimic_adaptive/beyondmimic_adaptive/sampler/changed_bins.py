@@ -32,9 +32,6 @@ SPARSE_WORK_RATIO = 4
 masses that read a changed rate while (changed bins) × K × this ratio < B; else all of them (the same
 work in fewer ops)."""
 
-ROWS_CHUNK = 2048
-"""Bins folded per chunk on the CPU (their (n, 3) tables and ``expm1`` stay on one thread)."""
-
 SERIAL_ELEMENTS = 16384
 """Largest element-wise op the CPU path issues where it can choose. Above 32k elements (above about 2k
 for transcendental ones such as ``expm1``) torch splits an op over threads; on a loaded machine the
@@ -44,24 +41,37 @@ one thread (docs/benchmarks.md §1). Larger work is issued in chunks of at most 
 SERIAL_TRANSCENDENTAL = 2048
 """The same limit for ``expm1`` (torch splits it from about 2k elements on)."""
 
+ONE_THREAD_ELEMENTS = 1 << 18
+"""Chunk size when torch runs one thread (``torch.set_num_threads(1)``): nothing can be split then,
+so chunks only bound the temporaries (1 MB of float32), and fewer chunks are fewer ops."""
+
+
+def chunk_size(serial: int) -> int:
+    """``serial`` (elements per op that stay on one thread), or :data:`ONE_THREAD_ELEMENTS` if torch
+    runs one thread. Results do not depend on it: the chunked ops are element-wise or per line, and
+    every chunk size is a multiple of the CPU's vector width."""
+    return serial if torch.get_num_threads() > 1 else ONE_THREAD_ELEMENTS
+
 
 def chunked_addcmul_(out: torch.Tensor, tensor: torch.Tensor, scale: torch.Tensor) -> None:
     """``out += tensor * scale`` (1-D, ``scale`` of one element) in chunks that stay on one thread."""
-    if out.shape[0] <= SERIAL_ELEMENTS:
+    per_chunk = chunk_size(SERIAL_ELEMENTS)
+    if out.shape[0] <= per_chunk:
         out.addcmul_(tensor, scale)  # one chunk: no slices (each view is an op, about a microsecond)
         return
-    for start in range(0, out.shape[0], SERIAL_ELEMENTS):
-        end = start + SERIAL_ELEMENTS
+    for start in range(0, out.shape[0], per_chunk):
+        end = start + per_chunk
         out[start:end].addcmul_(tensor[start:end], scale)
 
 
 def chunked_expm1(values: torch.Tensor) -> torch.Tensor:
     """``torch.expm1`` of a 1-D tensor, in chunks that stay on one thread (same values)."""
-    if values.shape[0] <= SERIAL_TRANSCENDENTAL:
+    per_chunk = chunk_size(SERIAL_TRANSCENDENTAL)
+    if values.shape[0] <= per_chunk:
         return torch.expm1(values)
     out = torch.empty_like(values)
-    for start in range(0, values.shape[0], SERIAL_TRANSCENDENTAL):
-        end = start + SERIAL_TRANSCENDENTAL
+    for start in range(0, values.shape[0], per_chunk):
+        end = start + per_chunk
         torch.expm1(values[start:end], out=out[start:end])
     return out
 
@@ -132,7 +142,7 @@ class ChangedBins:
             changed_rates = None  # most windows changed: recompute all
         if changed_rates is None:
             # in chunks of bins, so no op is split over threads
-            rows = max(1, SERIAL_ELEMENTS // num_steps)
+            rows = max(1, chunk_size(SERIAL_ELEMENTS) // num_steps)
             for start in range(0, num_bins, rows):
                 end = min(start + rows, num_bins)
                 products = self._windows[start:end] * self.weight_rows[start:end]
@@ -140,7 +150,7 @@ class ChangedBins:
             return
         # bins s = r - u read rate r; a window clipped at 0 recomputes to the same value, so duplicates
         # and extra bins are harmless. In chunks: (K * chunk, K) tables.
-        per_chunk = max(1, SERIAL_ELEMENTS // num_steps**2)
+        per_chunk = max(1, chunk_size(SERIAL_ELEMENTS) // num_steps**2)
         chunks = (changed_rates,) if changed_rates.shape[0] <= per_chunk else changed_rates.split(per_chunk)
         for changed in chunks:
             readers = (changed - self._steps).clamp_min_(0).view(-1)

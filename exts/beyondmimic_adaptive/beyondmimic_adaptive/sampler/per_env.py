@@ -56,6 +56,8 @@ class PerEnvSampling:
         self._finished_in = torch.zeros(num_envs, dtype=torch.bool, device=device)
         self._record_step = CudaGraphedStep(self._record_inputs, device, enabled=self._use_graph)
         self._alive_in = torch.ones(num_envs, dtype=torch.bool, device=device)
+        self._ones = torch.ones(num_envs, device=device)
+        """One env step of exposure per env (the CPU's unmasked exposure record)."""
         self._exposure_step = CudaGraphedStep(self._record_exposure_inputs, device, enabled=self._use_graph)
         self._start_bins = torch.zeros(num_envs, dtype=torch.long, device=device)
         self._start_motions = torch.zeros(num_envs, dtype=torch.long, device=device)
@@ -113,6 +115,10 @@ class PerEnvSampling:
             self._check_row("alive", alive, (torch.bool,), "record_exposure")
         if self._subset and alive is not None:
             self.sampler.record_exposure(bins.index_select(0, alive.nonzero().view(-1)))
+            return
+        if self._subset:  # every env counts: persistent weights, no mask
+            bins = bins if bins.dtype is torch.int64 else bins.long()
+            self.sampler._record_exposure_checked(bins, self._ones, bins)
             return
         if not self._use_graph:
             self.sampler.record_exposure(bins.long(), mask=alive)

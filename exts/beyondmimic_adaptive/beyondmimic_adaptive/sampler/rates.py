@@ -2,11 +2,35 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import torch
 
-from .changed_bins import ROWS_CHUNK, chunked_expm1
+from .changed_bins import chunk_size, chunked_expm1
 from .config import AdaptiveSamplerCfg
 from .hazard import fold_hazard
+
+ROWS_CHUNK = 2048
+"""Bins folded per chunk on the CPU (their (n, 3) tables and ``expm1`` stay on one thread)."""
+
+
+class FoldTables(NamedTuple):
+    """Views and tables a sampler makes once, so that a fold makes none (each is an op on the CPU)."""
+
+    pending: torch.Tensor
+    """(B, 3) episodes, failures and exposure recorded since the last fold."""
+    columns: tuple[torch.Tensor, torch.Tensor, torch.Tensor]
+    """The three columns of ``pending``."""
+    hazard_pending: torch.Tensor
+    """(B, 2) view of ``pending``: failures and exposure (what the hazard folds)."""
+    bin_length: torch.Tensor
+    """(B,) n_s, frames per bin (float32)."""
+    neg_length: torch.Tensor
+    """(B,) -n_s."""
+
+    @classmethod
+    def of(cls, pending: torch.Tensor, bin_length: torch.Tensor) -> FoldTables:
+        return cls(pending, pending.unbind(1), pending[:, 1:], bin_length, -bin_length)  # type: ignore[arg-type]
 
 
 def batch_rate(pending: tuple[torch.Tensor, ...], rate: torch.Tensor, prior: float, prior_mean: float) -> torch.Tensor:
@@ -26,41 +50,39 @@ def batch_rate(pending: tuple[torch.Tensor, ...], rate: torch.Tensor, prior: flo
 
 def fold_all_rates(
     cfg: AdaptiveSamplerCfg,
-    pending: torch.Tensor,
-    pending_columns: tuple[torch.Tensor, ...],
+    tables: FoldTables,
     failure_rate: torch.Tensor,
     hazard_counts: torch.Tensor,
-    bin_length: torch.Tensor,
     serial_expm1: bool,
 ) -> None:
-    """Update the rates of every bin from the (B, 3) pending counts, in place (fixed shapes, no host sync).
+    """Update the rates of every bin from the pending counts, in place (fixed shapes, no host sync).
 
     ``serial_expm1``: compute the hazard's ``expm1`` in chunks that stay on one CPU thread.
     """
     if cfg.attribution == "hazard":
         fold_hazard(
-            pending,
+            tables.hazard_pending,
             hazard_counts,
             failure_rate,
-            bin_length,
+            tables.bin_length,
             cfg.alpha,
             cfg.rate_prior,
             cfg.rate_prior_mean,
             expm1=chunked_expm1 if serial_expm1 else torch.expm1,
+            neg_length=tables.neg_length,
         )
         return
     # r̄ <- r̄ + α (r - r̄) on the bins that got episodes; the others keep their rate
-    failure_rate.lerp_(batch_rate(pending_columns, failure_rate, cfg.rate_prior, cfg.rate_prior_mean), cfg.alpha)
+    failure_rate.lerp_(batch_rate(tables.columns, failure_rate, cfg.rate_prior, cfg.rate_prior_mean), cfg.alpha)
 
 
 def fold_rows(
     cfg: AdaptiveSamplerCfg,
     rows: torch.Tensor,
-    pending: torch.Tensor,
+    tables: FoldTables,
     totals: torch.Tensor,
     failure_rate: torch.Tensor,
     hazard_counts: torch.Tensor,
-    bin_length: torch.Tensor,
 ) -> None:
     """The CPU fold of the (n,) bins ``rows`` that hold every pending count: the rates as
     :func:`fold_all_rates` computes them on those bins only (the others would keep their values), the
@@ -70,20 +92,21 @@ def fold_rows(
     of a bin write the same values; a copy in a later chunk finds the bin folded (pending zero), where
     every statistic keeps its value (an exact lerp of equal ends, an unchanged total).
     """
-    # no op split over threads (see changed_bins.py)
-    chunks = (rows,) if rows.shape[0] <= ROWS_CHUNK else rows.split(ROWS_CHUNK)
-    for chunk in chunks:
+    pending = tables.pending
+    per_chunk = chunk_size(ROWS_CHUNK)  # no op split over threads (see changed_bins.py)
+    for chunk in (rows,) if rows.shape[0] <= per_chunk else rows.split(per_chunk):
         rows_pending = pending.index_select(0, chunk)
         if cfg.attribution == "hazard":
             fold_hazard(
-                pending,
+                tables.hazard_pending,
                 hazard_counts,
                 failure_rate,
-                bin_length,
+                tables.bin_length,
                 cfg.alpha,
                 cfg.rate_prior,
                 cfg.rate_prior_mean,
                 rows=chunk,
+                neg_length=tables.neg_length,
             )
         else:
             rate = failure_rate.index_select(0, chunk)

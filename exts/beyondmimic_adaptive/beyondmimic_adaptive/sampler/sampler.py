@@ -19,7 +19,7 @@ from .distribution import cap_probabilities
 from .graphed import CudaGraphedStep
 from .hazard import hazard_of
 from .metrics import distribution_metrics
-from .rates import fold_all_rates, fold_rows
+from .rates import FoldTables, fold_all_rates, fold_rows
 from .state import STATE_FORMAT, SamplerStateError, check_state
 
 __all__ = ["AdaptiveSampler", "SamplerStateError"]
@@ -125,7 +125,7 @@ class AdaptiveSampler:
         # views made once: on the CPU every view made per step is an op (about a microsecond)
         self._pending_episodes = self._pending[:, :2]
         self._pending_exposure = self._pending[:, 2]
-        self._pending_columns = self._pending.unbind(1)
+        self._fold_tables = FoldTables.of(self._pending, self._bin_length)
         self._episode_rows = torch.tensor([[1.0, 0.0], [1.0, 1.0]], device=self.device)
         """(2, 2) the pending (episodes, failures) of a finished episode that did not / did fail."""
         """(B, 3) episodes, failures and exposure recorded since the last fold (one all-reduce)."""
@@ -210,9 +210,14 @@ class AdaptiveSampler:
         if bins.dtype != torch.long:
             bins = bins.long()
         weight = torch.ones(bins.shape, device=self.device) if mask is None else mask.to(torch.float32)
+        self._record_exposure_checked(bins, weight, bins if mask is None else None)
+
+    def _record_exposure_checked(self, bins: torch.Tensor, weight: torch.Tensor, kept: torch.Tensor | None) -> None:
+        """:meth:`record_exposure` of checked long ``bins`` with float ``weight`` (1 or 0 per row); ``kept``:
+        the bins of the rows of weight 1 if the caller has them (else found here, for the CPU fold)."""
         self._pending_exposure.index_add_(0, bins, weight)
         if self._changed is not None:
-            self._changed.note(bins if mask is None else bins.index_select(0, mask.nonzero().squeeze(1)))
+            self._changed.note(kept if kept is not None else bins.index_select(0, weight.nonzero().squeeze(1)))
 
     @property
     def hazard(self) -> torch.Tensor:
@@ -237,9 +242,7 @@ class AdaptiveSampler:
         if rows is None:
             self._fold_pending()
         elif rows.numel():  # else nothing was recorded: statistics and distribution stay as they are
-            fold_rows(
-                self.cfg, rows, self._pending, self._totals, self.failure_rate, self._hazard_counts, self._bin_length
-            )
+            fold_rows(self.cfg, rows, self._fold_tables, self._totals, self.failure_rate, self._hazard_counts)
             self._refresh(rows)
 
     def _fold_pending(self) -> None:
@@ -249,13 +252,7 @@ class AdaptiveSampler:
         the maths allows (the GPU cost per env step is mostly launches, docs/benchmarks.md §1).
         """
         fold_all_rates(
-            self.cfg,
-            self._pending,
-            self._pending_columns,
-            self.failure_rate,
-            self._hazard_counts,
-            self._bin_length,
-            serial_expm1=self._changed is not None,
+            self.cfg, self._fold_tables, self.failure_rate, self._hazard_counts, serial_expm1=self._changed is not None
         )
         self._totals += self._pending
         self._pending.zero_()
