@@ -3,12 +3,18 @@
 Per env step about ``reset_fraction`` of the envs finish: the curriculum update folds them and the
 reset event samples as many new starts. Columns:
 
-- ``per-env``: what the Isaac Lab terms run: :class:`PerEnvSampling` records all env rows with the
-  finished ones masked, the fold, and starts for the resetting envs (with CUDA graphs for every
-  env: fixed shapes).
+- ``per-env``: what the Isaac Lab terms run: :class:`PerEnvSampling` records the finished envs
+  (the CPU reads only the reset envs' rows; CUDA records every env row with the finished ones
+  masked, fixed shapes), the fold, starts for the resetting envs written to the term's start bins
+  (CUDA draws for every env and gathers), and every 24 steps the logged metrics
+  (``metrics_interval_steps``).
 - ``subset``: ``AdaptiveSampler.update`` + ``sample`` on exactly the finished envs (dynamic sizes,
   eager launches; the fold is eager too).
-- ``public``: the public sampler's behaviour, re-implemented in ``public_sampler.py``.
+- ``public``: the public sampler's behaviour as its command calls it, re-implemented in
+  ``public_sampler.py``: per reset the failed envs and every env's bin, the draw, the start frames
+  written, the sampling metrics (entropy, top-1 bin); per step the count EMA.
+- ``pub core``: the public sampler's maths alone on the reset envs (count, EMA, draw): no
+  full-width bin, no write, no metrics (the ``public`` column of runs before 2026-12-02).
 - ``uniform``: the floor, uniform start frames and nothing recorded.
 
 ``--attribution`` picks the statistics (one row each): ``start`` and ``failure`` cost the same
@@ -22,7 +28,8 @@ Memory columns (MB = 10^6 bytes): ``ours MB`` is what the per-env sampler holds.
 the bytes of every tensor reachable from the sampler and its ``PerEnvSampling`` (statistics, layout,
 kernel tables, buffers; views counted once per storage). On CUDA it is the growth of
 ``torch.cuda.memory_allocated`` from before construction to after the timed steps, which also holds
-the CUDA graphs' static tensors. ``public MB`` is the same for the public sampler.
+the CUDA graphs' static tensors. ``public MB`` is the same for the public sampler (with its
+command's per-env time steps and sampling metrics, 20 bytes per env).
 
 A cell's steps shrink so that one repeat takes about ``--budget-s`` seconds (at least 5 steps):
 the largest libraries would otherwise take minutes per cell. A column that cannot run at a size
@@ -72,12 +79,16 @@ def time_per_env_step(
     resetting = finished.nonzero().flatten()  # the reset event's env ids (set up outside the timing)
     start_bins = torch.zeros(num_envs, dtype=torch.long, device=device)  # the curriculum term's
     hazard = sampler.cfg.attribution == "hazard"
+    folds = [0]
 
     def one_step() -> None:
         per_env.record(bins, failed, finished, rows=resetting)  # AdaptiveSamplingCurriculum.__call__
         if hazard:
             per_env.record_exposure(bins)
         sampler.fold()
+        folds[0] += 1
+        if folds[0] % METRICS_INTERVAL_STEPS == 0:
+            sampler.metrics()
         start, _, _ = per_env.starts(resetting)  # AdaptiveSamplingCurriculum.sample_starts
         start_bins.index_copy_(0, resetting, start)
 
@@ -106,10 +117,28 @@ def time_subset_step(sampler: AdaptiveSampler, num_envs: int, reset_fraction: fl
 def time_public_per_step(
     num_bins: int, num_envs: int, reset_fraction: float, steps: int, repeats: int, device, holder: list | None = None
 ) -> float:
-    """The re-implemented public sampler: record failures + EMA fold + sampling (it syncs the host)."""
-    sampler = PublicBeyondMimicSampler(num_bins * 50, num_bins, device)
+    """The re-implemented public sampler as its command calls it: at reset, failures + draw + start
+    frames + sampling metrics; every step the EMA fold (it syncs the host)."""
+    sampler = PublicBeyondMimicSampler(num_bins * 50, num_bins, device, num_envs=num_envs)
     if holder is not None:
         holder.append(sampler)
+    sampler.time_steps.copy_(torch.randint(0, num_bins * 50, (num_envs,), device=device))
+    finished = torch.rand(num_envs, device=device) < reset_fraction
+    terminated = finished & (torch.rand(num_envs, device=device) < 0.3)
+    resetting = finished.nonzero().flatten()
+
+    def one_step() -> None:
+        sampler.adaptive_sampling(resetting, terminated)
+        sampler.step()
+
+    return _median_time(one_step, device, steps, repeats, sync_check=False)
+
+
+def time_public_core_per_step(
+    num_bins: int, num_envs: int, reset_fraction: float, steps: int, repeats: int, device
+) -> float:
+    """The public sampler's maths alone: record failures + EMA fold + sampling on the reset envs."""
+    sampler = PublicBeyondMimicSampler(num_bins * 50, num_bins, device)
     num_reset = max(1, round(num_envs * reset_fraction))
     time_steps = torch.randint(0, num_bins * 50, (num_reset,), device=device)
     failed = torch.rand(num_reset, device=device) < 0.3
@@ -127,6 +156,9 @@ def time_uniform_per_step(num_envs: int, reset_fraction: float, steps: int, repe
     num_reset = max(1, round(num_envs * reset_fraction))
     return _median_time(lambda: torch.randint(0, frames, (num_reset,), device=device), device, steps, repeats)
 
+
+METRICS_INTERVAL_STEPS = 24
+"""Env steps between the curriculum term's metric refreshes (``AdaptiveCurriculumTermCfg.metrics_interval_steps``)."""
 
 BUDGET_S = 1.0
 """Seconds one repeat of a cell may take; fewer steps beyond that (``--budget-s``)."""
@@ -181,7 +213,8 @@ def main() -> None:
         f"device: {name}; torch {torch.__version__}; {torch.get_num_threads()} CPU threads;"
         f" {args.reset_fraction:.0%} of envs reset per step"
     )
-    columns = " ".join(f"{column:>10}" for column in ("per-env", "subset", "public", "uniform", "ours MB", "public MB"))
+    names = ("per-env", "subset", "public", "pub core", "uniform", "ours MB", "public MB")
+    columns = " ".join(f"{column:>10}" for column in names)
     print(f"us per env step (median): {'envs':>7} {'bins':>7} {'attribution':>11} {columns}")
     reasons: list[str] = []
     for num_bins in args.bins:
@@ -199,7 +232,7 @@ def main() -> None:
 
 
 def _measure_cell(args, device: torch.device, num_bins: int, num_envs: int, attribution: str, reasons: list[str]):
-    """The row of one (bins, envs, attribution): four costs in µs and two sizes in MB, or n/a."""
+    """The row of one (bins, envs, attribution): five costs in µs and two sizes in MB, or n/a."""
     frames = [num_bins * 50]
     cfg = AdaptiveSamplerCfg(attribution=attribution)
     steps, repeats, fraction = args.steps, args.repeats, args.reset_fraction
@@ -221,8 +254,11 @@ def _measure_cell(args, device: torch.device, num_bins: int, num_envs: int, attr
         cost = time_public_per_step(num_bins, num_envs, fraction, steps, repeats, device, holder)
         return cost, _held_bytes(device, before, holder[0])
 
-    cells = ["n/a"] * 6
-    for column, measure in enumerate((per_env_cost, subset_cost, public_cost)):
+    def public_core_cost() -> float:
+        return time_public_core_per_step(num_bins, num_envs, fraction, steps, repeats, device)
+
+    cells = ["n/a"] * 7
+    for column, measure in enumerate((per_env_cost, subset_cost, public_cost, public_core_cost)):
         try:
             result = measure()
         except (RuntimeError, MemoryError) as error:  # e.g. out of memory at a million bins
@@ -230,10 +266,10 @@ def _measure_cell(args, device: torch.device, num_bins: int, num_envs: int, attr
             continue
         if isinstance(result, tuple):
             cells[column] = f"{result[0]:.1f}"
-            cells[4 if column == 0 else 5] = f"{result[1] / 1e6:.2f}"
+            cells[5 if column == 0 else 6] = f"{result[1] / 1e6:.2f}"
         else:
             cells[column] = f"{result:.1f}"
-    cells[3] = f"{time_uniform_per_step(num_envs, fraction, steps, repeats, device, num_bins):.1f}"
+    cells[4] = f"{time_uniform_per_step(num_envs, fraction, steps, repeats, device, num_bins):.1f}"
     return cells
 
 
