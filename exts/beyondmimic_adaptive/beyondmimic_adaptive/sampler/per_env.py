@@ -157,10 +157,12 @@ class PerEnvSampling:
         Args:
             rows: (n,) int env ids, a slice, or None for all envs.
         """
+        if not self._use_graph and self._is_env_id_tensor(rows):  # the reset event's call on the CPU
+            return self._draw(rows.shape[0])  # type: ignore[union-attr]
         self._check_rows(rows, "starts")
         every_env = rows is None or (isinstance(rows, slice) and rows == slice(None))
         if not self._use_graph and not every_env:
-            return self._draw(rows)
+            return self._draw(len(range(self.num_envs)[rows]))  # type: ignore[index]
         outputs = self.sample(rows)
         if every_env:
             return outputs
@@ -183,9 +185,8 @@ class PerEnvSampling:
             f"{alternatives}; got {found}."
         )
 
-    def _draw(self, rows: torch.Tensor | slice) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """(bins, motion ids, frames) drawn for exactly the envs in ``rows`` (eager: sizes vary)."""
-        count = len(range(self.num_envs)[rows]) if isinstance(rows, slice) else rows.shape[0]
+    def _draw(self, count: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """(bins, motion ids, frames) of ``count`` starts (eager: sizes vary)."""
         bins = self.sampler.sample_bins(count)
         motions, frames = self.sampler.layout.draw_time_in_bin(bins)
         return bins, motions, frames
@@ -218,7 +219,7 @@ class PerEnvSampling:
             rows = torch.arange(self.num_envs, device=self.sampler.device)[rows]
         elif rows.dtype != torch.long:
             rows = rows.long()
-        bins, motions, frames = self._draw(rows)
+        bins, motions, frames = self._draw(rows.shape[0])
         self._start_bins.index_copy_(0, rows, bins)
         self._start_motions.index_copy_(0, rows, motions)
         self._start_frames.index_copy_(0, rows, frames)
