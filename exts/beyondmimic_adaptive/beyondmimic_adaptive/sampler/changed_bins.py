@@ -90,10 +90,17 @@ class ChangedBins:
         num_steps, num_bins = kernel_weight.shape
         if padded_rates.shape != (num_bins + num_steps - 1,):
             raise ValueError(f"padded_rates: expected shape ({num_bins + num_steps - 1},), got {padded_rates.shape}.")
-        self.weight_rows = kernel_weight.t().contiguous()
-        """(B, K): row s holds the weights of bin s's window, laid out like the window views."""
+        self._num_bins = num_bins
+        self._weight = kernel_weight
+        self._weight_rows = kernel_weight.t()
+        """(B, K) view: row s holds the weights of bin s's window (gathered by the partial update)."""
         self._windows = padded_rates.unfold(0, num_steps, 1)
         """(B, K) view: row s is rates[s:s + K] (no copy)."""
+        self._weight_steps = kernel_weight.unbind(0)
+        self._rate_steps = tuple(padded_rates[step : step + num_bins] for step in range(num_steps))
+        """Per window step u: the weights of every bin and the rates they read (views made once)."""
+        self._sums = torch.empty(0, dtype=torch.float64, device=kernel_weight.device)
+        """Scratch of the full update's double-precision sums (at most one chunk)."""
         self._steps = torch.arange(num_steps, device=kernel_weight.device)[:, None]
         self._recorded: list[torch.Tensor] = []
         self._count = 0
@@ -105,7 +112,7 @@ class ChangedBins:
             return
         self._recorded.append(bins)
         self._count += bins.shape[0]
-        if self._count >= 4 * self.weight_rows.shape[0]:
+        if self._count >= 4 * self._num_bins:
             self.fold_all_next()  # many records without a fold: folding all bins is cheaper than the list
 
     def fold_all_next(self) -> None:
@@ -123,7 +130,7 @@ class ChangedBins:
         """
         recorded, count, everything = self._recorded, self._count, everything or self._everything
         self._recorded, self._count, self._everything = [], 0, False
-        if everything or count * SPARSE_WORK_RATIO >= self.weight_rows.shape[0]:
+        if everything or count * SPARSE_WORK_RATIO >= self._num_bins:
             return None
         if not recorded:
             return torch.zeros(0, dtype=torch.long, device=self._steps.device)
@@ -133,20 +140,18 @@ class ChangedBins:
         """Write ``out[s] = Σ_u weight[u, s] rates[s + u]`` for every s whose window reads a bin in
         ``changed_rates`` (all s if None; duplicates allowed).
 
-        Each window's K products are summed by a cumulative sum along the window (in the order
-        u = 0, 1, ..., one line at a time), so an entry's value does not depend on which others are
-        computed with it: a partial update gives bit for bit what a full one gives.
+        Every entry is the same arithmetic whichever entries are computed with it, so a partial update
+        gives bit for bit what a full one gives: the K float32 products are added in double precision
+        in the order u = 0, 1, ... and the sum rounded to float32 once. The partial update does this as
+        a cumulative sum along each gathered window (torch's CPU ``cumsum`` of float32 accumulates in
+        double, one line at a time); the full one as K element-wise steps over all bins.
         """
-        num_bins, num_steps = self.weight_rows.shape
+        num_bins = self._num_bins
+        num_steps = len(self._weight_steps)
         if changed_rates is not None and changed_rates.shape[0] * num_steps * SPARSE_WORK_RATIO >= num_bins:
             changed_rates = None  # most windows changed: recompute all
         if changed_rates is None:
-            # in chunks of bins, so no op is split over threads
-            rows = max(1, chunk_size(SERIAL_ELEMENTS) // num_steps)
-            for start in range(0, num_bins, rows):
-                end = min(start + rows, num_bins)
-                products = self._windows[start:end] * self.weight_rows[start:end]
-                out[start:end] = products.cumsum_(1)[:, -1]
+            self._full_kernel_mass(out)
             return
         # bins s = r - u read rate r; a window clipped at 0 recomputes to the same value, so duplicates
         # and extra bins are harmless. In chunks: (K * chunk, K) tables.
@@ -154,5 +159,27 @@ class ChangedBins:
         chunks = (changed_rates,) if changed_rates.shape[0] <= per_chunk else changed_rates.split(per_chunk)
         for changed in chunks:
             readers = (changed - self._steps).clamp_min_(0).view(-1)
-            products = self._windows.index_select(0, readers).mul_(self.weight_rows.index_select(0, readers))
+            products = self._windows.index_select(0, readers).mul_(self._weight_rows.index_select(0, readers))
             out.index_copy_(0, readers, products.cumsum_(1)[:, -1])
+
+    def _full_kernel_mass(self, out: torch.Tensor) -> None:
+        """Every bin's kernel mass: the partial update's double-precision sums, one window step at a
+        time over contiguous bins (in chunks, so no op is split over threads)."""
+        per_chunk = chunk_size(SERIAL_ELEMENTS)
+        if self._sums.shape[0] < min(per_chunk, self._num_bins):
+            self._sums = torch.empty(min(per_chunk, self._num_bins), dtype=torch.float64, device=out.device)
+        for start in range(0, self._num_bins, per_chunk):
+            end = min(start + per_chunk, self._num_bins)
+            whole = start == 0 and end == self._num_bins  # one chunk: the views made once, no slicing
+            sums = self._sums if whole and self._sums.shape[0] == end else self._sums[: end - start]
+            for step, (weight, rates) in enumerate(zip(self._weight_steps, self._rate_steps, strict=True)):
+                if not whole:
+                    weight, rates = weight[start:end], rates[start:end]
+                if step == 0:
+                    sums.copy_(weight * rates)
+                else:
+                    sums += weight * rates
+            if whole:
+                out.copy_(sums)
+            else:
+                out[start:end] = sums

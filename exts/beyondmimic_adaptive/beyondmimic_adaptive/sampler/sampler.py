@@ -102,8 +102,6 @@ class AdaptiveSampler:
         self._changed = None if self.fixed_shapes else ChangedBins(self._kernel_weight, padded_rates)
         """On the CPU (no graph to replay, every op pays for every element): the bins recorded since the
         last fold, so the fold updates only those and the kernel masses that read them."""
-        if self._changed is not None:  # one copy of the weights: the (K, B) table becomes a view of the CPU's
-            self._kernel_weight = self._changed.weight_rows.t()
         # With kernel mass k' = (1 - λ) k and total T' = Σ k', the distribution λ w + (1 - λ) k / T
         # is (k' + m w) / (T' + m) with uniform mass m = λ/(1 - λ) T'. The sampler keeps it as the
         # unnormalised CDF cumsum(k') + m cumsum(w), which needs no division (sampling scales its
