@@ -5,6 +5,10 @@ sampling exactly those episodes means tensors of a new size every step, which ru
 graphs and leaves a dozen small kernel launches per call, each costing microseconds of host time.
 Here every call covers all ``num_envs`` envs with a ``finished`` mask instead: the shapes never
 change, so each operation is captured once and replayed as a single launch.
+
+On the CPU there is no graph to replay and every op costs about a microsecond of dispatch whatever
+its size, so the same calls do the reset envs' work only: the rows of the reset env ids are read
+(no scan of every env), and starts are drawn for exactly those envs.
 """
 
 from __future__ import annotations
@@ -21,15 +25,17 @@ _MAX_SAMPLE_GRAPHS = 4
 class PerEnvSampling:
     """Records finished episodes and draws starts for a fixed number of envs, without host syncs.
 
-    - :meth:`record` takes one row per env and counts only the rows marked ``finished``.
-    - :meth:`sample` draws starts for the envs that reset; the caller reads their rows.
+    - :meth:`record` takes one row per env and counts only the rows marked ``finished`` (given the
+      reset env ids, the CPU reads only those rows).
+    - :meth:`starts` returns the starts of the envs that reset; :meth:`sample` writes them into
+      per-env buffers, whose rows the caller reads.
 
     On CUDA (and with ``cfg.cuda_graph``) both are captured after a few eager calls and replayed;
-    inputs are copied into persistent buffers first, and :meth:`sample` draws a start for *every*
-    env (drawing the extra rows costs less than a launch per op would). Eagerly (CPU) only the
-    requested rows are drawn, and only the finished rows recorded: there every op pays for every row,
-    and launches are cheap. The outputs of :meth:`sample` are persistent buffers, overwritten by the
-    next call: index or copy them first.
+    inputs are copied into persistent buffers first, and the draw covers *every* env (drawing the
+    extra rows costs less than a launch per op would). Eagerly (CPU) only the requested rows are
+    drawn, and only the finished rows recorded: there every op pays for every row, and launches are
+    cheap. The outputs of :meth:`sample` are persistent buffers, overwritten by the next call: index
+    or copy them first.
 
     Args:
         sampler: the sampler to record into and draw from.
@@ -74,8 +80,8 @@ class PerEnvSampling:
             bins: global bin id each env's episode is attributed to (int32/int64).
             failed: bool, True where the episode ended by a failure term.
             finished: bool, True for the envs whose episode ended now and counts.
-            rows: optional (n,) int64 env ids outside which ``finished`` is all False (the reset envs'
-                ids). On the CPU only these rows are read, instead of a scan of every env for the
+            rows: optional (n,) int32/int64 env ids outside which ``finished`` is all False (the reset
+                envs' ids). On the CPU only these rows are read, instead of a scan of every env for the
                 finished ones; the fixed-shape path ignores it. Ids of envs not finished are fine.
         """
         if not self._rows_fit(bins, failed, finished):  # one cheap test per call; the details on failure
