@@ -92,8 +92,6 @@ class ChangedBins:
             raise ValueError(f"padded_rates: expected shape ({num_bins + num_steps - 1},), got {padded_rates.shape}.")
         self._num_bins = num_bins
         self._weight = kernel_weight
-        self._weight_rows = kernel_weight.t()
-        """(B, K) view: row s holds the weights of bin s's window (gathered by the partial update)."""
         self._windows = padded_rates.unfold(0, num_steps, 1)
         """(B, K) view: row s is rates[s:s + K] (no copy)."""
         self._weight_steps = kernel_weight.unbind(0)
@@ -159,7 +157,10 @@ class ChangedBins:
         chunks = (changed_rates,) if changed_rates.shape[0] <= per_chunk else changed_rates.split(per_chunk)
         for changed in chunks:
             readers = (changed - self._steps).clamp_min_(0).view(-1)
-            products = self._windows.index_select(0, readers).mul_(self._weight_rows.index_select(0, readers))
+            # the weights gathered as columns of the contiguous (K, B) table (rows of its transpose are
+            # strided: gathering those is a hundred times slower), multiplied in as a transposed view
+            weights = self._weight.index_select(1, readers).t()
+            products = self._windows.index_select(0, readers).mul_(weights)
             out.index_copy_(0, readers, products.cumsum_(1)[:, -1])
 
     def _full_kernel_mass(self, out: torch.Tensor) -> None:
