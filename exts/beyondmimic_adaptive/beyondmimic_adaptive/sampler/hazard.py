@@ -86,7 +86,14 @@ def fold_hazard(
 def _smoothed_step(
     counts: torch.Tensor, smoothed: torch.Tensor, alpha: float, out: torch.Tensor | None = None
 ) -> torch.Tensor:
-    got = (counts > 0).any(1, keepdim=True)
+    if counts.is_cuda:  # the fewest kernels
+        got = (counts > 0).any(1, keepdim=True)
+    else:
+        # the same test as element-wise ops on the columns (counts are >= 0): on the CPU a reduction or a
+        # broadcast over a dimension of 2 runs a slow generic loop (57 + 48 us instead of 21 + 12 at 10k bins)
+        failures, exposure = counts.unbind(1)
+        any_count = (failures + exposure) > 0
+        got = torch.stack((any_count, any_count), 1)
     return torch.where(got, torch.lerp(smoothed, counts, alpha), smoothed, out=out)
 
 
