@@ -11,8 +11,8 @@ Only the bins with pending counts change their statistics, and only the kernel m
 reads one of them change (bin s reads s, ..., s + K - 1). :class:`ChangedBins` keeps the bins
 recorded since the last fold, and recomputes kernel masses so that the result for a bin does not
 depend on which other bins are computed with it: the window is a view of the rates padded with K - 1
-zeros (no gather table, no clamping at the last bin), multiplied by its weights and summed by a
-cumulative sum along the window (one line at a time, u = 0, 1, ...). So the masses of a partial
+zeros (no gather table, no clamping at the last bin), multiplied by its weights, and the K products
+added in double precision in the order u = 0, 1, ... and rounded once. So the masses of a partial
 update are bit for bit those of a full one. The cumulative sum over all bins is still recomputed
 (the uniform floor's weight depends on the total mass, so every entry of the CDF moves anyway).
 

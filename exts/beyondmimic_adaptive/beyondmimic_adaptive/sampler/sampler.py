@@ -54,7 +54,7 @@ class AdaptiveSampler:
     ):
         """``fixed_shapes``: True: every fold covers all bins with fixed shapes (what CUDA graphs capture).
         False: a fold updates only the bins recorded since the last one (``changed_bins.py``: far less
-        work on the CPU; same statistics bit for bit, kernel masses summed in the order u = 0..K-1).
+        work on the CPU; same statistics bit for bit, kernel masses summed in double precision, u = 0..K-1).
         None (default): True on CUDA and for small libraries (K × B <= 16384), else False."""
         cfg.validate()
         self.cfg = cfg
