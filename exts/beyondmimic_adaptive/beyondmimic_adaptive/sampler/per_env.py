@@ -163,18 +163,17 @@ class PerEnvSampling:
         Args:
             rows: (n,) int env ids, a slice, or None for all envs.
         """
-        if not self._use_graph and self._is_env_id_tensor(rows):  # the reset event's call on the CPU
-            return self._draw(rows.shape[0])  # type: ignore[union-attr]
+        if not self._use_graph and isinstance(rows, torch.Tensor) and self._is_env_id_tensor(rows):
+            return self._draw(rows.shape[0])  # the reset event's call on the CPU
         self._check_rows(rows, "starts")
-        every_env = rows is None or (isinstance(rows, slice) and rows == slice(None))
-        if not self._use_graph and not every_env:
-            return self._draw(len(range(self.num_envs)[rows]))  # type: ignore[index]
-        outputs = self.sample(rows)
-        if every_env:
-            return outputs
+        if rows is None or (isinstance(rows, slice) and rows == slice(None)):
+            return self.sample(rows)
+        if not self._use_graph and isinstance(rows, slice):
+            return self._draw(len(range(self.num_envs)[rows]))
+        bins, motions, frames = self.sample(rows)
         if isinstance(rows, slice):
-            return outputs[0][rows], outputs[1][rows], outputs[2][rows]
-        return tuple(output.index_select(0, rows) for output in outputs)  # type: ignore[return-value]
+            return bins[rows], motions[rows], frames[rows]
+        return bins.index_select(0, rows), motions.index_select(0, rows), frames.index_select(0, rows)
 
     def _check_rows(self, rows: object, call: str) -> None:
         if not (rows is None or isinstance(rows, slice) or self._is_env_id_tensor(rows)):
