@@ -3,12 +3,18 @@
 Per env step about ``reset_fraction`` of the envs finish: the curriculum update folds them and the
 reset event samples as many new starts. Columns:
 
-- ``per-env``: what the Isaac Lab terms run: :class:`PerEnvSampling` records all env rows with the
-  finished ones masked, the fold, and starts for the resetting envs (with CUDA graphs for every
-  env: fixed shapes).
+- ``per-env``: what the Isaac Lab terms run: :class:`PerEnvSampling` records the finished envs
+  (the CPU reads only the reset envs' rows; CUDA records every env row with the finished ones
+  masked, fixed shapes), the fold, starts for the resetting envs written to the term's start bins
+  (CUDA draws for every env and gathers), and every 24 steps the logged metrics
+  (``metrics_interval_steps``).
 - ``subset``: ``AdaptiveSampler.update`` + ``sample`` on exactly the finished envs (dynamic sizes,
   eager launches; the fold is eager too).
-- ``public``: the public sampler's behaviour, re-implemented in ``public_sampler.py``.
+- ``public``: the public sampler's behaviour as its command calls it, re-implemented in
+  ``public_sampler.py``: per reset the failed envs and every env's bin, the draw, the start frames
+  written, the sampling metrics (entropy, top-1 bin); per step the count EMA.
+- ``pub core``: the public sampler's maths alone on the reset envs (count, EMA, draw): no
+  full-width bin, no write, no metrics (the ``public`` column of runs before 2026-12-02).
 - ``uniform``: the floor, uniform start frames and nothing recorded.
 
 ``--attribution`` picks the statistics (one row each): ``start`` and ``failure`` cost the same
@@ -22,7 +28,8 @@ Memory columns (MB = 10^6 bytes): ``ours MB`` is what the per-env sampler holds.
 the bytes of every tensor reachable from the sampler and its ``PerEnvSampling`` (statistics, layout,
 kernel tables, buffers; views counted once per storage). On CUDA it is the growth of
 ``torch.cuda.memory_allocated`` from before construction to after the timed steps, which also holds
-the CUDA graphs' static tensors. ``public MB`` is the same for the public sampler.
+the CUDA graphs' static tensors. ``public MB`` is the same for the public sampler (with its
+command's per-env time steps and sampling metrics, 20 bytes per env).
 
 A cell's steps shrink so that one repeat takes about ``--budget-s`` seconds (at least 5 steps):
 the largest libraries would otherwise take minutes per cell. A column that cannot run at a size
@@ -31,6 +38,7 @@ prints ``n/a`` and the reason below the table.
     python bench/sampler_cost.py --device cuda --envs 1024 4096 16384 --bins 100 1000 10000
     python bench/sampler_cost.py --device cpu --envs 4096 --bins 100000 1000000 --repeats 3
     python bench/sampler_cost.py --device cpu --envs 1024 4096 --bins 100 10000 --repeats 3 --attribution start hazard
+    python bench/sampler_cost.py --device cpu --threads 1 --repeats 9 --stat min  # a CPU shared with other jobs
 """
 
 from __future__ import annotations
@@ -59,8 +67,9 @@ def time_per_env_step(
     repeats: int,
     holder: list[PerEnvSampling] | None = None,
 ) -> float:
-    """What the Isaac Lab terms run: masked record of every env row + fold + starts for the resetting
-    envs (the CUDA graph draws a start for every env)."""
+    """What the Isaac Lab terms run: record of the finished env rows (on CUDA every row, masked) + fold +
+    starts for the resetting envs, written to the term's per-env start bins (the CUDA graph draws a
+    start for every env and gathers the reset rows; the CPU draws only those)."""
     device = sampler.device
     per_env = PerEnvSampling(sampler, num_envs)
     if holder is not None:
@@ -69,14 +78,20 @@ def time_per_env_step(
     failed = torch.rand(num_envs, device=device) < 0.3
     finished = torch.rand(num_envs, device=device) < reset_fraction
     resetting = finished.nonzero().flatten()  # the reset event's env ids (set up outside the timing)
+    start_bins = torch.zeros(num_envs, dtype=torch.long, device=device)  # the curriculum term's
     hazard = sampler.cfg.attribution == "hazard"
+    folds = [0]
 
     def one_step() -> None:
-        per_env.record(bins, failed, finished)
+        per_env.record(bins, failed, finished, rows=resetting)  # AdaptiveSamplingCurriculum.__call__
         if hazard:
             per_env.record_exposure(bins)
         sampler.fold()
-        per_env.sample(resetting)
+        folds[0] += 1
+        if folds[0] % METRICS_INTERVAL_STEPS == 0:
+            sampler.metrics()
+        start, _, _ = per_env.starts(resetting)  # AdaptiveSamplingCurriculum.sample_starts
+        start_bins.index_copy_(0, resetting, start)
 
     return _median_time(one_step, device, steps, repeats)
 
@@ -103,10 +118,28 @@ def time_subset_step(sampler: AdaptiveSampler, num_envs: int, reset_fraction: fl
 def time_public_per_step(
     num_bins: int, num_envs: int, reset_fraction: float, steps: int, repeats: int, device, holder: list | None = None
 ) -> float:
-    """The re-implemented public sampler: record failures + EMA fold + sampling (it syncs the host)."""
-    sampler = PublicBeyondMimicSampler(num_bins * 50, num_bins, device)
+    """The re-implemented public sampler as its command calls it: at reset, failures + draw + start
+    frames + sampling metrics; every step the EMA fold (it syncs the host)."""
+    sampler = PublicBeyondMimicSampler(num_bins * 50, num_bins, device, num_envs=num_envs)
     if holder is not None:
         holder.append(sampler)
+    sampler.time_steps.copy_(torch.randint(0, num_bins * 50, (num_envs,), device=device))
+    finished = torch.rand(num_envs, device=device) < reset_fraction
+    terminated = finished & (torch.rand(num_envs, device=device) < 0.3)
+    resetting = finished.nonzero().flatten()
+
+    def one_step() -> None:
+        sampler.adaptive_sampling(resetting, terminated)
+        sampler.step()
+
+    return _median_time(one_step, device, steps, repeats, sync_check=False)
+
+
+def time_public_core_per_step(
+    num_bins: int, num_envs: int, reset_fraction: float, steps: int, repeats: int, device
+) -> float:
+    """The public sampler's maths alone: record failures + EMA fold + sampling on the reset envs."""
+    sampler = PublicBeyondMimicSampler(num_bins * 50, num_bins, device)
     num_reset = max(1, round(num_envs * reset_fraction))
     time_steps = torch.randint(0, num_bins * 50, (num_reset,), device=device)
     failed = torch.rand(num_reset, device=device) < 0.3
@@ -125,8 +158,15 @@ def time_uniform_per_step(num_envs: int, reset_fraction: float, steps: int, repe
     return _median_time(lambda: torch.randint(0, frames, (num_reset,), device=device), device, steps, repeats)
 
 
+METRICS_INTERVAL_STEPS = 24
+"""Env steps between the curriculum term's metric refreshes (``AdaptiveCurriculumTermCfg.metrics_interval_steps``)."""
+
 BUDGET_S = 1.0
 """Seconds one repeat of a cell may take; fewer steps beyond that (``--budget-s``)."""
+
+STATISTIC = statistics.median
+"""How a cell's repeats become one number (``--stat``): the median, or the minimum (the least
+disturbed repeat: on a machine shared with other jobs, the closest to the code's own cost)."""
 
 
 def _median_time(one_step, device: torch.device, steps: int, repeats: int, sync_check: bool = True) -> float:
@@ -151,11 +191,11 @@ def _median_time(one_step, device: torch.device, steps: int, repeats: int, sync_
             torch.cuda.set_sync_debug_mode("default")
             torch.cuda.synchronize()
         samples.append((time.perf_counter() - start) / steps * 1e6)
-    return statistics.median(samples)
+    return STATISTIC(samples)
 
 
 def main() -> None:
-    global BUDGET_S
+    global BUDGET_S, STATISTIC
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     parser.add_argument("--envs", type=positive_int, nargs="+", default=[1024, 4096, 16384])
@@ -168,8 +208,10 @@ def main() -> None:
     parser.add_argument(
         "--attribution", nargs="+", default=["start", "hazard"], choices=ATTRIBUTIONS, help="statistics to time"
     )
+    parser.add_argument("--stat", choices=("median", "min"), default="median", help="statistic over the repeats")
     args = parser.parse_args()
     BUDGET_S = args.budget_s
+    STATISTIC = min if args.stat == "min" else statistics.median
     if args.threads is not None:
         torch.set_num_threads(args.threads)
     device = torch.device(args.device)
@@ -178,8 +220,10 @@ def main() -> None:
         f"device: {name}; torch {torch.__version__}; {torch.get_num_threads()} CPU threads;"
         f" {args.reset_fraction:.0%} of envs reset per step"
     )
-    columns = " ".join(f"{column:>10}" for column in ("per-env", "subset", "public", "uniform", "ours MB", "public MB"))
-    print(f"us per env step (median): {'envs':>7} {'bins':>7} {'attribution':>11} {columns}")
+    names = ("per-env", "subset", "public", "pub core", "uniform", "ours MB", "public MB")
+    columns = " ".join(f"{column:>10}" for column in names)
+    header = f"us per env step ({args.stat}):"
+    print(f"{header:<26}{'envs':>7} {'bins':>7} {'attribution':>11} {columns}")
     reasons: list[str] = []
     for num_bins in args.bins:
         for num_envs, attribution in itertools.product(args.envs, args.attribution):
@@ -196,7 +240,7 @@ def main() -> None:
 
 
 def _measure_cell(args, device: torch.device, num_bins: int, num_envs: int, attribution: str, reasons: list[str]):
-    """The row of one (bins, envs, attribution): four costs in µs and two sizes in MB, or n/a."""
+    """The row of one (bins, envs, attribution): five costs in µs and two sizes in MB, or n/a."""
     frames = [num_bins * 50]
     cfg = AdaptiveSamplerCfg(attribution=attribution)
     steps, repeats, fraction = args.steps, args.repeats, args.reset_fraction
@@ -218,8 +262,11 @@ def _measure_cell(args, device: torch.device, num_bins: int, num_envs: int, attr
         cost = time_public_per_step(num_bins, num_envs, fraction, steps, repeats, device, holder)
         return cost, _held_bytes(device, before, holder[0])
 
-    cells = ["n/a"] * 6
-    for column, measure in enumerate((per_env_cost, subset_cost, public_cost)):
+    def public_core_cost() -> float:
+        return time_public_core_per_step(num_bins, num_envs, fraction, steps, repeats, device)
+
+    cells = ["n/a"] * 7
+    for column, measure in enumerate((per_env_cost, subset_cost, public_cost, public_core_cost)):
         try:
             result = measure()
         except (RuntimeError, MemoryError) as error:  # e.g. out of memory at a million bins
@@ -227,10 +274,10 @@ def _measure_cell(args, device: torch.device, num_bins: int, num_envs: int, attr
             continue
         if isinstance(result, tuple):
             cells[column] = f"{result[0]:.1f}"
-            cells[4 if column == 0 else 5] = f"{result[1] / 1e6:.2f}"
+            cells[5 if column == 0 else 6] = f"{result[1] / 1e6:.2f}"
         else:
             cells[column] = f"{result:.1f}"
-    cells[3] = f"{time_uniform_per_step(num_envs, fraction, steps, repeats, device, num_bins):.1f}"
+    cells[4] = f"{time_uniform_per_step(num_envs, fraction, steps, repeats, device, num_bins):.1f}"
     return cells
 
 

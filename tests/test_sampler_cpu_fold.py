@@ -140,3 +140,72 @@ def test_the_default_work_depends_on_device_and_size():
     assert not default(3277 * 50)
     assert not default(100 * 50, K=200)
     assert not AdaptiveSampler(AdaptiveSamplerCfg(), motion_num_frames=[500], fps=50, fixed_shapes=False).fixed_shapes
+
+
+@pytest.mark.parametrize("attribution", ["start", "hazard"])
+def test_a_bin_recorded_many_times_in_one_fold_folds_once(attribution):
+    """The CPU fold takes the recorded bins with their duplicates (no sort, no unique): every copy
+    gathers, computes and writes back the same values, also when copies fall in different chunks."""
+    cfg = dict(attribution=attribution, alpha=0.3, K=7)
+    frames = [1_000_000]  # 20000 bins: 4000 recorded entries stay on the partial path, in two chunks
+    sparse = AdaptiveSampler(AdaptiveSamplerCfg(**cfg), motion_num_frames=frames, fps=50)
+    dense = AdaptiveSampler(AdaptiveSamplerCfg(**cfg), motion_num_frames=frames, fps=50, fixed_shapes=True)
+    generator = torch.Generator().manual_seed(5)
+    for _ in range(5):
+        bins = torch.randint(0, 40, (4000,), generator=generator) * 7  # 40 distinct bins, 100 copies each
+        failed = torch.rand(4000, generator=generator) < 0.3
+        for s in (sparse, dense):
+            s.record(bins, failed)
+            if attribution == "hazard":
+                s.record_exposure(bins[:50])
+            s.fold()
+        assert_same_statistics(sparse, dense)
+        fresh = AdaptiveSampler(AdaptiveSamplerCfg(**cfg), motion_num_frames=frames, fps=50)
+        fresh.load_state_dict(sparse.state_dict())
+        assert torch.equal(fresh.sampling_cdf, sparse.sampling_cdf)
+        torch.testing.assert_close(sparse.probabilities, dense.probabilities, rtol=1e-6, atol=1e-9)
+    assert sparse.episode_counts.sum() == 5 * 4000
+
+
+def test_the_cpu_kernel_window_reads_zeros_past_the_last_bin():
+    """The CPU reads bin s's window as rates[s:s + K] of a zero-padded buffer: the last bins' windows
+    must add nothing past the end (the weights there are 0, the padding stays 0)."""
+    sampler = AdaptiveSampler(AdaptiveSamplerCfg(alpha=1.0, K=5, gamma=0.5), motion_num_frames=[200_000], fps=50)
+    assert not sampler.fixed_shapes
+    last = sampler.num_bins - 1
+    sampler.update(torch.tensor([last, last - 1]), torch.tensor([True, True]))
+    mass = sampler._kernel_mass
+    scale = 1.0 - sampler.cfg.lambda_uniform
+    assert mass[last].item() == pytest.approx(scale * 1.0)
+    assert mass[last - 1].item() == pytest.approx(scale * 1.5)
+    assert mass[last - 4].item() == pytest.approx(scale * (0.5**3 + 0.5**4))
+    assert mass[last - 5].item() == pytest.approx(scale * 0.5**4)  # reads last - 1 only
+    assert float(mass[: last - 5].abs().sum()) == 0.0
+
+
+@pytest.mark.parametrize("attribution", ["start", "hazard"])
+def test_one_thread_folds_in_larger_chunks_with_the_same_results(attribution):
+    """With one torch thread nothing can be split over threads, so the CPU fold issues larger chunks
+    (fewer ops); the chunks are element-wise or per line, so the results must not change."""
+    cfg = AdaptiveSamplerCfg(attribution=attribution, K=7, alpha=0.3, rate_prior=1.0)
+    generator = torch.Generator().manual_seed(6)
+    steps = [
+        (torch.randint(0, 20000, (n,), generator=generator), torch.rand(n, generator=generator) < 0.5)
+        for n in (400, 3000, 9000, 40)
+    ]
+    threads = torch.get_num_threads()
+    samplers = []
+    try:
+        for count in (1, 2):
+            torch.set_num_threads(count)
+            sampler = AdaptiveSampler(cfg, motion_num_frames=[1_000_000], fps=50)
+            for bins, failed in steps:
+                sampler.record(bins, failed)
+                if attribution == "hazard":
+                    sampler.record_exposure(bins.flip(0))
+                sampler.fold()
+            samplers.append(sampler)
+    finally:
+        torch.set_num_threads(threads)
+    assert_same_statistics(*samplers)
+    assert torch.equal(samplers[0].sampling_cdf, samplers[1].sampling_cdf)

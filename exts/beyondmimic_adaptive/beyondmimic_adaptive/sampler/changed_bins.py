@@ -9,14 +9,18 @@ thread (milliseconds where one thread takes 60 µs; docs/benchmarks.md §1).
 
 Only the bins with pending counts change their statistics, and only the kernel masses whose window
 reads one of them change (bin s reads s, ..., s + K - 1). :class:`ChangedBins` keeps the bins
-recorded since the last fold, and recomputes kernel masses by element-wise ops whose result for a
-bin does not depend on which other bins are computed with it (a gather, a product, then K - 1
-additions in the order u = 0, 1, ...), so the masses of a partial update are bit for bit those of
-a full one. The cumulative sum over all bins is still recomputed (the uniform floor's weight
-depends on the total mass, so every entry of the CDF moves anyway).
+recorded since the last fold, and recomputes kernel masses so that the result for a bin does not
+depend on which other bins are computed with it: the window is a view of the rates padded with K - 1
+zeros (no gather table, no clamping at the last bin), multiplied by its weights, and the K products
+added in double precision in the order u = 0, 1, ... and rounded once. So the masses of a partial
+update are bit for bit those of a full one. The cumulative sum over all bins is still recomputed
+(the uniform floor's weight depends on the total mass, so every entry of the CDF moves anyway).
 
-Recording and folding on the CPU has data-dependent sizes (``bins[mask]``, ``unique``): fine there,
-where nothing is captured and no device waits on the host.
+Every op issued per step costs about a microsecond on the CPU whatever its size, so the fold keeps
+their count low: recorded bins are folded with their duplicates (each copy gathers, computes and
+writes back the same values) rather than made distinct first, and no view is made per step where
+one made once will do. Recording and folding on the CPU has data-dependent sizes (``nonzero``,
+lists of recorded bins): fine there, where nothing is captured and no device waits on the host.
 """
 
 from __future__ import annotations
@@ -28,9 +32,6 @@ SPARSE_WORK_RATIO = 4
 masses that read a changed rate while (changed bins) × K × this ratio < B; else all of them (the same
 work in fewer ops)."""
 
-ROWS_CHUNK = 2048
-"""Bins folded per chunk on the CPU (their (n, 3) tables and ``expm1`` stay on one thread)."""
-
 SERIAL_ELEMENTS = 16384
 """Largest element-wise op the CPU path issues where it can choose. Above 32k elements (above about 2k
 for transcendental ones such as ``expm1``) torch splits an op over threads; on a loaded machine the
@@ -40,21 +41,37 @@ one thread (docs/benchmarks.md §1). Larger work is issued in chunks of at most 
 SERIAL_TRANSCENDENTAL = 2048
 """The same limit for ``expm1`` (torch splits it from about 2k elements on)."""
 
+ONE_THREAD_ELEMENTS = 1 << 18
+"""Chunk size when torch runs one thread (``torch.set_num_threads(1)``): nothing can be split then,
+so chunks only bound the temporaries (1 MB of float32), and fewer chunks are fewer ops."""
+
+
+def chunk_size(serial: int) -> int:
+    """``serial`` (elements per op that stay on one thread), or :data:`ONE_THREAD_ELEMENTS` if torch
+    runs one thread. Results do not depend on it: the chunked ops are element-wise or per line, and
+    every chunk size is a multiple of the CPU's vector width."""
+    return serial if torch.get_num_threads() > 1 else ONE_THREAD_ELEMENTS
+
 
 def chunked_addcmul_(out: torch.Tensor, tensor: torch.Tensor, scale: torch.Tensor) -> None:
     """``out += tensor * scale`` (1-D, ``scale`` of one element) in chunks that stay on one thread."""
-    for start in range(0, out.shape[0], SERIAL_ELEMENTS):
-        end = start + SERIAL_ELEMENTS
+    per_chunk = chunk_size(SERIAL_ELEMENTS)
+    if out.shape[0] <= per_chunk:
+        out.addcmul_(tensor, scale)  # one chunk: no slices (each view is an op, about a microsecond)
+        return
+    for start in range(0, out.shape[0], per_chunk):
+        end = start + per_chunk
         out[start:end].addcmul_(tensor[start:end], scale)
 
 
 def chunked_expm1(values: torch.Tensor) -> torch.Tensor:
     """``torch.expm1`` of a 1-D tensor, in chunks that stay on one thread (same values)."""
-    if values.shape[0] <= SERIAL_TRANSCENDENTAL:
+    per_chunk = chunk_size(SERIAL_TRANSCENDENTAL)
+    if values.shape[0] <= per_chunk:
         return torch.expm1(values)
     out = torch.empty_like(values)
-    for start in range(0, values.shape[0], SERIAL_TRANSCENDENTAL):
-        end = start + SERIAL_TRANSCENDENTAL
+    for start in range(0, values.shape[0], per_chunk):
+        end = start + per_chunk
         torch.expm1(values[start:end], out=out[start:end])
     return out
 
@@ -65,13 +82,24 @@ class ChangedBins:
     Args:
         kernel_weight: (K, B) weight of rate s + u in the kernel mass of bin s: (1 - λ) γ^u, 0 where
             s + u is past the end of s's motion.
+        padded_rates: (B + K - 1,) the rates, then K - 1 zeros: ``padded_rates[s:s + K]`` is the window
+            of bin s without clamping at the last bin (the zeros meet zero weights).
     """
 
-    def __init__(self, kernel_weight: torch.Tensor):
-        self._kernel_weight = kernel_weight
-        self._steps = torch.arange(kernel_weight.shape[0], device=kernel_weight.device)[:, None]
-        self._owner = torch.zeros(kernel_weight.shape[1], dtype=torch.int32, device=kernel_weight.device)
-        """(B,) scratch: which recorded entry claimed each bin (to drop duplicates without sorting)."""
+    def __init__(self, kernel_weight: torch.Tensor, padded_rates: torch.Tensor):
+        num_steps, num_bins = kernel_weight.shape
+        if padded_rates.shape != (num_bins + num_steps - 1,):
+            raise ValueError(f"padded_rates: expected shape ({num_bins + num_steps - 1},), got {padded_rates.shape}.")
+        self._num_bins = num_bins
+        self._weight = kernel_weight
+        self._windows = padded_rates.unfold(0, num_steps, 1)
+        """(B, K) view: row s is rates[s:s + K] (no copy)."""
+        self._weight_steps = kernel_weight.unbind(0)
+        self._rate_steps = tuple(padded_rates[step : step + num_bins] for step in range(num_steps))
+        """Per window step u: the weights of every bin and the rates they read (views made once)."""
+        self._sums = torch.empty(0, dtype=torch.float64, device=kernel_weight.device)
+        """Scratch of the full update's double-precision sums (at most one chunk)."""
+        self._steps = torch.arange(num_steps, device=kernel_weight.device)[:, None]
         self._recorded: list[torch.Tensor] = []
         self._count = 0
         self._everything = False
@@ -81,8 +109,8 @@ class ChangedBins:
         if self._everything:
             return
         self._recorded.append(bins)
-        self._count += bins.numel()
-        if self._count >= 4 * self._kernel_weight.shape[1]:
+        self._count += bins.shape[0]
+        if self._count >= 4 * self._num_bins:
             self.fold_all_next()  # many records without a fold: folding all bins is cheaper than the list
 
     def fold_all_next(self) -> None:
@@ -91,55 +119,68 @@ class ChangedBins:
         self._recorded, self._count = [], 0
 
     def take(self, everything: bool = False) -> torch.Tensor | None:
-        """The (n,) distinct bins to fold (in no particular order), or None to fold all; resets the record.
+        """The (n,) bins to fold, duplicates included (in no particular order), or None to fold all;
+        resets the record. The fold is written so that a bin listed twice gets the same update as once
+        (gather, compute, write back): dropping duplicates took more ops than it saved.
 
         Args:
             everything: fold all bins regardless (e.g. after an all-reduce of the pending counts).
         """
         recorded, count, everything = self._recorded, self._count, everything or self._everything
         self._recorded, self._count, self._everything = [], 0, False
-        if everything or count * SPARSE_WORK_RATIO >= self._kernel_weight.shape[1]:
+        if everything or count * SPARSE_WORK_RATIO >= self._num_bins:
             return None
         if not recorded:
             return torch.zeros(0, dtype=torch.long, device=self._steps.device)
-        bins = recorded[0] if len(recorded) == 1 else torch.cat(recorded)
-        # each bin keeps the one entry whose claim landed last: no sort (torch.unique of 4k entries
-        # takes 0.3 ms and more on a loaded CPU)
-        entry = torch.arange(bins.shape[0], dtype=torch.int32, device=bins.device)
-        self._owner.index_copy_(0, bins, entry)
-        kept = (self._owner.index_select(0, bins) == entry).nonzero().squeeze(1)
-        return bins.index_select(0, kept)  # bins[mask] is several times slower on the CPU
+        return recorded[0] if len(recorded) == 1 else torch.cat(recorded)
 
-    def kernel_mass(self, rates: torch.Tensor, out: torch.Tensor, changed_rates: torch.Tensor | None = None) -> None:
-        """Write ``out[s] = Σ_u weight[u, s] rates[s + u]`` (added in the order u = 0, 1, ...), for every
-        s whose window reads a bin in ``changed_rates`` (all s if None).
+    def kernel_mass(self, out: torch.Tensor, changed_rates: torch.Tensor | None = None) -> None:
+        """Write ``out[s] = Σ_u weight[u, s] rates[s + u]`` for every s whose window reads a bin in
+        ``changed_rates`` (all s if None; duplicates allowed).
 
-        Every product and every sum is its own element-wise op, so an entry's value does not depend
-        on which others are computed with it (a fused multiply-add or a reduction could round
-        differently at different positions).
+        Every entry is the same arithmetic whichever entries are computed with it, so a partial update
+        gives bit for bit what a full one gives: the K float32 products are added in double precision
+        in the order u = 0, 1, ... and the sum rounded to float32 once. The partial update does this as
+        a cumulative sum along each gathered window (torch's CPU ``cumsum`` of float32 accumulates in
+        double, one line at a time); the full one as K element-wise steps over all bins.
         """
-        weight = self._kernel_weight
-        num_steps, num_bins = weight.shape
-        if changed_rates is not None and changed_rates.numel() * num_steps * SPARSE_WORK_RATIO >= num_bins:
+        num_bins = self._num_bins
+        num_steps = len(self._weight_steps)
+        if changed_rates is not None and changed_rates.shape[0] * num_steps * SPARSE_WORK_RATIO >= num_bins:
             changed_rates = None  # most windows changed: recompute all
         if changed_rates is None:
-            # the window of s is rates[s:s + K]: shifted views, no gather; past the last bin the weight
-            # is 0 and nothing is added. In chunks of bins, so no op is split over threads.
-            for start in range(0, num_bins, SERIAL_ELEMENTS):
-                end = min(start + SERIAL_ELEMENTS, num_bins)
-                torch.mul(weight[0, start:end], rates[start:end], out=out[start:end])
-                for step in range(1, min(num_steps, num_bins - start)):
-                    stop = min(end, num_bins - step)
-                    out[start:stop] += weight[step, start:stop] * rates[start + step : stop + step]
+            self._full_kernel_mass(out)
             return
-        # bins s = r - u read rate r; a window clipped at 0 or at the last bin recomputes to the same
-        # value, so duplicates and extra bins are harmless. In chunks: (K, K * chunk) tables.
-        for changed in changed_rates.split(max(1, SERIAL_ELEMENTS // num_steps**2)):
-            readers = (changed[None, :] - self._steps).clamp_min_(0).flatten()
-            window = (readers[None, :] + self._steps).clamp_max_(num_bins - 1)
-            products = rates.index_select(0, window.flatten()).view(num_steps, -1)
-            products.mul_(weight.index_select(1, readers))
-            mass = products[0]
-            for step in range(1, num_steps):
-                mass.add_(products[step])
-            out.index_copy_(0, readers, mass)
+        # bins s = r - u read rate r; a window clipped at 0 recomputes to the same value, so duplicates
+        # and extra bins are harmless. In chunks: (K * chunk, K) tables.
+        per_chunk = max(1, chunk_size(SERIAL_ELEMENTS) // num_steps**2)
+        chunks = (changed_rates,) if changed_rates.shape[0] <= per_chunk else changed_rates.split(per_chunk)
+        for changed in chunks:
+            readers = (changed - self._steps).clamp_min_(0).view(-1)
+            # the weights gathered as columns of the contiguous (K, B) table (rows of its transpose are
+            # strided: gathering those is a hundred times slower), multiplied in as a transposed view
+            weights = self._weight.index_select(1, readers).t()
+            products = self._windows.index_select(0, readers).mul_(weights)
+            out.index_copy_(0, readers, products.cumsum_(1)[:, -1])
+
+    def _full_kernel_mass(self, out: torch.Tensor) -> None:
+        """Every bin's kernel mass: the partial update's double-precision sums, one window step at a
+        time over contiguous bins (in chunks, so no op is split over threads)."""
+        per_chunk = chunk_size(SERIAL_ELEMENTS)
+        if self._sums.shape[0] < min(per_chunk, self._num_bins):
+            self._sums = torch.empty(min(per_chunk, self._num_bins), dtype=torch.float64, device=out.device)
+        for start in range(0, self._num_bins, per_chunk):
+            end = min(start + per_chunk, self._num_bins)
+            whole = start == 0 and end == self._num_bins  # one chunk: the views made once, no slicing
+            sums = self._sums if whole and self._sums.shape[0] == end else self._sums[: end - start]
+            for step, (weight, rates) in enumerate(zip(self._weight_steps, self._rate_steps, strict=True)):
+                if not whole:
+                    weight, rates = weight[start:end], rates[start:end]
+                if step == 0:
+                    sums.copy_(weight * rates)
+                else:
+                    sums += weight * rates
+            if whole:
+                out.copy_(sums)
+            else:
+                out[start:end] = sums

@@ -5,6 +5,10 @@ sampling exactly those episodes means tensors of a new size every step, which ru
 graphs and leaves a dozen small kernel launches per call, each costing microseconds of host time.
 Here every call covers all ``num_envs`` envs with a ``finished`` mask instead: the shapes never
 change, so each operation is captured once and replayed as a single launch.
+
+On the CPU there is no graph to replay and every op costs about a microsecond of dispatch whatever
+its size, so the same calls do the reset envs' work only: the rows of the reset env ids are read
+(no scan of every env), and starts are drawn for exactly those envs.
 """
 
 from __future__ import annotations
@@ -21,15 +25,17 @@ _MAX_SAMPLE_GRAPHS = 4
 class PerEnvSampling:
     """Records finished episodes and draws starts for a fixed number of envs, without host syncs.
 
-    - :meth:`record` takes one row per env and counts only the rows marked ``finished``.
-    - :meth:`sample` draws starts for the envs that reset; the caller reads their rows.
+    - :meth:`record` takes one row per env and counts only the rows marked ``finished`` (given the
+      reset env ids, the CPU reads only those rows).
+    - :meth:`starts` returns the starts of the envs that reset; :meth:`sample` writes them into
+      per-env buffers, whose rows the caller reads.
 
     On CUDA (and with ``cfg.cuda_graph``) both are captured after a few eager calls and replayed;
-    inputs are copied into persistent buffers first, and :meth:`sample` draws a start for *every*
-    env (drawing the extra rows costs less than a launch per op would). Eagerly (CPU) only the
-    requested rows are drawn, and only the finished rows recorded: there every op pays for every row,
-    and launches are cheap. The outputs of :meth:`sample` are persistent buffers, overwritten by the
-    next call: index or copy them first.
+    inputs are copied into persistent buffers first, and the draw covers *every* env (drawing the
+    extra rows costs less than a launch per op would). Eagerly (CPU) only the requested rows are
+    drawn, and only the finished rows recorded: there every op pays for every row, and launches are
+    cheap. The outputs of :meth:`sample` are persistent buffers, overwritten by the next call: index
+    or copy them first.
 
     Args:
         sampler: the sampler to record into and draw from.
@@ -47,11 +53,17 @@ class PerEnvSampling:
         self._use_graph = sampler.cfg.cuda_graph and device.type == "cuda"
         self._subset = device.type == "cpu" if fixed_shapes is None else not fixed_shapes
         """Record only the rows that count (data-dependent sizes: the CPU, where nothing is captured)."""
+        self._row_shape = torch.Size((num_envs,))
+        self._device_type = device.type
+        self._device_flag = {"cpu": "is_cpu", "cuda": "is_cuda"}.get(device.type)
+        """The tensor attribute that is True on this device type (cheaper to read than ``.device.type``)."""
         self._bins_in = torch.zeros(num_envs, dtype=torch.long, device=device)
         self._failed_in = torch.zeros(num_envs, dtype=torch.bool, device=device)
         self._finished_in = torch.zeros(num_envs, dtype=torch.bool, device=device)
         self._record_step = CudaGraphedStep(self._record_inputs, device, enabled=self._use_graph)
         self._alive_in = torch.ones(num_envs, dtype=torch.bool, device=device)
+        self._ones = torch.ones(num_envs, device=device)
+        """One env step of exposure per env (the CPU's unmasked exposure record)."""
         self._exposure_step = CudaGraphedStep(self._record_exposure_inputs, device, enabled=self._use_graph)
         self._start_bins = torch.zeros(num_envs, dtype=torch.long, device=device)
         self._start_motions = torch.zeros(num_envs, dtype=torch.long, device=device)
@@ -59,20 +71,35 @@ class PerEnvSampling:
         # keyed by the CDF tensor's id; the entry holds the tensor, so the id cannot be reused
         self._sample_steps: dict[int, tuple[torch.Tensor, CudaGraphedStep]] = {}
 
-    def record(self, bins: torch.Tensor, failed: torch.Tensor, finished: torch.Tensor) -> None:
+    def record(
+        self, bins: torch.Tensor, failed: torch.Tensor, finished: torch.Tensor, rows: torch.Tensor | None = None
+    ) -> None:
         """Count the episodes of the envs marked ``finished`` (all three of shape (num_envs,)).
 
         Args:
             bins: global bin id each env's episode is attributed to (int32/int64).
             failed: bool, True where the episode ended by a failure term.
             finished: bool, True for the envs whose episode ended now and counts.
+            rows: optional (n,) int32/int64 env ids outside which ``finished`` is all False (the reset
+                envs' ids). On the CPU only these rows are read, instead of a scan of every env for the
+                finished ones; the fixed-shape path ignores it. Ids of envs not finished are fine.
         """
-        self._check_row("bins", bins, (torch.int32, torch.int64))
-        self._check_row("failed", failed, (torch.bool,))
-        self._check_row("finished", finished, (torch.bool,))
+        if not self._rows_fit(bins, failed, finished):  # one cheap test per call; the details on failure
+            self._check_row("bins", bins, (torch.int32, torch.int64))
+            self._check_row("failed", failed, (torch.bool,))
+            self._check_row("finished", finished, (torch.bool,))
+        if rows is not None and not self._is_env_id_tensor(rows):
+            self._refuse_rows(rows, "record", " or None")
+        if self._subset and rows is not None:
+            if rows.dtype is not torch.int64:
+                rows = rows.long()
+            self.sampler._record_checked(
+                bins.index_select(0, rows), failed.index_select(0, rows), finished.index_select(0, rows), True
+            )
+            return
         if self._subset:
-            rows = finished.nonzero().squeeze(1)
-            self.sampler.record(bins.index_select(0, rows), failed.index_select(0, rows))
+            rows = finished.nonzero().view(-1)
+            self.sampler._record_checked(bins.index_select(0, rows), failed.index_select(0, rows))
             return
         if not self._use_graph:
             self.sampler.record(bins.long(), failed, mask=finished)
@@ -93,7 +120,11 @@ class PerEnvSampling:
         if alive is not None:
             self._check_row("alive", alive, (torch.bool,), "record_exposure")
         if self._subset and alive is not None:
-            self.sampler.record_exposure(bins.index_select(0, alive.nonzero().squeeze(1)))
+            self.sampler.record_exposure(bins.index_select(0, alive.nonzero().view(-1)))
+            return
+        if self._subset:  # every env counts: persistent weights, no mask
+            bins = bins if bins.dtype is torch.int64 else bins.long()
+            self.sampler._record_exposure_checked(bins, self._ones, bins)
             return
         if not self._use_graph:
             self.sampler.record_exposure(bins.long(), mask=alive)
@@ -112,16 +143,7 @@ class PerEnvSampling:
             rows: the envs that need a start: (n,) int env ids, a slice, or None for all. Only
                 these rows are guaranteed fresh (with CUDA graphs every row is).
         """
-        if not (rows is None or isinstance(rows, slice) or self._is_env_id_tensor(rows)):
-            found = (
-                f"{rows.dtype} tensor of shape {tuple(rows.shape)} on {rows.device}"
-                if isinstance(rows, torch.Tensor)
-                else rows
-            )
-            raise TypeError(
-                f"PerEnvSampling.sample(rows=...) expects 1-D int32/int64 env ids on {self.sampler.device}, a slice"
-                f" or None; got {found}."
-            )
+        self._check_rows(rows, "sample")
         if self._use_graph:
             self._replay_sampling()
         elif rows is None or (isinstance(rows, slice) and rows == slice(None)):
@@ -130,14 +152,62 @@ class PerEnvSampling:
             self._sample_rows(rows)
         return self._start_bins, self._start_motions, self._start_frames
 
+    def starts(self, rows: torch.Tensor | slice | None = None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """(start bins, motion ids, frames) of the envs in ``rows`` only, each (n,) (the reset event's call).
+
+        With CUDA graphs this replays the draw for every env and gathers the rows; eagerly (the CPU) it
+        draws exactly n starts and returns them, with no full-width buffer in between. For ``rows``
+        None or ``slice(None)`` the outputs may be the persistent buffers of :meth:`sample`: copy them
+        before the next call.
+
+        Args:
+            rows: (n,) int env ids, a slice, or None for all envs.
+        """
+        if not self._use_graph and isinstance(rows, torch.Tensor) and self._is_env_id_tensor(rows):
+            return self._draw(rows.shape[0])  # the reset event's call on the CPU
+        self._check_rows(rows, "starts")
+        if rows is None or (isinstance(rows, slice) and rows == slice(None)):
+            return self.sample(rows)
+        if not self._use_graph and isinstance(rows, slice):
+            return self._draw(len(range(self.num_envs)[rows]))
+        bins, motions, frames = self.sample(rows)
+        if isinstance(rows, slice):
+            return bins[rows], motions[rows], frames[rows]
+        return bins.index_select(0, rows), motions.index_select(0, rows), frames.index_select(0, rows)
+
+    def _check_rows(self, rows: object, call: str) -> None:
+        if not (rows is None or isinstance(rows, slice) or self._is_env_id_tensor(rows)):
+            self._refuse_rows(rows, call, ", a slice or None")
+
+    def _refuse_rows(self, rows: object, call: str, alternatives: str) -> None:
+        found = (
+            f"{rows.dtype} tensor of shape {tuple(rows.shape)} on {rows.device}"
+            if isinstance(rows, torch.Tensor)
+            else rows
+        )
+        raise TypeError(
+            f"PerEnvSampling.{call}(rows=...) expects 1-D int32/int64 env ids on {self.sampler.device}"
+            f"{alternatives}; got {found}."
+        )
+
+    def _draw(self, count: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """(bins, motion ids, frames) of ``count`` starts (eager: sizes vary)."""
+        bins = self.sampler.sample_bins(count)
+        motions, frames = self.sampler.layout.draw_time_in_bin(bins)
+        return bins, motions, frames
+
     def _is_env_id_tensor(self, rows: object) -> bool:
         # dtype, shape and device live on the host: checking them costs no sync
         return (
             isinstance(rows, torch.Tensor)
             and rows.dim() == 1
-            and rows.dtype in (torch.int32, torch.int64)
-            and rows.device.type == self.sampler.device.type
+            and (rows.dtype is torch.int64 or rows.dtype is torch.int32)
+            and self._on_device(rows)
         )
+
+    def _on_device(self, value: torch.Tensor) -> bool:
+        flag = self._device_flag
+        return getattr(value, flag) if flag is not None else value.device.type == self._device_type
 
     def _replay_sampling(self) -> None:
         cdf = self.sampler.sampling_cdf
@@ -152,9 +222,9 @@ class PerEnvSampling:
     def _sample_rows(self, rows: torch.Tensor | slice) -> None:
         if isinstance(rows, slice):
             rows = torch.arange(self.num_envs, device=self.sampler.device)[rows]
-        rows = rows.long()
-        bins = self.sampler.sample_bins(rows.shape[0])
-        motions, frames = self.sampler.layout.uniform_time_in_bin(bins)
+        elif rows.dtype != torch.long:
+            rows = rows.long()
+        bins, motions, frames = self._draw(rows.shape[0])
         self._start_bins.index_copy_(0, rows, bins)
         self._start_motions.index_copy_(0, rows, motions)
         self._start_frames.index_copy_(0, rows, frames)
@@ -171,13 +241,31 @@ class PerEnvSampling:
         motions, _ = self.sampler.layout.uniform_time_in_bin(bins, frames_out=self._start_frames)
         self._start_motions.copy_(motions)
 
+    def _rows_fit(self, bins: object, failed: object, finished: object) -> bool:
+        """Whether :meth:`record`'s rows are valid (the same test as :meth:`_check_row`, in one go)."""
+        shape = self._row_shape
+        return (
+            isinstance(bins, torch.Tensor)
+            and isinstance(failed, torch.Tensor)
+            and isinstance(finished, torch.Tensor)
+            and bins.shape == shape
+            and failed.shape == shape
+            and finished.shape == shape
+            and (bins.dtype is torch.int64 or bins.dtype is torch.int32)
+            and failed.dtype is torch.bool
+            and finished.dtype is torch.bool
+            and self._on_device(bins)
+            and self._on_device(failed)
+            and self._on_device(finished)
+        )
+
     def _check_row(self, name: str, value: object, dtypes: tuple[torch.dtype, ...], call: str = "record") -> None:
         # shape, dtype and device live on the host: checking them costs no sync
         ok = (
             isinstance(value, torch.Tensor)
             and value.dtype in dtypes
-            and tuple(value.shape) == (self.num_envs,)
-            and value.device.type == self.sampler.device.type
+            and value.shape == self._row_shape
+            and value.device.type == self._device_type
         )
         if not ok:
             found = (

@@ -13,12 +13,13 @@ import torch.distributed as dist
 
 from .batch_checks import check_episode_batch
 from .bins import BinLayout
-from .changed_bins import ROWS_CHUNK, SERIAL_ELEMENTS, ChangedBins, chunked_addcmul_, chunked_expm1
+from .changed_bins import SERIAL_ELEMENTS, ChangedBins, chunked_addcmul_
 from .config import AdaptiveSamplerCfg, SamplerConfigError
 from .distribution import cap_probabilities
 from .graphed import CudaGraphedStep
-from .hazard import fold_hazard, hazard_of
+from .hazard import hazard_of
 from .metrics import distribution_metrics
+from .rates import FoldTables, fold_all_rates, fold_rows
 from .state import STATE_FORMAT, SamplerStateError, check_state
 
 __all__ = ["AdaptiveSampler", "SamplerStateError"]
@@ -53,7 +54,7 @@ class AdaptiveSampler:
     ):
         """``fixed_shapes``: True: every fold covers all bins with fixed shapes (what CUDA graphs capture).
         False: a fold updates only the bins recorded since the last one (``changed_bins.py``: far less
-        work on the CPU; same statistics bit for bit, kernel masses summed in the order u = 0..K-1).
+        work on the CPU; same statistics bit for bit, kernel masses summed in double precision, u = 0..K-1).
         None (default): True on CUDA and for small libraries (K × B <= 16384), else False."""
         cfg.validate()
         self.cfg = cfg
@@ -63,8 +64,14 @@ class AdaptiveSampler:
         self.env_step = 0
         """Env steps so far; the Isaac Lab terms keep it current (it drives the warm-up)."""
 
-        # statistics (the sampler state)
-        self.failure_rate = torch.zeros(num_bins, device=self.device)
+        if fixed_shapes is None:
+            fixed_shapes = self.device.type != "cpu" or cfg.K * num_bins <= SERIAL_ELEMENTS
+        self.fixed_shapes = bool(fixed_shapes)
+        """Whether the fold covers all bins with fixed shapes (see the constructor)."""
+        # statistics (the sampler state); the CPU fold reads each bin's kernel window as a view of the
+        # rates padded with K - 1 zeros
+        padded_rates = torch.zeros(num_bins + (0 if self.fixed_shapes else cfg.K - 1), device=self.device)
+        self.failure_rate = padded_rates[:num_bins]
         """(B,) smoothed failure rate r̄ per bin."""
         # episodes, failures and exposure side by side, so folding the pending counts in is one addition
         self._totals = torch.zeros(num_bins, 3, dtype=torch.float64, device=self.device)
@@ -85,15 +92,14 @@ class AdaptiveSampler:
         steps = torch.arange(cfg.K, device=self.device)
         window = steps[:, None] + torch.arange(num_bins, device=self.device)[None, :]
         inside = window < self.layout.bin_motion_end[None, :]
-        if fixed_shapes is None:
-            fixed_shapes = self.device.type != "cpu" or cfg.K * num_bins <= SERIAL_ELEMENTS
-        self.fixed_shapes = bool(fixed_shapes)
-        """Whether the fold covers all bins with fixed shapes (see the constructor)."""
         # the gather table of the fixed-shape fold (the CPU's reads shifted views instead)
         self._kernel_index = torch.where(inside, window, 0).flatten() if self.fixed_shapes else None
+        self._window_flat = torch.empty(window.numel(), device=self.device) if self.fixed_shapes else None
+        self._window_rates = None if self._window_flat is None else self._window_flat.view(window.shape)
+        """(K, B) the gathered window rates of the fixed-shape fold (persistent, both shapes made once)."""
         decay = torch.full_like(window, cfg.gamma, dtype=torch.float32) ** steps[:, None] * (1.0 - lam)
         self._kernel_weight = torch.where(inside, decay, torch.zeros(()))
-        self._changed = None if self.fixed_shapes else ChangedBins(self._kernel_weight)
+        self._changed = None if self.fixed_shapes else ChangedBins(self._kernel_weight, padded_rates)
         """On the CPU (no graph to replay, every op pays for every element): the bins recorded since the
         last fold, so the fold updates only those and the kernel masses that read them."""
         # With kernel mass k' = (1 - λ) k and total T' = Σ k', the distribution λ w + (1 - λ) k / T
@@ -110,9 +116,14 @@ class AdaptiveSampler:
 
         self._manual: torch.Tensor | None = None
         self._manual_cdf: torch.Tensor | None = None
+        self._manual_parts: tuple[torch.Tensor, torch.Tensor] | None = None
         if cfg.manual_probabilities is not None:
             self.set_manual_probabilities(cfg.manual_probabilities)
         self._pending = torch.zeros(num_bins, 3, device=self.device)
+        # views made once: on the CPU every view made per step is an op (about a microsecond)
+        self._pending_episodes = self._pending[:, :2]
+        self._pending_exposure = self._pending[:, 2]
+        self._fold_tables = FoldTables.of(self._pending, self._bin_length)
         self._episode_rows = torch.tensor([[1.0, 0.0], [1.0, 1.0]], device=self.device)
         """(2, 2) the pending (episodes, failures) of a finished episode that did not / did fail."""
         """(B, 3) episodes, failures and exposure recorded since the last fold (one all-reduce)."""
@@ -123,6 +134,8 @@ class AdaptiveSampler:
         self._adaptive_cdf = torch.empty(num_bins, device=self.device)
         """(B,) cumsum(k') + m cumsum(w), unnormalised: its last entry is the total T' + m.
         With ``max_prob_ratio`` it is cumsum(q) of the capped distribution q instead."""
+        self._adaptive_parts = _cdf_parts(self._adaptive_cdf)
+        self._uniform_parts = _cdf_parts(self._uniform_cdf)
         self._cap: torch.Tensor | None = None
         """(B,) max_prob_ratio w_s, the per-bin probability cap (None: no cap)."""
         self._capped = torch.zeros(num_bins, device=self.device)
@@ -162,15 +175,27 @@ class AdaptiveSampler:
     def record(self, bins: torch.Tensor, failed: torch.Tensor, mask: torch.Tensor | None = None) -> None:
         """Add finished episodes to the pending per-bin counts; the statistics change at :meth:`fold`."""
         check_episode_batch(bins, failed, mask)
-        bins = bins.long()
+        self._record_checked(bins, failed, mask)
+
+    def _record_checked(
+        self, bins: torch.Tensor, failed: torch.Tensor, mask: torch.Tensor | None = None, few_rows: bool = False
+    ) -> None:
+        """:meth:`record` of arguments already checked (``PerEnvSampling`` checks its rows itself).
+
+        ``few_rows``: the rows are few (e.g. only the reset envs'), so the CPU fold may visit the bins of
+        the masked-out ones too (a bin without pending counts folds to the values it holds) rather
+        than pay for finding the rows the mask keeps."""
+        if bins.dtype != torch.long:
+            bins = bins.long()
         if mask is None:  # rows (1, 0) or (1, 1): one gather instead of ones, a product and a stack
             counts = self._episode_rows.index_select(0, failed.long())
         else:
             weight = mask.to(torch.float32)
             counts = torch.stack((weight, weight * failed), dim=1)
-        self._pending[:, :2].index_add_(0, bins, counts)
+        self._pending_episodes.index_add_(0, bins, counts)
         if self._changed is not None:
-            self._changed.note(bins if mask is None else bins.index_select(0, mask.nonzero().squeeze(1)))
+            kept = bins if mask is None or few_rows else bins.index_select(0, mask.nonzero().squeeze(1))
+            self._changed.note(kept)
 
     def record_exposure(self, bins: torch.Tensor, mask: torch.Tensor | None = None) -> None:
         """Add one env step of exposure to the bin of each env (``attribution: hazard``).
@@ -180,11 +205,17 @@ class AdaptiveSampler:
             mask: optional (N,) bool; False skips an env (e.g. one that is not running).
         """
         check_episode_batch(bins, None, mask, "record_exposure")
-        bins = bins.long()
+        if bins.dtype != torch.long:
+            bins = bins.long()
         weight = torch.ones(bins.shape, device=self.device) if mask is None else mask.to(torch.float32)
-        self._pending[:, 2].index_add_(0, bins, weight)
+        self._record_exposure_checked(bins, weight, bins if mask is None else None)
+
+    def _record_exposure_checked(self, bins: torch.Tensor, weight: torch.Tensor, kept: torch.Tensor | None) -> None:
+        """:meth:`record_exposure` of checked long ``bins`` with float ``weight`` (1 or 0 per row); ``kept``:
+        the bins of the rows of weight 1 if the caller has them (else found here, for the CPU fold)."""
+        self._pending_exposure.index_add_(0, bins, weight)
         if self._changed is not None:
-            self._changed.note(bins if mask is None else bins.index_select(0, mask.nonzero().squeeze(1)))
+            self._changed.note(kept if kept is not None else bins.index_select(0, weight.nonzero().squeeze(1)))
 
     @property
     def hazard(self) -> torch.Tensor:
@@ -209,7 +240,8 @@ class AdaptiveSampler:
         if rows is None:
             self._fold_pending()
         elif rows.numel():  # else nothing was recorded: statistics and distribution stay as they are
-            self._fold_rows(rows)
+            fold_rows(self.cfg, rows, self._fold_tables, self._totals, self.failure_rate, self._hazard_counts)
+            self._refresh(rows)
 
     def _fold_pending(self) -> None:
         """The fixed-shape body of :meth:`fold` (replayed as one CUDA graph on the GPU).
@@ -217,70 +249,25 @@ class AdaptiveSampler:
         Thirteen kernels in all: every op here is one launch, so the fold is written with as few as
         the maths allows (the GPU cost per env step is mostly launches, docs/benchmarks.md §1).
         """
-        if self.cfg.attribution == "hazard":
-            fold_hazard(
-                self._pending,
-                self._hazard_counts,
-                self.failure_rate,
-                self._bin_length,
-                self.cfg.alpha,
-                self.cfg.rate_prior,
-                self.cfg.rate_prior_mean,
-                expm1=torch.expm1 if self._changed is None else chunked_expm1,
-            )
-            self._totals += self._pending
-            self._pending.zero_()
-            self._refresh()
-            return
-        # r̄ <- r̄ + α (r - r̄) on the bins that got episodes; the others keep their rate
-        self.failure_rate.lerp_(self._batch_rate(self._pending, self.failure_rate), self.cfg.alpha)
+        fold_all_rates(
+            self.cfg, self._fold_tables, self.failure_rate, self._hazard_counts, serial_expm1=self._changed is not None
+        )
         self._totals += self._pending
         self._pending.zero_()
         self._refresh()
-
-    def _fold_rows(self, rows: torch.Tensor) -> None:
-        """:meth:`_fold_pending` for the CPU, on the (n,) distinct bins ``rows`` that hold every pending
-        count: the same element-wise maths on those bins only (the others would keep their values), then
-        the kernel masses that read them, then the CDF."""
-        for chunk in rows.split(ROWS_CHUNK):  # no op split over threads (see changed_bins.py)
-            pending = self._pending.index_select(0, chunk)
-            if self.cfg.attribution == "hazard":
-                fold_hazard(
-                    self._pending,
-                    self._hazard_counts,
-                    self.failure_rate,
-                    self._bin_length,
-                    self.cfg.alpha,
-                    self.cfg.rate_prior,
-                    self.cfg.rate_prior_mean,
-                    rows=chunk,
-                )
-            else:
-                rate = self.failure_rate.index_select(0, chunk)
-                self.failure_rate.index_copy_(0, chunk, rate.lerp_(self._batch_rate(pending, rate), self.cfg.alpha))
-            self._totals.index_add_(0, chunk, pending.to(torch.float64))
-            self._pending.index_fill_(0, chunk, 0.0)
-        self._refresh(rows)
-
-    def _batch_rate(self, pending: torch.Tensor, rate: torch.Tensor) -> torch.Tensor:
-        """This update's rate F/N (with the prior) where episodes were recorded, else the current ``rate``."""
-        episodes, failures, _ = pending.unbind(1)
-        prior = self.cfg.rate_prior
-        if prior > 0:  # a Beta-style prior: (F + a μ) / (N + a)
-            return torch.where(episodes > 0, (failures + prior * self.cfg.rate_prior_mean) / (episodes + prior), rate)
-        return torch.where(episodes > 0, failures / episodes, rate)  # 0/0 is NaN there, never selected
 
     def _refresh(self, changed_rates: torch.Tensor | None = None) -> None:
         """Recompute the unnormalised adaptive CDF from the current rates (on the CPU, only the kernel
         masses that read ``changed_rates`` if given)."""
         if self._changed is not None:
-            self._changed.kernel_mass(self.failure_rate, self._kernel_mass, changed_rates)
+            self._changed.kernel_mass(self._kernel_mass, changed_rates)
         else:
-            assert self._kernel_index is not None  # the fixed-shape fold keeps its gather table
-            window_rates = self.failure_rate.index_select(0, self._kernel_index).view(self._kernel_weight.shape)
-            torch.sum(window_rates * self._kernel_weight, dim=0, out=self._kernel_mass)
+            # the fixed-shape fold keeps its gather table and buffers
+            assert self._kernel_index is not None and self._window_flat is not None and self._window_rates is not None
+            torch.index_select(self.failure_rate, 0, self._kernel_index, out=self._window_flat)
+            torch.sum(self._window_rates.mul_(self._kernel_weight), dim=0, out=self._kernel_mass)
         torch.cumsum(self._kernel_mass, 0, out=self._adaptive_cdf)
-        total_kernel_mass = self._adaptive_cdf[-1:]
+        total_kernel_mass = self._adaptive_parts[1]
         no_failure_mass = total_kernel_mass <= NEGLIGIBLE_FAILURE_MASS
         torch.add(no_failure_mass, total_kernel_mass, alpha=self._uniform_share, out=self._uniform_mass)
         if self._changed is None:
@@ -315,7 +302,7 @@ class AdaptiveSampler:
     def set_manual_probabilities(self, probabilities: Sequence[float] | torch.Tensor | None) -> None:
         """Override the distribution for debugging (normalised here); ``None`` restores adaptive."""
         if probabilities is None:
-            self._manual = self._manual_cdf = None
+            self._manual = self._manual_cdf = self._manual_parts = None
             return
         values = torch.as_tensor(probabilities, dtype=torch.float32).flatten().cpu()
         if values.numel() != self.num_bins:
@@ -327,6 +314,7 @@ class AdaptiveSampler:
             raise SamplerConfigError("manual_probabilities must be finite, non-negative and have a positive sum.")
         self._manual = (values / values.sum()).to(self.device)
         self._manual_cdf = torch.cumsum(self._manual, 0)
+        self._manual_parts = _cdf_parts(self._manual_cdf)
 
     @property
     def sampling_cdf(self) -> torch.Tensor:
@@ -347,9 +335,13 @@ class AdaptiveSampler:
             n: number of draws.
             out: optional (n,) long tensor the bins are written to (and returned).
         """
-        cdf = self.sampling_cdf
-        draw = torch.rand(n, device=self.device) * cdf[-1]
-        return torch.searchsorted(cdf, draw, right=True, out=out).clamp_max_(self.num_bins - 1)
+        if self._manual_parts is not None:
+            head, total = self._manual_parts
+        else:
+            head, total = self._uniform_parts if self.in_warmup else self._adaptive_parts
+        # searching all but the last entry counts the entries <= draw capped at B - 1: the same bins as
+        # searching the whole CDF and clamping (a draw rounded up to the total), one op fewer
+        return torch.searchsorted(head, torch.rand(n, device=self.device).mul_(total), right=True, out=out)
 
     def sample(self, n: int) -> tuple[torch.Tensor, torch.Tensor]:
         """(motion ids, time steps) of n episode starts; time uniform inside the drawn bin."""
@@ -404,3 +396,8 @@ class AdaptiveSampler:
         if self._changed is not None:
             self._changed.fold_all_next()  # the loaded pending counts may sit in any bin
         self._refresh()
+
+
+def _cdf_parts(cdf: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """(all entries but the last, the last as a (1,) tensor) of a CDF: views made once, kept with it."""
+    return cdf[:-1], cdf[-1:]

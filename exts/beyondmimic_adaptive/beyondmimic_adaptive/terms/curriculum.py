@@ -124,10 +124,14 @@ class AdaptiveSamplingCurriculum(ManagerTermBase):
         """Draw starts for ``env_ids`` (any form Isaac Lab takes) and remember their bins (for start attribution)."""
         self.sampler.env_step = self.env_step
         ids = normalize_env_ids(env_ids, self._env.num_envs, self._env.device)
-        bins, motion_ids, time_steps = self.per_env.sample(ids)  # full-width rows; keep the reset ones
-        self.start_bins[ids] = bins[ids]
+        # the reset envs' rows only (the CPU draws just those; CUDA replays the every-env graph and gathers)
+        bins, motion_ids, time_steps = self.per_env.starts(ids)
+        if isinstance(ids, slice):
+            self.start_bins.copy_(bins)
+        else:
+            self.start_bins.index_copy_(0, ids, bins)
         self._starts_sampled = True
-        return motion_ids[ids], time_steps[ids]
+        return motion_ids, time_steps
 
     def flush_history(self) -> None:
         """Write buffered history snapshots (call once training ends)."""
@@ -149,8 +153,9 @@ class AdaptiveSamplingCurriculum(ManagerTermBase):
             )
         self._calls += 1
         # every env's row, with the reset ones marked: fixed shapes, so the record is one graph launch
+        ids = normalize_env_ids(env_ids, env.num_envs, env.device)
         self._finished.zero_()
-        fill_envs(self._finished, normalize_env_ids(env_ids, env.num_envs, env.device), True)
+        fill_envs(self._finished, ids, True)
         # an episode ended when the last termination compute marked the env done (terminated or timed
         # out), a term of it fired, and the episode ran. Any other reset (an eval loop's or a wrapper's
         # mid-episode reset, a visualizer's reset that marks envs terminated with no term fired, a reset
@@ -165,7 +170,8 @@ class AdaptiveSamplingCurriculum(ManagerTermBase):
             bins = self.start_bins
         else:
             bins = self.sampler.bin_index(self.command.motion_ids, self.command.time_steps)
-        self.per_env.record(bins, ended & failures.any(dim=1), ended)
+        # the reset ids spare the CPU a scan of every env for the ended ones (CUDA records every row)
+        self.per_env.record(bins, ended & failures.any(dim=1), ended, rows=None if isinstance(ids, slice) else ids)
         log = dict(self._metrics)
         per_term = (failures & ended[:, None]).sum(dim=0).to(torch.float32)
         for index, name in enumerate(self.failure_terms):
