@@ -56,3 +56,18 @@ def run_script(script: str, *args: str, env: dict[str, str] | None = None) -> Sc
         os.environ.clear()
         os.environ.update(saved[3])
     return ScriptResult(returncode, stdout.getvalue(), stderr.getvalue())
+
+
+def run_ok(script: str, *args: str, env: dict[str, str] | None = None) -> ScriptResult:
+    """:func:`run_script` that must succeed (the test fails with the script's output otherwise)."""
+    result = run_script(script, *args, env=env)
+    output = result.stdout[-3000:] + result.stderr[-3000:]
+    assert result.returncode == 0, f"{script} exited {result.returncode}:\n{output}"
+    return result
+
+
+def exit_message(script: str, *args: str) -> str:
+    """What ``script`` tells the user when it refuses ``args``: its stderr (a SystemExit message or argparse's)."""
+    result = run_script(script, *args)
+    assert result.returncode != 0, f"{script} accepted {args}:\n{result.stdout[-3000:]}"
+    return result.stderr

@@ -7,20 +7,19 @@ from __future__ import annotations
 
 import json
 
-from script_main import script_main
+from script_run import run_ok
 
 from beyondmimic_adaptive.assets import DEMO_SHORT_MOTION
 
 
-def run_ablation(out, capsys, *extra: str) -> str:
+def run_ablation(out, *extra: str) -> str:
     """The driver's stdout."""
     argv = ["--out", str(out), "--device", "cpu", "--num-envs", "4", "--eval-every", "2", "--envs-per-bin", "1"]
-    script_main("bench/ablation.py")([*argv, *extra, "--motion-files", str(DEMO_SHORT_MOTION)])
-    return capsys.readouterr().out
+    return run_ok("bench/ablation.py", *argv, *extra, "--motion-files", str(DEMO_SHORT_MOTION)).stdout
 
 
-def test_ablation_evaluates_every_checkpoint_of_each_arm_and_resumes(tmp_path, capsys):
-    run_ablation(tmp_path, capsys, "--max-iterations", "4", "--arms", "adaptive", "uniform")
+def test_ablation_evaluates_every_checkpoint_of_each_arm_and_resumes(tmp_path):
+    run_ablation(tmp_path, "--max-iterations", "4", "--arms", "adaptive", "uniform")
     rows = [json.loads(line) for line in (tmp_path / "results.jsonl").read_text().splitlines()]
     # checkpoints model_2 and the final model_3 (model_0 is the untrained policy: not evaluated)
     assert sorted((r["arm"], r["iterations"]) for r in rows) == [
@@ -35,7 +34,7 @@ def test_ablation_evaluates_every_checkpoint_of_each_arm_and_resumes(tmp_path, c
     complete = (tmp_path / "adaptive" / "model_3.pt").read_bytes()
     (tmp_path / "adaptive" / "model_5.pt").write_bytes(complete[: len(complete) // 2])
     # a larger budget continues the arm from its latest complete checkpoint; evaluated ones are not redone
-    stdout = run_ablation(tmp_path, capsys, "--max-iterations", "6", "--arms", "adaptive", "--plot")
+    stdout = run_ablation(tmp_path, "--max-iterations", "6", "--arms", "adaptive", "--plot")
     rows = [json.loads(line) for line in (tmp_path / "results.jsonl").read_text().splitlines()]
     assert sorted(r["iterations"] for r in rows if r["arm"] == "adaptive") == [2, 3, 4, 5]
     log = (tmp_path / "adaptive_train.log").read_text()
@@ -45,7 +44,7 @@ def test_ablation_evaluates_every_checkpoint_of_each_arm_and_resumes(tmp_path, c
     assert (tmp_path / "completion_heatmaps.png").stat().st_size > 0
 
 
-def test_summary_names_the_first_completing_checkpoint_or_never(tmp_path, capsys):
+def test_summary_names_the_first_completing_checkpoint_or_never(tmp_path):
     def row(arm: str, iterations: int, full: float) -> str:
         per_bin = [1.0, 0.5, full]
         return json.dumps(
@@ -55,11 +54,9 @@ def test_summary_names_the_first_completing_checkpoint_or_never(tmp_path, capsys
 
     lines = [row("adaptive", 250, 0.5), row("adaptive", 500, 0.95), row("uniform", 250, 0.5), row("uniform", 500, 0.8)]
     (tmp_path / "results.jsonl").write_text("\n".join(lines) + "\n")
-    script_main("bench/ablation.py")(["--out", str(tmp_path), "--plot-only", "--done-at", "0.9"])
+    stdout = run_ok("bench/ablation.py", "--out", str(tmp_path), "--plot-only", "--done-at", "0.9").stdout
     rows = {
-        line.split()[0]: line.split()
-        for line in capsys.readouterr().out.splitlines()
-        if line.split()[:1] in (["adaptive"], ["uniform"])
+        line.split()[0]: line.split() for line in stdout.splitlines() if line.split()[:1] in (["adaptive"], ["uniform"])
     }
     assert rows["adaptive"][1:4] == ["500", "500", "0.817"] and rows["adaptive"][4] == "1"
     assert rows["uniform"][1] == "never"

@@ -10,14 +10,14 @@ import shutil
 from pathlib import Path
 
 import pytest
-from script_main import exit_message, script_main
+from script_run import exit_message, run_ok
 
 from beyondmimic_adaptive.assets import DEMO_SHORT_MOTION
 from beyondmimic_adaptive.runs import motion_files_override, train
 
 
 def evaluate(checkpoint: Path, *extra: str) -> None:
-    script_main("scripts/evaluate.py")(["--checkpoint", str(checkpoint), "--envs-per-bin", "1", *extra])
+    run_ok("scripts/evaluate.py", "--checkpoint", str(checkpoint), "--envs-per-bin", "1", *extra)
 
 
 def evaluate_fails(checkpoint: Path) -> str:

@@ -89,7 +89,18 @@ class _LargestWork(TorchDispatchMode):
 def test_cpu_env_step_never_builds_the_kernel_window():
     """At 20k bins a fold of 41 episodes built 100k-element K x B tables (gather, product, sum), which
     torch splits over threads: milliseconds on a loaded CPU. Now only the CDF's cumsum (one thread in
-    torch) spans every bin; its uniform part goes in chunks, everything else scales with the episodes."""
+    torch) spans every bin; its uniform part goes in chunks, everything else scales with the episodes.
+    Run with two torch threads, where splitting can happen (with one thread, as the suite runs, the
+    chunks are deliberately whole: changed_bins.ONE_THREAD_ELEMENTS)."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        _check_no_kernel_window()
+    finally:
+        torch.set_num_threads(threads)
+
+
+def _check_no_kernel_window() -> None:
     sampler = AdaptiveSampler(AdaptiveSamplerCfg(), motion_num_frames=[1_000_000], fps=50)
     per_env = PerEnvSampling(sampler, 4096)
     generator = torch.Generator().manual_seed(2)

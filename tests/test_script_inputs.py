@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from script_main import exit_message
+from script_run import exit_message
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -18,13 +18,13 @@ def run(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, *args], cwd=ROOT, capture_output=True, text=True, timeout=300)
 
 
-def test_evaluate_refuses_missing_checkpoint_and_bad_envs_per_bin(tmp_path, capsys):
-    # in the test process: the scripts' main exits with the message a user sees (see script_main.py)
+def test_evaluate_refuses_missing_checkpoint_and_bad_envs_per_bin(tmp_path):
+    # in the test process: the scripts' main exits with the message a user sees (see script_run.py)
     message = exit_message("scripts/evaluate.py", "--checkpoint", str(tmp_path / "model_9.pt"))
     assert f"checkpoint {tmp_path / 'model_9.pt'} does not exist" in message
     checkpoint = tmp_path / "model_0.pt"
     checkpoint.write_bytes(b"")
-    message = exit_message("scripts/evaluate.py", "--checkpoint", str(checkpoint), "--envs-per-bin", "0", capsys=capsys)
+    message = exit_message("scripts/evaluate.py", "--checkpoint", str(checkpoint), "--envs-per-bin", "0")
     assert "argument --envs-per-bin: expected an int >= 1, got '0'" in message
     message = exit_message("scripts/evaluate.py", "--checkpoint", str(checkpoint), "device=gpu")
     assert "device='gpu' is invalid" in message
@@ -51,8 +51,8 @@ def test_plot_refuses_a_run_without_history(tmp_path):
         (["--done-at", "1.5"], "argument --done-at: expected a number in (0, 1], got '1.5'"),
     ],
 )
-def test_ablation_refuses_bad_flags_before_training(tmp_path, flags, expected, capsys):
-    message = exit_message("bench/ablation.py", "--out", str(tmp_path), "--device", "cpu", *flags, capsys=capsys)
+def test_ablation_refuses_bad_flags_before_training(tmp_path, flags, expected):
+    message = exit_message("bench/ablation.py", "--out", str(tmp_path), "--device", "cpu", *flags)
     assert expected in message
     assert not (tmp_path / "results.jsonl").exists() and not list(tmp_path.glob("*_train.log"))
 
@@ -118,8 +118,8 @@ def test_benchmarks_refuse_bad_flags(script, flags, expected):
         (["--num-envs", "-2"], "argument --num-envs: expected an int >= 1, got '-2'"),
     ],
 )
-def test_play_refuses_bad_flags(flags, expected, capsys):
-    assert expected in exit_message("scripts/play.py", *flags, capsys=capsys)
+def test_play_refuses_bad_flags(flags, expected):
+    assert expected in exit_message("scripts/play.py", *flags)
 
 
 def test_gpu_only_benchmarks_say_so_on_a_cpu_machine():

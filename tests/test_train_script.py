@@ -1,19 +1,20 @@
 """scripts/train.py end to end on the CPU: 2 PPO iterations with adaptive and with uniform starts.
 
-The script runs in the test process (its ``main``, see script_main.py); tests/test_resume.py and
+The script runs in the test process (tests/script_run.py); tests/test_resume.py and
 tests/test_viz_export.py run it as a process of its own.
 """
 
 from __future__ import annotations
 
 import json
+import runpy
 import subprocess
 import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
-from script_main import exit_message, script_main
+from script_run import exit_message, run_ok
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
 from beyondmimic_adaptive.assets import DEMO_SHORT_MOTION
@@ -41,7 +42,7 @@ def train_args(tmp_path: Path, *args: str) -> list[str]:
 
 @pytest.mark.parametrize("curriculum", ["adaptive", "uniform"])
 def test_training_runs_and_logs_the_curriculum(tmp_path, curriculum):
-    script_main("scripts/train.py")(train_args(tmp_path, f"curriculum={curriculum}"))
+    run_ok("scripts/train.py", *train_args(tmp_path, f"curriculum={curriculum}"))
     run = tmp_path / "run"
     assert (run / "model_1.pt").is_file()
     events = EventAccumulator(str(run)).Reload()
@@ -61,13 +62,13 @@ def test_training_runs_and_logs_the_curriculum(tmp_path, curriculum):
 
 def check_evaluation_and_heatmap(run: Path) -> None:
     """evaluate.py and plot_sampler_history.py on the run (one env per bin of the 8 s clip)."""
-    script_main("scripts/evaluate.py")(["--checkpoint", str(run / "model_1.pt"), "--envs-per-bin", "1"])
+    run_ok("scripts/evaluate.py", "--checkpoint", str(run / "model_1.pt"), "--envs-per-bin", "1")
     report = json.loads((run / "eval.json").read_text())
     assert len(report["completion_per_bin"]) == 8 and len(report["full_clip_completion"]) == 1
     assert all(0.0 <= c <= 1.0 for c in report["completion_per_bin"])
     assert all(e > 0.0 for e in report["body_pos_error_per_bin"])
     assert (run / "eval.png").stat().st_size > 0
-    script_main("scripts/plot_sampler_history.py")([str(run)])
+    run_ok("scripts/plot_sampler_history.py", str(run))
     assert (run / "sampler_heatmap.png").stat().st_size > 0
 
 
@@ -86,8 +87,7 @@ def test_bad_cli_values_fail_clearly(tmp_path):
 def test_flags_become_overrides_of_the_train_config():
     from beyondmimic_adaptive.runs import train_config
 
-    main = script_main("scripts/train.py")
-    parse_args = main.__globals__["parse_args"]
+    parse_args = runpy.run_path(str(Path(__file__).resolve().parents[1] / "scripts/train.py"))["parse_args"]
     overrides = parse_args(
         ["iterations=5", "--num-envs", "8", "--seed", "3", "--run-name", "x", "--motion-files", "a.npz"]
     )
