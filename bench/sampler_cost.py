@@ -44,6 +44,7 @@ prints ``n/a`` and the reason below the table.
 from __future__ import annotations
 
 import argparse
+import gc
 import itertools
 import math
 import statistics
@@ -282,7 +283,14 @@ def _measure_cell(args, device: torch.device, num_bins: int, num_envs: int, attr
 
 
 def _allocated(device: torch.device) -> int:
-    return torch.cuda.memory_allocated(device) if device.type == "cuda" else 0
+    """CUDA memory allocated now, after the previous cells' garbage is freed: tensors of an earlier
+    cell that the collector would free during this cell's timed steps would count against it (a
+    negative growth, seen on an H200: docs/benchmarks.md §1.4)."""
+    if device.type != "cuda":
+        return 0
+    gc.collect()
+    torch.cuda.synchronize(device)
+    return torch.cuda.memory_allocated(device)
 
 
 def _held_bytes(device: torch.device, before: int, *objects: object) -> int:
