@@ -118,6 +118,15 @@ def _check_no_kernel_window() -> None:
     assert largest.numel["addcmul_"] <= SERIAL_ELEMENTS
 
 
+def assert_same_and_restorable(sparse: AdaptiveSampler, dense: AdaptiveSampler, cfg: dict, frames: list[int]) -> None:
+    """The partial-fold sampler equals the fixed-shape one, and its state restores the same CDF."""
+    assert_same_statistics(sparse, dense)
+    fresh = AdaptiveSampler(AdaptiveSamplerCfg(**cfg), motion_num_frames=frames, fps=50)
+    fresh.load_state_dict(sparse.state_dict())
+    assert torch.equal(fresh.sampling_cdf, sparse.sampling_cdf)
+    torch.testing.assert_close(sparse.probabilities, dense.probabilities, rtol=1e-6, atol=1e-9)
+
+
 @pytest.mark.parametrize("attribution", ["start", "hazard"])
 def test_many_changed_bins_take_the_stepwise_and_chunked_paths_with_the_same_results(attribution):
     """Thousands of changed bins (every env's exposure): the kernel masses go one window step at a time
@@ -136,11 +145,7 @@ def test_many_changed_bins_take_the_stepwise_and_chunked_paths_with_the_same_res
             if attribution == "hazard":
                 s.record_exposure(exposure)
             s.fold()
-        assert_same_statistics(sparse, dense)
-        fresh = AdaptiveSampler(AdaptiveSamplerCfg(**cfg), motion_num_frames=frames, fps=50)
-        fresh.load_state_dict(sparse.state_dict())
-        assert torch.equal(fresh.sampling_cdf, sparse.sampling_cdf)
-        torch.testing.assert_close(sparse.probabilities, dense.probabilities, rtol=1e-6, atol=1e-9)
+        assert_same_and_restorable(sparse, dense, cfg, frames)
 
 
 def test_the_default_work_depends_on_device_and_size():
@@ -170,11 +175,7 @@ def test_a_bin_recorded_many_times_in_one_fold_folds_once(attribution):
             if attribution == "hazard":
                 s.record_exposure(bins[:50])
             s.fold()
-        assert_same_statistics(sparse, dense)
-        fresh = AdaptiveSampler(AdaptiveSamplerCfg(**cfg), motion_num_frames=frames, fps=50)
-        fresh.load_state_dict(sparse.state_dict())
-        assert torch.equal(fresh.sampling_cdf, sparse.sampling_cdf)
-        torch.testing.assert_close(sparse.probabilities, dense.probabilities, rtol=1e-6, atol=1e-9)
+        assert_same_and_restorable(sparse, dense, cfg, frames)
     assert sparse.episode_counts.sum() == 5 * 4000
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import torch
 
@@ -48,6 +48,23 @@ def batch_rate(pending: tuple[torch.Tensor, ...], rate: torch.Tensor, prior: flo
     return torch.where(episodes > 0, failures / episodes, rate)  # 0/0 is NaN there, never selected
 
 
+def _fold_hazard(
+    cfg: AdaptiveSamplerCfg, tables: FoldTables, failure_rate: torch.Tensor, hazard_counts: torch.Tensor, **where: Any
+) -> None:
+    """:func:`fold_hazard` with the config's smoothing and the fold's tables; ``where``: its ``rows`` or ``expm1``."""
+    fold_hazard(
+        tables.hazard_pending,
+        hazard_counts,
+        failure_rate,
+        tables.bin_length,
+        cfg.alpha,
+        cfg.rate_prior,
+        cfg.rate_prior_mean,
+        neg_length=tables.neg_length,
+        **where,
+    )
+
+
 def fold_all_rates(
     cfg: AdaptiveSamplerCfg,
     tables: FoldTables,
@@ -60,17 +77,7 @@ def fold_all_rates(
     ``serial_expm1``: compute the hazard's ``expm1`` in chunks that stay on one CPU thread.
     """
     if cfg.attribution == "hazard":
-        fold_hazard(
-            tables.hazard_pending,
-            hazard_counts,
-            failure_rate,
-            tables.bin_length,
-            cfg.alpha,
-            cfg.rate_prior,
-            cfg.rate_prior_mean,
-            expm1=chunked_expm1 if serial_expm1 else torch.expm1,
-            neg_length=tables.neg_length,
-        )
+        _fold_hazard(cfg, tables, failure_rate, hazard_counts, expm1=chunked_expm1 if serial_expm1 else torch.expm1)
         return
     # r̄ <- r̄ + α (r - r̄) on the bins that got episodes; the others keep their rate
     failure_rate.lerp_(batch_rate(tables.columns, failure_rate, cfg.rate_prior, cfg.rate_prior_mean), cfg.alpha)
@@ -97,17 +104,7 @@ def fold_rows(
     for chunk in (rows,) if rows.shape[0] <= per_chunk else rows.split(per_chunk):
         rows_pending = pending.index_select(0, chunk)
         if cfg.attribution == "hazard":
-            fold_hazard(
-                tables.hazard_pending,
-                hazard_counts,
-                failure_rate,
-                tables.bin_length,
-                cfg.alpha,
-                cfg.rate_prior,
-                cfg.rate_prior_mean,
-                rows=chunk,
-                neg_length=tables.neg_length,
-            )
+            _fold_hazard(cfg, tables, failure_rate, hazard_counts, rows=chunk)
         else:
             rate = failure_rate.index_select(0, chunk)
             new_rate = batch_rate(rows_pending.unbind(1), rate, cfg.rate_prior, cfg.rate_prior_mean)
