@@ -16,6 +16,10 @@ Resume with ``resume=<run dir>`` (same motions and bins): the latest checkpoint 
 runner's own ``load`` and the sampler continues from ``sampler/state.pt``, not from uniform: it is
 restored before the env's first reset, so even the first starts of the resumed run come from it.
 
+Several GPUs: ``torchrun --standalone --nproc_per_node N scripts/train.py --device cuda ...`` (rsl-rl's
+multi-GPU mode; rank r on ``cuda:<LOCAL_RANK>`` with seed ``seed + r``; rank 0 writes the run folder;
+the ranks' samplers must have the same bins; see ``beyondmimic_adaptive/runs/distributed.py``).
+
 The work is :func:`beyondmimic_adaptive.runs.train`; this script turns its flags into overrides.
 """
 
@@ -30,7 +34,7 @@ from beyondmimic_adaptive.runs import RunError, motion_files_override, train
 def parse_args(argv: list[str]) -> list[str]:
     """The command line as Hydra overrides of the packaged train.yaml (flags first, then the given overrides)."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--device", help="cpu or cuda:N (config key: device)")
+    parser.add_argument("--device", help="cpu or cuda:N; under torchrun: cuda (config key: device)")
     parser.add_argument("--num-envs", type=int, help="parallel envs (num_envs)")
     parser.add_argument("--iterations", type=int, help="PPO iterations (iterations)")
     parser.add_argument("--motion-files", nargs="+", help="motion .npz files (motion_files)")

@@ -54,11 +54,18 @@ def run_folder(run: RunNode) -> RunFolder:
     return RunFolder(path)
 
 
-def attach_sampler_files(env_cfg: Any, folder: RunFolder, run: RunNode, steps_per_iteration: int) -> None:
+def attach_sampler_files(
+    env_cfg: Any, folder: RunFolder, run: RunNode, steps_per_iteration: int, writer: bool = True
+) -> None:
     """Point every adaptive curriculum term of ``env_cfg`` at the run folder: its history snapshots every
-    ``history_interval_steps`` env steps, its state saved with the checkpoints' cadence next to them."""
+    ``history_interval_steps`` env steps, its state saved with the checkpoints' cadence next to them.
+
+    ``writer=False`` (ranks other than 0 of a multi-process run) leaves them without files: their
+    statistics equal rank 0's, and a resume reads the state from :attr:`RunFolder.sampler_state`."""
     from ..terms import AdaptiveCurriculumTermCfg
 
+    if not writer:
+        return
     for term in vars(env_cfg.curriculum).values():
         if isinstance(term, AdaptiveCurriculumTermCfg):
             term.history_dir = str(folder.path / "sampler")

@@ -14,6 +14,13 @@ from pathlib import Path
 from typing import Any
 
 from .config import RunError, train_config
+from .distributed import (
+    check_same_layout,
+    check_same_statistics,
+    process_group_scope,
+    rank_run,
+    world_from_env,
+)
 from .folder import RunFolder, attach_sampler_files, run_folder, write_run_configs
 from .runner import check_logger, close_writer, make_env, make_runner, wandb_dir
 from .task_cfg import apply_run_config, task_cfgs
@@ -24,70 +31,84 @@ def train(overrides: Sequence[str] = ()) -> Path:
 
     Nothing is written before the config, the task and the motions are known to be valid; every
     problem before training starts is a :class:`RunError` naming the key and the fix.
+
+    Under ``torchrun`` (``WORLD_SIZE > 1``, :mod:`.distributed`) each rank runs this with its own device
+    (``cuda:<LOCAL_RANK>``) and seed (``seed + RANK``); rsl-rl's runner joins the ranks, their adaptive
+    samplers must agree on bins and settings before the first step, rank 0 alone writes the run
+    folder, and after training every rank holds the same sampler statistics.
     """
     import torch
 
-    from ..terms import adaptive_curriculum_terms
     from ..viz.train_logging import SamplerLogHook, attach_log_hooks
 
-    config = train_config(overrides)
+    world = world_from_env()
+    config = rank_run(train_config(overrides), world)
     run = config.run
     check_logger(run)
     env_cfg, agent_cfg = task_cfgs(run.task)
     folder = run_folder(run)
-    if folder.resume_from is not None:
+    if folder.resume_from is not None and world.is_writer:
         for skipped in folder.skipped:
             why = "truncated (killed while saving)"
             print(f"[train] skipping {skipped.name}: {why}; resuming {folder.resume_from.name}")
     agent_cfg = apply_run_config(env_cfg, agent_cfg, config)
-    attach_sampler_files(env_cfg, folder, run, agent_cfg.num_steps_per_env)
+    attach_sampler_files(env_cfg, folder, run, agent_cfg.num_steps_per_env, writer=world.is_writer)
     torch.manual_seed(run.seed)
-    env = make_env(env_cfg)
-    try:
-        adaptive_terms = adaptive_curriculum_terms(env)
-        restored = _restore_samplers(adaptive_terms, folder)
-        write_run_configs(folder, config, env_cfg, agent_cfg)
-        for term in adaptive_terms:
-            term.save_state()  # from the start: a run killed before its first periodic save still resumes
-        with wandb_dir(folder.path):
-            _, runner = make_runner(env, agent_cfg, run, folder.path)
-            hooks = [SamplerLogHook(term, name, run.image_interval) for name, term in _named_adaptive_terms(env)]
-            attach_log_hooks(runner, hooks)
-            if folder.resume_from is not None:
-                runner.load(str(folder.resume_from), map_location=run.device)
-                for term, digest in restored:
-                    print(
-                        f"[train] resumed {folder.resume_from.name}; sampler state env_step={term.env_step}"
-                        f" sha256={digest}"
-                    )
-            size = f"{run.num_envs} envs x {run.iterations} iterations"
-            print(f"[train] {run.task} on {run.device}: {size} -> {folder.path}")
-            runner.learn(num_learning_iterations=run.iterations)
-            close_writer(runner)
-        for term in adaptive_terms:
-            term.flush_history()
-            term.save_state()
-    finally:
-        env.close()
-    _report_logging_cost(hooks, runner)
-    print(f"[train] done: checkpoints, TensorBoard events and sampler history in {folder.path}")
+    with process_group_scope():
+        env = make_env(env_cfg)
+        try:
+            named_terms = _named_adaptive_terms(env)
+            restored = _restore_samplers(named_terms, folder)
+            with wandb_dir(folder.path):
+                _, runner = make_runner(env, agent_cfg, run, folder.path)  # under torchrun: joins the ranks
+                check_same_layout(named_terms, world)  # before the first step's all-reduce
+                if folder.resume_from is not None:
+                    runner.load(str(folder.resume_from), map_location=run.device)
+                    for term, digest in restored:
+                        print(
+                            f"[train] resumed {folder.resume_from.name}; sampler state env_step={term.env_step}"
+                            f" sha256={digest}"
+                        )
+                if world.is_writer:
+                    write_run_configs(folder, config, env_cfg, agent_cfg)
+                for _, term in named_terms:
+                    term.save_state()  # from the start: a run killed before its first periodic save still resumes
+                hooks = [SamplerLogHook(term, name, run.image_interval) for name, term in named_terms]
+                attach_log_hooks(runner, hooks)
+                ranks = f" (rank {world.rank} of {world.size})" if world.distributed else ""
+                size = f"{run.num_envs} envs x {run.iterations} iterations"
+                to = f"-> {folder.path}" if world.is_writer else "(rank 0 writes the run folder)"
+                print(f"[train] {run.task} on {run.device}{ranks}: {size} {to}")
+                runner.learn(num_learning_iterations=run.iterations)
+                close_writer(runner)
+            for _, term in named_terms:
+                term.flush_history()
+                term.save_state()
+            for name, digest in check_same_statistics(named_terms, world).items():
+                print(f"[train] sampler {name}{ranks}: state sha256={digest}")
+        finally:
+            env.close()
+    if world.is_writer:
+        _report_logging_cost(hooks, runner)
+        print(f"[train] done: checkpoints, TensorBoard events and sampler history in {folder.path}")
     return folder.path
 
 
-def _restore_samplers(adaptive_terms: list[Any], folder: RunFolder) -> list[tuple[Any, str]]:
+def _restore_samplers(named_terms: list[tuple[str, Any]], folder: RunFolder) -> list[tuple[Any, str]]:
     """On resume, each adaptive term's statistics from the run's state file: ``(term, sha256 of the state)``.
 
     Called before the first reset (the rsl-rl wrapper resets the env), so the resumed run's first starts
-    are drawn from the restored statistics, not from an empty sampler.
+    are drawn from the restored statistics, not from an empty sampler. Every rank of a multi-process
+    run reads the same file (rank 0 wrote it; the statistics were equal on every rank).
     """
     from ..sampler import SamplerStateError
 
     if folder.resume_from is None:
         return []
     restored = []
-    for term in adaptive_terms:
+    for _, term in named_terms:
         try:
-            restored.append((term, term.restore_state(term.cfg.state_path)))
+            restored.append((term, term.restore_state(str(folder.sampler_state))))
         except SamplerStateError as err:
             raise RunError(f"cannot resume the sampler: {err}") from None
     return restored
