@@ -9,6 +9,7 @@ envs instead of one per bin, cheap enough for the CPU, with env 0 optionally fil
 
 from __future__ import annotations
 
+import contextlib
 import json
 import statistics
 import time
@@ -41,15 +42,22 @@ class FirstFrameResult:
 
 
 def rollout_from_first_frame(
-    env: Any, wrapped: Any, policy: Callable[[Any], Any], max_steps: int, film: Callable[[int], None] | None = None
+    env: Any,
+    wrapped: Any,
+    policy: Callable[[Any], Any],
+    max_steps: int,
+    film: Callable[[int], None] | None = None,
+    progress: bool = False,
 ) -> FirstFrameResult:
     """Reset every env of ``env`` to frame 0 of motion 0 and play ``policy`` for at most ``max_steps`` steps.
 
     ``env`` is the task's :class:`~isaaclab.envs.ManagerBasedRLEnv` (its episode limit must cover the steps:
     :func:`evaluate_from_first_frame` lifts it), ``wrapped`` its rsl-rl wrapper; ``film(step)`` is called
-    after every step (:func:`beyondmimic_adaptive.viz.play_video.filming`). Each env plays one episode.
+    after every step (:func:`beyondmimic_adaptive.viz.play_video.filming`). Each env plays one episode. With
+    ``progress``, a progress bar counts the steps.
     """
     import torch
+    from tqdm import tqdm
 
     if max_steps < 1:
         raise RunError(f"max_steps={max_steps} is invalid: use an int >= 1.")
@@ -62,7 +70,8 @@ def rollout_from_first_frame(
     reached = torch.zeros(env.num_envs, dtype=torch.long, device=device)
     failure_step = torch.full((env.num_envs,), -1, dtype=torch.long, device=device)
     started, steps = time.perf_counter(), 0
-    with torch.inference_mode():  # the reset too: the env's buffers may be inference tensors of a rollout before
+    bar = tqdm(total=max_steps, desc="steps from frame 0", disable=not progress, mininterval=5.0)
+    with torch.inference_mode(), bar:  # the reset too: the env's buffers may be inference tensors of a rollout before
         zeros = torch.zeros(env.num_envs, dtype=torch.long, device=device)
         command.set_start(slice(None), zeros, zeros)
         env.reset()
@@ -78,6 +87,7 @@ def rollout_from_first_frame(
             failed |= finished & failing
             active &= ~finished
             steps += 1
+            bar.update()
         reached = torch.where(active, command.time_steps, reached)  # still playing at the budget's end
     completed = ~failed & ~active
     return FirstFrameResult(
@@ -121,15 +131,13 @@ def evaluate_from_first_frame(
         # ends the episode at step clip_frames - 1, so the whole clip is clip_frames steps
         budget = clip_frames if max_seconds is None else min(clip_frames, round(max_seconds / env.step_dt))
         env.cfg.episode_length_s = (budget + 1) * env.step_dt + 1.0  # the limit never ends an episode first
-        if video is not None and video_frames > 0:
-            from ..viz.play_video import filming
+        with contextlib.ExitStack() as stack:
+            film: Callable[[int], None] | None = None
+            if video is not None and video_frames > 0:
+                from ..viz.play_video import filming
 
-            with filming(env, video) as write:
-                result = rollout_from_first_frame(
-                    env, loaded.wrapped, loaded.policy, budget, lambda s: write(s) if s < video_frames else None
-                )
-        else:
-            result = rollout_from_first_frame(env, loaded.wrapped, loaded.policy, budget)
+                film = _first_frames(stack.enter_context(filming(env, video)), video_frames)
+            result = rollout_from_first_frame(env, loaded.wrapped, loaded.policy, budget, film, progress=True)
     finally:
         env.close()
     whole_clip = budget == clip_frames
@@ -153,3 +161,13 @@ def evaluate_from_first_frame(
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps(report, indent=1))
     return report
+
+
+def _first_frames(film: Callable[[int], None], frames: int) -> Callable[[int], None]:
+    """``film`` for the first ``frames`` steps, nothing after."""
+
+    def first(step: int) -> None:
+        if step < frames:
+            film(step)
+
+    return first
