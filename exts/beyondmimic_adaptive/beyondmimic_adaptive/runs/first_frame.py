@@ -26,7 +26,8 @@ class FirstFrameResult:
     """What a rollout from frame 0 reached, per env."""
 
     furthest_frame: list[int]
-    """Per env: the last motion frame it tracked before the clip's end, a failure or the step budget."""
+    """Per env: the motion frame it was on at its end: ``num_frames - 1`` for the whole clip, the frame of its
+    failure, or the frame reached when the step budget ran out (the budget: a clip played from frame 0)."""
     failed: list[bool]
     """Per env: ended by a failure termination (anchor height, anchor orientation, end-effector height)."""
     completed: list[bool]
