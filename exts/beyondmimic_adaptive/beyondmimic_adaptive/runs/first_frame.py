@@ -27,7 +27,7 @@ class FirstFrameResult:
 
     furthest_frame: list[int]
     """Per env: the motion frame it was on at its end: ``num_frames - 1`` for the whole clip, the frame of its
-    failure, or the frame reached when the step budget ran out (the budget: a clip played from frame 0)."""
+    failure, or the frame reached when the step budget ran out."""
     failed: list[bool]
     """Per env: ended by a failure termination (anchor height, anchor orientation, end-effector height)."""
     completed: list[bool]
