@@ -17,7 +17,19 @@ setup(
     package_dir={"": EXT_DIR},
     packages=find_packages(where=EXT_DIR, include=["beyondmimic_adaptive", "beyondmimic_adaptive.*"]),
     package_data={
-        "beyondmimic_adaptive.assets": ["*.usda", "motions/*.npz", "g1/*.usda", "g1/NOTICE", "motions/g1/*"],
+        "beyondmimic_adaptive.assets": [
+            "*.usda",
+            "motions/*.npz",
+            "g1/*.usda",
+            "g1/NOTICE",
+            "motions/g1/*",
+            # the trained G1 policy of the main job (policies/g1_longdance/README.md)
+            "policies/*/*.pt",
+            "policies/*/*.yaml",
+            "policies/*/*.json",
+            "policies/*/README.md",
+            "policies/*/NOTICE",
+        ],
         # the Hydra YAML (compose_config, and pkg://beyondmimic_adaptive.config for a user's own Hydra config)
         "beyondmimic_adaptive.config": ["*.yaml", "curriculum/*.yaml"],
     },

@@ -1,26 +1,26 @@
-"""The main job on a fresh machine: a short CPU training on the long demo clip, then its evaluation.
+"""The main job on a fresh machine: a trained G1 policy plays the shipped dance, then a short CPU training.
 
-    python scripts/main_job.py [--out outputs/main] [--iterations 30] [--num-envs 16] [hydra overrides]
+    python scripts/main_job.py [--out outputs/main] [--iterations 30] [--num-envs 16]
+                               [--policy-envs 1] [--policy-seconds S] [--video-frames 300] [hydra overrides]
 
-Three steps, one after the other in this process (each simulation is closed before the next starts):
-1. train (scripts/train.py): adaptive start sampling, stock rsl-rl PPO -> checkpoints, TensorBoard, sampler history;
-2. evaluate (scripts/evaluate.py): the final checkpoint from every 1 s bin -> eval.json, eval.png;
-3. heatmap (scripts/plot_sampler_history.py): start probability / failure rate per bin over training ->
+Four steps, one after the other in this process (each simulation is closed before the next starts):
+1. policy: the shipped G1 policy (trained on a GPU) from frame 0 over the whole clip on the CPU
+   -> g1_longdance/first_frame.json and a video of env 0, g1_longdance/play.mp4;
+2. train (scripts/train.py): adaptive start sampling, stock rsl-rl PPO -> checkpoints, TensorBoard, sampler history;
+3. evaluate (scripts/evaluate.py): the final checkpoint from every 1 s bin -> eval.json, eval.png;
+4. heatmap (scripts/plot_sampler_history.py): start probability / failure rate per bin over training ->
    sampler_heatmap.png.
-A short CPU run shows the pipeline, not a trained policy: real training runs on a GPU (README).
+The work is beyondmimic_adaptive.main_job; the Hydra overrides apply to the training.
 """
 
 from __future__ import annotations
 
 import argparse
-import time
-from collections.abc import Callable
 from pathlib import Path
 
-from beyondmimic_adaptive.cli_types import positive_int
-from beyondmimic_adaptive.runs import RunError, evaluate_checkpoint, train
-from beyondmimic_adaptive.runs.eval_report import format_table
-from beyondmimic_adaptive.viz import plot_run_history
+from beyondmimic_adaptive.cli_types import positive_float, positive_int
+from beyondmimic_adaptive.main_job import MainJobSettings, run_main_job
+from beyondmimic_adaptive.runs import RunError
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -28,31 +28,28 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, default=Path("outputs/main"))
     parser.add_argument("--iterations", type=positive_int, default=30)
     parser.add_argument("--num-envs", type=positive_int, default=16)
+    parser.add_argument("--policy-envs", type=positive_int, default=1, help="starts from frame 0 of the G1 policy")
+    parser.add_argument(
+        "--policy-seconds", type=positive_float, help="play only the clip's first S seconds (default: all 119.4 s)"
+    )
+    parser.add_argument("--video-frames", type=int, default=300, help="frames of the G1 video (50 per s; 0: none)")
     parser.add_argument("overrides", nargs="*", help="Hydra overrides for the packaged train.yaml")
     args = parser.parse_args(argv)
-    started = time.perf_counter()
-    overrides = [f"log_dir={args.out.parent}", f"run_name={args.out.name}", f"iterations={args.iterations}"]
-    overrides += [f"num_envs={args.num_envs}", *args.overrides]
+    if args.video_frames < 0:
+        parser.error(f"--video-frames {args.video_frames} is invalid: use an int >= 0 (0: no video).")
+    settings = MainJobSettings(
+        out=args.out,
+        iterations=args.iterations,
+        num_envs=args.num_envs,
+        overrides=args.overrides,
+        policy_envs=args.policy_envs,
+        policy_seconds=args.policy_seconds,
+        video_frames=args.video_frames,
+    )
     try:
-        run_dir = step("train", lambda: train(overrides))
-        checkpoint = run_dir / f"model_{args.iterations - 1}.pt"
-        print(format_table(step("evaluate", lambda: evaluate_checkpoint(checkpoint, envs_per_bin=1))))
+        run_main_job(settings)
     except RunError as err:
         raise SystemExit(f"[main] {err}") from None
-    step("heatmap", lambda: plot_run_history(run_dir))
-    print(f"[main] all done in {time.perf_counter() - started:.0f} s; outputs in {run_dir}/:")
-    for name in ("config.yaml", checkpoint.name, "eval.json", "eval.png", "sampler_heatmap.png", "sampler/"):
-        print(f"  {run_dir / name}")
-    print(f"  TensorBoard: tensorboard --logdir {run_dir}")
-
-
-def step[T](name: str, work: Callable[[], T]) -> T:
-    """Run one step of the job, printing its name and duration."""
-    started = time.perf_counter()
-    print(f"[main] {name} ...", flush=True)
-    result = work()
-    print(f"[main] {name} done in {time.perf_counter() - started:.0f} s", flush=True)
-    return result
 
 
 if __name__ == "__main__":

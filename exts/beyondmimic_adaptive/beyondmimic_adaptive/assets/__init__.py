@@ -1,4 +1,5 @@
-"""Files shipped with the package: ground plane, robots and demo motions. Everything is local (no network)."""
+"""Files shipped with the package: ground plane, robots, demo motions and a trained G1 policy. Everything is local
+(no network)."""
 
 from __future__ import annotations
 
@@ -24,6 +25,13 @@ dancing retargeted to the G1, 60 fps rows of root position, root quaternion (x, 
 angles in Unitree's order."""
 G1_LONG_DANCE_FPS = 60.0
 """Frame rate of :data:`G1_LONG_DANCE_CSV`."""
+
+POLICIES_DIR = ASSETS_DIR / "policies"
+G1_LONG_DANCE_POLICY = POLICIES_DIR / "g1_longdance" / "model_999.pt"
+"""A ``Tracking-G1-v0`` policy for :data:`G1_LONG_DANCE_CSV` (the task's default motion): 1000 PPO iterations
+with adaptive sampling, 4096 envs on one GPU; its actor only (rsl-rl's ``actor_state_dict``; load it with
+``load_cfg={"actor": True}``), next to the run's ``config.yaml`` (device cpu). Provenance, evaluation
+and licenses: policies/g1_longdance/README.md."""
 
 
 def g1_default_motion() -> Path:

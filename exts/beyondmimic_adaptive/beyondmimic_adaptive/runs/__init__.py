@@ -5,7 +5,8 @@
 - :mod:`.folder`: a run's folder (new or resumed) and what the run writes into it;
 - :mod:`.runner`: the env and the stock rsl-rl ``OnPolicyRunner``;
 - :mod:`.checkpoints`: rsl-rl's ``model_<it>.pt`` files, a save cut off by a kill never picked;
-- :mod:`.training`, :mod:`.evaluation`, :mod:`.policy`: train, evaluate a checkpoint, load one to play or export.
+- :mod:`.training`, :mod:`.evaluation`, :mod:`.policy`: train, evaluate a checkpoint, load one to play or export;
+- :mod:`.first_frame`: play a checkpoint from the clip's first frame in a few envs (the main job's CPU check).
 
 Importing this package does not import Isaac Lab (the functions do, when called): a command line
 can check its config and fail fast first.

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import zipfile
 from pathlib import Path
+from typing import Any
 
 from .config import RunError
 
@@ -57,6 +58,16 @@ def checked_checkpoint(checkpoint: Path) -> Path:
             " pick an earlier model_<iteration>.pt."
         )
     return checkpoint
+
+
+INFERENCE_LOAD = {"actor": True}
+"""rsl-rl's ``load_cfg`` for playing, evaluating or exporting: the actor (with its observation normalizer) only,
+so a checkpoint without the critic and the optimizer state (the shipped policies, assets/policies/) loads too."""
+
+
+def load_actor(runner: Any, checkpoint: Path, device: str) -> None:
+    """Load the actor of ``checkpoint`` into rsl-rl's ``OnPolicyRunner`` (for inference; see :data:`INFERENCE_LOAD`)."""
+    runner.load(str(checkpoint), load_cfg=INFERENCE_LOAD, map_location=device)
 
 
 def resume_checkpoint(run_dir: Path) -> tuple[Path, list[Path]]:

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from .checkpoints import checked_checkpoint
+from .checkpoints import checked_checkpoint, load_actor
 from .config import EvalSettings, RunConfig, RunError, eval_settings, saved_run_config
 from .eval_report import plot_report
 from .runner import make_env, make_runner
@@ -63,7 +63,7 @@ def evaluate_policy(config: RunConfig, checkpoint: Path, envs_per_bin: int, sett
     env = make_env(env_cfg)
     try:
         wrapped, runner = make_runner(env, agent_cfg, run)
-        runner.load(str(checkpoint), map_location=run.device)
+        load_actor(runner, checkpoint, run.device)
         policy = runner.get_inference_policy(device=run.device)
 
         device = env.device

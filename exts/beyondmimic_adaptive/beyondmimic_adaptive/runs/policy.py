@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ..hydra_config import RunNode
-from .checkpoints import checked_checkpoint
+from .checkpoints import checked_checkpoint, load_actor
 from .config import saved_run_config
 from .runner import make_env, make_runner
 from .task_cfg import apply_run_config, play_mode, task_cfgs
@@ -68,7 +68,7 @@ def load_policy_env(
                 term.restore_state(str(state))
         wrapped, runner = make_runner(env, agent_cfg, run)
         if checkpoint is not None:
-            runner.load(str(checkpoint), map_location=run.device)
+            load_actor(runner, checkpoint, run.device)
     except BaseException:
         env.close()  # one simulation at a time: a failed load leaves none behind
         raise

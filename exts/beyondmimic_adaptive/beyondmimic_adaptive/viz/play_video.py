@@ -7,6 +7,8 @@ by imageio-ffmpeg's bundled ffmpeg (H.264, at the control rate).
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,34 +18,48 @@ def record_video(loaded: Any, out: Path, steps: int, width: int = 640, height: i
 
     ``loaded`` is a :class:`~beyondmimic_adaptive.runs.LoadedPolicy`; returns the number of frames written.
     """
-    import imageio.v2 as imageio
     import torch
+
+    env, wrapped = loaded.env, loaded.wrapped
+    try:
+        with filming(env, out, width, height) as film:
+            obs = wrapped.get_observations()
+            for step in range(steps):
+                with torch.inference_mode():
+                    obs, _, _, _ = wrapped.step(loaded.policy(obs))
+                film(step)
+    finally:
+        env.close()
+    return steps
+
+
+@contextlib.contextmanager
+def filming(env: Any, out: Path, width: int = 640, height: int = 480) -> Iterator[Callable[[int], None]]:
+    """Open an MP4 at ``out`` for ``env``'s env 0; yields ``film(step)``, which appends the current frame.
+
+    Call ``film`` once per control step, after the step (the video runs at the control rate); the file is
+    complete when the ``with`` block ends. The env stays open.
+    """
+    import imageio.v2 as imageio
 
     from ..terms import adaptive_curriculum_terms
     from .stick_figure import StickFigureRenderer, tracked_edges, usd_body_parents
 
-    env, wrapped = loaded.env, loaded.wrapped
-    try:
-        command = env.command_manager.get_term("motion")
-        parents = usd_body_parents(env.cfg.scene.robot.spawn.usd_path)
-        renderer = StickFigureRenderer(tracked_edges(parents, list(command.body_names)), width=width, height=height)
-        samplers = [term.sampler for term in adaptive_curriculum_terms(env)]
-        out.parent.mkdir(parents=True, exist_ok=True)
-        fps = round(1.0 / env.step_dt)
-        obs = wrapped.get_observations()
-        written = 0
-        video: Any = imageio.get_writer(str(out), fps=fps, codec="libx264", macro_block_size=16)  # a v2 Writer
-        with video as writer:
-            for step in range(steps):
-                with torch.inference_mode():
-                    obs, _, _, _ = wrapped.step(loaded.policy(obs))
-                robot = command.robot_body_pos_w[0].cpu().numpy()
-                reference = (command.reference.body_pos_w[0] + env.scene.env_origins[0]).cpu().numpy()
-                writer.append_data(renderer.render(robot, reference, overlay(command, samplers, step, env.step_dt)))
-                written += 1
-    finally:
-        env.close()
-    return written
+    command = env.command_manager.get_term("motion")
+    parents = usd_body_parents(env.cfg.scene.robot.spawn.usd_path)
+    renderer = StickFigureRenderer(tracked_edges(parents, list(command.body_names)), width=width, height=height)
+    samplers = [term.sampler for term in adaptive_curriculum_terms(env)]
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fps = round(1.0 / env.step_dt)
+    video: Any = imageio.get_writer(str(out), fps=fps, codec="libx264", macro_block_size=16)  # a v2 Writer
+    with video as writer:
+
+        def film(step: int) -> None:
+            robot = command.robot_body_pos_w[0].cpu().numpy()
+            reference = (command.reference.body_pos_w[0] + env.scene.env_origins[0]).cpu().numpy()
+            writer.append_data(renderer.render(robot, reference, overlay(command, samplers, step, env.step_dt)))
+
+        yield film
 
 
 def overlay(command: Any, samplers: list[Any], step: int, dt: float) -> str:
