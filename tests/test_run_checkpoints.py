@@ -7,8 +7,11 @@ import torch
 from beyondmimic_adaptive.runs.checkpoints import checkpoints_by_iteration, is_complete, latest_complete
 
 
-def save_checkpoint(path, size: int = 1000) -> None:
-    torch.save({"model_state_dict": {"w": torch.randn(size)}, "iter": 0}, path)
+def save_checkpoint(
+    path, size: int = 1000, keys=("actor_state_dict", "critic_state_dict", "optimizer_state_dict")
+) -> None:
+    """A file shaped like rsl-rl's checkpoint (its state dicts under ``keys``)."""
+    torch.save({**{key: {"w": torch.randn(size)} for key in keys}, "iter": 0}, path)
 
 
 def cut_off(path) -> None:
@@ -61,6 +64,21 @@ def test_checked_checkpoint_and_resume_name_the_problem_and_the_fix(tmp_path):
     cut_off(tmp_path / "model_1.pt")
     with pytest.raises(RunError, match=r"every checkpoint \(model_1.pt, model_2.pt\) is truncated"):
         resume_checkpoint(tmp_path)
+
+
+def test_resume_refuses_a_checkpoint_stripped_for_inference(tmp_path):
+    import pytest
+
+    from beyondmimic_adaptive.assets import G1_LONG_DANCE_POLICY
+    from beyondmimic_adaptive.runs import RunError
+    from beyondmimic_adaptive.runs.checkpoints import resume_checkpoint
+
+    save_checkpoint(tmp_path / "model_3.pt", keys=("actor_state_dict",))
+    with pytest.raises(RunError, match=r"model_3.pt has no critic_state_dict, optimizer_state_dict .* start a new run"):
+        resume_checkpoint(tmp_path)
+    shipped = G1_LONG_DANCE_POLICY.parent
+    with pytest.raises(RunError, match=r"cannot continue from it"):
+        resume_checkpoint(shipped)
 
 
 def test_a_saved_run_config_keeps_its_keys_unless_overridden(tmp_path):

@@ -81,4 +81,22 @@ def resume_checkpoint(run_dir: Path) -> tuple[Path, list[Path]]:
             f"resume={run_dir}: every checkpoint ({names}) is truncated (the run was killed while"
             " saving); start a new run instead."
         )
+    _check_trainable(run_dir, checkpoint)
     return checkpoint, truncated
+
+
+TRAINING_KEYS = ("actor_state_dict", "critic_state_dict", "optimizer_state_dict")
+"""What rsl-rl's ``OnPolicyRunner.load`` needs to continue training (a shipped policy keeps the actor only)."""
+
+
+def _check_trainable(run_dir: Path, checkpoint: Path) -> None:
+    import torch
+
+    keys = torch.load(checkpoint, map_location="cpu", weights_only=False).keys()
+    missing = [key for key in TRAINING_KEYS if key not in keys]
+    if missing:
+        raise RunError(
+            f"resume={run_dir}: {checkpoint.name} has no {', '.join(missing)} (a policy stripped for"
+            " inference, like the shipped ones), so training cannot continue from it; start a new run,"
+            " or evaluate or play it (scripts/evaluate.py, scripts/play.py)."
+        )
