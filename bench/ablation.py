@@ -65,8 +65,8 @@ def train_overrides(args: argparse.Namespace, arm: str, last_checkpoint: int | N
 def start_training(args: argparse.Namespace, arm: str, last_checkpoint: int | None) -> subprocess.Popen:
     """Train the arm in a process of its own (its checkpoints are evaluated here while it trains)."""
     command = [sys.executable, "-m", "beyondmimic_adaptive.runs", "train", *train_overrides(args, arm, last_checkpoint)]
-    log = (args.out / f"{arm}_train.log").open("a")
-    return subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+    with (args.out / f"{arm}_train.log").open("a") as log:  # the child keeps its own copy of the descriptor
+        return subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
 
 
 def evaluate(args: argparse.Namespace, arm: str, checkpoint: Path) -> dict:
