@@ -16,7 +16,7 @@ Resume with ``resume=<run dir>`` (same motions and bins): the latest checkpoint 
 runner's own ``load`` and the sampler continues from ``sampler/state.pt``, not from uniform: it is
 restored before the env's first reset, so even the first starts of the resumed run come from it.
 
-Several GPUs: ``torchrun --standalone --nproc_per_node N scripts/train.py --device cuda ...`` (rsl-rl's
+Several GPUs: ``torchrun --standalone --nproc_per_node N scripts/train.py --device cuda --run-name NAME ...`` (rsl-rl's
 multi-GPU mode; rank r on ``cuda:<LOCAL_RANK>`` with seed ``seed + r``; rank 0 writes the run folder;
 the ranks' samplers must have the same bins; see ``beyondmimic_adaptive/runs/distributed.py``).
 

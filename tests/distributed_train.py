@@ -98,7 +98,7 @@ def main() -> None:
     bin_size = 1.0 if rank == 0 else 0.5
     try:
         mismatched = f"curriculum.adaptive.bin_size_s={bin_size}"
-        train([*common, "iterations=1", f"log_dir={out / f'mismatch{rank}'}", mismatched])
+        train([*common, "iterations=1", f"log_dir={out / f'mismatch{rank}'}", "run_name=run", mismatched])
     except RunError as err:
         result["mismatch_error"] = str(err)
     (out / f"result_rank{rank}.json").write_text(json.dumps(result))

@@ -58,6 +58,16 @@ def test_rank_device_and_seed():
         assert rank_device("cuda:0", second) == "cuda:1"
 
 
+def test_several_ranks_need_one_run_name():
+    from beyondmimic_adaptive.runs import train_config
+    from beyondmimic_adaptive.runs.distributed import rank_run
+
+    unnamed = train_config(["device=cuda:0"])
+    assert rank_run(unnamed, World()) is unnamed  # one process: the clock names the folder as before
+    with pytest.raises(RunError, match=r"under torchrun \(2 processes\) give run_name=<name>"):
+        rank_run(unnamed, World(rank=1, local_rank=1, size=2))
+
+
 @pytest.mark.fast
 def test_layout_differences_name_the_rank_and_the_key():
     layout = {"motion_num_frames": [400], "fps": 50.0, "bin_size_s": 1.0, "alpha": 0.01, "sync_distributed": True}

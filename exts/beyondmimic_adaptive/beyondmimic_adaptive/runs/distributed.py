@@ -120,6 +120,11 @@ def rank_run(config: RunConfig, world: World) -> RunConfig:
     saves as ``config.yaml``, keeps the given ones)."""
     if not world.distributed:
         return config
+    if not config.run.run_name and config.run.resume is None:
+        raise RunError(
+            f"under torchrun ({world.size} processes) give run_name=<name> (--run-name) or resume=<run dir>:"
+            " without one every rank would name the run folder after its own clock."
+        )
     run = dataclasses.replace(
         config.run, device=rank_device(config.run.device, world), seed=rank_seed(config.run.seed, world)
     )
