@@ -15,7 +15,8 @@ Rerunning the command continues where it stopped: evaluated checkpoints are skip
 unfinished arm resumes from its latest checkpoint (``resume=``). Run the arms side by side on two
 GPUs with one process per arm (``--arms adaptive --device cuda:0`` and ``--arms uniform --device
 cuda:1``, same ``--out``). ``--plot`` draws OUT/ablation.png (completion over iterations) and
-OUT/completion_heatmaps.png (per-bin completion per checkpoint) from results.jsonl.
+OUT/completion_heatmaps.png (per-bin completion per checkpoint) from results.jsonl. ``--ingest`` adds the rows
+of evaluations made elsewhere (``scripts/evaluate.py --out ARM/eval_model_<it>``, e.g. after ``--train-only``).
 """
 
 from __future__ import annotations
@@ -75,6 +76,35 @@ def evaluate(args: argparse.Namespace, arm: str, checkpoint: Path) -> dict:
     return evaluate_checkpoint(checkpoint, args.envs_per_bin, [f"device={args.device}"], out)
 
 
+def result_row(arm: str, iterations: int, report: dict, train_wall_s: float | None) -> dict:
+    """One line of results.jsonl from an evaluation report (``evaluate_checkpoint``'s, or its eval.json)."""
+    row = {"arm": arm, "iterations": iterations, "train_wall_s": train_wall_s}
+    keys = ("mean_completion", "full_clip_completion", "completion_per_bin", "median_furthest_frame", "num_frames")
+    row |= {key: report[key] for key in keys} | {"envs_per_bin": report["envs_per_bin"]}
+    if "median_seconds_played_per_bin" in report:  # evaluations since 2026-12-02
+        row["median_seconds_played_per_bin"] = report["median_seconds_played_per_bin"]
+    return row
+
+
+def ingest(args: argparse.Namespace, results_path: Path) -> list[tuple[str, int]]:
+    """Append a row for every ARM/eval_model_<it>/eval.json not in results.jsonl yet (evaluations run
+    elsewhere, e.g. ``scripts/evaluate.py --out ARM/eval_model_<it>`` on a device); returns the (arm, it) added."""
+    known = {(r["arm"], r["iterations"]) for r in load_results(results_path)}
+    added = []
+    for arm in args.arms:
+        found = []
+        for report_path in (args.out / arm).glob("eval_model_*/eval.json"):
+            iterations = checkpoint_iteration(Path(report_path.parent.name.removeprefix("eval_") + ".pt"))
+            if iterations is not None and (arm, iterations) not in known:
+                found.append((iterations, report_path))
+        for iterations, report_path in sorted(found):
+            row = result_row(arm, iterations, json.loads(report_path.read_text()), None)
+            with results_path.open("a") as f:
+                f.write(json.dumps(row) + "\n")
+            added.append((arm, iterations))
+    return added
+
+
 def run_arm(args: argparse.Namespace, arm: str, results_path: Path) -> None:
     run_dir = args.out / arm
     rows = [r for r in load_results(results_path) if r["arm"] == arm]
@@ -99,18 +129,8 @@ def run_arm(args: argparse.Namespace, arm: str, results_path: Path) -> None:
         for iterations, path in ready:
             report = evaluate(args, arm, path)
             written = path.stat().st_mtime
-            row = {
-                "arm": arm,
-                "iterations": iterations,
-                # training time to this checkpoint (None: written by an earlier, unobserved process)
-                "train_wall_s": wall_offset + written - started if written >= started else None,
-                "mean_completion": report["mean_completion"],
-                "full_clip_completion": report["full_clip_completion"],
-                "completion_per_bin": report["completion_per_bin"],
-                "median_furthest_frame": report["median_furthest_frame"],
-                "num_frames": report["num_frames"],
-                "envs_per_bin": args.envs_per_bin,
-            }
+            # training time to this checkpoint (None: written by an earlier, unobserved process)
+            row = result_row(arm, iterations, report, wall_offset + written - started if written >= started else None)
             with results_path.open("a") as f:
                 f.write(json.dumps(row) + "\n")
             evaluated.add(iterations)
@@ -153,11 +173,17 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--plot", action="store_true", help="draw the plots from results.jsonl")
     parser.add_argument("--plot-only", action="store_true", help="draw the plots and train nothing")
+    parser.add_argument(
+        "--ingest", action="store_true", help="add rows for ARM/eval_model_*/eval.json made elsewhere; train nothing"
+    )
     parser.add_argument("--done-at", type=share, default=0.9, help="full-clip completion counted as completing")
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     results_path = args.out / "results.jsonl"
-    if not args.plot_only:
+    if args.ingest:
+        for arm, iterations in ingest(args, results_path):
+            print(f"ingested {arm} @ {iterations}")
+    elif not args.plot_only:
         for arm in args.arms:
             try:
                 run_arm(args, arm, results_path)

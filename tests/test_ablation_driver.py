@@ -60,3 +60,28 @@ def test_summary_names_the_first_completing_checkpoint_or_never(tmp_path):
     }
     assert rows["adaptive"][1:4] == ["500", "500", "0.817"] and rows["adaptive"][4] == "1"
     assert rows["uniform"][1] == "never"
+
+
+def test_ingest_adds_evaluations_made_elsewhere_once(tmp_path):
+    def report(completion: float) -> dict:
+        per_bin = [completion, 1.0]
+        return {"mean_completion": sum(per_bin) / 2, "full_clip_completion": [completion],
+                "completion_per_bin": per_bin, "median_furthest_frame": [70], "num_frames": [100],
+                "envs_per_bin": 16, "median_seconds_played_per_bin": [1.5, 2.0]}  # fmt: skip
+
+    for iterations, completion in ((1250, 0.25), (1500, 0.5), (999, 0.0)):
+        (tmp_path / "hazard" / f"eval_model_{iterations}").mkdir(parents=True)
+        (tmp_path / "hazard" / f"eval_model_{iterations}" / "eval.json").write_text(json.dumps(report(completion)))
+    (tmp_path / "hazard" / "eval_other").mkdir()  # not a checkpoint's evaluation: ignored
+    (tmp_path / "hazard" / "eval_other" / "eval.json").write_text("{}")
+    known = {"arm": "hazard", "iterations": 999, "train_wall_s": 1089.0, **report(0.0)}
+    (tmp_path / "results.jsonl").write_text(json.dumps(known) + "\n")
+
+    stdout = run_ok("bench/ablation.py", "--out", str(tmp_path), "--arms", "hazard", "--ingest").stdout
+    assert "ingested hazard @ 1250" in stdout and "ingested hazard @ 1500" in stdout and "@ 999" not in stdout
+    rows = [json.loads(line) for line in (tmp_path / "results.jsonl").read_text().splitlines()]
+    assert [(r["iterations"], r["train_wall_s"]) for r in rows] == [(999, 1089.0), (1250, None), (1500, None)]
+    assert rows[2]["full_clip_completion"] == [0.5] and rows[2]["median_seconds_played_per_bin"] == [1.5, 2.0]
+    assert rows[2]["envs_per_bin"] == 16 and not (tmp_path / "hazard_train.log").exists()  # nothing trained
+    run_ok("bench/ablation.py", "--out", str(tmp_path), "--arms", "hazard", "--ingest")
+    assert len((tmp_path / "results.jsonl").read_text().splitlines()) == 3  # a rerun adds nothing
