@@ -16,6 +16,10 @@ reset event samples as many new starts. Columns:
 - ``pub core``: the public sampler's maths alone on the reset envs (count, EMA, draw): no
   full-width bin, no write, no metrics (the ``public`` column of runs before 2026-12-02).
 - ``uniform``: the floor, uniform start frames and nothing recorded.
+- ``compiled`` (with ``--compile``): ``per-env`` with ``compile: true``, the bodies of its CUDA graphs
+  compiled by ``torch.compile`` (Inductor) before capture (``sampler/compiled.py``). The compile runs in
+  the untimed warm-up. On the CPU the sampler keeps fixed shapes and only the fold is compiled (the
+  per-env record and draw take the CPU's reset-rows path, as in ``per-env``).
 
 ``--attribution`` picks the statistics (one row each): ``start`` and ``failure`` cost the same
 (only the bins recorded differ); ``hazard`` also records every env's current bin once per env step
@@ -39,6 +43,7 @@ prints ``n/a`` and the reason below the table.
     python bench/sampler_cost.py --device cpu --envs 4096 --bins 100000 1000000 --repeats 3
     python bench/sampler_cost.py --device cpu --envs 1024 4096 --bins 100 10000 --repeats 3 --attribution start hazard
     python bench/sampler_cost.py --device cpu --threads 1 --repeats 9 --stat min  # a CPU shared with other jobs
+    python bench/sampler_cost.py --device cuda --envs 1024 4096 16384 --bins 100 1000 10000 --compile
 """
 
 from __future__ import annotations
@@ -172,6 +177,10 @@ disturbed repeat: on a machine shared with other jobs, the closest to the code's
 
 def _median_time(one_step, device: torch.device, steps: int, repeats: int, sync_check: bool = True) -> float:
     warmup = 20
+    for _ in range(warmup):  # first calls set up (CUDA graph capture, a compile): not timed, not in the estimate
+        one_step()
+    if device.type == "cuda":
+        torch.cuda.synchronize()
     start = time.perf_counter()
     for _ in range(warmup):
         one_step()
@@ -210,6 +219,9 @@ def main() -> None:
         "--attribution", nargs="+", default=["start", "hazard"], choices=ATTRIBUTIONS, help="statistics to time"
     )
     parser.add_argument("--stat", choices=("median", "min"), default="median", help="statistic over the repeats")
+    parser.add_argument(
+        "--compile", action="store_true", help="add the 'compiled' column: per-env with compile: true (torch.compile)"
+    )
     args = parser.parse_args()
     BUDGET_S = args.budget_s
     STATISTIC = min if args.stat == "min" else statistics.median
@@ -222,6 +234,7 @@ def main() -> None:
         f" {args.reset_fraction:.0%} of envs reset per step"
     )
     names = ("per-env", "subset", "public", "pub core", "uniform", "ours MB", "public MB")
+    names += ("compiled",) if args.compile else ()
     columns = " ".join(f"{column:>10}" for column in names)
     header = f"us per env step ({args.stat}):"
     print(f"{header:<26}{'envs':>7} {'bins':>7} {'attribution':>11} {columns}")
@@ -235,9 +248,20 @@ def main() -> None:
         print(f"n/a: {reason}")
     if device.type == "cuda":
         print("host-device syncs inside update+sample: none (sync debug mode 'error' raised nothing)")
-        print(f"CUDA-graph record+fold equals the eager subset record+fold bit for bit: {graph_matches_eager(device)}")
+        same, difference = graph_matches_eager(device)
+        print(f"CUDA-graph record+fold equals the eager subset record+fold bit for bit: {same}")
         distance, noise = graph_sampling_distance(device)
         print(f"CUDA-graph sampling vs its distribution: total variation {distance:.4f} (sampling noise ~{noise:.4f})")
+        if args.compile:
+            torch._dynamo.reset()
+            same, difference = graph_matches_eager(device, compile=True)
+            print(
+                f"compiled CUDA-graph record+fold vs the eager subset: equal bit for bit: {same}; counts equal:"
+                f" {difference[0]}; largest |difference| of rates {difference[1]:.3g}, of probabilities"
+                f" {difference[2]:.3g}"
+            )
+            distance, noise = graph_sampling_distance(device, compile=True)
+            print(f"compiled sampling vs its distribution: total variation {distance:.4f} (noise ~{noise:.4f})")
 
 
 def _measure_cell(args, device: torch.device, num_bins: int, num_envs: int, attribution: str, reasons: list[str]):
@@ -266,8 +290,18 @@ def _measure_cell(args, device: torch.device, num_bins: int, num_envs: int, attr
     def public_core_cost() -> float:
         return time_public_core_per_step(num_bins, num_envs, fraction, steps, repeats, device)
 
-    cells = ["n/a"] * 7
-    for column, measure in enumerate((per_env_cost, subset_cost, public_cost, public_core_cost)):
+    def compiled_cost() -> float:
+        torch._dynamo.reset()  # each cell compiles anew: no recompile limit reached over the cells
+        compiled = AdaptiveSampler(
+            replace(cfg, compile=True), motion_num_frames=frames, fps=50, device=device, fixed_shapes=True
+        )
+        return time_per_env_step(compiled, num_envs, fraction, steps, repeats)
+
+    cells = ["n/a"] * (8 if args.compile else 7)
+    measures = {0: per_env_cost, 1: subset_cost, 2: public_cost, 3: public_core_cost}
+    if args.compile:
+        measures[7] = compiled_cost
+    for column, measure in measures.items():
         try:
             result = measure()
         except (RuntimeError, MemoryError) as error:  # e.g. out of memory at a million bins
@@ -319,11 +353,20 @@ def _held_bytes(device: torch.device, before: int, *objects: object) -> int:
     return sum(storages.values())
 
 
-def graph_matches_eager(device: torch.device, updates: int = 50, num_envs: int = 512) -> bool:
-    """The same episodes recorded and folded eagerly (finished subset) and through the CUDA graphs
-    (masked per-env rows) give identical statistics."""
+def graph_matches_eager(
+    device: torch.device, updates: int = 50, num_envs: int = 512, compile: bool = False
+) -> tuple[bool, tuple[bool, float, float]]:
+    """Whether the same episodes recorded and folded eagerly (finished subset) and through the CUDA graphs
+    (masked per-env rows; with ``compile``, compiled before capture) give identical statistics, and
+    (counts equal, largest |difference| of the rates, of the probabilities): a fused fold may round
+    differently in the last ulp."""
     eager, graphed = (
-        AdaptiveSampler(AdaptiveSamplerCfg(cuda_graph=g), motion_num_frames=[30000, 2017], fps=50, device=device)
+        AdaptiveSampler(
+            AdaptiveSamplerCfg(cuda_graph=g, compile=g and compile),
+            motion_num_frames=[30000, 2017],
+            fps=50,
+            device=device,
+        )
         for g in (False, True)
     )
     per_env = PerEnvSampling(graphed, num_envs)
@@ -335,20 +378,24 @@ def graph_matches_eager(device: torch.device, updates: int = 50, num_envs: int =
         eager.update(bins[finished], failed[finished])
         per_env.record(bins, failed, finished)
         graphed.fold()
-    return all(
-        torch.equal(a, b)
-        for a, b in (
-            (eager.failure_rate, graphed.failure_rate),
-            (eager.probabilities, graphed.probabilities),
-            (eager.episode_counts, graphed.episode_counts),
-        )
+    pairs = (
+        (eager.failure_rate, graphed.failure_rate),
+        (eager.probabilities, graphed.probabilities),
+        (eager.episode_counts, graphed.episode_counts),
+        (eager.failure_counts, graphed.failure_counts),
     )
+    counts_equal = all(torch.equal(a, b) for a, b in pairs[2:])
+    rates, probabilities = (float((a - b).abs().max()) for a, b in pairs[:2])
+    return all(torch.equal(a, b) for a, b in pairs), (counts_equal, rates, probabilities)
 
 
-def graph_sampling_distance(device: torch.device, draws: int = 200, num_envs: int = 4096) -> tuple[float, float]:
+def graph_sampling_distance(
+    device: torch.device, draws: int = 200, num_envs: int = 4096, compile: bool = False
+) -> tuple[float, float]:
     """Total variation between the graphed per-env samples' bin histogram and the distribution, and
     the distance pure sampling noise gives (about sqrt(B / (2 pi n)) for a flat-ish distribution)."""
-    sampler = AdaptiveSampler(AdaptiveSamplerCfg(alpha=1.0), motion_num_frames=[5000], fps=50, device=device)
+    cfg = AdaptiveSamplerCfg(alpha=1.0, compile=compile)
+    sampler = AdaptiveSampler(cfg, motion_num_frames=[5000], fps=50, device=device)
     generator = torch.Generator().manual_seed(1)
     bins = torch.arange(sampler.num_bins).repeat_interleave(10).to(device)
     failed = (torch.rand(bins.shape[0], generator=generator) < 0.5).to(device)

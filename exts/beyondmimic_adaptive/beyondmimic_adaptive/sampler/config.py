@@ -85,6 +85,14 @@ class AdaptiveSamplerCfg:
     """On CUDA, replay the fold (rates, moving average, kernel, floor, CDF), and :class:`PerEnvSampling`'s
     record and start sampling, each as one CUDA graph (one launch instead of a dozen)."""
 
+    compile: bool = False
+    """Compile the bodies those CUDA graphs capture (the fold, the per-env record and exposure, the start
+    sampling) with ``torch.compile`` (Inductor, fullgraph, static shapes) before the capture, so each graph
+    replays a few fused kernels instead of a dozen small ones (``sampler/compiled.py``). Applies to the
+    fixed-shape path only (CUDA; on the CPU only with ``fixed_shapes``). The first steps pay the compile
+    (seconds); CUDA needs Triton, the CPU a C++ compiler. Off until measured (``bench/sampler_cost.py
+    --compile``)."""
+
     def validate(self) -> None:
         """Raise :class:`SamplerConfigError` naming the first out-of-range field and its range."""
         _check(_is_number(self.bin_size_s) and self.bin_size_s > 0, "bin_size_s", self.bin_size_s, "> 0 seconds")
@@ -117,6 +125,7 @@ class AdaptiveSamplerCfg:
             self.rate_prior_mean,
             "in [0, 1]",
         )
+        _check(isinstance(self.compile, bool), "compile", self.compile, "true or false (default false)")
         _check(_is_int(self.warmup_steps) and self.warmup_steps >= 0, "warmup_steps", self.warmup_steps, ">= 0")
         if self.manual_probabilities is not None:
             values = list(self.manual_probabilities)

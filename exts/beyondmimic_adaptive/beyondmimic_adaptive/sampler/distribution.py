@@ -1,4 +1,4 @@
-"""Capping a start distribution relative to its uniform share, without host syncs (fixed shapes)."""
+"""Drawing from a start distribution, and capping it relative to its uniform share, without host syncs."""
 
 from __future__ import annotations
 
@@ -43,3 +43,17 @@ def cap_probabilities(p: torch.Tensor, cap: torch.Tensor, out: torch.Tensor) -> 
     leftover = 1.0 - out.sum(0, keepdim=True)
     out.addcmul_(room, leftover / room.sum(0, keepdim=True).clamp_min(_TINY))
     return out
+
+
+def draw_bins(head: torch.Tensor, total: torch.Tensor, n: int, out: torch.Tensor | None = None) -> torch.Tensor:
+    """(n,) bins drawn by inverse CDF from an unnormalised CDF (no host sync, fixed shapes).
+
+    Args:
+        head: (B - 1,) all entries of the CDF but the last.
+        total: (1,) the CDF's last entry, its total mass (draws are scaled by it).
+        n: number of draws.
+        out: optional (n,) long tensor the bins are written to (and returned).
+    """
+    # searching all but the last entry counts the entries <= draw capped at B - 1: the same bins as
+    # searching the whole CDF and clamping (a draw rounded up to the total), one op fewer
+    return torch.searchsorted(head, torch.rand(n, device=head.device).mul_(total), right=True, out=out)

@@ -7,6 +7,8 @@ from collections.abc import Callable
 
 import torch
 
+from .compiled import compile_step
+
 
 class CudaGraphedStep:
     """Calls ``step`` eagerly; on CUDA, after ``warmup`` eager calls, captures it once and replays it.
@@ -18,10 +20,24 @@ class CudaGraphedStep:
     Warm-up, capture and replay run with ``device`` as the current CUDA device: side streams and
     captures belong to the current device, so a step on ``cuda:1`` captured while ``cuda:0`` is
     current would record none of its kernels (and its replays would update nothing).
+
+    With ``compile``, ``step`` is first compiled (``compiled.py``: ``torch.compile``, fullgraph, static
+    shapes) at its first call: on CUDA that is the first warm-up call, on the side stream, so the capture
+    records the fused kernels. Without a graph (the CPU, or ``enabled`` off) every call runs the
+    compiled step.
     """
 
-    def __init__(self, step: Callable[[], None], device: torch.device, enabled: bool = True, warmup: int = 3):
+    def __init__(
+        self,
+        step: Callable[[], None],
+        device: torch.device,
+        enabled: bool = True,
+        warmup: int = 3,
+        compile: bool = False,
+    ):
         self._step = step
+        self._compile = compile
+        """Whether ``step`` is still to be compiled (at the first call)."""
         self._device = torch.device(device)
         self._use_graph = enabled and self._device.type == "cuda"
         self._warmup = warmup
@@ -29,6 +45,9 @@ class CudaGraphedStep:
         self._graph: torch.cuda.CUDAGraph | None = None
 
     def __call__(self) -> None:
+        if self._compile:
+            self._compile = False
+            self._step = compile_step(self._step)
         if not self._use_graph:
             self._step()
             return

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import torch
 
+from .distribution import draw_bins
 from .graphed import CudaGraphedStep
 from .sampler import AdaptiveSampler
 
@@ -60,11 +61,15 @@ class PerEnvSampling:
         self._bins_in = torch.zeros(num_envs, dtype=torch.long, device=device)
         self._failed_in = torch.zeros(num_envs, dtype=torch.bool, device=device)
         self._finished_in = torch.zeros(num_envs, dtype=torch.bool, device=device)
-        self._record_step = CudaGraphedStep(self._record_inputs, device, enabled=self._use_graph)
+        self._compile = sampler.cfg.compile
+        """Compile the graphed steps' bodies (``cfg.compile``; they run only on the fixed-shape path)."""
+        self._record_step = CudaGraphedStep(self._record_inputs, device, enabled=self._use_graph, compile=self._compile)
         self._alive_in = torch.ones(num_envs, dtype=torch.bool, device=device)
         self._ones = torch.ones(num_envs, device=device)
         """One env step of exposure per env (the CPU's unmasked exposure record)."""
-        self._exposure_step = CudaGraphedStep(self._record_exposure_inputs, device, enabled=self._use_graph)
+        self._exposure_step = CudaGraphedStep(
+            self._record_exposure_inputs, device, enabled=self._use_graph, compile=self._compile
+        )
         self._start_bins = torch.zeros(num_envs, dtype=torch.long, device=device)
         self._start_motions = torch.zeros(num_envs, dtype=torch.long, device=device)
         self._start_frames = torch.zeros(num_envs, dtype=torch.long, device=device)
@@ -215,7 +220,12 @@ class PerEnvSampling:
         if entry is None:
             if len(self._sample_steps) >= _MAX_SAMPLE_GRAPHS:
                 self._sample_steps.clear()
-            entry = (cdf, CudaGraphedStep(self._sample_into_outputs, self.sampler.device))
+            head, total = self.sampler.sampling_parts()  # the parts of ``cdf``, bound now: no guard on env_step
+
+            def draw() -> None:
+                self._sample_from(head, total)
+
+            entry = (cdf, CudaGraphedStep(draw, self.sampler.device, compile=self._compile))
             self._sample_steps[id(cdf)] = entry
         entry[1]()
 
@@ -236,8 +246,12 @@ class PerEnvSampling:
         self.sampler.record_exposure(self._bins_in, mask=self._alive_in)
 
     def _sample_into_outputs(self) -> None:
+        self._sample_from(*self.sampler.sampling_parts())
+
+    def _sample_from(self, head: torch.Tensor, total: torch.Tensor) -> None:
+        """Starts for every env from the CDF of ``head`` and ``total`` (:meth:`AdaptiveSampler.sampling_parts`)."""
         # written in place where torch allows (out=): every copy saved is a kernel launch saved
-        bins = self.sampler.sample_bins(self.num_envs, out=self._start_bins)
+        bins = draw_bins(head, total, self.num_envs, out=self._start_bins)
         motions, _ = self.sampler.layout.uniform_time_in_bin(bins, frames_out=self._start_frames)
         self._start_motions.copy_(motions)
 

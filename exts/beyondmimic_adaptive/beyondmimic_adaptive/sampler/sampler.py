@@ -15,7 +15,7 @@ from .batch_checks import check_episode_batch
 from .bins import BinLayout
 from .changed_bins import SERIAL_ELEMENTS, ChangedBins, chunked_addcmul_
 from .config import AdaptiveSamplerCfg, SamplerConfigError
-from .distribution import cap_probabilities
+from .distribution import cap_probabilities, draw_bins
 from .graphed import CudaGraphedStep
 from .hazard import hazard_of
 from .metrics import distribution_metrics
@@ -143,7 +143,7 @@ class AdaptiveSampler:
         if cfg.max_prob_ratio:
             self._cap = self._frame_share * cfg.max_prob_ratio
         self._refresh()
-        self._fold_step = CudaGraphedStep(self._fold_pending, self.device, enabled=cfg.cuda_graph)
+        self._fold_step = CudaGraphedStep(self._fold_pending, self.device, enabled=cfg.cuda_graph, compile=cfg.compile)
 
     @property
     def seen(self) -> torch.Tensor:
@@ -335,13 +335,13 @@ class AdaptiveSampler:
             n: number of draws.
             out: optional (n,) long tensor the bins are written to (and returned).
         """
+        return draw_bins(*self.sampling_parts(), n, out=out)
+
+    def sampling_parts(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """:attr:`sampling_cdf` as (all entries but the last, the last as a (1,) tensor): persistent views."""
         if self._manual_parts is not None:
-            head, total = self._manual_parts
-        else:
-            head, total = self._uniform_parts if self.in_warmup else self._adaptive_parts
-        # searching all but the last entry counts the entries <= draw capped at B - 1: the same bins as
-        # searching the whole CDF and clamping (a draw rounded up to the total), one op fewer
-        return torch.searchsorted(head, torch.rand(n, device=self.device).mul_(total), right=True, out=out)
+            return self._manual_parts
+        return self._uniform_parts if self.in_warmup else self._adaptive_parts
 
     def sample(self, n: int) -> tuple[torch.Tensor, torch.Tensor]:
         """(motion ids, time steps) of n episode starts; time uniform inside the drawn bin."""
