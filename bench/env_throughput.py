@@ -70,6 +70,19 @@ def sampling_off(env: Any, name: str = "adaptive") -> Iterator[None]:
             cfg.func = func
 
 
+def prime_sampling(env: Any, name: str = "adaptive") -> None:
+    """Fold the sampler's statistics once, so that an ``off`` phase may come first.
+
+    The curriculum term refuses to record once the env has stepped without a single fold (its check for a
+    missing fold event); with the fold event swapped out by an ``off`` phase, the first reset of the next
+    ``adaptive`` phase would trip that check. Folding directly (rather than stepping) cannot meet a reset
+    before the fold.
+    """
+    from beyondmimic_adaptive.terms import find_adaptive_curriculum
+
+    find_adaptive_curriculum(env, name).fold_statistics()
+
+
 def _timed_steps(env: Any, action: Any, steps: int, warmup: int) -> tuple[float, int]:
     import torch
 
@@ -106,6 +119,7 @@ def measure(args: argparse.Namespace, num_envs: int) -> list[dict]:
     env.reset()
     action = torch.zeros(num_envs, env.action_manager.total_action_dim, device=env.device)
     term = env.curriculum_manager._term_cfgs[env.curriculum_manager.active_terms.index("adaptive")].func
+    prime_sampling(env)
     rows = []
     for round_index in range(args.rounds):
         for mode in MODES if round_index % 2 == 0 else MODES[::-1]:
