@@ -236,3 +236,19 @@ def test_kitless_humanoid_runs_with_the_public_arm():
         assert float(term.sampler.failed_count.sum()) == pytest.approx(0.004, rel=1e-5)  # 4 failures x alpha
     finally:
         env.close()
+
+
+def test_a_public_run_saves_its_counts_resumes_them_and_refuses_another_curriculum(tmp_path):
+    from beyondmimic_adaptive.assets import DEMO_SHORT_MOTION
+    from beyondmimic_adaptive.runs import RunError, motion_files_override, train
+    from beyondmimic_adaptive.sampler import PUBLIC_STATE_FORMAT
+
+    common = ["num_envs=4", "save_interval=1", "curriculum=public", motion_files_override([DEMO_SHORT_MOTION])]
+    run = train([*common, "iterations=1", f"log_dir={tmp_path}", "run_name=public"])
+    state = torch.load(run / "sampler" / "state.pt", weights_only=True)
+    assert state["format"] == PUBLIC_STATE_FORMAT and state["env_step"] == 24  # one iteration of 24 steps
+    resumed = train([*common, "iterations=1", f"resume={run}"])
+    assert torch.load(resumed / "sampler" / "state.pt", weights_only=True)["env_step"] == 48
+    adaptive = [o.replace("curriculum=public", "curriculum=adaptive") for o in common]
+    with pytest.raises(RunError, match="not an adaptive sampler state"):
+        train([*adaptive, "iterations=1", f"resume={run}"])
