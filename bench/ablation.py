@@ -45,8 +45,11 @@ ARMS: dict[str, list[str]] = {
     "adaptive": ["curriculum=adaptive"],
     "uniform": ["curriculum=uniform"],
     "hazard": ["curriculum=adaptive", "curriculum.adaptive.attribution=hazard"],
+    "public": ["curriculum=public"],
 }
-"""Arm name -> the Hydra overrides of the train config that make it (uniform: frame-uniform starts, statistics kept)."""
+"""Arm name -> the Hydra overrides of the train config that make it (uniform: frame-uniform starts, statistics kept;
+public: the public BeyondMimic code's sampler, HybridRobotics/whole_body_tracking, defects included, to show what
+this package's fixes buy)."""
 
 
 def load_results(path: Path) -> list[dict]:

@@ -11,8 +11,9 @@ from isaaclab.managers import CurriculumTermCfg
 from isaaclab.utils.string import string_to_callable
 from omegaconf import DictConfig
 
+from ..terms.public import disable_public_sampling, enable_public_sampling
 from ..terms.wiring import CurriculumCfg, check_adaptive_wiring, disable_adaptive_sampling, enable_adaptive_sampling
-from .schema import AdaptiveCurriculumNode, ConfigError, CurriculumNode, parse_curriculum
+from .schema import AdaptiveCurriculumNode, ConfigError, CurriculumNode, PublicCurriculumNode, parse_curriculum
 
 
 def apply_curriculum_config(env_cfg: Any, curriculum: DictConfig | dict[str, CurriculumNode] | None) -> None:
@@ -24,8 +25,18 @@ def apply_curriculum_config(env_cfg: Any, curriculum: DictConfig | dict[str, Cur
     a disabled one removes them, so the command starts uniformly. Every enabled adaptive entry is
     checked against ``env_cfg`` (command name, start contract, time-out terms:
     :func:`~beyondmimic_adaptive.terms.wiring.check_adaptive_wiring`) before anything is written.
+    A public entry (``curriculum=public``) replaces the task's adaptive sampler with the public
+    BeyondMimic one (:func:`~beyondmimic_adaptive.terms.public.enable_public_sampling`); it cannot be
+    combined with an enabled adaptive entry (both would draw the starts).
     """
     nodes = parse_curriculum(curriculum)
+    public = [name for name, node in nodes.items() if isinstance(node, PublicCurriculumNode)]
+    adaptive = [name for name, n in nodes.items() if isinstance(n, AdaptiveCurriculumNode) and n.enabled]
+    if public and (adaptive or len(public) > 1):
+        raise ConfigError(
+            f"curriculum entries {[*adaptive, *public]} would each draw the episode starts: the public sampler "
+            "replaces the adaptive one. Use curriculum=public alone (or curriculum=adaptive / uniform)."
+        )
     for node in nodes.values():
         if isinstance(node, AdaptiveCurriculumNode) and node.enabled:
             check_adaptive_wiring(env_cfg, node, node.command_name)
@@ -35,6 +46,15 @@ def apply_curriculum_config(env_cfg: Any, curriculum: DictConfig | dict[str, Cur
                 enable_adaptive_sampling(env_cfg, node, command_name=node.command_name, name=name)
             else:
                 disable_adaptive_sampling(env_cfg, name=name)
+            continue
+        if isinstance(node, PublicCurriculumNode):
+            try:
+                if node.enabled:
+                    enable_public_sampling(env_cfg, node, command_name=node.command_name, name=name)
+                else:
+                    disable_public_sampling(env_cfg, name=name)
+            except (ValueError, TypeError) as err:
+                raise ConfigError(f"curriculum.{name}: {err}") from None
             continue
         try:
             func = string_to_callable(node.func)

@@ -17,9 +17,10 @@ from typing import Any, Optional, TypeVar, cast
 from omegaconf import MISSING, DictConfig, OmegaConf
 from omegaconf.errors import ConfigAttributeError, ConfigKeyError, OmegaConfBaseException
 
-from ..sampler import AdaptiveSamplerCfg, SamplerConfigError
+from ..sampler import AdaptiveSamplerCfg, PublicSamplerCfg, SamplerConfigError
 
 ADAPTIVE_TYPE = "adaptive_sampling"
+PUBLIC_TYPE = "public_sampling"
 TERM_TYPE = "term"
 LOGGERS = ("tensorboard", "wandb")
 """Valid values of the ``logger`` key."""
@@ -57,6 +58,27 @@ class AdaptiveCurriculumNode(AdaptiveSamplerCfg):
 
 
 @dataclass
+class PublicCurriculumNode(PublicSamplerCfg):
+    """The ``curriculum.public`` entry: the public BeyondMimic sampler's parameters plus how its terms are wired.
+
+    The third arm of the Table II study (HybridRobotics/whole_body_tracking's sampler, defects included:
+    :mod:`beyondmimic_adaptive.sampler.public`). It replaces the task's adaptive sampler.
+    """
+
+    type: str = PUBLIC_TYPE
+    """Entry kind; ``public_sampling`` for this node."""
+    enabled: bool = True
+    """False removes the public curriculum term and its events (the task's adaptive sampler stays removed)."""
+    command_name: str = "motion"
+    """Name of the motion command term the sampler drives."""
+
+    def validate(self) -> None:
+        """The sampler's ranges (:meth:`PublicSamplerCfg.validate`) and a non-empty command name."""
+        super().validate()
+        _require(bool(self.command_name), "curriculum.public.command_name", self.command_name, "name a command")
+
+
+@dataclass
 class TermCurriculumNode:
     """YAML node of any other curriculum term: an Isaac Lab term function or class and its params."""
 
@@ -72,10 +94,14 @@ class TermCurriculumNode:
         _require(":" in self.func, "curriculum.<entry>.func", self.func, "use 'package.module:name'")
 
 
-NODE_SCHEMAS: dict[str, type] = {ADAPTIVE_TYPE: AdaptiveCurriculumNode, TERM_TYPE: TermCurriculumNode}
+NODE_SCHEMAS: dict[str, type] = {
+    ADAPTIVE_TYPE: AdaptiveCurriculumNode,
+    PUBLIC_TYPE: PublicCurriculumNode,
+    TERM_TYPE: TermCurriculumNode,
+}
 """The schema of a curriculum entry, by its ``type`` key."""
 
-CurriculumNode = AdaptiveCurriculumNode | TermCurriculumNode
+CurriculumNode = AdaptiveCurriculumNode | PublicCurriculumNode | TermCurriculumNode
 
 
 @dataclass
@@ -191,10 +217,12 @@ def parse_node(schema: type[Schema], entry: DictConfig | dict, prefix: str, what
         raise ConfigError(describe_error(err, prefix, what if own else None)) from None
     try:
         cast(Any, instance).validate()
-    except SamplerConfigError as err:  # its message names the default path curriculum.adaptive.<key>
-        raise ConfigError(str(err).replace("curriculum.adaptive.", prefix)) from None
+    except SamplerConfigError as err:  # its message names the default path curriculum.adaptive|public.<key>
+        message = str(err).replace("curriculum.adaptive.", prefix).replace("curriculum.public.", prefix)
+        raise ConfigError(message) from None
     except ConfigError as err:
-        raise ConfigError(str(err).replace("curriculum.<entry>.", prefix)) from None
+        message = str(err).replace("curriculum.<entry>.", prefix).replace("curriculum.public.", prefix)
+        raise ConfigError(message) from None
     return cast(Schema, instance)
 
 
@@ -218,7 +246,7 @@ def parse_curriculum(node: DictConfig | dict | None) -> dict[str, CurriculumNode
     """Validate the ``curriculum`` group and return one typed node per entry (parsed nodes pass through)."""
     if node is None:
         return {}
-    parsed_types = (AdaptiveCurriculumNode, TermCurriculumNode)
+    parsed_types = (AdaptiveCurriculumNode, PublicCurriculumNode, TermCurriculumNode)
     if isinstance(node, dict) and all(isinstance(v, parsed_types) for v in node.values()):
         return dict(node)  # parsed already (RunNode.curriculum after parse_run): not parsed or validated again
     raw = cast(dict, OmegaConf.to_container(node, resolve=True)) if isinstance(node, DictConfig) else dict(node)

@@ -23,7 +23,17 @@ from typing import Any, cast
 from hydra.core.config_store import ConfigStore
 from omegaconf import MISSING, OmegaConf
 
-from .schema import ADAPTIVE_TYPE, TERM_TYPE, AdaptiveCurriculumNode, DemoConfig, DemoNode, RunNode, TermCurriculumNode
+from .schema import (
+    ADAPTIVE_TYPE,
+    PUBLIC_TYPE,
+    TERM_TYPE,
+    AdaptiveCurriculumNode,
+    DemoConfig,
+    DemoNode,
+    PublicCurriculumNode,
+    RunNode,
+    TermCurriculumNode,
+)
 
 SCHEMA_GROUP = "schema"
 """ConfigStore group of the schema: ``schema/train``, ``schema/demo``, ``schema/curriculum/<type>``."""
@@ -32,6 +42,7 @@ YAML_FACES: dict[str, tuple[type, str]] = {
     "train.yaml": (RunNode, ""),
     "demo.yaml": (DemoNode, "demo"),
     "curriculum/adaptive.yaml": (AdaptiveCurriculumNode, "adaptive"),
+    "curriculum/public.yaml": (PublicCurriculumNode, "public"),
 }
 """Packaged YAML (relative to ``beyondmimic_adaptive/config/``) -> (the schema it shows, the key it is under)."""
 
@@ -42,6 +53,7 @@ def register_schemas() -> None:
     store.store(group=SCHEMA_GROUP, name="train", node=RunNode)
     store.store(group=SCHEMA_GROUP, name="demo", node=DemoConfig)
     store.store(group=f"{SCHEMA_GROUP}/curriculum", name=ADAPTIVE_TYPE, node=AdaptiveCurriculumNode)
+    store.store(group=f"{SCHEMA_GROUP}/curriculum", name=PUBLIC_TYPE, node=PublicCurriculumNode)
     store.store(group=f"{SCHEMA_GROUP}/curriculum", name=TERM_TYPE, node=TermCurriculumNode)
 
 

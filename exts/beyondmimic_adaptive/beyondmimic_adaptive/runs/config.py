@@ -13,7 +13,15 @@ from pathlib import Path
 
 from omegaconf import DictConfig, OmegaConf
 
-from ..hydra_config import AdaptiveCurriculumNode, ConfigError, RunNode, compose_config, parse_curriculum, parse_run
+from ..hydra_config import (
+    AdaptiveCurriculumNode,
+    ConfigError,
+    PublicCurriculumNode,
+    RunNode,
+    compose_config,
+    parse_curriculum,
+    parse_run,
+)
 
 
 class RunError(ValueError):
@@ -81,11 +89,11 @@ class EvalSettings:
 
 
 def eval_settings(cfg: DictConfig) -> EvalSettings:
-    """Bin size and motion command name of the run's (first) adaptive curriculum entry; defaults without one."""
+    """Bin size and motion command name of the run's (first) adaptive or public sampler entry; defaults without one."""
     try:
         parsed = parse_curriculum(cfg.get("curriculum"))
     except ConfigError as err:
         raise RunError(f"config error: {err}") from None
-    nodes = [n for n in parsed.values() if isinstance(n, AdaptiveCurriculumNode)]
+    nodes = [n for n in parsed.values() if isinstance(n, (AdaptiveCurriculumNode, PublicCurriculumNode))]
     node = nodes[0] if nodes else AdaptiveCurriculumNode()
     return EvalSettings(float(node.bin_size_s), node.command_name)

@@ -62,11 +62,14 @@ def attach_sampler_files(
 
     ``writer=False`` (ranks other than 0 of a multi-process run) leaves them without files: their
     statistics equal rank 0's, and a resume reads the state from :attr:`RunFolder.sampler_state`."""
-    from ..terms import AdaptiveCurriculumTermCfg
+    from ..terms import AdaptiveCurriculumTermCfg, PublicCurriculumTermCfg
 
     if not writer:
         return
     for term in vars(env_cfg.curriculum).values():
+        if isinstance(term, PublicCurriculumTermCfg):  # the public arm: its failure counts, no history
+            term.state_path = str(folder.sampler_state)
+            term.state_save_interval_steps = run.save_interval * steps_per_iteration
         if isinstance(term, AdaptiveCurriculumTermCfg):
             term.history_dir = str(folder.path / "sampler")
             term.history_interval_steps = run.history_interval_steps

@@ -46,7 +46,14 @@ def load_policy_env(
     """
     import torch
 
-    from ..terms import AdaptiveCurriculumTermCfg, adaptive_curriculum_terms
+    from ..terms import (
+        AdaptiveCurriculumTermCfg,
+        AdaptiveSamplingCurriculum,
+        PublicCurriculumTermCfg,
+        PublicSamplingCurriculum,
+        adaptive_curriculum_terms,
+        public_curriculum_terms,
+    )
 
     run_dir = checkpoint.parent if checkpoint is not None else None
     config = saved_run_config(run_dir, overrides)
@@ -58,13 +65,16 @@ def load_policy_env(
     for term in vars(env_cfg.curriculum or {}).values():
         if isinstance(term, AdaptiveCurriculumTermCfg):
             term.history_dir, term.state_path = None, None  # playing writes nothing into the run
+        if isinstance(term, PublicCurriculumTermCfg):
+            term.state_path = None
     play_mode(env_cfg)
     env_cfg.scene.num_envs = num_envs
     env = make_env(env_cfg)
     try:
         state = run_dir / "sampler" / "state.pt" if run_dir is not None else None
         if keep_sampler and state is not None and state.is_file():
-            for term in adaptive_curriculum_terms(env):
+            terms: list[AdaptiveSamplingCurriculum | PublicSamplingCurriculum] = [*adaptive_curriculum_terms(env)]
+            for term in [*terms, *public_curriculum_terms(env)]:
                 term.restore_state(str(state))
         wrapped, runner = make_runner(env, agent_cfg, run)
         if checkpoint is not None:

@@ -58,7 +58,8 @@ def train(overrides: Sequence[str] = ()) -> Path:
         env = make_env(env_cfg)
         try:
             named_terms = _named_adaptive_terms(env)
-            restored = _restore_samplers(named_terms, folder)
+            public_terms = _named_public_terms(env)  # curriculum=public: state saved and resumed, no heatmaps
+            restored = _restore_samplers([*named_terms, *public_terms], folder)
             with wandb_dir(folder.path):
                 _, runner = make_runner(env, agent_cfg, run, folder.path)  # under torchrun: joins the ranks
                 check_same_layout(named_terms, world)  # before the first step's all-reduce
@@ -71,7 +72,7 @@ def train(overrides: Sequence[str] = ()) -> Path:
                         )
                 if world.is_writer:
                     write_run_configs(folder, config, env_cfg, agent_cfg)
-                for _, term in named_terms:
+                for _, term in [*named_terms, *public_terms]:
                     term.save_state()  # from the start: a run killed before its first periodic save still resumes
                 hooks = [SamplerLogHook(term, name, run.image_interval) for name, term in named_terms]
                 attach_log_hooks(runner, hooks)
@@ -81,7 +82,7 @@ def train(overrides: Sequence[str] = ()) -> Path:
                 print(f"[train] {run.task} on {run.device}{ranks}: {size} {to}")
                 runner.learn(num_learning_iterations=run.iterations)
                 close_writer(runner)
-            for _, term in named_terms:
+            for _, term in [*named_terms, *public_terms]:
                 term.flush_history()
                 term.save_state()
             for name, digest in check_same_statistics(named_terms, world).items():
@@ -122,6 +123,19 @@ def _named_adaptive_terms(env: Any) -> list[tuple[str, Any]]:
     for name in env.curriculum_manager.active_terms:
         try:
             named.append((name, find_adaptive_curriculum(env, name)))
+        except TypeError:  # another kind of curriculum term
+            continue
+    return named
+
+
+def _named_public_terms(env: Any) -> list[tuple[str, Any]]:
+    """(curriculum entry name, live PublicSamplingCurriculum) pairs: the public arm (``curriculum=public``)."""
+    from ..terms import find_public_curriculum
+
+    named = []
+    for name in env.curriculum_manager.active_terms:
+        try:
+            named.append((name, find_public_curriculum(env, name)))
         except TypeError:  # another kind of curriculum term
             continue
     return named

@@ -10,10 +10,11 @@ from pathlib import Path
 
 import torch
 
+from .public import PublicBeyondMimicSampler
 from .sampler import AdaptiveSampler, SamplerStateError
 
 
-def save_sampler_state(sampler: AdaptiveSampler, path: str | Path) -> None:
+def save_sampler_state(sampler: AdaptiveSampler | PublicBeyondMimicSampler, path: str | Path) -> None:
     """Write ``sampler.state_dict()`` to ``path`` via a temporary file and an atomic rename."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

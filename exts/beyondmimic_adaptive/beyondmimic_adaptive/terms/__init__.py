@@ -3,6 +3,16 @@
 from .curriculum import AdaptiveCurriculumTermCfg, AdaptiveSamplingCurriculum, resolve_motion_command
 from .events import AdaptiveFoldEvent, AdaptiveStartEvent, adaptive_curriculum_terms, find_adaptive_curriculum
 from .motion_command import MotionStartCommand, MotionStartCommandTerm, MotionStartCommandTermCfg
+from .public import (
+    PublicCurriculumTermCfg,
+    PublicFoldEvent,
+    PublicSamplingCurriculum,
+    PublicStartEvent,
+    disable_public_sampling,
+    enable_public_sampling,
+    find_public_curriculum,
+    public_curriculum_terms,
+)
 from .terminations import motion_finished
 from .wiring import (
     check_adaptive_wiring,
@@ -20,13 +30,21 @@ __all__ = [
     "MotionStartCommand",
     "MotionStartCommandTerm",
     "MotionStartCommandTermCfg",
+    "PublicCurriculumTermCfg",
+    "PublicFoldEvent",
+    "PublicSamplingCurriculum",
+    "PublicStartEvent",
     "adaptive_curriculum_terms",
     "check_adaptive_wiring",
     "disable_adaptive_sampling",
+    "disable_public_sampling",
     "enable_adaptive_sampling",
+    "enable_public_sampling",
     "find_adaptive_curriculum",
+    "find_public_curriculum",
     "fold_event_name",
     "motion_finished",
+    "public_curriculum_terms",
     "resolve_motion_command",
     "start_event_name",
 ]

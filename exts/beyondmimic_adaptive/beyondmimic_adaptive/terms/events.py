@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import torch
 from isaaclab.managers import EventTermCfg, ManagerTermBase
@@ -13,6 +13,14 @@ from .motion_command import MotionStartCommand
 
 if TYPE_CHECKING:
     from isaaclab.envs import ManagerBasedRLEnv
+
+
+class StartSampler(Protocol):
+    """What the start event needs from its curriculum term: starts for the reset envs."""
+
+    def sample_starts(self, env_ids: EnvIds) -> tuple[torch.Tensor, torch.Tensor]:
+        """(motion ids, time steps) of new episodes of ``env_ids``."""
+        ...
 
 
 class AdaptiveStartEvent(ManagerTermBase):
@@ -29,7 +37,7 @@ class AdaptiveStartEvent(ManagerTermBase):
 
     def __init__(self, cfg: EventTermCfg, env: ManagerBasedRLEnv):
         super().__init__(cfg, env)
-        self._curriculum: AdaptiveSamplingCurriculum | None = None
+        self._curriculum: StartSampler | None = None
         self._command: MotionStartCommand | None = None
         self._command_name = ""
         self._to_verify: tuple[torch.Tensor | slice, torch.Tensor, torch.Tensor] | None = None
@@ -43,7 +51,7 @@ class AdaptiveStartEvent(ManagerTermBase):
         curriculum_name: str = "adaptive",
     ) -> None:
         if self._curriculum is None or self._command is None:
-            self._curriculum = find_adaptive_curriculum(env, curriculum_name)
+            self._curriculum = self._find_curriculum(env, curriculum_name)
             self._command = resolve_motion_command(env, command_name)
             self._command_name = command_name
         env_ids = normalize_env_ids(env_ids, env.num_envs, env.device)
@@ -51,6 +59,10 @@ class AdaptiveStartEvent(ManagerTermBase):
         self._command.set_start(env_ids, motion_ids, time_steps)
         if not self._verified:
             self._to_verify = (env_ids, motion_ids.clone(), time_steps.clone())
+
+    def _find_curriculum(self, env: ManagerBasedRLEnv, name: str) -> StartSampler:
+        """The live curriculum term that draws the starts (a subclass may use another kind of term)."""
+        return find_adaptive_curriculum(env, name)
 
     def reset(self, env_ids: EnvIds = None) -> None:
         """After the command's reset: at the first reset with requests, check they were applied."""
