@@ -15,7 +15,8 @@ Rerunning the command continues where it stopped: evaluated checkpoints are skip
 unfinished arm resumes from its latest checkpoint (``resume=``). Run the arms side by side on two
 GPUs with one process per arm (``--arms adaptive --device cuda:0`` and ``--arms uniform --device
 cuda:1``, same ``--out``). ``--plot`` draws OUT/ablation.png (completion over iterations) and
-OUT/completion_heatmaps.png (per-bin completion per checkpoint) from results.jsonl. ``--ingest`` adds the rows
+OUT/completion_heatmaps.png (per-bin completion per checkpoint) from results.jsonl, and OUT/reach_latest.png
+(where each bin's median start ends, for rows with survival times). ``--ingest`` adds the rows
 of evaluations made elsewhere (``scripts/evaluate.py --out ARM/eval_model_<it>``, e.g. after ``--train-only``).
 """
 
@@ -28,7 +29,13 @@ import sys
 import time
 from pathlib import Path
 
-from ablation_plots import plot_completion_curves, plot_completion_heatmaps, plot_latest_per_bin, rows_by_arm
+from ablation_plots import (
+    plot_completion_curves,
+    plot_completion_heatmaps,
+    plot_latest_per_bin,
+    plot_reach,
+    rows_by_arm,
+)
 
 from beyondmimic_adaptive.cli_types import positive_int, share
 from beyondmimic_adaptive.runs import (
@@ -197,6 +204,8 @@ def main(argv: list[str] | None = None) -> None:
         plot_completion_curves(results, args.out / "ablation.png", args.done_at)
         plot_completion_heatmaps(results, args.out / "completion_heatmaps.png")
         plot_latest_per_bin(results, args.out / "completion_latest.png")
+        latest = {f"{arm} @ {rows[-1]['iterations']}": rows[-1] for arm, rows in rows_by_arm(results).items()}
+        plot_reach(latest, args.out / "reach_latest.png")  # arms whose latest row has survival times
     print(f"whole clip counted as completed at a share >= {args.done_at:g} of its starts from frame 0")
     print(summary(results, args.done_at))
 

@@ -82,3 +82,23 @@ def plot_latest_per_bin(results: list[dict], path: Path) -> None:
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
+
+
+def plot_reach(labelled: dict[str, dict], path: Path, bin_size_s: float = 1.0) -> None:
+    """Where the median start of each bin ends: start bin + its median seconds played (rows or eval
+    reports with ``median_seconds_played_per_bin``), against the start bin. A flat step is a choke point
+    (the starts of many bins end in the same bin); the diagonal is the fall within a bin of the start."""
+    labelled = {label: r for label, r in labelled.items() if "median_seconds_played_per_bin" in r}
+    if not labelled:
+        return
+    fig, ax = plt.subplots(figsize=(11, 4.5))
+    for label, report in labelled.items():
+        played = np.asarray(report["median_seconds_played_per_bin"]) / bin_size_s
+        ax.step(np.arange(len(played)), np.arange(len(played)) + played, where="post", label=label)
+    ax.plot([0, len(played)], [0, len(played)], color="grey", linestyle=":", label="falls where it starts")
+    ax.set(xlabel="start bin (1 s)", ylabel="bin where the median start ends")
+    ax.grid(alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)

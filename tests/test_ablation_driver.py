@@ -85,3 +85,5 @@ def test_ingest_adds_evaluations_made_elsewhere_once(tmp_path):
     assert rows[2]["envs_per_bin"] == 16 and not (tmp_path / "hazard_train.log").exists()  # nothing trained
     run_ok("bench/ablation.py", "--out", str(tmp_path), "--arms", "hazard", "--ingest")
     assert len((tmp_path / "results.jsonl").read_text().splitlines()) == 3  # a rerun adds nothing
+    run_ok("bench/ablation.py", "--out", str(tmp_path), "--plot-only")
+    assert (tmp_path / "reach_latest.png").stat().st_size > 0  # the latest row carries survival times
