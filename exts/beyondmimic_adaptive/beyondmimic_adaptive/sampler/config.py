@@ -90,8 +90,8 @@ class AdaptiveSamplerCfg:
     sampling) with ``torch.compile`` (Inductor, fullgraph, static shapes) before the capture, so each graph
     replays a few fused kernels instead of a dozen small ones (``sampler/compiled.py``). Applies to the
     fixed-shape path only (CUDA; on the CPU only with ``fixed_shapes``). The first steps pay the compile
-    (seconds); CUDA needs Triton, the CPU a C++ compiler. Off until measured (``bench/sampler_cost.py
-    --compile``)."""
+    (seconds); CUDA needs Triton, the CPU a C++ compiler. Off: on an H200 it was no faster (118–207 µs
+    against 118–191 µs per env step, docs/benchmarks.md §1.5; ``bench/sampler_cost.py --compile``)."""
 
     def validate(self) -> None:
         """Raise :class:`SamplerConfigError` naming the first out-of-range field and its range."""
