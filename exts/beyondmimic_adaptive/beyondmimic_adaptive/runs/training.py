@@ -119,23 +119,22 @@ def _named_adaptive_terms(env: Any) -> list[tuple[str, Any]]:
     """(curriculum entry name, live AdaptiveSamplingCurriculum) pairs."""
     from ..terms import find_adaptive_curriculum
 
-    named = []
-    for name in env.curriculum_manager.active_terms:
-        try:
-            named.append((name, find_adaptive_curriculum(env, name)))
-        except TypeError:  # another kind of curriculum term
-            continue
-    return named
+    return _named_terms(env, find_adaptive_curriculum)
 
 
 def _named_public_terms(env: Any) -> list[tuple[str, Any]]:
     """(curriculum entry name, live PublicSamplingCurriculum) pairs: the public arm (``curriculum=public``)."""
     from ..terms import find_public_curriculum
 
+    return _named_terms(env, find_public_curriculum)
+
+
+def _named_terms(env: Any, find: Any) -> list[tuple[str, Any]]:
+    """(entry name, term) for every curriculum entry that ``find(env, name)`` accepts (it raises TypeError else)."""
     named = []
     for name in env.curriculum_manager.active_terms:
         try:
-            named.append((name, find_public_curriculum(env, name)))
+            named.append((name, find(env, name)))
         except TypeError:  # another kind of curriculum term
             continue
     return named

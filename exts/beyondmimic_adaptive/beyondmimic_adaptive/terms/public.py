@@ -22,11 +22,18 @@ from isaaclab.managers import CurriculumTermCfg, EventTermCfg, ManagerTermBase
 from isaaclab.utils import configclass
 
 from ..sampler import PublicBeyondMimicSampler, PublicSamplerCfg, read_sampler_state, save_sampler_state, state_digest
-from .checks import check_command_cfg, check_motion_fps, check_time_outs, config_items, motion_end_funcs
+from .checks import check_motion_fps, check_time_outs, config_items, motion_end_funcs
 from .curriculum import AdaptiveCurriculumTermCfg, resolve_motion_command
 from .env_ids import EnvIds, normalize_env_ids
 from .events import AdaptiveStartEvent, StartSampler
-from .wiring import CurriculumCfg, EventCfg, disable_adaptive_sampling, fold_event_name, start_event_name
+from .wiring import (
+    CurriculumCfg,
+    EventCfg,
+    check_command_and_time_outs,
+    disable_adaptive_sampling,
+    fold_event_name,
+    start_event_name,
+)
 
 if TYPE_CHECKING:
     from isaaclab.envs import ManagerBasedRLEnv
@@ -180,10 +187,7 @@ def enable_public_sampling(
     if not isinstance(sampler, PublicSamplerCfg):
         raise TypeError(f"public sampling: sampler must be a PublicSamplerCfg, got {type(sampler).__name__}.")
     sampler.validate()
-    command_class = check_command_cfg(env_cfg, command_name)
-    terminations = getattr(env_cfg, "terminations", None)
-    if terminations is not None:
-        check_time_outs(config_items(terminations).items(), motion_end_funcs(command_class), "env_cfg.terminations")
+    check_command_and_time_outs(env_cfg, command_name)
     disable_public_sampling(env_cfg, name)
     term = PublicCurriculumTermCfg(sampler=sampler, command_name=command_name)
     setattr(env_cfg.curriculum, name, term)

@@ -50,6 +50,12 @@ def check_adaptive_wiring(env_cfg: Any, sampler: AdaptiveSamplerCfg, command_nam
     if not isinstance(sampler, AdaptiveSamplerCfg):
         raise TypeError(f"adaptive sampling: sampler must be an AdaptiveSamplerCfg, got {type(sampler).__name__}.")
     sampler.validate()
+    check_command_and_time_outs(env_cfg, command_name)
+
+
+def check_command_and_time_outs(env_cfg: Any, command_name: str) -> None:
+    """The start contract of ``env_cfg.commands.<command_name>``'s class, and the motion's end as a time-out
+    (what every sampler that sets start frames needs; :func:`check_adaptive_wiring` says more)."""
     command_class = check_command_cfg(env_cfg, command_name)
     terminations = getattr(env_cfg, "terminations", None)
     if terminations is not None:
