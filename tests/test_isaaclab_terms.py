@@ -264,3 +264,20 @@ def test_stale_term_values_of_a_past_episode_do_not_count_an_external_reset(make
     monkeypatch.undo()
     env.step()
     assert counts(term) == (1.0, 1.0)
+
+
+def test_env_ids_normalizer_reuses_a_conversion_only_for_the_same_unmodified_tensor():
+    from beyondmimic_adaptive.terms.env_ids import EnvIdsNormalizer
+
+    normalize = EnvIdsNormalizer(6, "cpu")
+    ids = torch.tensor([1, 4], dtype=torch.int32)
+    first = normalize(ids)
+    assert first.dtype == torch.int64 and first.tolist() == [1, 4]
+    assert normalize(ids) is first  # the same reset's ids, handed to the next term: no second conversion
+    ids[0] = 2  # modified in place: converted anew
+    assert normalize(ids).tolist() == [2, 4]
+    assert normalize(torch.tensor([1, 4], dtype=torch.int32)).tolist() == [1, 4]  # an equal, other tensor
+    with torch.inference_mode():
+        frozen = torch.tensor([3], dtype=torch.int32)
+    assert normalize(frozen).tolist() == [3] and normalize(frozen).tolist() == [3]  # no version counter
+    assert normalize(None) == slice(None) and normalize(slice(0, 6)) == slice(None)

@@ -21,7 +21,7 @@ from ..sampler import (
     state_digest,
 )
 from .checks import check_motion_fps, check_time_outs, motion_end_funcs
-from .env_ids import EnvIds, fill_envs, normalize_env_ids
+from .env_ids import EnvIds, EnvIdsNormalizer
 from .motion_command import MotionStartCommand
 
 if TYPE_CHECKING:
@@ -73,9 +73,18 @@ class AdaptiveSamplingCurriculum(ManagerTermBase):
             SamplerHistory(cfg.history_dir, cfg.history_interval_steps) if cfg.history_dir is not None else None
         )
         """Per-bin snapshots for heatmaps (``cfg.history_dir``); call ``history.flush()`` at the end."""
+        self.normalize_ids = EnvIdsNormalizer(env.num_envs, env.device)
+        """The env ids in normal form; a reset's ids tensor is converted once for this term and its start event."""
         self._finished = torch.zeros(env.num_envs, dtype=torch.bool, device=env.device)
         self._hazard = cfg.sampler.attribution == "hazard"  # only then is exposure recorded (its cost)
-        self._no_terms = torch.zeros(env.num_envs, 0, dtype=torch.bool, device=env.device)
+        self._by_start = cfg.sampler.attribution == "start"
+        # every term's value at the last compute, failures first: one stack into one persistent buffer
+        self._term_names = self.failure_terms + self.success_terms
+        self._terms = torch.zeros(env.num_envs, len(self._term_names), dtype=torch.bool, device=env.device)
+        self._failures = self._terms[:, : len(self.failure_terms)]
+        self._never_fired = torch.zeros(env.num_envs, dtype=torch.bool, device=env.device)
+        self._failure_keys = [f"failures/{name}" for name in self.failure_terms]
+        self._wired = False  # the start and fold events proved present (their checks then stop)
         self._check_motion_lengths()
         self._calls = 0
         self._folds = 0
@@ -123,7 +132,7 @@ class AdaptiveSamplingCurriculum(ManagerTermBase):
     def sample_starts(self, env_ids: EnvIds) -> tuple[torch.Tensor, torch.Tensor]:
         """Draw starts for ``env_ids`` (any form Isaac Lab takes) and remember their bins (for start attribution)."""
         self.sampler.env_step = self.env_step
-        ids = normalize_env_ids(env_ids, self._env.num_envs, self._env.device)
+        ids = self.normalize_ids(env_ids)
         # the reset envs' rows only (the CPU draws just those; CUDA replays the every-env graph and gathers)
         bins, motion_ids, time_steps = self.per_env.starts(ids)
         if isinstance(ids, slice):
@@ -140,6 +149,42 @@ class AdaptiveSamplingCurriculum(ManagerTermBase):
 
     def __call__(self, env: ManagerBasedRLEnv, env_ids: EnvIds) -> dict[str, torch.Tensor]:
         """Record the finished episodes of ``env_ids``; they are folded in by :meth:`fold_statistics`."""
+        if not self._wired:
+            self._check_wiring(env)
+        self._calls += 1
+        # every env's row, with the reset ones marked: fixed shapes, so the record is one graph launch
+        ids = self.normalize_ids(env_ids)
+        finished = self._finished
+        if isinstance(ids, slice):
+            finished.fill_(True)
+        else:
+            finished.zero_()
+            finished.index_fill_(0, ids, True)
+        # an episode ended when the last termination compute marked the env done (terminated or timed
+        # out), a term of it fired, and the episode ran. Any other reset (an eval loop's or a wrapper's
+        # mid-episode reset, a visualizer's reset that marks envs terminated with no term fired, a reset
+        # right after a step-reset) ends none. The done flag also guards against term values that
+        # outlive their step (Isaac Lab 2.3.0's get_term reports each env's last episode end).
+        terminations = env.termination_manager
+        fired, failed = self._fired_and_failed(terminations)
+        ended = finished & (env.episode_length_buf > 0) & terminations.dones & fired
+        bins = (
+            self.start_bins
+            if self._by_start
+            else self.sampler.bin_index(self.command.motion_ids, self.command.time_steps)
+        )
+        # ``failed`` counts only where ``ended`` (the record's mask) holds, so it needs no ``& ended``;
+        # the reset ids spare the CPU a scan of every env for the ended ones (CUDA records every row)
+        self.per_env.record(bins, failed, ended, rows=None if isinstance(ids, slice) else ids)
+        log = dict(self._metrics)
+        per_term = (self._failures & ended[:, None]).sum(dim=0).to(torch.float32)
+        for index, key in enumerate(self._failure_keys):
+            log[key] = per_term[index]
+        log["episodes"] = ended.sum().to(torch.float32)
+        return log
+
+    def _check_wiring(self, env: ManagerBasedRLEnv) -> None:
+        """Name a missing start or fold event; once both have run, the checks stop for good."""
         # the first call is the initial reset, which runs before any reset or interval event
         if self._calls > 0 and not self._starts_sampled:
             raise RuntimeError(
@@ -151,39 +196,18 @@ class AdaptiveSamplingCurriculum(ManagerTermBase):
                 "adaptive sampling: the statistics were never folded: the AdaptiveFoldEvent interval event is "
                 "missing. Add it (enable_adaptive_sampling() and the Hydra config do this)."
             )
-        self._calls += 1
-        # every env's row, with the reset ones marked: fixed shapes, so the record is one graph launch
-        ids = normalize_env_ids(env_ids, env.num_envs, env.device)
-        self._finished.zero_()
-        fill_envs(self._finished, ids, True)
-        # an episode ended when the last termination compute marked the env done (terminated or timed
-        # out), a term of it fired, and the episode ran. Any other reset (an eval loop's or a wrapper's
-        # mid-episode reset, a visualizer's reset that marks envs terminated with no term fired, a reset
-        # right after a step-reset) ends none. The done flag also guards against term values that
-        # outlive their step (Isaac Lab 2.3.0's get_term reports each env's last episode end).
-        terminations = env.termination_manager
-        failures = self._term_values(terminations, self.failure_terms)
-        successes = self._term_values(terminations, self.success_terms)
-        fired = failures.any(dim=1) | successes.any(dim=1)
-        ended = self._finished & (env.episode_length_buf > 0) & terminations.dones & fired
-        if self.cfg.sampler.attribution == "start":
-            bins = self.start_bins
-        else:
-            bins = self.sampler.bin_index(self.command.motion_ids, self.command.time_steps)
-        # the reset ids spare the CPU a scan of every env for the ended ones (CUDA records every row)
-        self.per_env.record(bins, ended & failures.any(dim=1), ended, rows=None if isinstance(ids, slice) else ids)
-        log = dict(self._metrics)
-        per_term = (failures & ended[:, None]).sum(dim=0).to(torch.float32)
-        for index, name in enumerate(self.failure_terms):
-            log[f"failures/{name}"] = per_term[index]
-        log["episodes"] = ended.sum().to(torch.float32)
-        return log
+        self._wired = self._starts_sampled and self._folds > 0
 
-    def _term_values(self, terminations, names: list[str]) -> torch.Tensor:
-        """(num_envs, len(names)) bool: each term's value at the last compute (fixed shape, no sync)."""
+    def _fired_and_failed(self, terminations) -> tuple[torch.Tensor, torch.Tensor]:
+        """(num_envs,) bool each: any term fired, a failure term fired (at the last compute; fixed shape, no sync)."""
+        names = self._term_names
         if not names:
-            return self._no_terms
-        return torch.stack([terminations.get_term(name) for name in names], dim=1)
+            return self._never_fired, self._never_fired
+        torch.stack([terminations.get_term(name) for name in names], dim=1, out=self._terms)
+        fired = self._terms.any(dim=1)
+        if not self.success_terms:
+            return fired, fired
+        return fired, (self._failures.any(dim=1) if self.failure_terms else self._never_fired)
 
     def fold_statistics(self) -> None:
         """Fold the recorded episodes into the sampler (every env step, on every rank alike).

@@ -59,3 +59,31 @@ def fill_envs(buffer: torch.Tensor, env_ids: torch.Tensor | slice, value: bool |
 def env_ids_or_none(env_ids: torch.Tensor | slice) -> torch.Tensor | None:
     """Normalised ids in the form of the asset write APIs (``*_to_sim_index``): None for all envs."""
     return None if isinstance(env_ids, slice) else env_ids
+
+
+class EnvIdsNormalizer:
+    """:func:`normalize_env_ids` for one env, remembering its last tensor conversion.
+
+    In one reset Isaac Lab hands the same ids tensor (int32 from ``step()``) to the curriculum term,
+    then to the reset events: converting it once saves a kernel launch per later term. The entry is
+    reused only for the very tensor object it was made from, unmodified since (its version counter,
+    read on the host); tensors made in inference mode keep no version counter and are converted anew.
+    """
+
+    __slots__ = ("_device", "_ids", "_key", "_num_envs", "_version")
+
+    def __init__(self, num_envs: int, device: torch.device | str) -> None:
+        self._num_envs = num_envs
+        self._device = device
+        self._key: torch.Tensor | None = None  # held, so that its id cannot be reused by another tensor
+        self._version = -1
+        self._ids: torch.Tensor | slice = ALL_ENVS
+
+    def __call__(self, env_ids: EnvIds) -> torch.Tensor | slice:
+        if not isinstance(env_ids, torch.Tensor) or env_ids.is_inference():
+            return normalize_env_ids(env_ids, self._num_envs, self._device)
+        if env_ids is self._key and env_ids._version == self._version:
+            return self._ids
+        ids = normalize_env_ids(env_ids, self._num_envs, self._device)
+        self._key, self._version, self._ids = env_ids, env_ids._version, ids
+        return ids

@@ -8,7 +8,7 @@ import torch
 from isaaclab.managers import EventTermCfg, ManagerTermBase
 
 from .curriculum import AdaptiveSamplingCurriculum, resolve_motion_command
-from .env_ids import EnvIds, normalize_env_ids
+from .env_ids import EnvIds, EnvIdsNormalizer
 from .motion_command import MotionStartCommand
 
 if TYPE_CHECKING:
@@ -40,6 +40,7 @@ class AdaptiveStartEvent(ManagerTermBase):
         self._curriculum: StartSampler | None = None
         self._command: MotionStartCommand | None = None
         self._command_name = ""
+        self._normalize = EnvIdsNormalizer(env.num_envs, env.device)
         self._to_verify: tuple[torch.Tensor | slice, torch.Tensor, torch.Tensor] | None = None
         self._verified = False
 
@@ -54,7 +55,11 @@ class AdaptiveStartEvent(ManagerTermBase):
             self._curriculum = self._find_curriculum(env, curriculum_name)
             self._command = resolve_motion_command(env, command_name)
             self._command_name = command_name
-        env_ids = normalize_env_ids(env_ids, env.num_envs, env.device)
+            # the curriculum term's, when it has one: it converted this reset's ids just before
+            normalize = getattr(self._curriculum, "normalize_ids", None)
+            if isinstance(normalize, EnvIdsNormalizer):
+                self._normalize = normalize
+        env_ids = self._normalize(env_ids)
         motion_ids, time_steps = self._curriculum.sample_starts(env_ids)
         self._command.set_start(env_ids, motion_ids, time_steps)
         if not self._verified:

@@ -105,8 +105,14 @@ class MotionStartCommandTerm(CommandTerm):
     # ---------------------------------------------------------------- contract
     def set_start(self, env_ids: EnvIds, motion_ids: torch.Tensor, time_steps: torch.Tensor) -> None:
         env_ids = normalize_env_ids(env_ids, self.num_envs, self.device)
-        self._requested_motion[env_ids] = motion_ids.to(self.device, torch.long)
-        self._requested_time[env_ids] = time_steps.to(self.device, torch.long)
+        motion_ids = motion_ids.to(self.device, torch.long)
+        time_steps = time_steps.to(self.device, torch.long)
+        if isinstance(env_ids, slice):
+            self._requested_motion[env_ids] = motion_ids
+            self._requested_time[env_ids] = time_steps
+        else:  # index_copy_: the same one kernel as ``x[ids] = v``, without advanced indexing's Python
+            self._requested_motion.index_copy_(0, env_ids, motion_ids)
+            self._requested_time.index_copy_(0, env_ids, time_steps)
         fill_envs(self._start_requested, env_ids, True)
 
     def motion_finished(self) -> torch.Tensor:

@@ -1,0 +1,212 @@
+"""Ops and Python time per env step of the three adaptive terms, sampler core apart from glue (CPU, kit-less).
+
+    python bench/term_glue.py [--envs 32] [--steps 200] [--task Tracking-Humanoid-v0]
+
+Per env step Isaac Lab calls the adaptive curriculum term (at resets), the start event (at resets:
+``__call__``, and ``reset`` after the command's resample) and the fold event (every step). Their
+cost on the GPU is the sampler core's graphs (bench/launch_count.py, bench/sampler_cost.py) plus
+the *glue* around them: the terms' own ATen ops (each one kernel launch on CUDA) and Python. This
+runs a real env with zero actions (the robots fall, so most steps reset some envs) and, for each
+term, counts the non-view ATen ops under a ``TorchDispatchMode`` and times its calls, splitting off
+what the sampler core does (``PerEnvSampling.record/starts/record_exposure``, ``AdaptiveSampler.fold``).
+The core runs eagerly here (the CPU path); its op count on the GPU is bench/launch_count.py's.
+Ops are counted in one pass and time measured in another (the counter's own overhead would skew it);
+the CPU's times are noisy when other jobs share it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import functools
+import os
+import time
+from collections.abc import Callable
+from typing import Any
+
+from torch.utils._python_dispatch import TorchDispatchMode
+
+from beyondmimic_adaptive.cli_types import positive_int
+
+os.environ.setdefault("GIT_PYTHON_REFRESH", "quiet")
+
+TERMS = ("curriculum", "start event", "fold event")
+
+
+class Meter(TorchDispatchMode):
+    """Counts non-view ATen ops and seconds per (term, part), part being "core" or "glue"."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.counting = False
+        self.term: str | None = None
+        self.part = "glue"
+        self.ops: collections.Counter[tuple[str, str]] = collections.Counter()
+        self.names: dict[str, collections.Counter[str]] = {t: collections.Counter() for t in TERMS}
+        self.seconds: collections.Counter[tuple[str, str]] = collections.Counter()
+        self.calls: collections.Counter[str] = collections.Counter()
+
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+        if self.term is not None and not func.is_view:
+            self.ops[(self.term, self.part)] += 1
+            if self.part == "glue":
+                self.names[self.term][func.overloadpacket.__name__] += 1
+        return func(*args, **(kwargs or {}))
+
+    def clear(self) -> None:
+        self.ops.clear()
+        self.seconds.clear()
+        self.calls.clear()
+        for names in self.names.values():
+            names.clear()
+
+
+class TermProbe:
+    """Stands in for a class term's callable: forwards ``__call__`` and ``reset``, metered as ``term``."""
+
+    def __init__(self, meter: Meter, term: str, inner: Any) -> None:
+        self.meter, self.term, self.inner = meter, term, inner
+        self.__name__ = getattr(inner, "__name__", type(inner).__name__)
+
+    def _run(self, call: Callable[[], Any], count: bool) -> Any:
+        meter = self.meter
+        meter.term = self.term
+        start = time.perf_counter()
+        try:
+            return call()
+        finally:
+            meter.seconds[(self.term, "total")] += time.perf_counter() - start
+            meter.calls[self.term] += count
+            meter.term = None
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self._run(lambda: self.inner(*args, **kwargs), True)
+
+    def reset(self, env_ids: Any = None) -> Any:
+        return self._run(lambda: self.inner.reset(env_ids), False)
+
+
+def core(meter: Meter, method: Callable[..., Any]) -> Callable[..., Any]:
+    """``method`` metered as the sampler core of whichever term calls it."""
+
+    @functools.wraps(method)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        term, part = meter.term, meter.part
+        meter.part = "core"
+        start = time.perf_counter()
+        try:
+            return method(*args, **kwargs)
+        finally:
+            if term is not None:
+                meter.seconds[(term, "core")] += time.perf_counter() - start
+            meter.part = part
+
+    return wrapped
+
+
+def build_env(task: str, num_envs: int) -> Any:
+    import gymnasium as gym
+    from isaaclab.envs import ManagerBasedRLEnv
+    from isaaclab.utils.string import string_to_callable
+
+    import beyondmimic_adaptive.tasks  # noqa: F401  (registers the tasks)
+    from beyondmimic_adaptive.assets import DEMO_SHORT_MOTION
+
+    cfg = string_to_callable(gym.spec(task).kwargs["env_cfg_entry_point"])()
+    cfg.scene.num_envs = num_envs
+    cfg.commands.motion.motion_files = [str(DEMO_SHORT_MOTION)]
+    return ManagerBasedRLEnv(cfg=cfg)
+
+
+def install(env: Any, meter: Meter, name: str = "adaptive") -> None:
+    """Put probes in place of the three terms and meter the sampler core's entry points."""
+    from beyondmimic_adaptive.terms import find_adaptive_curriculum
+    from beyondmimic_adaptive.terms.wiring import fold_event_name, start_event_name
+
+    term = find_adaptive_curriculum(env, name)
+    for method in ("record", "starts", "record_exposure"):
+        setattr(term.per_env, method, core(meter, getattr(term.per_env, method)))
+    term.sampler.fold = core(meter, term.sampler.fold)
+    manager = env.curriculum_manager
+    cfgs = {
+        "curriculum": manager._term_cfgs[manager.active_terms.index(name)],
+        "start event": env.event_manager.get_term_cfg(start_event_name(name)),
+        "fold event": env.event_manager.get_term_cfg(fold_event_name(name)),
+    }
+    for label, cfg in cfgs.items():
+        cfg.func = TermProbe(meter, label, cfg.func)
+
+
+def run(env: Any, meter: Meter, steps: int, count_ops: bool) -> None:
+    import torch
+
+    action = torch.zeros(env.num_envs, env.action_manager.total_action_dim, device=env.device)
+    meter.clear()
+    if count_ops:
+        with meter:
+            for _ in range(steps):
+                env.step(action)
+    else:
+        for _ in range(steps):
+            env.step(action)
+
+
+def table(
+    meter: Meter, steps: int, ops: collections.Counter[tuple[str, str]], op_calls: collections.Counter[str]
+) -> list[str]:
+    lines = [
+        f"{'term':<12} {'calls/step':>10} {'core ops/step':>13} {'glue ops/step':>13} {'glue ops/call':>13} "
+        f"{'core us/call':>12} {'glue us/call':>12}"
+    ]
+    totals = collections.Counter()
+    for term in TERMS:
+        calls = max(meter.calls[term], 1)
+        core_s, total_s = meter.seconds[(term, "core")], meter.seconds[(term, "total")]
+        row = {"core": ops[(term, "core")] / steps, "glue": ops[(term, "glue")] / steps}
+        totals.update(row)
+        totals["glue_s"] += (total_s - core_s) / steps
+        totals["core_s"] += core_s / steps
+        glue_per_call = ops[(term, "glue")] / max(op_calls[term], 1)
+        lines.append(
+            f"{term:<12} {meter.calls[term] / steps:>10.2f} {row['core']:>13.1f} {row['glue']:>13.1f} "
+            f"{glue_per_call:>13.1f} {1e6 * core_s / calls:>12.1f} {1e6 * (total_s - core_s) / calls:>12.1f}"
+        )
+    lines.append(
+        f"{'total':<12} {'':>10} {totals['core']:>13.1f} {totals['glue']:>13.1f} {'':>13} "
+        f"{'':>12} {'':>12}   (per env step: core {1e6 * totals['core_s']:.0f} us, "
+        f"glue {1e6 * totals['glue_s']:.0f} us)"
+    )
+    return lines
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--task", default="Tracking-Humanoid-v0")
+    parser.add_argument("--envs", type=positive_int, default=32)
+    parser.add_argument("--steps", type=positive_int, default=200, help="env steps per pass (ops, then time)")
+    parser.add_argument("--warmup", type=positive_int, default=10)
+    args = parser.parse_args()
+    import torch
+
+    env = build_env(args.task, args.envs)
+    try:
+        env.reset()
+        meter = Meter()
+        run(env, meter, 2, count_ops=False)  # the events find their curriculum term at their first calls
+        install(env, meter)
+        run(env, meter, args.warmup, count_ops=False)  # first calls: lazy look-ups, one-time checks
+        run(env, meter, args.steps, count_ops=True)
+        ops, op_calls = collections.Counter(meter.ops), collections.Counter(meter.calls)
+        names = {t: collections.Counter(n) for t, n in meter.names.items()}
+        run(env, meter, args.steps, count_ops=False)
+        print(f"{args.task}, {args.envs} envs, {args.steps} env steps per pass, torch {torch.__version__} on the CPU")
+        print("\n".join(table(meter, args.steps, ops, op_calls)))
+        for term in TERMS:
+            detail = ", ".join(f"{op} {n}" for op, n in sorted(names[term].items()))
+            print(f"  glue ops of {term} ({args.steps} steps): {detail or '-'}")
+    finally:
+        env.close()
+
+
+if __name__ == "__main__":
+    main()
