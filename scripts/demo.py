@@ -130,7 +130,7 @@ def plot(arms: list[dict[str, object]], demo, out_dir: Path) -> list[Path]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("overrides", nargs="*", help="Hydra overrides for the packaged demo.yaml")
-    args = parser.parse_args()
+    args = parser.parse_intermixed_args()
     try:
         config = parse_demo(compose_config("demo", args.overrides))
         node = config.curriculum.get("adaptive")

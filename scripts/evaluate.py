@@ -36,7 +36,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--motion-files", nargs="+", help="motion files (default: the run's config.yaml)")
     parser.add_argument("--out", type=Path, help="output folder (default: the checkpoint's folder)")
     parser.add_argument("overrides", nargs="*")
-    args = parser.parse_args(sys.argv[1:] if argv is None else argv)
+    args = parser.parse_intermixed_args(sys.argv[1:] if argv is None else argv)
     overrides = list(args.overrides)
     overrides += [f"device={args.device}"] if args.device else []
     overrides += [motion_files_override(args.motion_files)] if args.motion_files else []

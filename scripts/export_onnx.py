@@ -28,7 +28,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--motion-index", type=int, default=0, help="which of the run's motion files to embed")
     parser.add_argument("--device", help="cpu or cuda:N (default: the run's)")
     parser.add_argument("overrides", nargs="*")
-    args = parser.parse_args(sys.argv[1:] if argv is None else argv)
+    args = parser.parse_intermixed_args(sys.argv[1:] if argv is None else argv)
     overrides = [*args.overrides, *([f"device={args.device}"] if args.device else [])]
 
     from beyondmimic_adaptive.export import export_checkpoint

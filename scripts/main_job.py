@@ -34,7 +34,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--video-frames", type=int, default=300, help="frames of the G1 video (50 per s; 0: none)")
     parser.add_argument("overrides", nargs="*", help="Hydra overrides for the packaged train.yaml")
-    args = parser.parse_args(argv)
+    args = parser.parse_intermixed_args(argv)
     if args.video_frames < 0:
         parser.error(f"--video-frames {args.video_frames} is invalid: use an int >= 0 (0: no video).")
     settings = MainJobSettings(

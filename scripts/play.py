@@ -35,7 +35,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--width", type=int, default=640)
     parser.add_argument("--height", type=int, default=480)
     parser.add_argument("overrides", nargs="*", help="Hydra overrides of config/train.yaml")
-    args = parser.parse_args(argv)
+    args = parser.parse_intermixed_args(argv)
     if args.checkpoint is not None:
         try:
             checked_checkpoint(args.checkpoint)

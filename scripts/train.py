@@ -42,7 +42,7 @@ def parse_args(argv: list[str]) -> list[str]:
     parser.add_argument("--log-dir", help="parent folder of runs (log_dir)")
     parser.add_argument("--run-name", help="run folder name (run_name)")
     parser.add_argument("overrides", nargs="*", help="Hydra overrides of the packaged train.yaml")
-    args = parser.parse_args(argv)
+    args = parser.parse_intermixed_args(argv)
     flags = {
         "device": args.device,
         "num_envs": args.num_envs,

@@ -103,6 +103,19 @@ def test_flags_become_overrides_of_the_train_config():
     assert run.motion_files == [str(Path("a.npz").resolve())]
 
 
+def test_overrides_may_come_between_and_after_the_flags():
+    parse_args = runpy.run_path(str(Path(__file__).resolve().parents[1] / "scripts/train.py"))["parse_args"]
+    # `task=... --num-envs 8 log_dir=...` used to stop with "unrecognized arguments: log_dir=..."
+    assert parse_args(["task=T", "--num-envs", "8", "log_dir=/y"]) == ["num_envs=8", "task=T", "log_dir=/y"]
+    assert parse_args(["--motion-files", "a.npz", "--", "seed=4"])[-1] == "seed=4"  # -- ends the file list
+
+
+def test_an_override_swallowed_by_motion_files_is_named(tmp_path):
+    message = exit_message("scripts/train.py", "--motion-files", "a.npz", "log_dir=runs", "--log-dir", str(tmp_path))
+    assert "--motion-files got 'log_dir=runs', which looks like a Hydra override" in message
+    assert "end the file list with --" in message and not any(tmp_path.iterdir())  # nothing written
+
+
 def test_clip_shorter_than_one_bin_and_empty_motion_list_write_nothing(tmp_path):
     from beyondmimic_adaptive.motion import load_motion
     from beyondmimic_adaptive.motion.clip import FLOAT_KEYS

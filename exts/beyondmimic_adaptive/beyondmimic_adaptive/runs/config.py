@@ -7,6 +7,7 @@ folder, and evaluating, playing or exporting a checkpoint reads it back (:func:`
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,8 +40,21 @@ class RunConfig:
 
 
 def motion_files_override(paths: Sequence[str | Path]) -> str:
-    """The Hydra override ``motion_files=[...]`` of ``paths`` (resolved: a run stays valid from any folder)."""
+    """The Hydra override ``motion_files=[...]`` of ``paths`` (resolved: a run stays valid from any folder).
+
+    ``--motion-files`` takes every argument up to the next flag, so an override written after it
+    (``--motion-files a.npz log_dir=runs``) arrives here as a path: refused with where to put it."""
+    for path in paths:
+        if isinstance(path, str) and _OVERRIDE.fullmatch(path) and not Path(path).exists():
+            raise RunError(
+                f"--motion-files got {path!r}, which looks like a Hydra override, not a motion file: give the"
+                " overrides before --motion-files, or end the file list with -- (--motion-files a.npz -- key=value)."
+            )
     return "motion_files=[" + ",".join(str(Path(p).resolve()) for p in paths) + "]"
+
+
+_OVERRIDE = re.compile(r"[+~]{0,2}[A-Za-z_][\w.]*=.*")
+"""``key=value``, ``+key=value``, ``++key=value`` or ``~key=...``: a Hydra override's shape."""
 
 
 def _validated(cfg: DictConfig) -> RunConfig:
