@@ -17,7 +17,9 @@ GPUs with one process per arm (``--arms adaptive --device cuda:0`` and ``--arms 
 cuda:1``, same ``--out``). ``--plot`` draws OUT/ablation.png (completion over iterations) and
 OUT/completion_heatmaps.png (per-bin completion per checkpoint) from results.jsonl, and OUT/reach_latest.png
 (where each bin's median start ends, for rows with survival times). ``--ingest`` adds the rows
-of evaluations made elsewhere (``scripts/evaluate.py --out ARM/eval_model_<it>``, e.g. after ``--train-only``).
+of evaluations made elsewhere (``scripts/evaluate.py --out ARM/eval_model_<it>``, e.g. after ``--train-only``);
+``scripts/evaluate.py --checkpoint OUT/adaptive/model_*.pt OUT/uniform/model_*.pt --envs-per-bin 16 --out OUT``
+evaluates all of them in one process (one env, about the device time of one evaluation) into exactly those folders.
 """
 
 from __future__ import annotations
@@ -98,7 +100,8 @@ def result_row(arm: str, iterations: int, report: dict, train_wall_s: float | No
 
 def ingest(args: argparse.Namespace, results_path: Path) -> list[tuple[str, int]]:
     """Append a row for every ARM/eval_model_<it>/eval.json not in results.jsonl yet (evaluations run
-    elsewhere, e.g. ``scripts/evaluate.py --out ARM/eval_model_<it>`` on a device); returns the (arm, it) added."""
+    elsewhere, e.g. ``scripts/evaluate.py --out ARM/eval_model_<it>`` on a device, or several checkpoints
+    at once with ``--out OUT``); returns the (arm, it) added."""
     known = {(r["arm"], r["iterations"]) for r in load_results(results_path)}
     added = []
     for arm in args.arms:

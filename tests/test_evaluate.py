@@ -1,4 +1,5 @@
-"""scripts/evaluate.py takes the task, the bin size and the motion command's name from the run's config.yaml.
+"""scripts/evaluate.py takes the task, the bin size and the motion command's name from the run's config.yaml;
+several checkpoints evaluated at once get the reports they get alone.
 
 Training (the library's :func:`~beyondmimic_adaptive.runs.train`) and the script run in the test process.
 """
@@ -10,10 +11,19 @@ import shutil
 from pathlib import Path
 
 import pytest
+import torch
 from script_run import exit_message, run_ok
 
-from beyondmimic_adaptive.assets import DEMO_SHORT_MOTION
-from beyondmimic_adaptive.runs import motion_files_override, train
+from beyondmimic_adaptive.assets import DEMO_LONG_MOTION, DEMO_SHORT_MOTION
+from beyondmimic_adaptive.runs import (
+    RunError,
+    evaluate_checkpoint,
+    evaluate_checkpoints,
+    motion_files_override,
+    report_dirs,
+    train,
+    train_config,
+)
 
 
 def evaluate(checkpoint: Path, *extra: str) -> None:
@@ -55,3 +65,89 @@ def test_evaluation_uses_the_runs_bins_command_and_task(tmp_path):
     assert "has no motion command 'ref'" in evaluate_fails(other_command)
     other_task = copy_run(run, tmp_path / "task", ("task: Tracking-Humanoid-v0", "task: Tracking-Nowhere-v0"))
     assert "task 'Tracking-Nowhere-v0' of the run's config is not registered" in evaluate_fails(other_task)
+
+
+def quiet_reset(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Evaluations without the task's reset noise: every start is the bin's reference frame exactly.
+
+    The noise is drawn for the whole env at once, so a checkpoint's starts in a batch evaluation get other
+    draws than alone; without it, a block of envs plays what a single evaluation plays (each env's physics
+    is its own world, and the policies are deterministic), up to float32 rounding of world positions."""
+    from beyondmimic_adaptive.runs import evaluation
+
+    def play_mode_without_reset_noise(env_cfg) -> None:
+        play_mode(env_cfg)
+        motion = env_cfg.commands.motion
+        motion.pose_range, motion.velocity_range, motion.joint_position_range = {}, {}, (0.0, 0.0)
+
+    play_mode = evaluation.play_mode
+    monkeypatch.setattr(evaluation, "play_mode", play_mode_without_reset_noise)
+
+
+def test_checkpoints_evaluated_together_get_the_reports_they_get_alone(tmp_path, monkeypatch):
+    overrides = ["num_envs=4", "iterations=2", "save_interval=1", motion_files_override([DEMO_SHORT_MOTION])]
+    run = train([*overrides, f"log_dir={tmp_path}", "run_name=adaptive", "curriculum.adaptive.bin_size_s=2.0"])
+    # a second arm: another run folder, another curriculum (evaluation ignores it), the later checkpoint stripped
+    # to its actor like the shipped policies (assets/policies/)
+    other = copy_run(run, tmp_path / "uniform", ("attribution: start", "attribution: hazard")).with_name("model_1.pt")
+    saved = torch.load(run / "model_1.pt", weights_only=False)
+    torch.save({key: saved[key] for key in ("actor_state_dict", "iter", "infos")}, other)
+    quiet_reset(monkeypatch)
+    alone = [
+        evaluate_checkpoint(checkpoint, 1, out=tmp_path / f"alone_{i}")
+        for i, checkpoint in enumerate((run / "model_0.pt", other))
+    ]
+    assert alone[0]["body_pos_error_per_bin"] != alone[1]["body_pos_error_per_bin"]  # two different policies
+
+    stdout = run_ok(
+        "scripts/evaluate.py", "--checkpoint", str(run / "model_0.pt"), str(other), "--envs-per-bin", "1",
+        "--out", str(tmp_path / "batch"),
+    ).stdout  # fmt: skip
+    written = [tmp_path / "batch" / "adaptive" / "eval_model_0", tmp_path / "batch" / "uniform" / "eval_model_1"]
+    for report, folder in zip(alone, written, strict=True):
+        together = json.loads((folder / "eval.json").read_text())
+        # the env grid (hence each env's origin) grows with the batch: world positions round differently in float32
+        assert together.pop("body_pos_error_per_bin") == pytest.approx(report.pop("body_pos_error_per_bin"), rel=1e-4)
+        assert together == report  # completion, frames played: exactly
+        assert (folder / "eval.png").stat().st_size > 0 and f"wrote {folder / 'eval.json'}" in stdout
+    # the ablation driver's --ingest reads them: the run folder's name is the arm
+    run_ok("bench/ablation.py", "--out", str(tmp_path / "batch"), "--arms", "adaptive", "uniform", "--ingest")
+    rows = [json.loads(line) for line in (tmp_path / "batch" / "results.jsonl").read_text().splitlines()]
+    assert [(r["arm"], r["iterations"], r["completion_per_bin"]) for r in rows] == [
+        ("adaptive", 0, alone[0]["completion_per_bin"]),
+        ("uniform", 1, alone[1]["completion_per_bin"]),
+    ]
+
+    # without --out, each report goes next to its checkpoint, in a folder of its own
+    assert report_dirs([run / "model_0.pt", other]) == [run / "eval_model_0", other.parent / "eval_model_1"]
+
+
+@pytest.mark.fast
+def test_checkpoints_of_runs_that_differ_are_refused_before_anything_is_built(tmp_path, monkeypatch):
+    from omegaconf import OmegaConf
+
+    from beyondmimic_adaptive.runs import evaluation
+
+    def run_folder(name: str, *overrides: str) -> Path:
+        (tmp_path / name).mkdir()
+        OmegaConf.save(train_config(list(overrides)).cfg, tmp_path / name / "config.yaml")
+        return tmp_path / name / "model_5.pt"  # never opened: the configs are compared first
+
+    monkeypatch.setattr(evaluation, "make_env", lambda cfg: pytest.fail("built an env for a refused evaluation"))
+    short = run_folder("short", motion_files_override([DEMO_SHORT_MOTION]))
+    long = run_folder("long", motion_files_override([DEMO_LONG_MOTION]))
+    wide = run_folder("wide", motion_files_override([DEMO_SHORT_MOTION]), "curriculum.adaptive.bin_size_s=2.0")
+    with pytest.raises(RunError, match="differ in motion_files") as err:
+        evaluate_checkpoints([short, long])
+    assert str(short) in str(err.value) and str(long) in str(err.value)
+    with pytest.raises(RunError, match=r"differ in bin_size_s \(1.0 vs 2.0"):
+        evaluate_checkpoints([short, wide])
+    with pytest.raises(RunError, match="would both write their report to"):
+        evaluate_checkpoints([short, short])
+    # the same setup, the curriculum aside: on to the checkpoints themselves
+    uniform = run_folder("uniform", motion_files_override([DEMO_SHORT_MOTION]), "curriculum=uniform")
+    with pytest.raises(RunError, match=f"checkpoint {short} does not exist"):
+        evaluate_checkpoints([short, uniform])
+    short.write_bytes(b"PK")  # a save cut off by a kill
+    with pytest.raises(RunError, match=f"checkpoint {short} is truncated"):
+        evaluate_checkpoints([short, uniform])

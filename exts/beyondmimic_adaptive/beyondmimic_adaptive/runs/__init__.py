@@ -5,7 +5,8 @@
 - :mod:`.folder`: a run's folder (new or resumed) and what the run writes into it;
 - :mod:`.runner`: the env and the stock rsl-rl ``OnPolicyRunner``;
 - :mod:`.checkpoints`: rsl-rl's ``model_<it>.pt`` files, a save cut off by a kill never picked;
-- :mod:`.training`, :mod:`.evaluation`, :mod:`.policy`: train, evaluate a checkpoint, load one to play or export;
+- :mod:`.training`, :mod:`.evaluation`, :mod:`.policy`: train, evaluate checkpoints
+  (several at once, in one env), load one to play or export;
 - :mod:`.first_frame`: play a checkpoint from the clip's first frame in a few envs (the main job's CPU check).
 
 Importing this package does not import Isaac Lab (the functions do, when called): a command line
@@ -19,8 +20,15 @@ from .checkpoints import (
     is_complete,
     latest_complete,
 )
-from .config import RunConfig, RunError, motion_files_override, saved_run_config, train_config
-from .evaluation import evaluate_checkpoint
+from .config import (
+    RunConfig,
+    RunError,
+    checkpoints_and_overrides,
+    motion_files_override,
+    saved_run_config,
+    train_config,
+)
+from .evaluation import evaluate_checkpoint, evaluate_checkpoints, report_dirs
 from .policy import LoadedPolicy, load_policy_env
 from .training import train
 
@@ -30,12 +38,15 @@ __all__ = [
     "RunError",
     "checked_checkpoint",
     "checkpoint_iteration",
+    "checkpoints_and_overrides",
     "checkpoints_by_iteration",
     "evaluate_checkpoint",
+    "evaluate_checkpoints",
     "is_complete",
     "latest_complete",
     "load_policy_env",
     "motion_files_override",
+    "report_dirs",
     "saved_run_config",
     "train",
     "train_config",

@@ -53,6 +53,16 @@ def motion_files_override(paths: Sequence[str | Path]) -> str:
     return "motion_files=[" + ",".join(str(Path(p).resolve()) for p in paths) + "]"
 
 
+def checkpoints_and_overrides(words: Sequence[str]) -> tuple[list[Path], list[str]]:
+    """The checkpoints among the words given to ``--checkpoint`` and the Hydra overrides that followed them.
+
+    ``--checkpoint`` takes every argument up to the next flag (several checkpoints are evaluated at once),
+    so ``--checkpoint a.pt device=cuda:0`` gives it the override too: a ``key=value`` word that names no
+    file is an override."""
+    overrides = [w for w in words if _OVERRIDE.fullmatch(w) and not Path(w).exists()]
+    return [Path(w) for w in words if w not in overrides], overrides
+
+
 _OVERRIDE = re.compile(r"[+~]{0,2}[A-Za-z_][\w.]*=.*")
 """``key=value``, ``+key=value``, ``++key=value`` or ``~key=...``: a Hydra override's shape."""
 

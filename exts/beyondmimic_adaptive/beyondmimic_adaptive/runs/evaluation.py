@@ -1,4 +1,4 @@
-"""Evaluate a checkpoint from every bin: per-bin completion and tracking error (the ablation metric).
+"""Evaluate checkpoints from every bin: per-bin completion and tracking error (the ablation metric).
 
 Each env starts exactly at the first frame of one bin (plus the task's reset noise) and plays until
 the end of its motion or its first failure; the episode limit is lifted to the longest motion.
@@ -8,12 +8,19 @@ when the starts from each motion's first bin complete.
 
 The task, the motion files, the bin size and the motion command's name are the run's (its saved
 ``config.yaml``); overrides replace saved keys.
+
+Several checkpoints of runs that share those four keys (e.g. every checkpoint of every arm of an
+ablation) are evaluated in one env (:func:`evaluate_checkpoints`): checkpoint ``k`` drives the
+``k``-th contiguous block of envs, each block set up as a single evaluation's. The rollout is
+latency-bound (thousands of sequential steps of a small batch), so K checkpoints in one env cost
+about the steps of one evaluation instead of K.
 """
 
 from __future__ import annotations
 
+import copy
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -29,21 +36,106 @@ def evaluate_checkpoint(
 ) -> dict[str, Any]:
     """Evaluate ``checkpoint`` with ``envs_per_bin`` starts per bin; writes ``eval.json`` and ``eval.png``
     to ``out`` (default: the checkpoint's folder) and returns the report."""
+    outs = [out if out is not None else checkpoint.parent]
+    return evaluate_checkpoints([checkpoint], envs_per_bin, overrides, outs)[0]
+
+
+def evaluate_checkpoints(
+    checkpoints: Sequence[Path],
+    envs_per_bin: int = 2,
+    overrides: Sequence[str] = (),
+    outs: Sequence[Path] | None = None,
+) -> list[dict[str, Any]]:
+    """Evaluate every checkpoint in one env (``envs_per_bin`` starts per bin each); writes each one's
+    ``eval.json`` and ``eval.png`` to its ``outs`` entry (default: :func:`report_dirs` without a parent)
+    and returns the reports, in order: each the report :func:`evaluate_checkpoint` gives for it alone.
+
+    The runs must share the task, the motion files, the bin size and the motion command's name (their
+    saved ``config.yaml`` with ``overrides`` on top); the device and the env seed are the first one's.
+    """
     if envs_per_bin < 1:
         raise RunError(f"envs_per_bin={envs_per_bin} is invalid: use an int >= 1 (--envs-per-bin).")
-    config = saved_run_config(checkpoint.parent, overrides)
-    settings = eval_settings(config.cfg)
-    checked_checkpoint(checkpoint)
-    report = evaluate_policy(config, checkpoint, envs_per_bin, settings)
-    out = out if out is not None else checkpoint.parent
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "eval.json").write_text(json.dumps(report, indent=1))
-    plot_report(report, out / "eval.png")
-    return report
+    if not checkpoints:
+        raise RunError("no checkpoint to evaluate: give at least one model_<iteration>.pt (--checkpoint).")
+    outs = list(outs) if outs is not None else report_dirs(checkpoints)
+    if len(outs) != len(checkpoints):
+        raise RunError(f"{len(checkpoints)} checkpoints but {len(outs)} output folders: give one folder each.")
+    _check_distinct(checkpoints, outs)
+    configs = [saved_run_config(checkpoint.parent, overrides) for checkpoint in checkpoints]
+    settings = [eval_settings(config.cfg) for config in configs]
+    _check_shared_setup(checkpoints, configs, settings)
+    for checkpoint in checkpoints:
+        checked_checkpoint(checkpoint)
+    reports = evaluate_policies(configs[0], checkpoints, envs_per_bin, settings[0])
+    for report, out in zip(reports, outs, strict=True):
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "eval.json").write_text(json.dumps(report, indent=1))
+        plot_report(report, out / "eval.png")
+    return reports
 
 
-def evaluate_policy(config: RunConfig, checkpoint: Path, envs_per_bin: int, settings: EvalSettings) -> dict[str, Any]:
-    """Roll out the checkpoint's policy from the first frame of every bin; the report as a JSON-able dict."""
+def report_dirs(checkpoints: Sequence[Path], parent: Path | None = None) -> list[Path]:
+    """Where each checkpoint's report goes when several are evaluated at once: ``<run folder>/eval_<stem>``,
+    or ``<parent>/<run folder name>/eval_<stem>`` (an ablation's ``ARM/eval_model_<it>`` with ``parent=OUT``)."""
+    if parent is None:
+        return [checkpoint.parent / f"eval_{checkpoint.stem}" for checkpoint in checkpoints]
+    return [parent / checkpoint.parent.name / f"eval_{checkpoint.stem}" for checkpoint in checkpoints]
+
+
+def _check_distinct(checkpoints: Sequence[Path], outs: Sequence[Path]) -> None:
+    seen: dict[Path, Path] = {}
+    for checkpoint, out in zip(checkpoints, outs, strict=True):
+        if out.resolve() in seen:
+            raise RunError(
+                f"checkpoints {seen[out.resolve()]} and {checkpoint} would both write their report to {out}; give each"
+                " checkpoint once, from run folders with different names."
+            )
+        seen[out.resolve()] = checkpoint
+
+
+def _shared_setup(config: RunConfig, settings: EvalSettings) -> dict[str, Any]:
+    """What must agree between checkpoints evaluated in one env."""
+    files = config.run.motion_files
+    return {
+        "task": config.run.task,
+        "motion_files": None if files is None else [str(Path(p).resolve()) for p in files],
+        "bin_size_s": settings.bin_size_s,
+        "command_name": settings.command_name,
+    }
+
+
+def _check_shared_setup(
+    checkpoints: Sequence[Path], configs: Sequence[RunConfig], settings: Sequence[EvalSettings]
+) -> None:
+    first = _shared_setup(configs[0], settings[0])
+    for checkpoint, config, setting in zip(checkpoints[1:], configs[1:], settings[1:], strict=True):
+        for key, value in _shared_setup(config, setting).items():
+            if value != first[key]:
+                raise RunError(
+                    f"checkpoints {checkpoints[0]} and {checkpoint} differ in {key} ({first[key]!r} vs {value!r}"
+                    " in their runs' config.yaml); checkpoints evaluated together need the same task, motion files,"
+                    " bin size and motion command: evaluate them in separate calls, or override the key."
+                )
+
+
+def _batched_policy(policies: Sequence[Any], envs_each: int) -> Callable[[Any], Any]:
+    """``obs -> actions`` with policy ``k`` acting on envs ``k * envs_each ... (k + 1) * envs_each - 1``."""
+    import torch
+
+    if len(policies) == 1:
+        return policies[0]
+
+    def act(obs: Any) -> Any:  # a TensorDict of observation groups, sliced along its batch dimension
+        return torch.cat([policy(obs[k * envs_each : (k + 1) * envs_each]) for k, policy in enumerate(policies)])
+
+    return act
+
+
+def evaluate_policies(
+    config: RunConfig, checkpoints: Sequence[Path], envs_per_bin: int, settings: EvalSettings
+) -> list[dict[str, Any]]:
+    """Roll out each checkpoint's policy from the first frame of every bin, all in one env (one block of
+    ``num_bins * envs_per_bin`` envs per checkpoint); a JSON-able report per checkpoint."""
     import torch
     from tqdm import tqdm
 
@@ -58,18 +150,24 @@ def evaluate_policy(config: RunConfig, checkpoint: Path, envs_per_bin: int, sett
     frames = [load_motion(p).num_frames for p in motion_cfg.motion_files]
     fps = 1.0 / (env_cfg.sim.dt * env_cfg.decimation)
     layout = BinLayout(frames, fps, bin_size_s=settings.bin_size_s, device="cpu")
-    env_cfg.scene.num_envs = layout.num_bins * envs_per_bin
+    num_policies, envs_each = len(checkpoints), layout.num_bins * envs_per_bin
+    env_cfg.scene.num_envs = num_policies * envs_each
     env_cfg.episode_length_s = max(frames) / fps + 1.0
     env = make_env(env_cfg)
     try:
         wrapped, runner = make_runner(env, agent_cfg, run)
-        load_actor(runner, checkpoint, run.device)
-        policy = runner.get_inference_policy(device=run.device)
+        policies = []
+        for checkpoint in checkpoints:  # one runner, each actor loaded into it in turn and copied out
+            load_actor(runner, checkpoint, run.device)
+            policies.append(copy.deepcopy(runner.get_inference_policy(device=run.device)))
+        policy = _batched_policy(policies, envs_each)
 
         device = env.device
         layout = BinLayout(frames, fps, bin_size_s=settings.bin_size_s, device=device)
         command = env.command_manager.get_term(settings.command_name)
-        start_bins = torch.arange(layout.num_bins, device=device).repeat_interleave(envs_per_bin)
+        start_bins = torch.arange(layout.num_bins, device=device).repeat_interleave(envs_per_bin).repeat(num_policies)
+        # each block's bins are counted apart: global bin + block * num_bins
+        bin_offset = torch.arange(num_policies, device=device).repeat_interleave(envs_each) * layout.num_bins
         command.set_start(slice(None), layout.bin_motion[start_bins], layout.bin_start[start_bins])
         env.reset()
         obs = wrapped.get_observations()
@@ -77,8 +175,8 @@ def evaluate_policy(config: RunConfig, checkpoint: Path, envs_per_bin: int, sett
         start_frames = layout.bin_start[start_bins]
         reached = torch.zeros(env.num_envs, dtype=torch.long, device=device)  # frames played before the end
         completed = torch.zeros_like(active)
-        error_sum = torch.zeros(layout.num_bins, device=device)
-        error_count = torch.zeros(layout.num_bins, device=device)
+        error_sum = torch.zeros(num_policies * layout.num_bins, device=device)
+        error_count = torch.zeros_like(error_sum)
         terminations = env.termination_manager
         failure_terms = [n for n in terminations.active_terms if not terminations.get_term_cfg(n).time_out]
         no_failure = torch.zeros_like(active)
@@ -86,7 +184,7 @@ def evaluate_policy(config: RunConfig, checkpoint: Path, envs_per_bin: int, sett
             while bool(active.any()):
                 body_pos, _ = command.body_pose_relative_w()
                 error = (body_pos - command.robot_body_pos_w).norm(dim=-1).mean(-1)
-                bins = layout.bin_index(command.motion_ids, command.time_steps)
+                bins = layout.bin_index(command.motion_ids, command.time_steps) + bin_offset
                 error_sum.index_add_(0, bins, error * active)
                 error_count.index_add_(0, bins, active.float())
                 reached = torch.where(active, command.time_steps - start_frames, reached)
@@ -99,24 +197,28 @@ def evaluate_policy(config: RunConfig, checkpoint: Path, envs_per_bin: int, sett
                 progress.update(int(finished.sum()))
     finally:
         env.close()
-    completion = completed.float().view(layout.num_bins, envs_per_bin).mean(1)
+    shape = (num_policies, layout.num_bins, envs_per_bin)
+    completion = completed.float().view(shape).mean(2)
+    played = reached.view(shape).float()  # frames played from each start
+    errors = (error_sum / error_count.clamp_min(1)).view(num_policies, layout.num_bins)
     first_bins = layout.bin_offsets[:-1]
-    played = reached.view(layout.num_bins, envs_per_bin).float()  # frames played from each start
-    from_first = played[first_bins]
-    return {
-        "checkpoint": str(checkpoint),
-        "task": run.task,
-        "bin_size_s": settings.bin_size_s,
-        "motion_files": list(motion_cfg.motion_files),
-        "envs_per_bin": envs_per_bin,
-        "bin_motion": layout.bin_motion.tolist(),
-        "completion_per_bin": completion.tolist(),
-        "body_pos_error_per_bin": (error_sum / error_count.clamp_min(1)).tolist(),
-        "full_clip_completion": completion[first_bins].tolist(),
-        # per motion: median over the starts at its frame 0 of the frames played before the end or a failure
-        "median_furthest_frame": from_first.median(dim=1).values.tolist(),
-        # per start bin: median seconds played before the clip's end or a failure (where does it fall?)
-        "median_seconds_played_per_bin": (played.median(dim=1).values / fps).tolist(),
-        "num_frames": frames,
-        "mean_completion": float(completion.mean()),
-    }
+    return [
+        {
+            "checkpoint": str(checkpoint),
+            "task": run.task,
+            "bin_size_s": settings.bin_size_s,
+            "motion_files": list(motion_cfg.motion_files),
+            "envs_per_bin": envs_per_bin,
+            "bin_motion": layout.bin_motion.tolist(),
+            "completion_per_bin": completion[k].tolist(),
+            "body_pos_error_per_bin": errors[k].tolist(),
+            "full_clip_completion": completion[k][first_bins].tolist(),
+            # per motion: median over the starts at its frame 0 of the frames played before the end or a failure
+            "median_furthest_frame": played[k][first_bins].median(dim=1).values.tolist(),
+            # per start bin: median seconds played before the clip's end or a failure (where does it fall?)
+            "median_seconds_played_per_bin": (played[k].median(dim=1).values / fps).tolist(),
+            "num_frames": frames,
+            "mean_completion": float(completion[k].mean()),
+        }
+        for k, checkpoint in enumerate(checkpoints)
+    ]
