@@ -33,9 +33,9 @@ from pathlib import Path
 from beyondmimic_adaptive.cli_types import positive_int
 from beyondmimic_adaptive.runs import (
     RunError,
-    checkpoints_and_overrides,
     evaluate_checkpoints,
     motion_files_override,
+    paths_and_overrides,
     report_dirs,
 )
 from beyondmimic_adaptive.runs.eval_report import format_table
@@ -52,10 +52,11 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("overrides", nargs="*")
     args = parser.parse_intermixed_args(sys.argv[1:] if argv is None else argv)
-    checkpoints, overrides = checkpoints_and_overrides(args.checkpoint)  # --checkpoint a.pt key=value
+    checkpoints, overrides = paths_and_overrides(args.checkpoint)  # --checkpoint a.pt key=value
     overrides += args.overrides
     overrides += [f"device={args.device}"] if args.device else []
-    overrides += [motion_files_override(args.motion_files)] if args.motion_files else []
+    motion_files, trailing = paths_and_overrides(args.motion_files or [])  # --motion-files a.npz key=value
+    overrides += [*([motion_files_override(motion_files)] if motion_files else []), *trailing]
     single = [args.out or checkpoints[0].parent] if len(checkpoints) == 1 else None
     outs = single or report_dirs(checkpoints, args.out)
     try:

@@ -28,7 +28,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from beyondmimic_adaptive.runs import RunError, motion_files_override, train
+from beyondmimic_adaptive.runs import RunError, motion_files_override, paths_and_overrides, train
 
 
 def parse_args(argv: list[str]) -> list[str]:
@@ -52,9 +52,10 @@ def parse_args(argv: list[str]) -> list[str]:
         "run_name": args.run_name,
     }
     overrides = [f"{key}={value}" for key, value in flags.items() if value is not None]
-    if args.motion_files:
-        overrides.append(motion_files_override(args.motion_files))
-    return [*overrides, *args.overrides]
+    motion_files, trailing = paths_and_overrides(args.motion_files or [])  # --motion-files a.npz key=value
+    if motion_files:
+        overrides.append(motion_files_override(motion_files))
+    return [*overrides, *trailing, *args.overrides]
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -23,8 +23,8 @@ from .checkpoints import (
 from .config import (
     RunConfig,
     RunError,
-    checkpoints_and_overrides,
     motion_files_override,
+    paths_and_overrides,
     saved_run_config,
     train_config,
 )
@@ -38,7 +38,6 @@ __all__ = [
     "RunError",
     "checked_checkpoint",
     "checkpoint_iteration",
-    "checkpoints_and_overrides",
     "checkpoints_by_iteration",
     "evaluate_checkpoint",
     "evaluate_checkpoints",
@@ -46,6 +45,7 @@ __all__ = [
     "latest_complete",
     "load_policy_env",
     "motion_files_override",
+    "paths_and_overrides",
     "report_dirs",
     "saved_run_config",
     "train",

@@ -40,25 +40,16 @@ class RunConfig:
 
 
 def motion_files_override(paths: Sequence[str | Path]) -> str:
-    """The Hydra override ``motion_files=[...]`` of ``paths`` (resolved: a run stays valid from any folder).
-
-    ``--motion-files`` takes every argument up to the next flag, so an override written after it
-    (``--motion-files a.npz log_dir=runs``) arrives here as a path: refused with where to put it."""
-    for path in paths:
-        if isinstance(path, str) and _OVERRIDE.fullmatch(path) and not Path(path).exists():
-            raise RunError(
-                f"--motion-files got {path!r}, which looks like a Hydra override, not a motion file: give the"
-                " overrides before --motion-files, or end the file list with -- (--motion-files a.npz -- key=value)."
-            )
+    """The Hydra override ``motion_files=[...]`` of ``paths`` (resolved: a run stays valid from any folder)."""
     return "motion_files=[" + ",".join(str(Path(p).resolve()) for p in paths) + "]"
 
 
-def checkpoints_and_overrides(words: Sequence[str]) -> tuple[list[Path], list[str]]:
-    """The checkpoints among the words given to ``--checkpoint`` and the Hydra overrides that followed them.
+def paths_and_overrides(words: Sequence[str]) -> tuple[list[Path], list[str]]:
+    """The paths among the words given to a many-valued flag and the Hydra overrides that followed them.
 
-    ``--checkpoint`` takes every argument up to the next flag (several checkpoints are evaluated at once),
-    so ``--checkpoint a.pt device=cuda:0`` gives it the override too: a ``key=value`` word that names no
-    file is an override."""
+    ``--checkpoint`` and ``--motion-files`` take every argument up to the next flag, so
+    ``--checkpoint a.pt device=cuda:0`` gives the flag the override too: a ``key=value`` word that names
+    no file is an override."""
     overrides = [w for w in words if _OVERRIDE.fullmatch(w) and not Path(w).exists()]
     return [Path(w) for w in words if w not in overrides], overrides
 
