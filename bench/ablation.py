@@ -103,7 +103,8 @@ def ingest(args: argparse.Namespace, results_path: Path) -> list[tuple[str, int]
     elsewhere, e.g. ``scripts/evaluate.py --out ARM/eval_model_<it>`` on a device, or several checkpoints
     at once with ``--out OUT``); returns the (arm, it) added."""
     known = {(r["arm"], r["iterations"]) for r in load_results(results_path)}
-    added = []
+    added: list[tuple[str, int]] = []
+    rows: list[dict] = []
     for arm in args.arms:
         found = []
         for report_path in (args.out / arm).glob("eval_model_*/eval.json"):
@@ -111,11 +112,28 @@ def ingest(args: argparse.Namespace, results_path: Path) -> list[tuple[str, int]
             if iterations is not None and (arm, iterations) not in known:
                 found.append((iterations, report_path))
         for iterations, report_path in sorted(found):
-            row = result_row(arm, iterations, json.loads(report_path.read_text()), None)
-            with results_path.open("a") as f:
-                f.write(json.dumps(row) + "\n")
+            rows.append(result_row(arm, iterations, _read_report(report_path), None))
             added.append((arm, iterations))
+    with results_path.open("a") as f:  # every report read first: a bad one adds nothing
+        f.writelines(json.dumps(row) + "\n" for row in rows)
     return added
+
+
+def _read_report(path: Path) -> dict:
+    """An evaluation report (eval.json) with the keys a results row needs, or SystemExit naming the problem."""
+    try:
+        report = json.loads(path.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        message = f"ablation --ingest: {path} is not an evaluation report ({err}); delete it or evaluate again."
+        raise SystemExit(message) from None
+    needed = ("mean_completion", "full_clip_completion", "completion_per_bin", "median_furthest_frame", "num_frames")
+    missing = [key for key in (*needed, "envs_per_bin") if not isinstance(report, dict) or key not in report]
+    if missing:
+        raise SystemExit(
+            f"ablation --ingest: {path} lacks {', '.join(missing)}: not a report of scripts/evaluate.py;"
+            " delete it or evaluate the checkpoint again."
+        )
+    return report
 
 
 def run_arm(args: argparse.Namespace, arm: str, results_path: Path) -> None:

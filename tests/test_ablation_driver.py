@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 
-from script_run import run_ok
+from script_run import exit_message, run_ok
 
 from beyondmimic_adaptive.assets import DEMO_SHORT_MOTION
 
@@ -87,3 +87,17 @@ def test_ingest_adds_evaluations_made_elsewhere_once(tmp_path):
     assert len((tmp_path / "results.jsonl").read_text().splitlines()) == 3  # a rerun adds nothing
     run_ok("bench/ablation.py", "--out", str(tmp_path), "--plot-only")
     assert (tmp_path / "reach_latest.png").stat().st_size > 0  # the latest row carries survival times
+
+
+def test_ingest_refuses_a_report_it_cannot_read_and_adds_nothing(tmp_path):
+    good = {"mean_completion": 1.0, "full_clip_completion": [1.0], "completion_per_bin": [1.0],
+            "median_furthest_frame": [9], "num_frames": [10], "envs_per_bin": 2}  # fmt: skip
+    for name, text in (("eval_model_5", json.dumps(good)), ("eval_model_7", '{"mean_completion": 0.5}')):
+        (tmp_path / "adaptive" / name).mkdir(parents=True)
+        (tmp_path / "adaptive" / name / "eval.json").write_text(text)
+    message = exit_message("bench/ablation.py", "--out", str(tmp_path), "--arms", "adaptive", "--ingest")
+    assert "eval_model_7/eval.json lacks full_clip_completion" in message and "evaluate the checkpoint again" in message
+    assert not (tmp_path / "results.jsonl").exists() or not (tmp_path / "results.jsonl").read_text()
+    (tmp_path / "adaptive" / "eval_model_7" / "eval.json").write_text("{not json")
+    message = exit_message("bench/ablation.py", "--out", str(tmp_path), "--arms", "adaptive", "--ingest")
+    assert "eval_model_7/eval.json is not an evaluation report" in message

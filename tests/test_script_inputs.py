@@ -106,6 +106,7 @@ def test_rate_noise_refuses_bad_flags(flags, expected):
         ("bench/sampler_cost.py", ["--device", "cpu", "--threads", "0"], "argument --threads: expected an int >= 1"),
         ("bench/env_throughput.py", ["--rounds", "0"], "argument --rounds: expected an int >= 1, got '0'"),
         ("bench/env_throughput.py", ["--num-envs", "16", "0"], "argument --num-envs: expected an int >= 1, got '0'"),
+        ("bench/term_glue.py", ["--steps", "0"], "argument --steps: expected an int >= 1, got '0'"),
     ],
 )
 def test_benchmarks_refuse_bad_flags(script, flags, expected):
