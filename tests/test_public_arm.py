@@ -6,6 +6,7 @@ import re
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 
@@ -244,11 +245,35 @@ def test_a_public_run_saves_its_counts_resumes_them_and_refuses_another_curricul
     from beyondmimic_adaptive.sampler import PUBLIC_STATE_FORMAT
 
     common = ["num_envs=4", "save_interval=1", "curriculum=public", motion_files_override([DEMO_SHORT_MOTION])]
-    run = train([*common, "iterations=1", f"log_dir={tmp_path}", "run_name=public"])
+    run = train([*common, "iterations=1", f"log_dir={tmp_path}", "run_name=public", "history_interval_steps=10"])
     state = torch.load(run / "sampler" / "state.pt", weights_only=True)
     assert state["format"] == PUBLIC_STATE_FORMAT and state["env_step"] == 24  # one iteration of 24 steps
-    resumed = train([*common, "iterations=1", f"resume={run}"])
+    check_public_history(run, steps=[1, 11, 21])
+    resumed = train([*common, "iterations=1", f"resume={run}", "history_interval_steps=10"])
     assert torch.load(resumed / "sampler" / "state.pt", weights_only=True)["env_step"] == 48
+    check_public_history(resumed, steps=[1, 11, 21, 25, 35, 45])  # the resumed process records from its first fold
     adaptive = [o.replace("curriculum=public", "curriculum=adaptive") for o in common]
     with pytest.raises(RunError, match="not an adaptive sampler state"):
         train([*adaptive, "iterations=1", f"resume={run}"])
+
+
+def check_public_history(run: Path, steps: list[int]) -> None:
+    """The public arm's sampler/history_*.npz: its EMA failure counts (not a rate), drawn with their own label."""
+    from beyondmimic_adaptive.sampler import load_history
+    from beyondmimic_adaptive.viz import draw_sampler_heatmap
+
+    history = load_history(run / "sampler")
+    assert history["statistic"] == "failed_count" and "failure_rate" not in history
+    assert history["env_step"].tolist() == steps
+    np.testing.assert_allclose(history["probabilities"].sum(1), 1.0, atol=1e-5)
+    assert history["failed_count"].shape == history["probabilities"].shape
+    fig = draw_sampler_heatmap(history["env_step"], history["probabilities"], history["failed_count"],
+                               statistic=history["statistic"])  # fmt: skip
+    assert fig.axes[1].get_title() == "EMA failure count per env step"
+    sys.path.insert(0, str(ROOT / "scripts"))
+    try:
+        from plot_sampler_history import main as plot_main
+    finally:
+        sys.path.remove(str(ROOT / "scripts"))
+    plot_main([str(run)])
+    assert (run / "sampler_heatmap.png").stat().st_size > 0

@@ -57,7 +57,7 @@ def run_folder(run: RunNode) -> RunFolder:
 def attach_sampler_files(
     env_cfg: Any, folder: RunFolder, run: RunNode, steps_per_iteration: int, writer: bool = True
 ) -> None:
-    """Point every adaptive curriculum term of ``env_cfg`` at the run folder: its history snapshots every
+    """Point every adaptive or public curriculum term of ``env_cfg`` at the run folder: its history snapshots every
     ``history_interval_steps`` env steps, its state saved with the checkpoints' cadence next to them.
 
     ``writer=False`` (ranks other than 0 of a multi-process run) leaves them without files: their
@@ -67,10 +67,7 @@ def attach_sampler_files(
     if not writer:
         return
     for term in vars(env_cfg.curriculum).values():
-        if isinstance(term, PublicCurriculumTermCfg):  # the public arm: its failure counts, no history
-            term.state_path = str(folder.sampler_state)
-            term.state_save_interval_steps = run.save_interval * steps_per_iteration
-        if isinstance(term, AdaptiveCurriculumTermCfg):
+        if isinstance(term, (AdaptiveCurriculumTermCfg, PublicCurriculumTermCfg)):
             term.history_dir = str(folder.path / "sampler")
             term.history_interval_steps = run.history_interval_steps
             term.state_path = str(folder.sampler_state)

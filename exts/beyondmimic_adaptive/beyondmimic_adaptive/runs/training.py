@@ -58,7 +58,9 @@ def train(overrides: Sequence[str] = ()) -> Path:
         env = make_env(env_cfg)
         try:
             named_terms = _named_adaptive_terms(env)
-            public_terms = _named_public_terms(env)  # curriculum=public: state saved and resumed, no heatmaps
+            public_terms = _named_public_terms(
+                env
+            )  # curriculum=public: state saved and resumed, history (no live image)
             restored = _restore_samplers([*named_terms, *public_terms], folder)
             with wandb_dir(folder.path):
                 _, runner = make_runner(env, agent_cfg, run, folder.path)  # under torchrun: joins the ranks

@@ -21,7 +21,14 @@ import torch.distributed as dist
 from isaaclab.managers import CurriculumTermCfg, EventTermCfg, ManagerTermBase
 from isaaclab.utils import configclass
 
-from ..sampler import PublicBeyondMimicSampler, PublicSamplerCfg, read_sampler_state, save_sampler_state, state_digest
+from ..sampler import (
+    PublicBeyondMimicSampler,
+    PublicSamplerCfg,
+    SamplerHistory,
+    read_sampler_state,
+    save_sampler_state,
+    state_digest,
+)
 from .checks import check_motion_fps, check_time_outs, config_items, motion_end_funcs
 from .curriculum import AdaptiveCurriculumTermCfg, resolve_motion_command
 from .env_ids import EnvIds, normalize_env_ids
@@ -62,6 +69,12 @@ class PublicSamplingCurriculum(ManagerTermBase):
         self.sampler = PublicBeyondMimicSampler.for_motions(
             cfg.sampler, self.command.motion_num_frames, self.command.motion_fps, env.device, env.num_envs
         )
+        self.history = (
+            SamplerHistory(cfg.history_dir, cfg.history_interval_steps, statistic="failed_count")
+            if cfg.history_dir is not None
+            else None
+        )
+        """Per-bin snapshots (the start distribution and ``failed_count``) for heatmaps; flushed at the end."""
         self._step_offset = 0  # env steps before this process started (restored state)
         self._next_state_save = cfg.state_save_interval_steps
         self._metrics = self.sampler.sampling_metrics()
@@ -94,6 +107,8 @@ class PublicSamplingCurriculum(ManagerTermBase):
         """Every env step: the EMA of the failure counts (the public ``_update_command``)."""
         self.sampler.step()
         self.sampler.env_step = self.env_step
+        if self.history is not None and self.history.due(self.env_step):  # host copies once per interval
+            self.history.record(self.env_step, self.sampler.probabilities(), self.sampler.failed_count)
         if self.cfg.state_path is not None and self.env_step >= self._next_state_save:
             self._next_state_save = self.env_step + self.cfg.state_save_interval_steps
             self.save_state()
@@ -113,7 +128,9 @@ class PublicSamplingCurriculum(ManagerTermBase):
         return state_digest(self.sampler.state_dict())
 
     def flush_history(self) -> None:
-        """Nothing to flush: the public arm records no per-bin history (its metrics are logged)."""
+        """Write buffered history snapshots (call once training ends)."""
+        if self.history is not None:
+            self.history.flush()
 
 
 @configclass
@@ -125,6 +142,11 @@ class PublicCurriculumTermCfg(CurriculumTermCfg):
     """Parameters of the public sampler."""
     command_name: str = "motion"
     """Name of the motion command term (it must implement :class:`MotionStartCommand`)."""
+    history_dir: str | None = None
+    """Where to record per-bin snapshots of the start distribution and ``failed_count`` (the EMA failure count
+    per env step, not a rate) for heatmaps (None: no history)."""
+    history_interval_steps: int = 240
+    """Env steps between two history snapshots."""
     state_path: str | None = None
     """Where to keep the failure counts for resuming (None: not saved). Written atomically."""
     state_save_interval_steps: int = 1200

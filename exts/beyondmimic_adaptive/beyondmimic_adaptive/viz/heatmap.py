@@ -1,4 +1,7 @@
-"""Heatmaps of a sampler over training: start probability and failure rate per bin (rows: snapshots).
+"""Heatmaps of a sampler over training: start probability and one per-bin statistic (rows: snapshots).
+
+The statistic is the adaptive sampler's failure rate, or the public sampler's EMA failure count per env
+step (``failed_count``: not a rate); its panel is labelled by :data:`STATISTIC_LABELS`.
 
 One drawing routine for the offline plot (``scripts/plot_sampler_history.py``) and the live image
 that ``scripts/train.py`` logs to TensorBoard / W&B every ``image_interval`` iterations.
@@ -15,28 +18,38 @@ import numpy as np
 from matplotlib.figure import Figure
 
 PANELS = (("probabilities", "start probability"), ("failure_rate", "failure rate"))
-"""(history key, panel title) of the two heatmaps, left to right."""
+"""(history key, panel title) of the two heatmaps of an adaptive sampler, left to right."""
+STATISTIC_LABELS = {"failure_rate": "failure rate", "failed_count": "EMA failure count per env step"}
+"""Panel title of each per-bin statistic a history holds (another name is shown as itself)."""
+
+
+def statistic_label(statistic: str) -> str:
+    """The panel title of a per-bin statistic (``failure_rate`` -> ``failure rate``)."""
+    return STATISTIC_LABELS.get(statistic, statistic.replace("_", " "))
 
 
 def draw_sampler_heatmap(
     steps: np.ndarray,
     probabilities: np.ndarray,
-    failure_rate: np.ndarray,
+    values: np.ndarray,
     title: str = "",
     bin_size_s: float = 1.0,
     figsize: tuple[float, float] = (12, 4.5),
     dpi: int = 120,
+    statistic: str = "failure_rate",
 ) -> Figure:
     """Two heatmaps, one row per snapshot (env steps up the y axis) and one column per bin.
 
-    ``steps`` is (S,), ``probabilities`` and ``failure_rate`` are (S, B) (as :func:`load_history` returns).
-    The figure is a plain :class:`matplotlib.figure.Figure` (no pyplot state): safe to draw inside training.
+    ``steps`` is (S,), ``probabilities`` and ``values`` (the per-bin ``statistic``: ``failure_rate`` or
+    ``failed_count``) are (S, B), as :func:`load_history` returns them. The right panel is titled by
+    :func:`statistic_label`. The figure is a plain :class:`matplotlib.figure.Figure` (no pyplot state): safe
+    to draw inside training.
     """
     steps = np.asarray(steps)
-    data = {"probabilities": np.asarray(probabilities), "failure_rate": np.asarray(failure_rate)}
-    if data["probabilities"].ndim != 2 or data["probabilities"].shape != data["failure_rate"].shape:
+    data = {"probabilities": np.asarray(probabilities), "values": np.asarray(values)}
+    if data["probabilities"].ndim != 2 or data["probabilities"].shape != data["values"].shape:
         raise ValueError(
-            f"probabilities {data['probabilities'].shape} and failure_rate {data['failure_rate'].shape} must both be"
+            f"probabilities {data['probabilities'].shape} and {statistic} {data['values'].shape} must both be"
             " (snapshots, bins)."
         )
     if len(steps) != data["probabilities"].shape[0]:
@@ -44,7 +57,8 @@ def draw_sampler_heatmap(
     fig = Figure(figsize=figsize, dpi=dpi)
     axes = fig.subplots(1, 2, sharey=True)
     top = steps[-1] if len(steps) > 1 and steps[-1] > steps[0] else steps[0] + 1
-    for ax, (key, label) in zip(axes, PANELS, strict=True):
+    panels = (("probabilities", PANELS[0][1]), ("values", statistic_label(statistic)))
+    for ax, (key, label) in zip(axes, panels, strict=True):
         extent = (-0.5, data[key].shape[1] - 0.5, steps[0], top)
         image = ax.imshow(data[key], aspect="auto", origin="lower", interpolation="nearest", extent=extent)
         ax.set(xlabel=f"bin ({bin_size_s:g} s)", title=label)
@@ -65,23 +79,24 @@ def figure_to_rgb(fig: Figure) -> np.ndarray:
     return np.asarray(canvas.buffer_rgba())[..., :3].copy()
 
 
-def render_sampler_heatmap(
-    steps: np.ndarray, probabilities: np.ndarray, failure_rate: np.ndarray, **kwargs
-) -> np.ndarray:
+def render_sampler_heatmap(steps: np.ndarray, probabilities: np.ndarray, values: np.ndarray, **kwargs) -> np.ndarray:
     """:func:`draw_sampler_heatmap` as (H, W, 3) uint8 pixels (for TensorBoard's ``add_image`` / ``wandb.Image``)."""
-    return figure_to_rgb(draw_sampler_heatmap(steps, probabilities, failure_rate, **kwargs))
+    return figure_to_rgb(draw_sampler_heatmap(steps, probabilities, values, **kwargs))
 
 
 def plot_run_history(run_dir: Path, out: Path | None = None) -> Path:
     """Draw a training run's ``sampler/history_*.npz`` into ``out`` (default: ``RUN/sampler_heatmap.png``).
 
+    The right panel is the history's statistic (failure rate, or the public arm's EMA failure count).
     A run without history raises :class:`FileNotFoundError` naming the folder.
     """
     from ..sampler import load_history
 
     history = load_history(run_dir / "sampler")
     out = out if out is not None else run_dir / "sampler_heatmap.png"
-    steps = history["env_step"]
-    fig = draw_sampler_heatmap(steps, history["probabilities"], history["failure_rate"], title=str(run_dir))
+    statistic = history["statistic"]
+    fig = draw_sampler_heatmap(
+        history["env_step"], history["probabilities"], history[statistic], title=str(run_dir), statistic=statistic
+    )
     fig.savefig(out, dpi=120)
     return out
