@@ -1,4 +1,4 @@
-"""Heatmaps of a run's sampler over training: start probability and failure rate per bin.
+"""Heatmaps of a run's sampler over training: start probability and failure rate (public arm: EMA failure count).
 
     python scripts/plot_sampler_history.py outputs/train/RUN [--out RUN/sampler_heatmap.png]
 
