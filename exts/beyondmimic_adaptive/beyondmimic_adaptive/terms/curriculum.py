@@ -50,19 +50,13 @@ class AdaptiveSamplingCurriculum(ManagerTermBase):
     def __init__(self, cfg: AdaptiveCurriculumTermCfg, env: ManagerBasedRLEnv):
         super().__init__(cfg, env)
         _check_intervals(cfg)
-        self.command = resolve_motion_command(env, cfg.command_name)
-        check_motion_fps(cfg.command_name, self.command.motion_fps, env.step_dt)
+        self.command = checked_motion_command(env, cfg.command_name)
         self.sampler = AdaptiveSampler(
             cfg.sampler, self.command.motion_num_frames, self.command.motion_fps, device=env.device
         )
         self.per_env = PerEnvSampling(self.sampler, env.num_envs)
         """Fixed-shape record and sample over all envs (CUDA graphs on the GPU)."""
         terminations = env.termination_manager
-        check_time_outs(
-            [(n, terminations.get_term_cfg(n)) for n in terminations.active_terms],
-            motion_end_funcs(type(self.command)),
-            "env.termination_manager's terms",
-        )
         self.failure_terms = [n for n in terminations.active_terms if not terminations.get_term_cfg(n).time_out]
         """Names of the termination terms that count as failures (every non-time-out term)."""
         self.success_terms = [n for n in terminations.active_terms if terminations.get_term_cfg(n).time_out]
@@ -259,6 +253,20 @@ def _check_intervals(cfg: AdaptiveCurriculumTermCfg) -> None:
             raise ValueError(
                 f"AdaptiveCurriculumTermCfg.{name}={value!r} is invalid: expected an int >= 1 (env steps)."
             )
+
+
+def checked_motion_command(env: ManagerBasedRLEnv, command_name: str) -> MotionStartCommand:
+    """The command term ``command_name`` for a sampler that sets starts: the start contract, its motions'
+    fps against the env's control rate, and the motion's end as a time-out among the live terminations."""
+    command = resolve_motion_command(env, command_name)
+    check_motion_fps(command_name, command.motion_fps, env.step_dt)
+    terminations = env.termination_manager
+    check_time_outs(
+        [(n, terminations.get_term_cfg(n)) for n in terminations.active_terms],
+        motion_end_funcs(type(command)),
+        "env.termination_manager's terms",
+    )
+    return command
 
 
 def resolve_motion_command(env: ManagerBasedRLEnv, command_name: str) -> MotionStartCommand:

@@ -29,8 +29,8 @@ from ..sampler import (
     save_sampler_state,
     state_digest,
 )
-from .checks import check_motion_fps, check_time_outs, config_items, motion_end_funcs
-from .curriculum import AdaptiveCurriculumTermCfg, resolve_motion_command
+from .checks import config_items
+from .curriculum import AdaptiveCurriculumTermCfg, checked_motion_command
 from .env_ids import EnvIds, normalize_env_ids
 from .events import AdaptiveStartEvent, StartSampler
 from .wiring import (
@@ -58,14 +58,7 @@ class PublicSamplingCurriculum(ManagerTermBase):
                 f"PublicCurriculumTermCfg.state_save_interval_steps={cfg.state_save_interval_steps!r} is invalid: "
                 "expected an int >= 1 (env steps)."
             )
-        self.command = resolve_motion_command(env, cfg.command_name)
-        check_motion_fps(cfg.command_name, self.command.motion_fps, env.step_dt)
-        terminations = env.termination_manager
-        check_time_outs(
-            [(n, terminations.get_term_cfg(n)) for n in terminations.active_terms],
-            motion_end_funcs(type(self.command)),
-            "env.termination_manager's terms",
-        )
+        self.command = checked_motion_command(env, cfg.command_name)
         self.sampler = PublicBeyondMimicSampler.for_motions(
             cfg.sampler, self.command.motion_num_frames, self.command.motion_fps, env.device, env.num_envs
         )
