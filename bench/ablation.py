@@ -88,11 +88,21 @@ def evaluate(args: argparse.Namespace, arm: str, checkpoint: Path) -> dict:
     return evaluate_checkpoint(checkpoint, args.envs_per_bin, [f"device={args.device}"], out)
 
 
+REPORT_KEYS = (
+    "mean_completion",
+    "full_clip_completion",
+    "completion_per_bin",
+    "median_furthest_frame",
+    "num_frames",
+    "envs_per_bin",
+)
+"""The keys of an evaluation report that a results.jsonl row copies (each row needs them all)."""
+
+
 def result_row(arm: str, iterations: int, report: dict, train_wall_s: float | None) -> dict:
     """One line of results.jsonl from an evaluation report (``evaluate_checkpoint``'s, or its eval.json)."""
     row = {"arm": arm, "iterations": iterations, "train_wall_s": train_wall_s}
-    keys = ("mean_completion", "full_clip_completion", "completion_per_bin", "median_furthest_frame", "num_frames")
-    row |= {key: report[key] for key in keys} | {"envs_per_bin": report["envs_per_bin"]}
+    row |= {key: report[key] for key in REPORT_KEYS}
     if "median_seconds_played_per_bin" in report:  # evaluations since 2026-12-02
         row["median_seconds_played_per_bin"] = report["median_seconds_played_per_bin"]
     return row
@@ -126,8 +136,7 @@ def _read_report(path: Path) -> dict:
     except (json.JSONDecodeError, UnicodeDecodeError) as err:
         message = f"ablation --ingest: {path} is not an evaluation report ({err}); delete it or evaluate again."
         raise SystemExit(message) from None
-    needed = ("mean_completion", "full_clip_completion", "completion_per_bin", "median_furthest_frame", "num_frames")
-    missing = [key for key in (*needed, "envs_per_bin") if not isinstance(report, dict) or key not in report]
+    missing = [key for key in REPORT_KEYS if not isinstance(report, dict) or key not in report]
     if missing:
         raise SystemExit(
             f"ablation --ingest: {path} lacks {', '.join(missing)}: not a report of scripts/evaluate.py;"
