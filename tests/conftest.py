@@ -62,8 +62,8 @@ def make_env() -> Callable[..., object]:
         cfg = EnvCfg()
         if apply_yaml:
             apply_curriculum_config(cfg, compose_config("train", list(overrides)).curriculum)
-        for name, value in (term_fields or {}).items():  # term config fields the YAML does not expose
-            setattr(cfg.curriculum.adaptive, name, value)
+        for name, value in (term_fields or {}).items():  # fields the YAML does not expose, of the one sampler term
+            setattr(getattr(cfg.curriculum, "adaptive", None) or cfg.curriculum.public, name, value)
         return ManagerTestEnv(cfg, num_envs=num_envs)
 
     return build

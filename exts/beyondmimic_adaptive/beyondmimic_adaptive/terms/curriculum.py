@@ -66,7 +66,8 @@ class AdaptiveSamplingCurriculum(ManagerTermBase):
         self.history = (
             SamplerHistory(cfg.history_dir, cfg.history_interval_steps) if cfg.history_dir is not None else None
         )
-        """Per-bin snapshots for heatmaps (``cfg.history_dir``); call ``history.flush()`` at the end."""
+        """Per-bin snapshots for heatmaps (``cfg.history_dir``), written with each state save; call
+        :meth:`flush_history` at the end."""
         self.normalize_ids = EnvIdsNormalizer(env.num_envs, env.device)
         """The env ids in normal form; a reset's ids tensor is converted once for this term and its start event."""
         self._finished = torch.zeros(env.num_envs, dtype=torch.bool, device=env.device)
@@ -221,6 +222,7 @@ class AdaptiveSamplingCurriculum(ManagerTermBase):
         if self.cfg.state_path is not None and self.env_step >= self._next_state_save:
             self._next_state_save = self.env_step + self.cfg.state_save_interval_steps
             self.save_state()
+            self.flush_history()  # a killed run keeps the snapshots up to the state it resumes from
 
 
 @configclass
@@ -233,7 +235,8 @@ class AdaptiveCurriculumTermCfg(CurriculumTermCfg):
     command_name: str = "motion"
     """Name of the motion command term (it must implement :class:`MotionStartCommand`)."""
     history_dir: str | None = None
-    """Where to record per-bin probability/failure-rate snapshots (None: no history)."""
+    """Where to record per-bin probability/failure-rate snapshots (None: no history). The buffered snapshots
+    are written with every state save (``state_path``), so a killed run keeps those up to its last save."""
     history_interval_steps: int = 240
     """Env steps between two history snapshots."""
     metrics_interval_steps: int = 24

@@ -105,6 +105,7 @@ class PublicSamplingCurriculum(ManagerTermBase):
         if self.cfg.state_path is not None and self.env_step >= self._next_state_save:
             self._next_state_save = self.env_step + self.cfg.state_save_interval_steps
             self.save_state()
+            self.flush_history()  # a killed run keeps the snapshots up to the state it resumes from
 
     def save_state(self, path: str | None = None) -> None:
         """Write the failure counts (atomically) to ``path`` or ``cfg.state_path``; rank 0 only."""
@@ -137,7 +138,7 @@ class PublicCurriculumTermCfg(CurriculumTermCfg):
     """Name of the motion command term (it must implement :class:`MotionStartCommand`)."""
     history_dir: str | None = None
     """Where to record per-bin snapshots of the start distribution and ``failed_count`` (the EMA failure count
-    per env step, not a rate) for heatmaps (None: no history)."""
+    per env step, not a rate) for heatmaps (None: no history). Written with every state save (``state_path``)."""
     history_interval_steps: int = 240
     """Env steps between two history snapshots."""
     state_path: str | None = None
