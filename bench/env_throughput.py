@@ -4,14 +4,19 @@
     python bench/env_throughput.py --device cpu --num-envs 16 64 [--steps 300] [--motion-files a.npz]
 
 One process per env count (one Isaac Lab simulation per process) builds the task with its adaptive
-curriculum term, reset event and fold event, then times ``--rounds`` rounds of both modes, the order
-alternating per round (off, adaptive; adaptive, off; ...), so that drift of the machine (clocks,
-other jobs) falls on both modes alike:
+curriculum term, reset event and fold event, then times ``--rounds`` rounds of the three modes, the order
+reversed every other round (off, adaptive, flat; flat, adaptive, off; ...), so that drift of the machine (clocks,
+other jobs) falls on every mode alike:
 
 - ``adaptive``: the three terms run as in training;
 - ``off``: the same env with the three terms' functions swapped for no-ops, so the motion command's
   own uniform starts apply (the floor the plugin is measured against; what is left of the terms is
-  the managers' Python call, well under a microsecond per term).
+  the managers' Python call, well under a microsecond per term);
+- ``flat``: the three terms run as in training (record, fold, draw: the same kernels and graphs), but
+  the sampler draws from a fixed distribution proportional to each bin's frames, i.e. starts uniform
+  over frames as ``off``. The simulation then does the same work as in ``off``: ``adaptive`` moves the
+  starts to the bins where the robot falls, which changes the physics' work (contacts, falls, resets)
+  as well. ``flat`` / ``off`` is the cost of the sampler alone; ``adaptive`` / ``off`` adds that shift.
 
 Each phase runs ``--warmup`` untimed steps and then ``--steps`` timed steps with zero actions; resets
 happen naturally (without a policy the robot falls, so resets are far more frequent than in
@@ -21,6 +26,7 @@ training: a worst case for the sampler).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import statistics
@@ -35,7 +41,7 @@ from beyondmimic_adaptive.cli_types import positive_int
 
 os.environ.setdefault("GIT_PYTHON_REFRESH", "quiet")
 
-MODES = ("off", "adaptive")
+MODES = ("off", "adaptive", "flat")
 
 
 class _NoOp:
@@ -70,6 +76,22 @@ def sampling_off(env: Any, name: str = "adaptive") -> Iterator[None]:
             cfg.func = func
 
 
+@contextmanager
+def flat_starts(env: Any, name: str = "adaptive") -> Iterator[None]:
+    """Let the sampler of the curriculum term ``name`` draw starts uniform over frames (its manual override,
+    weights = frames per bin) while everything else runs as in training; then back to adaptive."""
+    from beyondmimic_adaptive.terms import find_adaptive_curriculum
+
+    term = find_adaptive_curriculum(env, name)
+    if term.cfg.sampler.manual_probabilities is not None:
+        raise SystemExit("env_throughput: the task sets manual_probabilities; the flat mode would replace them.")
+    term.sampler.set_manual_probabilities(term.sampler.layout.bin_length.float())
+    try:
+        yield
+    finally:
+        term.sampler.set_manual_probabilities(None)
+
+
 def prime_sampling(env: Any, name: str = "adaptive") -> None:
     """Fold the sampler's statistics once, so that an ``off`` phase may come first.
 
@@ -100,6 +122,10 @@ def _timed_steps(env: Any, action: Any, steps: int, warmup: int) -> tuple[float,
     return steps * env.num_envs / (time.perf_counter() - start), int(resets)
 
 
+PHASES = {"off": sampling_off, "adaptive": contextlib.nullcontext, "flat": flat_starts}
+"""What each mode does to the env for its phase (a context manager taking the env)."""
+
+
 def measure(args: argparse.Namespace, num_envs: int) -> list[dict]:
     """Build the task once and time both modes ``args.rounds`` times, alternating their order."""
     import gymnasium as gym
@@ -124,10 +150,7 @@ def measure(args: argparse.Namespace, num_envs: int) -> list[dict]:
     for round_index in range(args.rounds):
         for mode in MODES if round_index % 2 == 0 else MODES[::-1]:
             calls_before = term._calls + term._folds
-            if mode == "off":
-                with sampling_off(env):
-                    rate, resets = _timed_steps(env, action, args.steps, args.warmup)
-            else:
+            with PHASES[mode](env):
                 rate, resets = _timed_steps(env, action, args.steps, args.warmup)
             rows.append({"num_envs": num_envs, "mode": mode, "round": round_index, "env_steps_per_s": rate})
             rows[-1]["resets"] = resets
@@ -137,17 +160,24 @@ def measure(args: argparse.Namespace, num_envs: int) -> list[dict]:
 
 
 def summary(rows: list[dict]) -> str:
+    """Medians per env count and mode, each mode's ratio to ``off``, and every round's values and resets."""
     silent = all(r["term_calls"] == 0 for r in rows if r["mode"] == "off")
-    active = all(r["term_calls"] > 0 for r in rows if r["mode"] == "adaptive")
-    lines = [f"sampler terms ran in no 'off' phase: {silent}; in every 'adaptive' phase: {active}"]
-    lines += [f"{'envs':>7} {'off (median)':>13} {'adaptive (median)':>18} {'ratio':>7}  per round (off / adaptive)"]
+    active = all(r["term_calls"] > 0 for r in rows if r["mode"] != "off")
+    lines = [f"sampler terms ran in no 'off' phase: {silent}; in every 'adaptive' and 'flat' phase: {active}"]
+    head = "".join(f"{m + ' (median)':>18}" for m in MODES)
+    lines += [
+        f"{'envs':>7}{head} {'adaptive/off':>13} {'flat/off':>9}  per round: env-steps/s (resets), " + ", ".join(MODES)
+    ]
     for num_envs in sorted({r["num_envs"] for r in rows}):
-        by_mode = {
-            m: [r["env_steps_per_s"] for r in rows if r["num_envs"] == num_envs and r["mode"] == m] for m in MODES
-        }
-        off, adaptive = statistics.median(by_mode["off"]), statistics.median(by_mode["adaptive"])
-        rounds = "  ".join(f"{o:.0f} / {a:.0f}" for o, a in zip(by_mode["off"], by_mode["adaptive"], strict=True))
-        lines.append(f"{num_envs:>7} {off:>13.0f} {adaptive:>18.0f} {adaptive / off:>7.3f}  {rounds}")
+        of = {m: [r for r in rows if r["num_envs"] == num_envs and r["mode"] == m] for m in MODES}
+        median = {m: statistics.median(r["env_steps_per_s"] for r in of[m]) for m in MODES}
+        rounds = "  ".join(
+            " / ".join(f"{r['env_steps_per_s']:.0f} ({r['resets']})" for r in phases)
+            for phases in zip(*of.values(), strict=True)
+        )
+        cells = "".join(f"{median[m]:>18.0f}" for m in MODES)
+        ratios = f"{median['adaptive'] / median['off']:>13.3f} {median['flat'] / median['off']:>9.3f}"
+        lines.append(f"{num_envs:>7}{cells} {ratios}  {rounds}")
     return "\n".join(lines)
 
 
@@ -156,7 +186,7 @@ def main() -> None:
     parser.add_argument("--task", default="Tracking-Humanoid-v0", help="registered task id (e.g. Tracking-G1-v0)")
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--num-envs", type=positive_int, nargs="+", default=[16, 64])
-    parser.add_argument("--rounds", type=positive_int, default=2, help="rounds of both modes, order alternating")
+    parser.add_argument("--rounds", type=positive_int, default=2, help="rounds of the three modes, order reversed every other round")
     parser.add_argument("--steps", type=positive_int, default=300, help="timed env steps per phase")
     parser.add_argument("--warmup", type=positive_int, default=50, help="untimed env steps before each phase")
     parser.add_argument("--motion-files", nargs="+")
@@ -177,7 +207,7 @@ def main() -> None:
         if line is None:
             raise SystemExit(f"env_throughput: the run with {num_envs} envs failed:\n{out.stderr[-3000:]}")
         rows += json.loads(line[len("RESULT ") :])
-        for row in rows[-2 * args.rounds :]:
+        for row in rows[-len(MODES) * args.rounds :]:
             rate = row["env_steps_per_s"]
             print(f"  {num_envs:>6} envs  round {row['round']}  {row['mode']:>8}: {rate:>10.0f} env-steps/s")
     print(f"\n{args.task} on {args.device}; per phase {args.steps} timed steps after {args.warmup} warm-up steps")

@@ -41,11 +41,33 @@ def test_an_off_phase_first_needs_the_fold_to_have_run(env):
     env.curriculum_manager.compute(env_ids=first_env)  # records: the statistics were folded once
 
 
-def test_one_env_count_times_both_modes_with_the_terms_silent_when_off():
+def test_one_env_count_times_the_three_modes_with_the_terms_silent_when_off():
     flags = ["--single", "--num-envs", "4", "--rounds", "2", "--steps", "3", "--warmup", "2"]
     stdout = run_ok("bench/env_throughput.py", *flags).stdout
     rows = json.loads(next(line for line in stdout.splitlines() if line.startswith("RESULT "))[len("RESULT ") :])
-    assert [(r["round"], r["mode"]) for r in rows] == [(0, "off"), (0, "adaptive"), (1, "adaptive"), (1, "off")]
+    order = [(r["round"], r["mode"]) for r in rows]
+    assert order == [(0, "off"), (0, "adaptive"), (0, "flat"), (1, "flat"), (1, "adaptive"), (1, "off")]
     assert all((r["term_calls"] == 0) == (r["mode"] == "off") for r in rows)
     assert all(r["env_steps_per_s"] > 0 for r in rows)
-    assert "sampler terms ran in no 'off' phase: True; in every 'adaptive' phase: True" in env_throughput.summary(rows)
+    text = env_throughput.summary(rows)
+    assert "sampler terms ran in no 'off' phase: True; in every 'adaptive' and 'flat' phase: True" in text
+    assert "adaptive/off" in text and "flat/off" in text
+
+
+def test_flat_starts_are_uniform_over_frames_and_adaptive_comes_back(env):
+    from beyondmimic_adaptive.terms import find_adaptive_curriculum
+
+    env.reset()
+    sampler = find_adaptive_curriculum(env, "adaptive").sampler
+    sampler.record(torch.zeros(8, dtype=torch.long), torch.ones(8, dtype=torch.bool))  # falls in bin 0
+    sampler.fold()
+    adaptive = sampler.probabilities
+    frames = sampler.layout.bin_length.float()
+    assert not torch.allclose(adaptive, frames / frames.sum())  # the falls moved the distribution
+    with env_throughput.flat_starts(env):
+        torch.testing.assert_close(sampler.probabilities, frames / frames.sum())
+        # the terms still record, fold and draw: the statistics keep changing underneath
+        sampler.record(torch.zeros(8, dtype=torch.long), torch.ones(8, dtype=torch.bool))
+        sampler.fold()
+    assert not torch.allclose(sampler.probabilities, frames / frames.sum())
+    torch.testing.assert_close(sampler.probabilities.sum(), torch.tensor(1.0))
