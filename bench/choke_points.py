@@ -1,0 +1,113 @@
+"""Where the policies of a Table II study fall, and where their samplers put the starts.
+
+    python bench/choke_points.py --reports "adaptive @ 1500=OUT/adaptive/eval_model_1500/eval.json" ... \
+        [--states "adaptive @ 1500=RUN/sampler/state.pt" ...] [--around 95 117] [--out DIR]
+
+``--reports``: evaluation reports of ``scripts/evaluate.py`` with survival times. For each, the choke
+points: the bins where the median start of the most failing bins (per-bin completion < 0.9) ends. Draws
+DIR/reach.png (``ablation_plots.plot_reach``: a flat step is a choke point).
+
+``--states``: saved adaptive sampler states (``sampler/state.pt`` of a run; the sampler's own defaults
+but the attribution, read from the state). For each, the start probability times the bin count (1 =
+uniform) and the per-bin statistic the sampler folds (``failure_rate``: per episode started in the bin
+for ``start``; per visit of the bin for ``hazard``) over the bins of ``--around``, printed and drawn to
+DIR/sampler_state.png, with the values in DIR/sampler_state.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+from ablation_plots import plot_reach, plt
+
+from beyondmimic_adaptive.sampler import AdaptiveSampler, AdaptiveSamplerCfg, read_sampler_state
+
+
+def labelled_paths(items: list[str], flag: str) -> dict[str, Path]:
+    """``LABEL=PATH`` words as {label: path}, refusing a word without ``=`` or a missing file."""
+    out: dict[str, Path] = {}
+    for item in items:
+        label, sep, path = item.partition("=")
+        if not sep or not label or not Path(path).is_file():
+            raise SystemExit(f"choke_points.py {flag}: expected LABEL=PATH of an existing file, got {item!r}.")
+        out[label] = Path(path)
+    return out
+
+
+def choke_points(report: dict, top: int = 3) -> list[tuple[int, int]]:
+    """(bin, count) of the bins where the median starts of the failing start bins end, most first."""
+    played = np.asarray(report["median_seconds_played_per_bin"]) / report.get("bin_size_s", 1.0)
+    failing = np.asarray(report["completion_per_bin"]) < 0.9
+    ends = np.floor(np.arange(len(played)) + played).astype(int)
+    return Counter(ends[failing].tolist()).most_common(top)
+
+
+def sampler_state(path: Path) -> dict[str, list[float] | str]:
+    """Start probability x bins and the folded per-bin statistic of a saved sampler state."""
+    state = read_sampler_state(path)
+    layout = state["layout"]
+    cfg = AdaptiveSamplerCfg(attribution=state["attribution"])
+    sampler = AdaptiveSampler(cfg, layout["motion_num_frames"], layout["fps"], device="cpu")
+    sampler.load_state_dict(state)
+    p = sampler.probabilities.double()
+    return {
+        "attribution": cfg.attribution,
+        "probability_x_bins": (p * p.numel()).tolist(),
+        "failure_rate": sampler.failure_rate.double().tolist(),
+    }
+
+
+def plot_states(states: dict[str, dict], around: tuple[int, int], path: Path) -> None:
+    lo, hi = around
+    fig, (p_ax, r_ax) = plt.subplots(2, 1, figsize=(11, 6), sharex=True)
+    width = 0.8 / len(states)
+    for k, (label, s) in enumerate(states.items()):
+        x = np.arange(lo, hi + 1) + (k - (len(states) - 1) / 2) * width
+        p_ax.bar(x, s["probability_x_bins"][lo : hi + 1], width, label=f"{label} ({s['attribution']})")
+        r_ax.bar(x, s["failure_rate"][lo : hi + 1], width, label=label)
+    p_ax.axhline(1.0, color="grey", linestyle=":", label="uniform")
+    p_ax.set(ylabel="start probability x bins")
+    r_ax.set(xlabel="bin (1 s)", ylabel="folded failure rate", ylim=(0, 1.05))
+    for ax in (p_ax, r_ax):
+        ax.grid(alpha=0.3)
+        ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--reports", nargs="*", default=[], help="LABEL=eval.json with survival times")
+    parser.add_argument("--states", nargs="*", default=[], help="LABEL=sampler state.pt")
+    parser.add_argument("--around", nargs=2, type=int, default=(95, 117), metavar=("FIRST", "LAST"))
+    parser.add_argument("--out", type=Path, default=Path("."))
+    args = parser.parse_args(argv)
+    reports = {k: json.loads(p.read_text()) for k, p in labelled_paths(args.reports, "--reports").items()}
+    states = {k: sampler_state(p) for k, p in labelled_paths(args.states, "--states").items()}
+    args.out.mkdir(parents=True, exist_ok=True)
+    for label, report in reports.items():
+        if "median_seconds_played_per_bin" not in report:
+            raise SystemExit(f"choke_points.py: {label}: the report has no survival times; evaluate it again.")
+        far = report["median_furthest_frame"][0]
+        chokes = choke_points(report)
+        print(f"{label}: furthest frame {far:g} of {report['num_frames'][0]}; chokes (bin, failing bins): {chokes}")
+    if reports:
+        plot_reach(reports, args.out / "reach.png", reports[next(iter(reports))].get("bin_size_s", 1.0))
+    lo, hi = args.around
+    for label, s in states.items():
+        p = np.round(s["probability_x_bins"][lo : hi + 1], 2).tolist()
+        r = np.round(s["failure_rate"][lo : hi + 1], 3).tolist()
+        print(f"{label} ({s['attribution']}), bins {lo}..{hi}: p x bins {p}; folded rate {r}")
+    if states:
+        (args.out / "sampler_state.json").write_text(json.dumps(states))
+        plot_states(states, (lo, hi), args.out / "sampler_state.png")
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()

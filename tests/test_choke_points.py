@@ -1,0 +1,63 @@
+"""bench/choke_points.py: choke points from survival times, and a saved sampler state read back as drawn."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import torch
+from script_run import exit_message, run_ok
+
+from beyondmimic_adaptive.sampler import AdaptiveSampler, AdaptiveSamplerCfg, save_sampler_state
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+from choke_points import choke_points
+
+
+def report(played: list[float], completion: list[float]) -> dict:
+    return {
+        "median_seconds_played_per_bin": played,
+        "completion_per_bin": completion,
+        "median_furthest_frame": [300.0],
+        "num_frames": [500],
+        "bin_size_s": 1.0,
+    }
+
+
+def test_the_bin_where_most_failing_starts_end_comes_first():
+    # 10 bins: starts in 0..5 end in bin 6 (6 - b seconds played), 7 falls where it starts, 8..9 complete
+    played = [6.5 - b for b in range(6)] + [0.2, 0.4, 1.0, 1.0]
+    completion = [0.0] * 8 + [1.0, 0.95]
+    assert choke_points(report(played, completion)) == [(6, 7), (7, 1)]  # bin 6's own start ends there too
+
+
+def test_states_and_reports_are_read_drawn_and_saved(tmp_path):
+    cfg = AdaptiveSamplerCfg(attribution="hazard", alpha=1.0)
+    sampler = AdaptiveSampler(cfg, [500], 50, device="cpu")  # 10 bins of 1 s
+    bins = torch.arange(10).repeat(3)
+    sampler.record_exposure(bins)
+    sampler.record(torch.tensor([4, 4, 7]), torch.tensor([True, True, False]))
+    sampler.fold()
+    save_sampler_state(sampler, tmp_path / "state.pt")
+    (tmp_path / "eval.json").write_text(json.dumps(report([2.0] * 10, [0.0] * 10)))
+    out = tmp_path / "figs"
+    stdout = run_ok(
+        "bench/choke_points.py",
+        "--reports", f"arm @ 1={tmp_path / 'eval.json'}",
+        "--states", f"arm @ 1={tmp_path / 'state.pt'}",
+        "--around", "0", "9", "--out", str(out),
+    ).stdout  # fmt: skip
+    assert "arm @ 1: furthest frame 300 of 500" in stdout
+    saved = json.loads((out / "sampler_state.json").read_text())["arm @ 1"]
+    assert saved["attribution"] == "hazard"
+    torch.testing.assert_close(
+        torch.tensor(saved["probability_x_bins"], dtype=torch.float64), sampler.probabilities.double() * 10
+    )
+    assert saved["failure_rate"][4] > 0 and saved["failure_rate"][7] == 0  # the falls' bin, a success's bin
+    assert (out / "reach.png").stat().st_size > 0 and (out / "sampler_state.png").stat().st_size > 0
+
+
+def test_a_word_without_a_label_is_refused(tmp_path):
+    message = exit_message("bench/choke_points.py", "--reports", str(tmp_path / "eval.json"))
+    assert "--reports: expected LABEL=PATH of an existing file" in message
