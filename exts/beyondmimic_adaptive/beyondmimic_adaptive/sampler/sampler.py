@@ -123,7 +123,7 @@ class AdaptiveSampler:
         # views made once: on the CPU every view made per step is an op (about a microsecond)
         self._pending_episodes = self._pending[:, :2]
         self._pending_exposure = self._pending[:, 2]
-        self._fold_tables = FoldTables.of(self._pending, self._bin_length)
+        self._fold_tables = FoldTables.of(self._pending, self._bin_length, self._hazard_counts)
         self._episode_rows = torch.tensor([[1.0, 0.0], [1.0, 1.0]], device=self.device)
         """(2, 2) the pending (episodes, failures) of a finished episode that did not / did fail."""
         """(B, 3) episodes, failures and exposure recorded since the last fold (one all-reduce)."""
@@ -240,7 +240,7 @@ class AdaptiveSampler:
         if rows is None:
             self._fold_pending()
         elif rows.numel():  # else nothing was recorded: statistics and distribution stay as they are
-            fold_rows(self.cfg, rows, self._fold_tables, self._totals, self.failure_rate, self._hazard_counts)
+            fold_rows(self.cfg, rows, self._fold_tables, self._totals, self.failure_rate)
             self._refresh(rows)
 
     def _fold_pending(self) -> None:
