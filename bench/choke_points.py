@@ -12,6 +12,10 @@ but the attribution, read from the state). For each, the start probability times
 uniform) and the per-bin statistic the sampler folds (``failure_rate``: per episode started in the bin
 for ``start``; per visit of the bin for ``hazard``) over the bins of ``--around``, printed and drawn to
 DIR/sampler_state.png, with the values in DIR/sampler_state.json.
+
+``--variants K=1 gamma=0.5,K=2 ...``: for each state and each variant (kernel, floor or cap changed,
+the statistics kept), the share of the starts the bin with the highest folded rate (or ``--focus``) would get, the
+share of the bins just before it, and the effective bins (1/Σp²): what those knobs would do now.
 """
 
 from __future__ import annotations
@@ -46,19 +50,53 @@ def choke_points(report: dict, top: int = 3) -> list[tuple[int, int]]:
     return Counter(ends[failing].tolist()).most_common(top)
 
 
-def sampler_state(path: Path) -> dict[str, list[float] | str]:
-    """Start probability x bins and the folded per-bin statistic of a saved sampler state."""
+def sampler_state(path: Path, **overrides: float | int | None) -> dict[str, list[float] | str]:
+    """Start probability x bins and the folded per-bin statistic of a saved sampler state; ``overrides``:
+    other distribution parameters (K, gamma, lambda_uniform, max_prob_ratio) applied to the same statistics."""
     state = read_sampler_state(path)
     layout = state["layout"]
-    cfg = AdaptiveSamplerCfg(attribution=state["attribution"])
+    cfg = AdaptiveSamplerCfg(attribution=state["attribution"], **overrides)
     sampler = AdaptiveSampler(cfg, layout["motion_num_frames"], layout["fps"], device="cpu")
     sampler.load_state_dict(state)
+    sampler.fold()  # nothing pending: the statistics stay, the distribution is made with ``cfg``
     p = sampler.probabilities.double()
     return {
         "attribution": cfg.attribution,
         "probability_x_bins": (p * p.numel()).tolist(),
         "failure_rate": sampler.failure_rate.double().tolist(),
     }
+
+
+VARIANT_KEYS = {"K": int, "gamma": float, "lambda_uniform": float, "max_prob_ratio": float}
+"""The distribution parameters ``--variants`` may change (the statistics do not depend on them)."""
+
+
+def parse_variant(text: str) -> dict[str, float | int | None]:
+    """``K=1,gamma=0.5`` as keyword overrides of AdaptiveSamplerCfg (``none`` for max_prob_ratio)."""
+    out: dict[str, float | int | None] = {}
+    for item in text.split(","):
+        key, sep, value = item.partition("=")
+        if not sep or key not in VARIANT_KEYS:
+            raise SystemExit(
+                f"choke_points.py --variants: {item!r} is not KEY=VALUE with KEY in {sorted(VARIANT_KEYS)}."
+            )
+        try:
+            out[key] = None if value.lower() == "none" else VARIANT_KEYS[key](value)
+        except ValueError:
+            raise SystemExit(f"choke_points.py --variants: {key}={value!r} is not a number.") from None
+    return out
+
+
+def variant_line(state: dict, label: str, focus: int | None = None, before: int = 4) -> str:
+    """Where a distribution puts the starts around bin ``focus`` (None: the first with the highest folded rate)."""
+    p = np.asarray(state["probability_x_bins"]) / len(state["probability_x_bins"])
+    worst = int(np.argmax(state["failure_rate"])) if focus is None else focus
+    near = p[max(0, worst - before) : worst + 1].sum()
+    return (
+        f"{label}: bin {worst} (rate {state['failure_rate'][worst]:.3f}) gets {p[worst]:.3f} of the starts "
+        f"({p[worst] * len(p):.1f}x uniform), bins {max(0, worst - before)}..{worst} {near:.3f}; "
+        f"effective bins {1 / (p**2).sum():.1f}"
+    )
 
 
 def plot_states(states: dict[str, dict], around: tuple[int, int], path: Path) -> None:
@@ -84,6 +122,8 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--reports", nargs="*", default=[], help="LABEL=eval.json with survival times")
     parser.add_argument("--states", nargs="*", default=[], help="LABEL=sampler state.pt")
+    parser.add_argument("--variants", nargs="*", default=[], help="KEY=VALUE[,KEY=VALUE] per variant")
+    parser.add_argument("--focus", type=int, help="the bin --variants report on (default: the highest rate)")
     parser.add_argument("--around", nargs=2, type=int, default=(95, 117), metavar=("FIRST", "LAST"))
     parser.add_argument("--out", type=Path, default=Path("."))
     args = parser.parse_args(argv)
@@ -103,6 +143,10 @@ def main(argv: list[str] | None = None) -> None:
         p = np.round(s["probability_x_bins"][lo : hi + 1], 2).tolist()
         r = np.round(s["failure_rate"][lo : hi + 1], 3).tolist()
         print(f"{label} ({s['attribution']}), bins {lo}..{hi}: p x bins {p}; folded rate {r}")
+    for variant in args.variants:
+        overrides = parse_variant(variant)
+        for label, path in labelled_paths(args.states, "--states").items():
+            print(variant_line(sampler_state(path, **overrides), f"{label} with {variant}", args.focus))
     if states:
         (args.out / "sampler_state.json").write_text(json.dumps(states))
         plot_states(states, (lo, hi), args.out / "sampler_state.png")

@@ -6,6 +6,7 @@ import json
 import sys
 from pathlib import Path
 
+import pytest
 import torch
 from script_run import exit_message, run_ok
 
@@ -61,3 +62,27 @@ def test_states_and_reports_are_read_drawn_and_saved(tmp_path):
 def test_a_word_without_a_label_is_refused(tmp_path):
     message = exit_message("bench/choke_points.py", "--reports", str(tmp_path / "eval.json"))
     assert "--reports: expected LABEL=PATH of an existing file" in message
+
+
+def test_a_shorter_kernel_gives_the_hardest_bin_more_of_the_same_statistics(tmp_path):
+    from choke_points import sampler_state, variant_line
+
+    sampler = AdaptiveSampler(AdaptiveSamplerCfg(attribution="hazard", alpha=1.0), [500], 50, device="cpu")
+    sampler.record_exposure(torch.arange(10).repeat(4))
+    sampler.record(torch.tensor([6, 6, 6]), torch.tensor([True, True, True]))
+    sampler.fold()
+    save_sampler_state(sampler, tmp_path / "state.pt")
+    default, short = sampler_state(tmp_path / "state.pt"), sampler_state(tmp_path / "state.pt", K=1)
+    assert default["failure_rate"] == short["failure_rate"]  # the statistics are the state's
+    torch.testing.assert_close(  # the default variant is the sampler's own distribution
+        torch.tensor(default["probability_x_bins"], dtype=torch.float64), sampler.probabilities.double() * 10
+    )
+    assert short["probability_x_bins"][6] > default["probability_x_bins"][6]
+    assert short["probability_x_bins"][5] < default["probability_x_bins"][5]  # no spread to the bin before
+    assert variant_line(short, "K=1").startswith("K=1: bin 6 (rate")
+
+
+@pytest.mark.parametrize("variant,expected", [("alpha=0.5", "is not KEY=VALUE"), ("K=two", "is not a number")])
+def test_a_bad_variant_is_refused(tmp_path, variant, expected):
+    message = exit_message("bench/choke_points.py", "--variants", variant)
+    assert expected in message
