@@ -53,6 +53,7 @@ import gc
 import itertools
 import statistics
 import time
+from collections.abc import Callable
 from dataclasses import replace
 
 import torch
@@ -73,9 +74,16 @@ def time_per_env_step(
     repeats: int,
     holder: list[PerEnvSampling] | None = None,
 ) -> float:
-    """What the Isaac Lab terms run: record of the finished env rows (on CUDA every row, masked) + fold +
-    starts for the resetting envs, written to the term's per-env start bins (the CUDA graph draws a
-    start for every env and gathers the reset rows; the CPU draws only those)."""
+    """The ``per-env`` column: :func:`per_env_step` timed."""
+    return _median_time(per_env_step(sampler, num_envs, reset_fraction, holder), sampler.device, steps, repeats)
+
+
+def per_env_step(
+    sampler: AdaptiveSampler, num_envs: int, reset_fraction: float, holder: list[PerEnvSampling] | None = None
+) -> Callable[[], None]:
+    """One env step of what the Isaac Lab terms run: record of the finished env rows (on CUDA every row,
+    masked) + fold + starts for the resetting envs, written to the term's per-env start bins (the CUDA
+    graph draws a start for every env and gathers the reset rows; the CPU draws only those)."""
     device = sampler.device
     per_env = PerEnvSampling(sampler, num_envs)
     if holder is not None:
@@ -99,7 +107,7 @@ def time_per_env_step(
         start, _, _ = per_env.starts(resetting)  # AdaptiveSamplingCurriculum.sample_starts
         start_bins.index_copy_(0, resetting, start)
 
-    return _median_time(one_step, device, steps, repeats)
+    return one_step
 
 
 def time_subset_step(sampler: AdaptiveSampler, num_envs: int, reset_fraction: float, steps: int, repeats: int) -> float:

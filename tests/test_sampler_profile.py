@@ -1,0 +1,27 @@
+"""bench/sampler_profile.py on the CPU: the per-env step profiled (no GPU: no kernels, the host's ops counted)."""
+
+from __future__ import annotations
+
+import sys
+
+import torch
+from script_run import ROOT, run_ok
+
+sys.path.insert(0, str(ROOT / "bench"))
+from sampler_profile import profile_cell
+
+
+def test_a_cpu_cell_counts_host_ops_and_no_kernels():
+    cell = profile_cell(torch.device("cpu"), 64, 20, "hazard", steps=30, burst=5, fraction=0.1)
+    assert cell["kernels"] == 0 and cell["kernel_us"] == 0
+    assert cell["wall_us"] > 0 and cell["issue_us"] > 0
+    # record, exposure, fold and draw are each several ops; the exposure adds some over start attribution
+    start = profile_cell(torch.device("cpu"), 64, 20, "start", steps=30, burst=5, fraction=0.1)
+    assert 10 < start["aten_ops"] < cell["aten_ops"] < 200
+
+
+def test_the_table_has_a_row_per_cell():
+    out = run_ok("bench/sampler_profile.py", "--device", "cpu", "--envs", "32", "--bins", "10", "20", "--steps", "20")
+    rows = [line.split() for line in out.stdout.splitlines() if line.strip().startswith("32 ")]
+    assert [(r[1], r[2]) for r in rows] == [("10", "start"), ("20", "start")]
+    assert all(float(r[5]) == 0.0 for r in rows)  # kernels per step on the CPU
