@@ -20,6 +20,8 @@ OUT/completion_heatmaps.png (per-bin completion per checkpoint) from results.jso
 of evaluations made elsewhere (``scripts/evaluate.py --out ARM/eval_model_<it>``, e.g. after ``--train-only``);
 ``scripts/evaluate.py --checkpoint OUT/adaptive/model_*.pt OUT/uniform/model_*.pt --envs-per-bin 16 --out OUT``
 evaluates all of them in one process (one env, about the device time of one evaluation) into exactly those folders.
+``--variant hazard_k2=hazard:curriculum.adaptive.K=2`` adds an arm that trains as ``hazard`` with more overrides;
+copy an arm's run folder to OUT/hazard_k2 first to branch it from that arm's latest checkpoint.
 """
 
 from __future__ import annotations
@@ -61,6 +63,22 @@ public: the public BeyondMimic code's sampler, HybridRobotics/whole_body_trackin
 this package's fixes buy)."""
 
 
+def arm_table(variants: list[str]) -> dict[str, list[str]]:
+    """:data:`ARMS` plus the ``--variant NAME=ARM:KEY=VALUE[,KEY=VALUE...]`` arms: NAME trains as ARM with the
+    extra Hydra overrides (e.g. ``hazard_k2=hazard:curriculum.adaptive.K=2,curriculum.adaptive.gamma=0.5``)."""
+    table = dict(ARMS)
+    for spec in variants:
+        name, sep, rest = spec.partition("=")
+        base, colon, extra = rest.partition(":")
+        if not (sep and colon and extra and name.isidentifier()) or base not in ARMS or name in table:
+            raise SystemExit(
+                f"ablation --variant: {spec!r} is not NAME=ARM:KEY=VALUE[,KEY=VALUE...] with ARM one of "
+                f"{sorted(ARMS)} and a NAME of its own (letters, digits, _)."
+            )
+        table[name] = [*ARMS[base], *extra.split(",")]
+    return table
+
+
 def load_results(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text().splitlines()] if path.is_file() else []
 
@@ -69,7 +87,7 @@ def train_overrides(args: argparse.Namespace, arm: str, last_checkpoint: int | N
     """The arm's train config: up to iteration max - 1, a fresh run or a resume of its latest checkpoint."""
     overrides = [f"device={args.device}", f"num_envs={args.num_envs}", f"seed={args.seed}", f"task={args.task}"]
     overrides += [f"iterations={args.max_iterations - (last_checkpoint or 0)}", f"save_interval={args.eval_every}"]
-    overrides += [*ARMS[arm], *([motion_files_override(args.motion_files)] if args.motion_files else [])]
+    overrides += [*args.arm_table[arm], *([motion_files_override(args.motion_files)] if args.motion_files else [])]
     if last_checkpoint is None:
         return [*overrides, f"log_dir={args.out}", f"run_name={arm}"]
     return [*overrides, f"resume={args.out / arm}"]
@@ -205,7 +223,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--num-envs", type=positive_int, default=4096)
     parser.add_argument("--eval-every", type=positive_int, default=250, help="checkpoint and evaluate every N its")
     parser.add_argument("--max-iterations", type=positive_int, default=3000, help="the budget, the same for every arm")
-    parser.add_argument("--arms", nargs="+", default=["adaptive", "uniform"], choices=list(ARMS))
+    parser.add_argument("--arms", nargs="+", default=["adaptive", "uniform"], help=f"of {sorted(ARMS)} and --variant")
+    parser.add_argument(
+        "--variant",
+        nargs="+",
+        default=[],
+        help="NAME=ARM:KEY=VALUE[,KEY=VALUE...]: an arm NAME that trains as ARM with these Hydra overrides",
+    )
     parser.add_argument("--task", default="Tracking-Humanoid-v0", help="registered task id (e.g. Tracking-G1-v0)")
     parser.add_argument("--train-only", action="store_true", help="train and checkpoint; evaluate nothing now")
     parser.add_argument("--motion-files", nargs="+")
@@ -218,6 +242,12 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--done-at", type=share, default=0.9, help="full-clip completion counted as completing")
     args = parser.parse_args(argv)
+    args.arm_table = arm_table(args.variant)
+    unknown = [arm for arm in args.arms if arm not in args.arm_table]
+    if unknown:
+        parser.error(
+            f"--arms {' '.join(unknown)}: not an arm; choose from {sorted(args.arm_table)} (add one with --variant)"
+        )
     args.out.mkdir(parents=True, exist_ok=True)
     results_path = args.out / "results.jsonl"
     if args.ingest:

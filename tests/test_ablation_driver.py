@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from script_run import exit_message, run_ok
 
 from beyondmimic_adaptive.assets import DEMO_SHORT_MOTION
@@ -101,3 +102,27 @@ def test_ingest_refuses_a_report_it_cannot_read_and_adds_nothing(tmp_path):
     (tmp_path / "adaptive" / "eval_model_7" / "eval.json").write_text("{not json")
     message = exit_message("bench/ablation.py", "--out", str(tmp_path), "--arms", "adaptive", "--ingest")
     assert "eval_model_7/eval.json is not an evaluation report" in message
+
+
+def test_a_variant_arm_trains_as_its_base_arm_with_more_overrides(tmp_path):
+    import yaml
+
+    run_ablation(
+        tmp_path, "--max-iterations", "1", "--train-only", "--arms", "hazard_k1",
+        "--variant", "hazard_k1=hazard:curriculum.adaptive.K=1,curriculum.adaptive.gamma=0.5",
+    )  # fmt: skip
+    config = yaml.safe_load((tmp_path / "hazard_k1" / "config.yaml").read_text())["curriculum"]["adaptive"]
+    assert (config["attribution"], config["K"], config["gamma"]) == ("hazard", 1, 0.5)
+
+
+@pytest.mark.parametrize(
+    "argv,expected",
+    [
+        (["--arms", "hazard_k1"], "--arms hazard_k1: not an arm"),
+        (["--variant", "k1=bogus:curriculum.adaptive.K=1"], "is not NAME=ARM:KEY=VALUE"),
+        (["--variant", "hazard=hazard:curriculum.adaptive.K=1"], "a NAME of its own"),
+        (["--variant", "k1=hazard"], "is not NAME=ARM:KEY=VALUE"),
+    ],
+)
+def test_bad_arms_and_variants_are_refused(tmp_path, argv, expected):
+    assert expected in exit_message("bench/ablation.py", "--out", str(tmp_path), *argv)
