@@ -110,7 +110,7 @@ def fold_hazard_columns(
 
 def _smooth_in_place(counts: torch.Tensor, smoothed: torch.Tensor, alpha: float) -> None:
     """F̄ <- F̄ + α (F - F̄) and Ē <- Ē + α (E - Ē), in place, on the bins that got counts."""
-    if counts.is_cuda:  # the fewest kernels
+    if counts.is_cuda or torch.compiler.is_compiling():  # the fewest kernels; Dynamo refuses a strided out=
         got = (counts > 0).any(1, keepdim=True)
         torch.where(got, torch.lerp(smoothed, counts, alpha), smoothed, out=smoothed)
         return
