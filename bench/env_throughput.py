@@ -186,7 +186,9 @@ def main() -> None:
     parser.add_argument("--task", default="Tracking-Humanoid-v0", help="registered task id (e.g. Tracking-G1-v0)")
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--num-envs", type=positive_int, nargs="+", default=[16, 64])
-    parser.add_argument("--rounds", type=positive_int, default=2, help="rounds of the three modes, order reversed every other round")
+    parser.add_argument(
+        "--rounds", type=positive_int, default=2, help="rounds of the three modes (order reversed every other)"
+    )
     parser.add_argument("--steps", type=positive_int, default=300, help="timed env steps per phase")
     parser.add_argument("--warmup", type=positive_int, default=50, help="untimed env steps before each phase")
     parser.add_argument("--motion-files", nargs="+")
