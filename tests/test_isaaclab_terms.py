@@ -44,7 +44,9 @@ def test_event_start_overrides_command_resample(make_env):
 def test_only_failure_terms_count_as_failures(make_env, attribution):
     # starts outside the last bins, so no episode reaches a motion's end on its own in 3 steps
     starts = "curriculum.adaptive.manual_probabilities=[1,1,1,1,0,1,1,0]"
-    env = make_env([f"curriculum.adaptive.attribution={attribution}", starts], num_envs=12)
+    # a log every env step (the default logs once per metrics_interval_steps, the mean per reset)
+    every_step = {"metrics_interval_steps": 1}
+    env = make_env([f"curriculum.adaptive.attribution={attribution}", starts], num_envs=12, term_fields=every_step)
     env.reset()
     term, command = adaptive_term(env), env.command
     for _ in range(3):
@@ -166,7 +168,8 @@ def counts(term) -> tuple[float, float]:
 
 def test_resets_without_a_termination_count_no_episode(make_env):
     # starts outside the last bins: nothing reaches a motion's end during the test
-    env = make_env(["curriculum.adaptive.manual_probabilities=[1,1,1,1,0,1,1,0]"], num_envs=8)
+    every_step = {"metrics_interval_steps": 1}  # a log every env step
+    env = make_env(["curriculum.adaptive.manual_probabilities=[1,1,1,1,0,1,1,0]"], num_envs=8, term_fields=every_step)
     env.reset()
     term = adaptive_term(env)
     for _ in range(3):
@@ -281,3 +284,20 @@ def test_env_ids_normalizer_reuses_a_conversion_only_for_the_same_unmodified_ten
         frozen = torch.tensor([3], dtype=torch.int32)
     assert normalize(frozen).tolist() == [3] and normalize(frozen).tolist() == [3]  # no version counter
     assert normalize(None) == slice(None) and normalize(slice(0, 6)) == slice(None)
+
+
+def test_the_counts_are_logged_once_per_interval_as_their_mean_per_reset(make_env):
+    # Isaac Lab clones every logged tensor at every reset (2.x reads each with .item()): log once per interval
+    env = make_env(["curriculum.adaptive.manual_probabilities=[1,1,1,1,0,1,1,0]"], num_envs=8,
+                   term_fields={"metrics_interval_steps": 3})  # fmt: skip
+    assert "Curriculum/adaptive/episodes" in env.reset()  # step 0: the first log
+    logged = []
+    for fallen in (2, 0, 4, 1, 1, 1):  # env steps 1..6: envs 0..fallen-1 fail
+        env.fail_flag[:fallen] = True
+        env.step()
+        logged.append(env.extras["log"].get("Curriculum/adaptive/episodes"))
+    assert [value is None for value in logged] == [True, True, False, True, True, False]
+    # each log is the mean per reset since the last: steps 1-3 (2, 4 fell; no reset at step 2), then 4-6
+    assert float(logged[2]) == 3.0 and float(logged[5]) == 1.0
+    assert float(env.extras["log"]["Curriculum/adaptive/failures/fell"]) == 1.0
+    assert "Curriculum/adaptive/top1_prob" in env.extras["log"]  # the distribution metrics on the same cadence

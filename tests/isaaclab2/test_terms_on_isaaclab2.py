@@ -39,6 +39,7 @@ def test_event_terms_built_by_the_play_callback_look_up_lazily(make_env):
     # 2.x builds the event manager before sim.reset(); its PLAY callback instantiates the start and
     # fold events while the command and curriculum managers do not exist yet
     cfg = make_env(["curriculum.adaptive.manual_probabilities=[0,0,0,0,0,1,0,0]"]).cfg
+    cfg.curriculum.adaptive.metrics_interval_steps = 1  # a log at every env step (by default once per interval)
     env = IsaacLab2LoadOrderEnv(cfg, play=isaacsim_standins.play, num_envs=16)
     start_event = env.event_manager._mode_term_cfgs["reset"][0].func
     assert isinstance(start_event, AdaptiveStartEvent)

@@ -79,6 +79,12 @@ class AdaptiveSamplingCurriculum(ManagerTermBase):
         self._failures = self._terms[:, : len(self.failure_terms)]
         self._never_fired = torch.zeros(env.num_envs, dtype=torch.bool, device=env.device)
         self._failure_keys = [f"failures/{name}" for name in self.failure_terms]
+        self._log_rows = torch.zeros(env.num_envs, len(self.failure_terms) + 1, dtype=torch.bool, device=env.device)
+        """Per env, this call's: the episode ended by each failure term, then it ended at all (``ended``)."""
+        self._log_counts = torch.zeros(len(self.failure_terms) + 1, dtype=torch.long, device=env.device)
+        """The columns of ``_log_rows`` summed over the envs and the calls since the last log."""
+        self._log_calls = 0
+        self._next_log_step = 0  # env step (common_step_counter) of the next log
         self._wired = False  # the start and fold events proved present (their checks then stop)
         self._check_motion_lengths()
         self._calls = 0
@@ -142,7 +148,7 @@ class AdaptiveSamplingCurriculum(ManagerTermBase):
         if self.history is not None:
             self.history.flush()
 
-    def __call__(self, env: ManagerBasedRLEnv, env_ids: EnvIds) -> dict[str, torch.Tensor]:
+    def __call__(self, env: ManagerBasedRLEnv, env_ids: EnvIds) -> dict[str, torch.Tensor] | None:
         """Record the finished episodes of ``env_ids``; they are folded in by :meth:`fold_statistics`."""
         if not self._wired:
             self._check_wiring(env)
@@ -162,7 +168,8 @@ class AdaptiveSamplingCurriculum(ManagerTermBase):
         # outlive their step (Isaac Lab 2.3.0's get_term reports each env's last episode end).
         terminations = env.termination_manager
         fired, failed = self._fired_and_failed(terminations)
-        ended = finished & (env.episode_length_buf > 0) & terminations.dones & fired
+        ended = self._log_rows[:, -1]  # written in place: the log sums it with the failure columns
+        torch.logical_and(finished & (env.episode_length_buf > 0) & terminations.dones, fired, out=ended)
         bins = (
             self.start_bins
             if self._by_start
@@ -171,11 +178,30 @@ class AdaptiveSamplingCurriculum(ManagerTermBase):
         # ``failed`` counts only where ``ended`` (the record's mask) holds, so it needs no ``& ended``;
         # the reset ids spare the CPU a scan of every env for the ended ones (CUDA records every row)
         self.per_env.record(bins, failed, ended, rows=None if isinstance(ids, slice) else ids)
+        return self._log(env, ended)
+
+    def _log(self, env: ManagerBasedRLEnv, ended: torch.Tensor) -> dict[str, torch.Tensor] | None:
+        """The log values, once every ``cfg.metrics_interval_steps`` env steps; None (nothing logged) in between.
+
+        Isaac Lab's curriculum manager clones every tensor a term returns at every reset (2.x reads each
+        with ``.item()``, a host sync), and rsl-rl concatenates each key's values over the iteration: a
+        dict every step costs about two launches per key and step. So the per-term failure and episode
+        counts are summed on the device and logged as their mean per call over the interval, with the
+        distribution metrics (refreshed on the same interval): the same means rsl-rl would have taken.
+        """
+        torch.logical_and(self._failures, ended[:, None], out=self._log_rows[:, :-1])
+        self._log_counts.add_(self._log_rows.sum(dim=0))
+        self._log_calls += 1
+        if env.common_step_counter < self._next_log_step:
+            return None
+        self._next_log_step = env.common_step_counter + self.cfg.metrics_interval_steps
+        means = self._log_counts / self._log_calls
+        self._log_counts.zero_()
+        self._log_calls = 0
         log = dict(self._metrics)
-        per_term = (self._failures & ended[:, None]).sum(dim=0).to(torch.float32)
         for index, key in enumerate(self._failure_keys):
-            log[key] = per_term[index]
-        log["episodes"] = ended.sum().to(torch.float32)
+            log[key] = means[index]
+        log["episodes"] = means[-1]
         return log
 
     def _check_wiring(self, env: ManagerBasedRLEnv) -> None:
@@ -240,7 +266,8 @@ class AdaptiveCurriculumTermCfg(CurriculumTermCfg):
     history_interval_steps: int = 240
     """Env steps between two history snapshots."""
     metrics_interval_steps: int = 24
-    """Env steps between two recomputations of the logged distribution metrics (one PPO iteration)."""
+    """Env steps between two recomputations of the logged distribution metrics (one PPO iteration), and between
+    two logs of the term's values (the failure and episode counts are their mean per reset over the interval)."""
     state_path: str | None = None
     """Where to keep the sampler state for resuming (None: not saved). Written atomically."""
     state_save_interval_steps: int = 1200
