@@ -18,6 +18,10 @@ other jobs) falls on every mode alike:
   starts to the bins where the robot falls, which changes the physics' work (contacts, falls, resets)
   as well. ``flat`` / ``off`` is the cost of the sampler alone; ``adaptive`` / ``off`` adds that shift.
 
+``--count-ops STEPS`` also counts, per mode, the top-level ATen ops the host dispatches per env step
+(``torch.profiler``, after the timed steps, not timed): on a GPU each is about one kernel launch, so the
+ops the sampler terms add, against the env's own, bound their host overhead in a host-bound step.
+
 Each phase runs ``--warmup`` untimed steps and then ``--steps`` timed steps with zero actions; resets
 happen naturally (without a policy the robot falls, so resets are far more frequent than in
 training: a worst case for the sampler).
@@ -126,6 +130,22 @@ PHASES = {"off": sampling_off, "adaptive": contextlib.nullcontext, "flat": flat_
 """What each mode does to the env for its phase (a context manager taking the env)."""
 
 
+def ops_per_step(env: Any, action: Any, steps: int) -> float:
+    """Top-level ATen ops the host dispatches per env step (``torch.profiler``; on a GPU each is about one
+    kernel launch): the env's own plus, in the ``adaptive`` and ``flat`` modes, the sampler terms'."""
+    import torch
+
+    with torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CPU]) as prof:
+        for _ in range(steps):
+            env.step(action)
+    top_level = [
+        e
+        for e in prof.events()
+        if e.name.startswith("aten::") and not (e.cpu_parent and e.cpu_parent.name.startswith("aten::"))
+    ]
+    return len(top_level) / steps
+
+
 def measure(args: argparse.Namespace, num_envs: int) -> list[dict]:
     """Build the task once and time both modes ``args.rounds`` times, alternating their order."""
     import gymnasium as gym
@@ -155,6 +175,9 @@ def measure(args: argparse.Namespace, num_envs: int) -> list[dict]:
             rows.append({"num_envs": num_envs, "mode": mode, "round": round_index, "env_steps_per_s": rate})
             rows[-1]["resets"] = resets
             rows[-1]["term_calls"] = term._calls + term._folds - calls_before  # must be 0 when off
+            if args.count_ops:
+                with PHASES[mode](env):
+                    rows[-1]["ops_per_step"] = ops_per_step(env, action, args.count_ops)
     env.close()
     return rows
 
@@ -178,6 +201,15 @@ def summary(rows: list[dict]) -> str:
         cells = "".join(f"{median[m]:>18.0f}" for m in MODES)
         ratios = f"{median['adaptive'] / median['off']:>13.3f} {median['flat'] / median['off']:>9.3f}"
         lines.append(f"{num_envs:>7}{cells} {ratios}  {rounds}")
+    if all("ops_per_step" in r for r in rows):
+        lines.append("host ops per env step (median over rounds; --count-ops): envs, " + ", ".join(MODES))
+        for num_envs in sorted({r["num_envs"] for r in rows}):
+            ops = {
+                m: statistics.median(r["ops_per_step"] for r in rows if r["num_envs"] == num_envs and r["mode"] == m)
+                for m in MODES
+            }
+            added = ", ".join(f"{m} +{ops[m] - ops['off']:.1f}" for m in MODES[1:])
+            lines.append(f"{num_envs:>7} " + " ".join(f"{ops[m]:.1f}" for m in MODES) + f"  ({added} over off)")
     return "\n".join(lines)
 
 
@@ -192,6 +224,9 @@ def main() -> None:
     parser.add_argument("--steps", type=positive_int, default=300, help="timed env steps per phase")
     parser.add_argument("--warmup", type=positive_int, default=50, help="untimed env steps before each phase")
     parser.add_argument("--motion-files", nargs="+")
+    parser.add_argument(
+        "--count-ops", type=int, default=0, metavar="STEPS", help="also count host ops per env step over STEPS steps"
+    )
     parser.add_argument("--single", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.single:
@@ -201,7 +236,7 @@ def main() -> None:
     for num_envs in args.num_envs:
         command = [sys.executable, __file__, "--single", "--task", args.task, "--device", args.device]
         command += ["--num-envs", str(num_envs), "--rounds", str(args.rounds), "--steps", str(args.steps)]
-        command += ["--warmup", str(args.warmup)] + (
+        command += ["--warmup", str(args.warmup), "--count-ops", str(args.count_ops)] + (
             ["--motion-files", *args.motion_files] if args.motion_files else []
         )
         out = subprocess.run(command, capture_output=True, text=True, check=False)

@@ -71,3 +71,13 @@ def test_flat_starts_are_uniform_over_frames_and_adaptive_comes_back(env):
         sampler.fold()
     assert not torch.allclose(sampler.probabilities, frames / frames.sum())
     torch.testing.assert_close(sampler.probabilities.sum(), torch.tensor(1.0))
+
+
+def test_count_ops_adds_the_host_ops_per_step_of_each_mode():
+    flags = ["--single", "--num-envs", "4", "--rounds", "1", "--steps", "3", "--warmup", "2", "--count-ops", "4"]
+    stdout = run_ok("bench/env_throughput.py", *flags).stdout
+    rows = json.loads(next(line for line in stdout.splitlines() if line.startswith("RESULT "))[len("RESULT ") :])
+    ops = {r["mode"]: r["ops_per_step"] for r in rows}
+    assert ops["off"] > 100  # the env's own managers: hundreds of ops per step
+    assert ops["flat"] > ops["off"] and ops["adaptive"] > ops["off"]  # the sampler terms add theirs
+    assert "host ops per env step" in env_throughput.summary(rows)
