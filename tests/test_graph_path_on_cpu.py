@@ -186,3 +186,17 @@ def test_disabled_graphs_on_a_cuda_device_run_eagerly_without_touching_cuda(monk
     for _ in range(6):
         step()
     assert len(calls) == 6
+
+
+def test_graph_path_gathers_the_reset_rows_of_the_draw_with_one_op(monkeypatch):
+    per_env = graph_path(make())
+    per_env.sample()  # the graph's draw, for every env
+    drawn = [t.clone() for t in (per_env._start_bins, per_env._start_motions, per_env._start_frames)]
+    monkeypatch.setattr(per_env, "_replay_sampling", lambda: None)  # time only the reset rows' gather
+    ids = torch.tensor([3, 0, 17], dtype=torch.int32)
+    with torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CPU]) as prof:
+        starts = per_env.starts(ids)
+    ops = [e.name for e in prof.events() if e.name.startswith("aten::") and e.cpu_parent is None]
+    assert ops == ["aten::index_select", "aten::unbind"], ops  # one gather (a kernel); unbind makes views
+    for got, whole in zip(starts, drawn, strict=True):
+        assert torch.equal(got, whole.index_select(0, ids.long()))

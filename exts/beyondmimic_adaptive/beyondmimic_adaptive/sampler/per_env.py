@@ -73,6 +73,9 @@ class PerEnvSampling:
         self._start_bins = torch.zeros(num_envs, dtype=torch.long, device=device)
         self._start_motions = torch.zeros(num_envs, dtype=torch.long, device=device)
         self._start_frames = torch.zeros(num_envs, dtype=torch.long, device=device)
+        self._starts = torch.zeros(num_envs, 3, dtype=torch.long, device=device)
+        """(num_envs, 3) bins, motions, frames side by side (the graph's draw stacks them): :meth:`starts`
+        gathers the reset rows of all three with one launch instead of three."""
         # keyed by the CDF tensor's id; the entry holds the tensor, so the id cannot be reused
         self._sample_steps: dict[int, tuple[torch.Tensor, CudaGraphedStep]] = {}
 
@@ -178,6 +181,8 @@ class PerEnvSampling:
         bins, motions, frames = self.sample(rows)
         if isinstance(rows, slice):
             return bins[rows], motions[rows], frames[rows]
+        if self._use_graph:  # the draw stacked them: one gather, three column views
+            return self._starts.index_select(0, rows).unbind(1)  # type: ignore[return-value]
         return bins.index_select(0, rows), motions.index_select(0, rows), frames.index_select(0, rows)
 
     def _check_rows(self, rows: object, call: str) -> None:
@@ -224,6 +229,7 @@ class PerEnvSampling:
 
             def draw() -> None:
                 self._sample_from(head, total)
+                torch.stack((self._start_bins, self._start_motions, self._start_frames), dim=1, out=self._starts)
 
             entry = (cdf, CudaGraphedStep(draw, self.sampler.device, compile=self._compile))
             self._sample_steps[id(cdf)] = entry
