@@ -200,3 +200,31 @@ def test_graph_path_gathers_the_reset_rows_of_the_draw_with_one_op(monkeypatch):
     assert ops == ["aten::index_select", "aten::unbind"], ops  # one gather (a kernel); unbind makes views
     for got, whole in zip(starts, drawn, strict=True):
         assert torch.equal(got, whole.index_select(0, ids.long()))
+
+
+def test_bound_record_inputs_are_read_in_place_and_count_like_copied_ones():
+    generator = torch.Generator().manual_seed(3)
+    bound_sampler, copied_sampler = make(), make()
+    bound, copied = graph_path(bound_sampler), graph_path(copied_sampler)
+    bins, failed, finished = (torch.zeros(NUM_ENVS, dtype=torch.long), torch.zeros(NUM_ENVS, dtype=torch.bool),
+                              torch.zeros(NUM_ENVS, dtype=torch.bool))  # fmt: skip
+    bound.bind_record_inputs(bins, failed, finished)
+    for _ in range(6):
+        new_bins, new_failed, new_finished = rows(generator, bound_sampler.num_bins)
+        bins.copy_(new_bins), failed.copy_(new_failed), finished.copy_(new_finished)  # the caller's in-place writes
+        with torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CPU]) as prof:
+            bound.record(bins, failed, finished)
+        with torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CPU]) as copied_prof:
+            copied.record(new_bins, new_failed, new_finished)  # other tensors: copied into the buffers, as before
+        assert top_level_copies(copied_prof) == 3
+        assert top_level_copies(prof) == 0
+        bound_sampler.fold(), copied_sampler.fold()
+    for name in ("episode_counts", "failure_counts", "failure_rate"):
+        assert torch.equal(getattr(bound_sampler, name), getattr(copied_sampler, name)), name
+    assert bound_sampler.episode_counts.sum() > 0
+    with pytest.raises(TypeError, match=r"bind_record_inputs\(bins=...\) expects a int64"):
+        bound.bind_record_inputs(bins.int(), failed, finished)
+
+
+def top_level_copies(prof) -> int:
+    return sum(1 for e in prof.events() if e.name == "aten::copy_" and e.cpu_parent is None)

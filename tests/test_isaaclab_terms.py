@@ -40,15 +40,18 @@ def test_event_start_overrides_command_resample(make_env):
     assert torch.equal(env.command.time_steps[:5], starts + 1)
 
 
+@pytest.mark.parametrize("graph_path", [False, True], ids=["cpu_path", "graph_path"])
 @pytest.mark.parametrize("attribution", ["start", "failure", "hazard"])
-def test_only_failure_terms_count_as_failures(make_env, attribution):
+def test_only_failure_terms_count_as_failures(make_env, attribution, graph_path):
     # starts outside the last bins, so no episode reaches a motion's end on its own in 3 steps
     starts = "curriculum.adaptive.manual_probabilities=[1,1,1,1,0,1,1,0]"
     # a log every env step (the default logs once per metrics_interval_steps, the mean per reset)
     every_step = {"metrics_interval_steps": 1}
     env = make_env([f"curriculum.adaptive.attribution={attribution}", starts], num_envs=12, term_fields=every_step)
-    env.reset()
     term, command = adaptive_term(env), env.command
+    if graph_path:  # what runs on CUDA (full-width rows; start attribution reads its bound rows in place), eagerly
+        term.per_env._use_graph, term.per_env._subset = True, False
+    env.reset()
     for _ in range(3):
         env.step()
     start_bins = term.start_bins.clone()

@@ -78,11 +78,18 @@ class AdaptiveSamplingCurriculum(ManagerTermBase):
         self._terms = torch.zeros(env.num_envs, len(self._term_names), dtype=torch.bool, device=env.device)
         self._failures = self._terms[:, : len(self.failure_terms)]
         self._never_fired = torch.zeros(env.num_envs, dtype=torch.bool, device=env.device)
+        self._fired = torch.zeros(env.num_envs, dtype=torch.bool, device=env.device)
+        self._failed = torch.zeros(env.num_envs, dtype=torch.bool, device=env.device)
         self._failure_keys = [f"failures/{name}" for name in self.failure_terms]
         self._log_rows = torch.zeros(env.num_envs, len(self.failure_terms) + 1, dtype=torch.bool, device=env.device)
         """Per env, this call's: the episode ended by each failure term, then it ended at all (``ended``)."""
         self._log_counts = torch.zeros(len(self.failure_terms) + 1, dtype=torch.long, device=env.device)
         """The columns of ``_log_rows`` summed over the envs and the calls since the last log."""
+        self._ended = self._log_rows[:, -1]
+        """(num_envs,) the episode ended now and counts (rewritten in place; the record's mask)."""
+        failed = self._fired_and_failed_buffers()[1]
+        if self._by_start:  # every row the record reads is persistent: no input copies on the CUDA-graph path
+            self.per_env.bind_record_inputs(self.start_bins, failed, self._ended)
         self._log_calls = 0
         self._next_log_step = 0  # env step (common_step_counter) of the next log
         self._wired = False  # the start and fold events proved present (their checks then stop)
@@ -168,7 +175,7 @@ class AdaptiveSamplingCurriculum(ManagerTermBase):
         # outlive their step (Isaac Lab 2.3.0's get_term reports each env's last episode end).
         terminations = env.termination_manager
         fired, failed = self._fired_and_failed(terminations)
-        ended = self._log_rows[:, -1]  # written in place: the log sums it with the failure columns
+        ended = self._ended  # written in place: the record's bound mask, and the log's last column
         torch.logical_and(finished & (env.episode_length_buf > 0) & terminations.dones, fired, out=ended)
         bins = (
             self.start_bins
@@ -219,16 +226,25 @@ class AdaptiveSamplingCurriculum(ManagerTermBase):
             )
         self._wired = self._starts_sampled and self._folds > 0
 
-    def _fired_and_failed(self, terminations) -> tuple[torch.Tensor, torch.Tensor]:
-        """(num_envs,) bool each: any term fired, a failure term fired (at the last compute; fixed shape, no sync)."""
-        names = self._term_names
-        if not names:
+    def _fired_and_failed_buffers(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """The persistent (num_envs,) tensors :meth:`_fired_and_failed` writes: any term fired, a failure term fired."""
+        if not self._term_names:
             return self._never_fired, self._never_fired
-        torch.stack([terminations.get_term(name) for name in names], dim=1, out=self._terms)
-        fired = self._terms.any(dim=1)
         if not self.success_terms:
-            return fired, fired
-        return fired, (self._failures.any(dim=1) if self.failure_terms else self._never_fired)
+            return self._fired, self._fired
+        return self._fired, (self._failed if self.failure_terms else self._never_fired)
+
+    def _fired_and_failed(self, terminations) -> tuple[torch.Tensor, torch.Tensor]:
+        """(num_envs,) bool each: any term fired, a failure term fired (at the last compute; fixed shape, no sync),
+        written in place into :meth:`_fired_and_failed_buffers`."""
+        fired, failed = self._fired_and_failed_buffers()
+        if not self._term_names:
+            return fired, failed
+        torch.stack([terminations.get_term(name) for name in self._term_names], dim=1, out=self._terms)
+        torch.any(self._terms, dim=1, out=fired)
+        if failed is not fired and failed is not self._never_fired:
+            torch.any(self._failures, dim=1, out=failed)
+        return fired, failed
 
     def fold_statistics(self) -> None:
         """Fold the recorded episodes into the sampler (every env step, on every rank alike).
