@@ -145,6 +145,10 @@ def main(argv: list[str] | None = None) -> None:
         print(f"{label} ({s['attribution']}), bins {lo}..{hi}: p x bins {p}; folded rate {r}")
     for variant in args.variants:
         overrides = parse_variant(variant)
+        for path in labelled_paths(args.states, "--states").values():
+            bins = len(sampler_state(path)["failure_rate"])
+            if args.focus is not None and not 0 <= args.focus < bins:
+                raise SystemExit(f"choke_points.py --focus {args.focus}: {path} has bins 0..{bins - 1}.")
         for label, path in labelled_paths(args.states, "--states").items():
             print(variant_line(sampler_state(path, **overrides), f"{label} with {variant}", args.focus))
     if states:

@@ -225,7 +225,7 @@ def main() -> None:
     parser.add_argument("--warmup", type=positive_int, default=50, help="untimed env steps before each phase")
     parser.add_argument("--motion-files", nargs="+")
     parser.add_argument(
-        "--count-ops", type=int, default=0, metavar="STEPS", help="also count host ops per env step over STEPS steps"
+        "--count-ops", type=positive_int, default=0, metavar="STEPS", help="count host ops per env step over STEPS"
     )
     parser.add_argument("--single", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -236,8 +236,10 @@ def main() -> None:
     for num_envs in args.num_envs:
         command = [sys.executable, __file__, "--single", "--task", args.task, "--device", args.device]
         command += ["--num-envs", str(num_envs), "--rounds", str(args.rounds), "--steps", str(args.steps)]
-        command += ["--warmup", str(args.warmup), "--count-ops", str(args.count_ops)] + (
-            ["--motion-files", *args.motion_files] if args.motion_files else []
+        command += (
+            ["--warmup", str(args.warmup)]
+            + (["--count-ops", str(args.count_ops)] if args.count_ops else [])
+            + (["--motion-files", *args.motion_files] if args.motion_files else [])
         )
         out = subprocess.run(command, capture_output=True, text=True, check=False)
         line = next((ln for ln in out.stdout.splitlines() if ln.startswith("RESULT ")), None)

@@ -86,3 +86,17 @@ def test_a_shorter_kernel_gives_the_hardest_bin_more_of_the_same_statistics(tmp_
 def test_a_bad_variant_is_refused(tmp_path, variant, expected):
     message = exit_message("bench/choke_points.py", "--variants", variant)
     assert expected in message
+
+
+def test_a_report_without_survival_times_and_a_focus_outside_the_bins_are_refused(tmp_path):
+    old = report([1.0] * 10, [0.0] * 10)
+    del old["median_seconds_played_per_bin"]  # an evaluation made before survival times were reported
+    (tmp_path / "old.json").write_text(json.dumps(old))
+    message = exit_message("bench/choke_points.py", "--reports", f"old={tmp_path / 'old.json'}", "--out", str(tmp_path))
+    assert "old: the report has no survival times; evaluate it again." in message
+    sampler = AdaptiveSampler(AdaptiveSamplerCfg(), [500], 50, device="cpu")
+    save_sampler_state(sampler, tmp_path / "state.pt")
+    argv = ["--states", f"s={tmp_path / 'state.pt'}", "--variants", "K=1", "--focus", "10", "--out", str(tmp_path)]
+    assert "--focus 10:" in exit_message("bench/choke_points.py", *argv) and "has bins 0..9" in exit_message(
+        "bench/choke_points.py", *argv
+    )

@@ -107,6 +107,10 @@ def test_rate_noise_refuses_bad_flags(flags, expected):
         ("bench/env_throughput.py", ["--rounds", "0"], "argument --rounds: expected an int >= 1, got '0'"),
         ("bench/env_throughput.py", ["--num-envs", "16", "0"], "argument --num-envs: expected an int >= 1, got '0'"),
         ("bench/term_glue.py", ["--steps", "0"], "argument --steps: expected an int >= 1, got '0'"),
+        ("bench/env_throughput.py", ["--count-ops", "0"], "argument --count-ops: expected an int >= 1, got '0'"),
+        ("bench/sampler_profile.py", ["--envs", "0"], "argument --envs: expected an int >= 1, got '0'"),
+        ("bench/sampler_profile.py", ["--reset-fraction", "2"], "argument --reset-fraction: expected a number in"),
+        ("bench/choke_points.py", ["--around", "95"], "argument --around: expected 2 arguments"),
     ],
 )
 def test_benchmarks_refuse_bad_flags(script, flags, expected):
