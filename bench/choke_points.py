@@ -128,7 +128,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, default=Path("."))
     args = parser.parse_args(argv)
     reports = {k: json.loads(p.read_text()) for k, p in labelled_paths(args.reports, "--reports").items()}
-    states = {k: sampler_state(p) for k, p in labelled_paths(args.states, "--states").items()}
+    state_paths = labelled_paths(args.states, "--states")
+    states = {k: sampler_state(p) for k, p in state_paths.items()}
+    variants = [parse_variant(text) for text in args.variants]  # every variant checked before any output
+    for label, s in states.items():
+        bins = len(s["failure_rate"])
+        if args.focus is not None and not 0 <= args.focus < bins:
+            raise SystemExit(f"choke_points.py --focus {args.focus}: {label} has bins 0..{bins - 1}.")
     args.out.mkdir(parents=True, exist_ok=True)
     for label, report in reports.items():
         if "median_seconds_played_per_bin" not in report:
@@ -143,14 +149,9 @@ def main(argv: list[str] | None = None) -> None:
         p = np.round(s["probability_x_bins"][lo : hi + 1], 2).tolist()
         r = np.round(s["failure_rate"][lo : hi + 1], 3).tolist()
         print(f"{label} ({s['attribution']}), bins {lo}..{hi}: p x bins {p}; folded rate {r}")
-    for variant in args.variants:
-        overrides = parse_variant(variant)
-        for path in labelled_paths(args.states, "--states").values():
-            bins = len(sampler_state(path)["failure_rate"])
-            if args.focus is not None and not 0 <= args.focus < bins:
-                raise SystemExit(f"choke_points.py --focus {args.focus}: {path} has bins 0..{bins - 1}.")
-        for label, path in labelled_paths(args.states, "--states").items():
-            print(variant_line(sampler_state(path, **overrides), f"{label} with {variant}", args.focus))
+    for text, overrides in zip(args.variants, variants, strict=True):
+        for label, path in state_paths.items():
+            print(variant_line(sampler_state(path, **overrides), f"{label} with {text}", args.focus))
     if states:
         (args.out / "sampler_state.json").write_text(json.dumps(states))
         plot_states(states, (lo, hi), args.out / "sampler_state.png")
