@@ -87,7 +87,9 @@ class AdaptiveSamplingCurriculum(ManagerTermBase):
         """The columns of ``_log_rows`` summed over the envs and the calls since the last log."""
         self._ended = self._log_rows[:, -1]
         """(num_envs,) the episode ended now and counts (rewritten in place; the record's mask)."""
-        failed = self._fired_and_failed_buffers()[1]
+        self._fired_and_failed_out = self._fired_and_failed_buffers()
+        """The persistent (fired, failed) pair :meth:`_fired_and_failed` writes, chosen once for the terms."""
+        failed = self._fired_and_failed_out[1]
         if self._by_start:  # every row the record reads is persistent: no input copies on the CUDA-graph path
             self.per_env.bind_record_inputs(self.start_bins, failed, self._ended)
         self._log_calls = 0
@@ -236,8 +238,8 @@ class AdaptiveSamplingCurriculum(ManagerTermBase):
 
     def _fired_and_failed(self, terminations) -> tuple[torch.Tensor, torch.Tensor]:
         """(num_envs,) bool each: any term fired, a failure term fired (at the last compute; fixed shape, no sync),
-        written in place into :meth:`_fired_and_failed_buffers`."""
-        fired, failed = self._fired_and_failed_buffers()
+        written in place into ``_fired_and_failed_out``."""
+        fired, failed = self._fired_and_failed_out
         if not self._term_names:
             return fired, failed
         torch.stack([terminations.get_term(name) for name in self._term_names], dim=1, out=self._terms)
