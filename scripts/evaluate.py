@@ -38,7 +38,7 @@ from beyondmimic_adaptive.runs import (
     paths_and_overrides,
     report_dirs,
 )
-from beyondmimic_adaptive.runs.eval_report import format_table
+from beyondmimic_adaptive.runs.eval_report import failure_summary, format_table
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -68,7 +68,8 @@ def main(argv: list[str] | None = None) -> None:
     for checkpoint, report, out in zip(checkpoints, reports, outs, strict=True):
         print(
             f"{checkpoint}: mean completion {report['mean_completion']:.3f}, full clip"
-            f" {report['full_clip_completion']}; wrote {out / 'eval.json'} and {out / 'eval.png'}"
+            f" {report['full_clip_completion']}; failures by term: {failure_summary(report)};"
+            f" wrote {out / 'eval.json'} and {out / 'eval.png'}"
         )
 
 

@@ -26,8 +26,8 @@ from beyondmimic_adaptive.runs import (
 )
 
 
-def evaluate(checkpoint: Path, *extra: str) -> None:
-    run_ok("scripts/evaluate.py", "--checkpoint", str(checkpoint), "--envs-per-bin", "1", *extra)
+def evaluate(checkpoint: Path, *extra: str) -> str:
+    return run_ok("scripts/evaluate.py", "--checkpoint", str(checkpoint), "--envs-per-bin", "1", *extra).stdout
 
 
 def evaluate_fails(checkpoint: Path) -> str:
@@ -47,7 +47,7 @@ def test_evaluation_uses_the_runs_bins_command_and_task(tmp_path):
     overrides = ["num_envs=4", "iterations=1", motion_files_override([DEMO_SHORT_MOTION])]
     run = train([*overrides, f"log_dir={tmp_path}", "run_name=run", "curriculum.adaptive.bin_size_s=2.0"])
     assert run == tmp_path / "run"
-    evaluate(run / "model_0.pt")
+    assert "failures by term: " in evaluate(run / "model_0.pt")
     report = json.loads((run / "eval.json").read_text())
     assert len(report["completion_per_bin"]) == 4  # the 8 s clip in 2 s bins
     assert report["bin_size_s"] == 2.0 and report["task"] == "Tracking-Humanoid-v0"
@@ -57,6 +57,14 @@ def test_evaluation_uses_the_runs_bins_command_and_task(tmp_path):
     played = report["median_seconds_played_per_bin"]
     assert len(played) == 4 and all(0.0 <= s <= 8.0 - 2.0 * b for b, s in enumerate(played))
     assert played[0] * 50 == pytest.approx(report["median_furthest_frame"][0])  # bin 0 start = the frame-0 start
+    # why each failing start ended: its failure terms, counted in the bin of the last frame played
+    ended = report["failures_per_end_bin"]
+    assert set(ended) == {"anchor_height", "anchor_ori", "end_effector_height"} and all(len(c) == 4 for c in ended.values())
+    failures = round(4 - 4 * sum(report["completion_per_bin"]) / 4)  # one start per bin
+    assert failures >= 1  # a policy trained for one iteration falls
+    assert max(sum(c) for c in ended.values()) <= failures <= sum(sum(c) for c in ended.values())
+    for counts in ended.values():  # an episode ends in its start bin or later: at most b + 1 starts end by bin b
+        assert all(sum(counts[: b + 1]) <= b + 1 for b in range(4))
     # a command-line override replaces the saved key
     evaluate(run / "model_0.pt", "--out", str(tmp_path / "four_seconds"), "curriculum.adaptive.bin_size_s=4.0")
     assert len(json.loads((tmp_path / "four_seconds" / "eval.json").read_text())["completion_per_bin"]) == 2

@@ -16,7 +16,24 @@ def format_table(report: dict[str, Any]) -> str:
     lines.append(f"full-clip completion per motion: {report['full_clip_completion']}")
     lines.append(f"median furthest frame from frame 0: {report['median_furthest_frame']} of {report['num_frames']}")
     lines.append(f"mean completion over bins: {report['mean_completion']:.3f}")
+    lines.append(f"failures by term: {failure_summary(report)}")
     return "\n".join(lines)
+
+
+def failure_summary(report: dict[str, Any]) -> str:
+    """``term N (most in bin b: n), ...``: how many starts each failure term ended, and the bin where it ended most.
+
+    Reports written before the terms were recorded read ``not recorded``."""
+    per_bin = report.get("failures_per_end_bin")
+    if per_bin is None:
+        return "not recorded"
+    parts = []
+    for name, counts in sorted(per_bin.items(), key=lambda item: -sum(item[1])):
+        total = sum(counts)
+        if total:
+            top = max(range(len(counts)), key=counts.__getitem__)
+            parts.append(f"{name} {total} (most in bin {top}: {counts[top]})")
+    return ", ".join(parts) or "none"
 
 
 def plot_report(report: dict[str, Any], path: Path) -> None:

@@ -180,6 +180,8 @@ def evaluate_policies(
         terminations = env.termination_manager
         failure_terms = [n for n in terminations.active_terms if not terminations.get_term_cfg(n).time_out]
         no_failure = torch.zeros_like(active)
+        ended_in = torch.zeros(env.num_envs, dtype=torch.long, device=device)  # block bin of the last frame played
+        fired = torch.zeros(env.num_envs, len(failure_terms), dtype=torch.bool, device=device)  # terms that ended it
         with torch.inference_mode(), tqdm(total=env.num_envs, desc="episodes finished") as progress:
             while bool(active.any()):
                 body_pos, _ = command.body_pose_relative_w()
@@ -191,8 +193,11 @@ def evaluate_policies(
                 obs, _, dones, _ = wrapped.step(policy(obs))
                 finished = active & dones.bool()
                 failures = [terminations.get_term(n) for n in failure_terms]
-                failed = torch.stack([*failures, no_failure], dim=1).any(dim=1)
+                failing = torch.stack([*failures, no_failure], dim=1)
+                failed = failing.any(dim=1)
                 completed |= finished & ~failed  # the motion's end or the (lifted) time limit
+                ended_in = torch.where(finished, bins, ended_in)
+                fired |= finished[:, None] & failing[:, :-1]
                 active &= ~finished
                 progress.update(int(finished.sum()))
     finally:
@@ -202,6 +207,9 @@ def evaluate_policies(
     played = reached.view(shape).float()  # frames played from each start
     errors = (error_sum / error_count.clamp_min(1)).view(num_policies, layout.num_bins)
     first_bins = layout.bin_offsets[:-1]
+    ended_by = torch.zeros(len(failure_terms), num_policies * layout.num_bins, device=ended_in.device)
+    ended_by.index_add_(1, ended_in, fired.T.float())
+    ended_by = ended_by.view(len(failure_terms), num_policies, layout.num_bins).cpu()
     return [
         {
             "checkpoint": str(checkpoint),
@@ -219,6 +227,9 @@ def evaluate_policies(
             "median_seconds_played_per_bin": (played[k].median(dim=1).values / fps).tolist(),
             "num_frames": frames,
             "mean_completion": float(completion[k].mean()),
+            # per failure term: the starts whose episode this term ended (with any other that fired in the same
+            # step), counted in the bin of the last frame played: which condition fails, and where
+            "failures_per_end_bin": {name: ended_by[t, k].int().tolist() for t, name in enumerate(failure_terms)},
         }
         for k, checkpoint in enumerate(checkpoints)
     ]
