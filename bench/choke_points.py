@@ -4,11 +4,13 @@
         [--states "adaptive @ 1500=RUN/sampler/state.pt" ...] [--around 95 117] [--out DIR]
 
 ``--reports``: evaluation reports of ``scripts/evaluate.py`` with survival times. For each, the choke
-points: the bins where the median start of the most failing bins (per-bin completion < 0.9) ends. Draws
+points: the bins where the median start of the most failing bins (per-bin completion < 0.9) ends, and
+(reports that record them) the failure terms that ended the episodes in the first choke bin. Draws
 DIR/reach.png (``ablation_plots.plot_reach``: a flat step is a choke point).
 
-``--states``: saved adaptive sampler states (``sampler/state.pt`` of a run; the sampler's own defaults
-but the attribution, read from the state). For each, the start probability times the bin count (1 =
+``--states``: saved adaptive sampler states (``sampler/state.pt`` of a run; the attribution is read from the
+state, and K, γ, λ and the cap from the run's ``config.yaml`` next to ``sampler/`` when there is one, else the
+sampler's defaults). For each, the start probability times the bin count (1 =
 uniform) and the per-bin statistic the sampler folds (``failure_rate``: per episode started in the bin
 for ``start``; per visit of the bin for ``hazard``) over the bins of ``--around``, printed and drawn to
 DIR/sampler_state.png, with the values in DIR/sampler_state.json.
@@ -26,6 +28,7 @@ from collections import Counter
 from pathlib import Path
 
 import numpy as np
+import yaml
 from ablation_plots import plot_reach, plt
 
 from beyondmimic_adaptive.sampler import AdaptiveSampler, AdaptiveSamplerCfg, read_sampler_state
@@ -50,18 +53,31 @@ def choke_points(report: dict, top: int = 3) -> list[tuple[int, int]]:
     return Counter(ends[failing].tolist()).most_common(top)
 
 
+def run_knobs(path: Path) -> dict[str, float | int | None]:
+    """The distribution parameters (:data:`VARIANT_KEYS`) of the run a ``RUN/sampler/state.pt`` belongs to,
+    from ``RUN/config.yaml``'s ``curriculum.adaptive`` (what scripts/train.py writes); {} without one."""
+    config = path.parent.parent / "config.yaml"
+    if path.parent.name != "sampler" or not config.is_file():
+        return {}
+    adaptive = ((yaml.safe_load(config.read_text()) or {}).get("curriculum") or {}).get("adaptive") or {}
+    return {key: adaptive[key] for key in VARIANT_KEYS if key in adaptive}
+
+
 def sampler_state(path: Path, **overrides: float | int | None) -> dict[str, list[float] | str]:
-    """Start probability x bins and the folded per-bin statistic of a saved sampler state; ``overrides``:
-    other distribution parameters (K, gamma, lambda_uniform, max_prob_ratio) applied to the same statistics."""
+    """Start probability x bins and the folded per-bin statistic of a saved sampler state, under the run's
+    distribution parameters (:func:`run_knobs`); ``overrides``: other values of them (K, gamma,
+    lambda_uniform, max_prob_ratio) applied to the same statistics."""
     state = read_sampler_state(path)
     layout = state["layout"]
-    cfg = AdaptiveSamplerCfg(attribution=state["attribution"], **overrides)
+    knobs = {**run_knobs(path), **overrides}
+    cfg = AdaptiveSamplerCfg(attribution=state["attribution"], **knobs)
     sampler = AdaptiveSampler(cfg, layout["motion_num_frames"], layout["fps"], device="cpu")
     sampler.load_state_dict(state)
     sampler.fold()  # nothing pending: the statistics stay, the distribution is made with ``cfg``
     p = sampler.probabilities.double()
     return {
         "attribution": cfg.attribution,
+        "knobs": ", ".join(f"{key}={getattr(cfg, key)}" for key in VARIANT_KEYS),
         "probability_x_bins": (p * p.numel()).tolist(),
         "failure_rate": sampler.failure_rate.double().tolist(),
     }
@@ -141,14 +157,19 @@ def main(argv: list[str] | None = None) -> None:
             raise SystemExit(f"choke_points.py: {label}: the report has no survival times; evaluate it again.")
         far = report["median_furthest_frame"][0]
         chokes = choke_points(report)
-        print(f"{label}: furthest frame {far:g} of {report['num_frames'][0]}; chokes (bin, failing bins): {chokes}")
+        line = f"{label}: furthest frame {far:g} of {report['num_frames'][0]}; chokes (bin, failing bins): {chokes}"
+        ended = report.get("failures_per_end_bin")
+        if ended and chokes:
+            first = chokes[0][0]
+            line += f"; ended in bin {first} by " + ", ".join(f"{t} {c[first]}" for t, c in ended.items())
+        print(line)
     if reports:
         plot_reach(reports, args.out / "reach.png", reports[next(iter(reports))].get("bin_size_s", 1.0))
     lo, hi = args.around
     for label, s in states.items():
         p = np.round(s["probability_x_bins"][lo : hi + 1], 2).tolist()
         r = np.round(s["failure_rate"][lo : hi + 1], 3).tolist()
-        print(f"{label} ({s['attribution']}), bins {lo}..{hi}: p x bins {p}; folded rate {r}")
+        print(f"{label} ({s['attribution']}; {s['knobs']}), bins {lo}..{hi}: p x bins {p}; folded rate {r}")
     for text, overrides in zip(args.variants, variants, strict=True):
         for label, path in state_paths.items():
             print(variant_line(sampler_state(path, **overrides), f"{label} with {text}", args.focus))

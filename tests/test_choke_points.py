@@ -82,6 +82,28 @@ def test_a_shorter_kernel_gives_the_hardest_bin_more_of_the_same_statistics(tmp_
     assert variant_line(short, "K=1").startswith("K=1: bin 6 (rate")
 
 
+def test_a_runs_state_is_drawn_with_the_runs_kernel(tmp_path):
+    from choke_points import sampler_state
+
+    cfg = AdaptiveSamplerCfg(attribution="hazard", alpha=1.0, K=1, gamma=0.5)
+    sampler = AdaptiveSampler(cfg, [500], 50, device="cpu")
+    sampler.record_exposure(torch.arange(10).repeat(4))
+    sampler.record(torch.tensor([6, 6, 6]), torch.tensor([True, True, True]))
+    sampler.fold()
+    (tmp_path / "run" / "sampler").mkdir(parents=True)
+    state = tmp_path / "run" / "sampler" / "state.pt"
+    save_sampler_state(sampler, state)
+    (tmp_path / "run" / "config.yaml").write_text(
+        "curriculum:\n  adaptive:\n    K: 1\n    gamma: 0.5\n    alpha: 1.0\n"
+    )
+    drawn = sampler_state(state)
+    assert drawn["knobs"].startswith("K=1, gamma=0.5,")
+    torch.testing.assert_close(  # what the run drew, not the defaults' K=5, gamma=0.9
+        torch.tensor(drawn["probability_x_bins"], dtype=torch.float64), sampler.probabilities.double() * 10
+    )
+    assert sampler_state(state, K=5)["probability_x_bins"][5] > drawn["probability_x_bins"][5]  # a variant wins
+
+
 @pytest.mark.parametrize("variant,expected", [("alpha=0.5", "is not KEY=VALUE"), ("K=two", "is not a number")])
 def test_a_bad_variant_is_refused(tmp_path, variant, expected):
     message = exit_message("bench/choke_points.py", "--variants", variant)
