@@ -20,7 +20,7 @@ import ctypes
 import torch
 
 from . import native
-from .changed_bins import SERIAL_ELEMENTS, SERIAL_TRANSCENDENTAL, chunk_size
+from .changed_bins import SERIAL_ELEMENTS, SERIAL_TRANSCENDENTAL, ChangedBins, chunk_size
 
 
 class NativeFold:
@@ -119,6 +119,7 @@ class NativeFold:
 
 
 def native_fold(
+    changed: ChangedBins | None,
     pending: torch.Tensor,
     totals: torch.Tensor,
     smoothed: torch.Tensor,
@@ -128,13 +129,15 @@ def native_fold(
     kernel_mass: torch.Tensor,
     cdf: torch.Tensor,
 ) -> NativeFold | None:
-    """A :class:`NativeFold` of these tensors (see its arguments), or None where the C loops are unavailable
-    (no C compiler, ``BEYONDMIMIC_NATIVE=0``; :func:`native.library` warns once) or the tensors are not on
-    the CPU."""
-    lib = native.library() if pending.device.type == "cpu" else None
-    if lib is None:
+    """A :class:`NativeFold` of these tensors (see its arguments), also handed to the sampler's ``changed``
+    bins for the kernel mass; None without a changed-bins fold (CUDA, fixed shapes) or where the C loops are
+    unavailable (no C compiler, ``BEYONDMIMIC_NATIVE=0``: :func:`native.library` warns once)."""
+    lib = native.library() if changed is not None and pending.device.type == "cpu" else None
+    if changed is None or lib is None:
         return None
-    return NativeFold(lib, pending, totals, smoothed, bin_length, padded_rates, kernel_weight, kernel_mass, cdf)
+    tensors = (pending, totals, smoothed, bin_length, padded_rates, kernel_weight, kernel_mass, cdf)
+    changed.native = NativeFold(lib, *tensors)
+    return changed.native
 
 
 def default_fixed_shapes(device: torch.device, attribution: str, num_steps: int, num_bins: int) -> bool:
