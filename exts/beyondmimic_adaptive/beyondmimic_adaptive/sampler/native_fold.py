@@ -87,10 +87,13 @@ class NativeFold:
 
     def fold_hazard(self, rows: torch.Tensor | None, alpha: float, prior: float, prior_mean: float) -> None:
         """The hazard update of the (n,) long bins ``rows`` (duplicates allowed; None: every bin): F̄, Ē,
-        the rates, the totals, and the pending counts of those bins cleared (``rates.py``'s fold)."""
+        the rates, the totals, and the pending counts of those bins cleared (``rates.py``'s fold).
+
+        The loop does not check the bins' range: they are the bins recorded since the last fold, each of
+        which went through the bounds check of the record's ``index_add_`` into the pending counts."""
         count = self._num_bins if rows is None else rows.shape[0]
-        if rows is not None and not rows.is_contiguous():
-            rows = rows.contiguous()
+        if rows is not None and (rows.dtype is not torch.int64 or not rows.is_contiguous()):
+            rows = rows.to(torch.int64).contiguous()  # the loop reads them as int64 (host-side checks, no sync)
         rows_pointer = None if rows is None else rows.data_ptr()
         exponent = self._exponent if count == self._num_bins else self._exponent[:count]
         visited = self._visited.data_ptr()
