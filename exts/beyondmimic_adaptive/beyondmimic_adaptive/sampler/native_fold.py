@@ -32,7 +32,7 @@ class NativeFold:
         pending: (B, 3) float32 pending episodes, failures, exposure.
         totals: (B, 3) float64 totals.
         smoothed: (B, 2) float32 hazard moving averages F̄, Ē.
-        bin_length: (B,) float32 n_s.
+        bin_length: (B,) float32 n_s; neg_length: (B,) float32 -n_s (the fold tables' own).
         padded_rates: (B + K - 1,) float32 rates then K - 1 zeros; kernel_weight: (K, B) float32.
         kernel_mass: (B,) float32; cdf: (B,) float32 unnormalised CDF.
     """
@@ -44,12 +44,12 @@ class NativeFold:
         totals: torch.Tensor,
         smoothed: torch.Tensor,
         bin_length: torch.Tensor,
+        neg_length: torch.Tensor,
         padded_rates: torch.Tensor,
         kernel_weight: torch.Tensor,
         kernel_mass: torch.Tensor,
         cdf: torch.Tensor,
     ):
-        neg_length = -bin_length  # -n_s, as the torch fold's tables keep it
         tables = dict(pending=pending, smoothed=smoothed, bin_length=bin_length, neg_length=neg_length)
         tables.update(padded_rates=padded_rates, kernel_weight=kernel_weight, kernel_mass=kernel_mass, cdf=cdf)
         for name, tensor in tables.items():
@@ -127,6 +127,7 @@ def native_fold(
     totals: torch.Tensor,
     smoothed: torch.Tensor,
     bin_length: torch.Tensor,
+    neg_length: torch.Tensor,
     padded_rates: torch.Tensor,
     kernel_weight: torch.Tensor,
     kernel_mass: torch.Tensor,
@@ -138,7 +139,7 @@ def native_fold(
     lib = native.library() if changed is not None and pending.device.type == "cpu" else None
     if changed is None or lib is None:
         return None
-    tensors = (pending, totals, smoothed, bin_length, padded_rates, kernel_weight, kernel_mass, cdf)
+    tensors = (pending, totals, smoothed, bin_length, neg_length, padded_rates, kernel_weight, kernel_mass, cdf)
     changed.native = NativeFold(lib, *tensors)
     return changed.native
 
@@ -146,7 +147,7 @@ def native_fold(
 def default_fixed_shapes(device: torch.device, attribution: str, num_steps: int, num_bins: int) -> bool:
     """``AdaptiveSampler(fixed_shapes=None)``: fold every bin with fixed shapes on CUDA (graph replays) and on
     the CPU for small libraries (K × B <= ``SERIAL_ELEMENTS``, where those few small ops are the cheaper
-    fold), except for ``attribution: hazard`` with the C loops, whose fold of the changed bins was 1.3-1.6x
+    fold), except for ``attribution: hazard`` with the C loops, whose fold of the changed bins was 1.4-1.8x
     faster than the fixed shapes at 100-3000 bins (docs/benchmarks.md §1.7)."""
     if device.type != "cpu":
         return True

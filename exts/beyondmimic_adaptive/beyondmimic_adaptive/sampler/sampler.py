@@ -136,11 +136,12 @@ class AdaptiveSampler:
         """(B,) cumsum(k') + m cumsum(w), unnormalised: its last entry is the total T' + m.
         With ``max_prob_ratio`` it is cumsum(q) of the capped distribution q instead."""
         self._adaptive_parts = _cdf_parts(self._adaptive_cdf)
+        tables = FoldTables.of(self._pending, self._bin_length, self._hazard_counts)
         native = native_fold(  # the CPU's C loops over these tensors (None on CUDA, for fixed shapes, no compiler)
-            self._changed, self._pending, self._totals, self._hazard_counts, self._bin_length, padded_rates,
-            self._kernel_weight, self._kernel_mass, self._adaptive_cdf,
+            self._changed, self._pending, self._totals, self._hazard_counts, self._bin_length, tables.neg_length,
+            padded_rates, self._kernel_weight, self._kernel_mass, self._adaptive_cdf,
         )  # fmt: skip
-        self._fold_tables = FoldTables.of(self._pending, self._bin_length, self._hazard_counts, native)
+        self._fold_tables = tables._replace(native=native)
         self._uniform_parts = _cdf_parts(self._uniform_cdf)
         self._cap: torch.Tensor | None = None
         """(B,) max_prob_ratio w_s, the per-bin probability cap (None: no cap)."""
