@@ -1,4 +1,4 @@
-"""Plain C loops for the CPU fold's passes over every bin, with torch's arithmetic step for step.
+"""Plain C loops for the CPU fold's passes over the bins, with torch's arithmetic step for step.
 
 On the CPU each torch op is one pass over its tensors, and a float32 op into float64 (the kernel
 mass's double-precision sums, the float64 totals) first converts a whole temporary: the kernel
@@ -14,13 +14,16 @@ may vectorise across bins but not fuse or reorder the arithmetic of one bin):
   and rounded to float32 once (``changed_bins.py``);
 - cumulative sum: torch's CPU ``cumsum`` of float32 accumulates in double and rounds each entry
   (``at::acc_type<float, false>`` is ``double``);
-- totals: ``totals += pending`` in double precision, then ``pending = 0``.
+- totals: ``totals += pending`` in double precision, then ``pending = 0``;
+- the hazard update (``hazard.py``) up to its ``expm1``, which stays a torch op: torch's vectorised
+  ``expm1`` is not reproducible in C. Its lerp is torch's CPU kernel's, ``fma(w, end - start, start)``
+  (``fma(w - 1, end - start, end)`` for w >= 0.5), written as explicit fused multiply-adds.
 
-``tests/test_sampler_native.py`` checks them against the torch ops. The library is built at the first
-use into ``$XDG_CACHE_HOME/beyondmimic_adaptive`` (``~/.cache`` by default), named by a hash of the source
-and compiler; that takes well under a second. Without a C compiler, or with ``BEYONDMIMIC_NATIVE=0``,
-:func:`library` returns None once with a warning saying so, and the sampler runs its torch ops (same
-results, slower).
+``tests/test_sampler_native.py`` and ``tests/test_sampler_cpu_row_fold.py`` check them against the torch
+ops. The library is built at the first use (0.07-0.15 s here) into ``$XDG_CACHE_HOME/beyondmimic_adaptive``
+(``~/.cache`` by default), named by a hash of the source, compiler, flags and the CPU's model and feature
+flags (``-march=native``). Without a C compiler, or with ``BEYONDMIMIC_NATIVE=0``, :func:`library` returns
+None (the former with one warning saying so), and the sampler runs its torch ops: the same results, slower.
 """
 
 from __future__ import annotations
