@@ -89,7 +89,8 @@ class _LargestWork(TorchDispatchMode):
 def test_cpu_env_step_never_builds_the_kernel_window():
     """At 20k bins a fold of 41 episodes built 100k-element K x B tables (gather, product, sum), which
     torch splits over threads: milliseconds on a loaded CPU. Now only the CDF's cumsum (one thread in
-    torch) spans every bin; its uniform part goes in chunks, everything else scales with the episodes.
+    torch, or in the C loops of native_fold.py) spans every bin; its uniform part goes in chunks,
+    everything else scales with the episodes.
     Run with two torch threads, where splitting can happen (with one thread, as the suite runs, the
     chunks are deliberately whole: changed_bins.ONE_THREAD_ELEMENTS)."""
     threads = torch.get_num_threads()
@@ -114,7 +115,7 @@ def _check_no_kernel_window() -> None:
         per_env.sample(resetting)
     whole = {name for name, numel in largest.numel.items() if numel >= sampler.num_bins}
     assert max(largest.numel.values()) <= sampler.num_bins, largest.numel
-    assert whole == {"cumsum"}, largest.numel
+    assert whole == (set() if sampler._changed.native is not None else {"cumsum"}), largest.numel
     assert largest.numel["addcmul_"] <= SERIAL_ELEMENTS
 
 

@@ -1,6 +1,7 @@
 """The CPU row fold of ``attribution: hazard`` (one column at a time; with many rows, the totals and the
-clearing over the whole pending table) gives bit for bit the fixed-shape fold's statistics, on random
-inputs with their edge cases."""
+clearing over the whole pending table), and the C loops that replace it where they compile
+(``native_fold.py``), give bit for bit the fixed-shape fold's statistics, on random inputs with their
+edge cases."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import pytest
 import torch
 
 from beyondmimic_adaptive import AdaptiveSampler, AdaptiveSamplerCfg
-from beyondmimic_adaptive.sampler import PerEnvSampling, rates
+from beyondmimic_adaptive.sampler import PerEnvSampling, native, native_fold, rates
 
 FRAMES = [600_000, 2_000, 990, 40]  # 12000 + 40 + 20 + 1 bins: four motion ends, a one-frame last bin
 STATISTICS = ("failure_rate", "episode_counts", "failure_counts", "exposure_counts", "_hazard_counts", "_pending")
@@ -32,6 +33,7 @@ def _pair(**cfg) -> tuple[AdaptiveSampler, AdaptiveSampler]:
     ],
 )
 def test_row_fold_equals_the_fixed_shape_fold_bit_for_bit(cfg, threads, monkeypatch):
+    monkeypatch.setattr(native, "library", lambda: None)  # the torch ops (as without a C compiler)
     whole_table: list[bool] = []
     fold_chunk = rates._fold_chunk
 
@@ -40,13 +42,42 @@ def test_row_fold_equals_the_fixed_shape_fold_bit_for_bit(cfg, threads, monkeypa
         fold_chunk(*args, **kwargs)
 
     monkeypatch.setattr(rates, "_fold_chunk", spy)
+    _with_threads(threads, cfg)
+    assert True in whole_table and False in whole_table  # both ways of updating the totals ran
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize(
+    "cfg",
+    [
+        dict(alpha=0.3, K=7, gamma=0.5),
+        dict(alpha=0.05, rate_prior=2.0, rate_prior_mean=0.3, lambda_uniform=0.0),
+        dict(alpha=1.0, K=1),
+        dict(alpha=0.5, K=3, gamma=0.9, rate_prior=0.7, rate_prior_mean=0.01),  # lerp's other branch
+    ],
+)
+def test_c_loops_equal_the_fixed_shape_fold_bit_for_bit(cfg, threads, monkeypatch):
+    if native.library() is None:
+        pytest.skip("no C compiler: the C loops did not build")
+    passes: list[bool] = []  # whether each hazard pass covered every bin
+    fold_hazard = native_fold.NativeFold.fold_hazard
+
+    def spy(self, rows, *args) -> None:
+        passes.append(rows is None)
+        fold_hazard(self, rows, *args)
+
+    monkeypatch.setattr(native_fold.NativeFold, "fold_hazard", spy)
+    _with_threads(threads, cfg)
+    assert True in passes and False in passes  # the pass over listed rows and over every bin both ran
+
+
+def _with_threads(threads: int, cfg: dict) -> None:
     previous = torch.get_num_threads()
     torch.set_num_threads(threads)
     try:
         _check_row_fold(cfg)
     finally:
         torch.set_num_threads(previous)
-    assert True in whole_table and False in whole_table  # both ways of updating the totals ran
 
 
 def _check_row_fold(cfg: dict) -> None:

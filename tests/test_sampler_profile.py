@@ -10,14 +10,19 @@ from script_run import ROOT, run_ok
 sys.path.insert(0, str(ROOT / "bench"))
 from sampler_profile import profile_cell
 
+from beyondmimic_adaptive.sampler import native
+
 
 def test_a_cpu_cell_counts_host_ops_and_no_kernels():
     cell = profile_cell(torch.device("cpu"), 64, 20, "hazard", steps=30, burst=5, fraction=0.1)
     assert cell["kernels"] == 0 and cell["kernel_us"] == 0
     assert cell["wall_us"] > 0 and cell["issue_us"] > 0
-    # record, exposure, fold and draw are each several ops; the exposure adds some over start attribution
+    # record, exposure, fold and draw are each several ops; the exposure adds some over start attribution,
+    # unless the hazard fold runs in the CPU's C loops (native_fold.py: a few calls instead of some 20 ops)
     start = profile_cell(torch.device("cpu"), 64, 20, "start", steps=30, burst=5, fraction=0.1)
-    assert 10 < start["aten_ops"] < cell["aten_ops"] < 200
+    assert 10 < start["aten_ops"] < 200 and 10 < cell["aten_ops"] < 200
+    if native.library() is None:
+        assert start["aten_ops"] < cell["aten_ops"]
 
 
 def test_the_table_has_a_row_per_cell():

@@ -25,12 +25,23 @@ lists of recorded bins): fine there, where nothing is captured and no device wai
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import torch
+
+if TYPE_CHECKING:
+    from .native_fold import NativeFold
 
 SPARSE_WORK_RATIO = 4
 """Fold only the recorded bins while (recorded bins) × this ratio < B, and recompute only the kernel
 masses that read a changed rate while (changed bins) × K × this ratio < B; else all of them (the same
 work in fewer ops)."""
+
+PARTIAL_FIXED_BINS = 60_000
+PARTIAL_BINS_PER_RATE = 250
+"""With the C loops (``native_fold.py``), a partial kernel update costs about what their update of every
+bin costs for this many bins, plus this many per changed rate (one thread, K = 5: 13 µs + 58 ns per
+rate, against 0.22 ns per bin): below about 60k bins the C loops always recompute every kernel mass."""
 
 SERIAL_ELEMENTS = 16384
 """Largest element-wise op the CPU path issues where it can choose. Above 32k elements (above about 2k
@@ -103,6 +114,9 @@ class ChangedBins:
         self._recorded: list[torch.Tensor] = []
         self._count = 0
         self._everything = False
+        self.native: NativeFold | None = None
+        """The C loops bound to the same tensors (``native_fold.py``), if they compiled: the kernel mass
+        of every bin and the cumulative sum then take one pass."""
 
     def note(self, bins: torch.Tensor) -> None:
         """Remember (n,) long bins that received counts (duplicates allowed)."""
@@ -133,6 +147,24 @@ class ChangedBins:
         if not recorded:
             return torch.zeros(0, dtype=torch.long, device=self._steps.device)
         return recorded[0] if len(recorded) == 1 else torch.cat(recorded)
+
+    def kernel_mass_and_cdf(self, out: torch.Tensor, cdf: torch.Tensor, changed_rates: torch.Tensor | None) -> None:
+        """:meth:`kernel_mass` of ``changed_rates`` into ``out``, then ``cdf = cumsum(out)`` (the values of
+        torch's CPU ``cumsum``); in the C loops where they compiled (``out`` and ``cdf`` are then the
+        sampler's kernel mass and CDF, which they are bound to)."""
+        native = self.native
+        if native is not None and (changed_rates is None or self._partial_costs_more(changed_rates.shape[0])):
+            native.kernel_mass_and_cdf()
+            return
+        self.kernel_mass(out, changed_rates)
+        if native is not None:
+            native.cdf_of_mass()
+        else:
+            torch.cumsum(out, 0, out=cdf)
+
+    def _partial_costs_more(self, changed: int) -> bool:
+        """Whether a partial kernel update of ``changed`` rates costs more than the C loops' full one."""
+        return PARTIAL_FIXED_BINS + PARTIAL_BINS_PER_RATE * changed >= self._num_bins
 
     def kernel_mass(self, out: torch.Tensor, changed_rates: torch.Tensor | None = None) -> None:
         """Write ``out[s] = Σ_u weight[u, s] rates[s + u]`` for every s whose window reads a bin in

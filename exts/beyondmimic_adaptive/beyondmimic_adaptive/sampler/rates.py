@@ -10,6 +10,7 @@ import torch
 from .changed_bins import chunk_size, chunked_expm1
 from .config import AdaptiveSamplerCfg
 from .hazard import fold_hazard, fold_hazard_columns
+from .native_fold import NativeFold
 
 ROWS_CHUNK = 2048
 """Bins folded per chunk on the CPU (their (n, 3) tables and ``expm1`` stay on one thread)."""
@@ -37,12 +38,20 @@ class FoldTables(NamedTuple):
     """(B,) -n_s."""
     smoothed_columns: tuple[torch.Tensor, torch.Tensor]
     """The two columns F̄ and Ē of the hazard's (B, 2) moving averages (the CPU row fold's)."""
+    native: NativeFold | None
+    """The CPU fold's C loops bound to these tables (``native_fold.py``), or None (CUDA, no compiler)."""
 
     @classmethod
-    def of(cls, pending: torch.Tensor, bin_length: torch.Tensor, hazard_counts: torch.Tensor) -> FoldTables:
+    def of(
+        cls,
+        pending: torch.Tensor,
+        bin_length: torch.Tensor,
+        hazard_counts: torch.Tensor,
+        native: NativeFold | None = None,
+    ) -> FoldTables:
         columns: Any = pending.unbind(1)  # tuples of 3 and 2 views (unbind is typed tuple[Tensor, ...])
         smoothed: Any = hazard_counts.unbind(1)
-        return cls(pending, columns, pending[:, 1:], bin_length, -bin_length, smoothed)
+        return cls(pending, columns, pending[:, 1:], bin_length, -bin_length, smoothed, native)
 
 
 def batch_rate(pending: tuple[torch.Tensor, ...], rate: torch.Tensor, prior: float, prior_mean: float) -> torch.Tensor:
@@ -99,6 +108,29 @@ def fold_all_rates(
     failure_rate.lerp_(batch_rate(tables.columns, failure_rate, cfg.rate_prior, cfg.rate_prior_mean), cfg.alpha)
 
 
+def fold_every_bin(
+    cfg: AdaptiveSamplerCfg,
+    tables: FoldTables,
+    totals: torch.Tensor,
+    failure_rate: torch.Tensor,
+    hazard_counts: torch.Tensor,
+    serial_expm1: bool,
+) -> None:
+    """:func:`fold_all_rates`, then the pending counts added to the totals and cleared (fixed shapes, no host
+    sync; the body of the CUDA graph). With the CPU's C loops (``tables.native``) the hazard update and the
+    totals run there instead, with the same results."""
+    native = tables.native
+    if native is not None and cfg.attribution == "hazard":
+        native.fold_hazard(None, cfg.alpha, cfg.rate_prior, cfg.rate_prior_mean)
+        return
+    fold_all_rates(cfg, tables, failure_rate, hazard_counts, serial_expm1)
+    if native is not None:
+        native.flush_totals()
+        return
+    totals += tables.pending
+    tables.pending.zero_()
+
+
 def fold_rows(
     cfg: AdaptiveSamplerCfg,
     rows: torch.Tensor,
@@ -112,8 +144,12 @@ def fold_rows(
 
     ``rows`` may list a bin more than once. Every step gathers, computes and writes back, so the copies
     of a bin write the same values; a copy in a later chunk finds the bin folded (pending zero), where
-    every statistic keeps its value (an exact lerp of equal ends, an unchanged total).
+    every statistic keeps its value (an exact lerp of equal ends, an unchanged total). The hazard runs in
+    the CPU's C loops where they compiled (``tables.native``), with the same results.
     """
+    if tables.native is not None and cfg.attribution == "hazard":
+        tables.native.fold_hazard(rows, cfg.alpha, cfg.rate_prior, cfg.rate_prior_mean)
+        return
     per_chunk = chunk_size(ROWS_CHUNK)  # no op split over threads (see changed_bins.py)
     if rows.shape[0] > per_chunk:
         for chunk in rows.split(per_chunk):

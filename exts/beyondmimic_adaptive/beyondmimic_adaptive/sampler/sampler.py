@@ -13,13 +13,14 @@ import torch.distributed as dist
 
 from .batch_checks import check_episode_batch
 from .bins import BinLayout
-from .changed_bins import SERIAL_ELEMENTS, ChangedBins, chunked_addcmul_
+from .changed_bins import ChangedBins, chunked_addcmul_
 from .config import AdaptiveSamplerCfg, SamplerConfigError
 from .distribution import cap_probabilities, draw_bins
 from .graphed import CudaGraphedStep
 from .hazard import hazard_of
 from .metrics import distribution_metrics
-from .rates import FoldTables, fold_all_rates, fold_rows
+from .native_fold import default_fixed_shapes, native_fold
+from .rates import FoldTables, fold_every_bin, fold_rows
 from .state import STATE_FORMAT, SamplerStateError, check_state
 
 __all__ = ["AdaptiveSampler", "SamplerStateError"]
@@ -55,7 +56,8 @@ class AdaptiveSampler:
         """``fixed_shapes``: True: every fold covers all bins with fixed shapes (what CUDA graphs capture).
         False: a fold updates only the bins recorded since the last one (``changed_bins.py``: far less
         work on the CPU; same statistics bit for bit, kernel masses summed in double precision, u = 0..K-1).
-        None (default): True on CUDA and for small libraries (K × B <= 16384), else False."""
+        None (default): True on CUDA and for small libraries (K × B <= 16384) but with ``attribution: hazard``
+        where the CPU's C loops compiled (``native_fold.py``), else False."""
         cfg.validate()
         self.cfg = cfg
         self.layout = BinLayout(motion_num_frames, fps, cfg.bin_size_s, device)
@@ -65,7 +67,7 @@ class AdaptiveSampler:
         """Env steps so far; the Isaac Lab terms keep it current (it drives the warm-up)."""
 
         if fixed_shapes is None:
-            fixed_shapes = self.device.type != "cpu" or cfg.K * num_bins <= SERIAL_ELEMENTS
+            fixed_shapes = default_fixed_shapes(self.device, cfg.attribution, cfg.K, num_bins)
         self.fixed_shapes = bool(fixed_shapes)
         """Whether the fold covers all bins with fixed shapes (see the constructor)."""
         # statistics (the sampler state); the CPU fold reads each bin's kernel window as a view of the
@@ -123,7 +125,6 @@ class AdaptiveSampler:
         # views made once: on the CPU every view made per step is an op (about a microsecond)
         self._pending_episodes = self._pending[:, :2]
         self._pending_exposure = self._pending[:, 2]
-        self._fold_tables = FoldTables.of(self._pending, self._bin_length, self._hazard_counts)
         self._episode_rows = torch.tensor([[1.0, 0.0], [1.0, 1.0]], device=self.device)
         """(2, 2) the pending (episodes, failures) of a finished episode that did not / did fail."""
         """(B, 3) episodes, failures and exposure recorded since the last fold (one all-reduce)."""
@@ -135,6 +136,12 @@ class AdaptiveSampler:
         """(B,) cumsum(k') + m cumsum(w), unnormalised: its last entry is the total T' + m.
         With ``max_prob_ratio`` it is cumsum(q) of the capped distribution q instead."""
         self._adaptive_parts = _cdf_parts(self._adaptive_cdf)
+        tables = FoldTables.of(self._pending, self._bin_length, self._hazard_counts)
+        native = native_fold(  # the CPU's C loops over these tensors (None on CUDA, for fixed shapes, no compiler)
+            self._changed, self._pending, self._totals, self._hazard_counts, self._bin_length, tables.neg_length,
+            padded_rates, self._kernel_weight, self._kernel_mass, self._adaptive_cdf,
+        )  # fmt: skip
+        self._fold_tables = tables._replace(native=native)
         self._uniform_parts = _cdf_parts(self._uniform_cdf)
         self._cap: torch.Tensor | None = None
         """(B,) max_prob_ratio w_s, the per-bin probability cap (None: no cap)."""
@@ -249,24 +256,21 @@ class AdaptiveSampler:
         Thirteen kernels in all: every op here is one launch, so the fold is written with as few as
         the maths allows (the GPU cost per env step is mostly launches, docs/benchmarks.md §1).
         """
-        fold_all_rates(
-            self.cfg, self._fold_tables, self.failure_rate, self._hazard_counts, serial_expm1=self._changed is not None
-        )
-        self._totals += self._pending
-        self._pending.zero_()
+        serial = self._changed is not None
+        fold_every_bin(self.cfg, self._fold_tables, self._totals, self.failure_rate, self._hazard_counts, serial)
         self._refresh()
 
     def _refresh(self, changed_rates: torch.Tensor | None = None) -> None:
         """Recompute the unnormalised adaptive CDF from the current rates (on the CPU, only the kernel
         masses that read ``changed_rates`` if given)."""
         if self._changed is not None:
-            self._changed.kernel_mass(self._kernel_mass, changed_rates)
+            self._changed.kernel_mass_and_cdf(self._kernel_mass, self._adaptive_cdf, changed_rates)
         else:
             # the fixed-shape fold keeps its gather table and buffers
             assert self._kernel_index is not None and self._window_flat is not None and self._window_rates is not None
             torch.index_select(self.failure_rate, 0, self._kernel_index, out=self._window_flat)
             torch.sum(self._window_rates.mul_(self._kernel_weight), dim=0, out=self._kernel_mass)
-        torch.cumsum(self._kernel_mass, 0, out=self._adaptive_cdf)
+            torch.cumsum(self._kernel_mass, 0, out=self._adaptive_cdf)
         total_kernel_mass = self._adaptive_parts[1]
         no_failure_mass = total_kernel_mass <= NEGLIGIBLE_FAILURE_MASS
         torch.add(no_failure_mass, total_kernel_mass, alpha=self._uniform_share, out=self._uniform_mass)
