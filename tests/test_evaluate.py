@@ -59,7 +59,8 @@ def test_evaluation_uses_the_runs_bins_command_and_task(tmp_path):
     assert played[0] * 50 == pytest.approx(report["median_furthest_frame"][0])  # bin 0 start = the frame-0 start
     # why each failing start ended: its failure terms, counted in the bin of the last frame played
     ended = report["failures_per_end_bin"]
-    assert set(ended) == {"anchor_height", "anchor_ori", "end_effector_height"} and all(len(c) == 4 for c in ended.values())
+    assert set(ended) == {"anchor_height", "anchor_ori", "end_effector_height"}
+    assert all(len(c) == 4 for c in ended.values())
     failures = round(4 - 4 * sum(report["completion_per_bin"]) / 4)  # one start per bin
     assert failures >= 1  # a policy trained for one iteration falls
     assert max(sum(c) for c in ended.values()) <= failures <= sum(sum(c) for c in ended.values())
