@@ -59,8 +59,16 @@ def run_knobs(path: Path) -> dict[str, float | int | None]:
     config = path.parent.parent / "config.yaml"
     if path.parent.name != "sampler" or not config.is_file():
         return {}
-    adaptive = ((yaml.safe_load(config.read_text()) or {}).get("curriculum") or {}).get("adaptive") or {}
-    return {key: adaptive[key] for key in VARIANT_KEYS if key in adaptive}
+    try:
+        saved = yaml.safe_load(config.read_text())
+        adaptive = saved["curriculum"]["adaptive"]
+        return {key: adaptive[key] for key in VARIANT_KEYS if key in adaptive}
+    except (yaml.YAMLError, KeyError, TypeError) as err:
+        raise SystemExit(
+            f"choke_points.py --states: {config} has no readable curriculum.adaptive ({type(err).__name__}: {err});"
+            " it is the run's config.yaml written by scripts/train.py: restore it, or move the state out of"
+            " RUN/sampler/ to draw it with the sampler's defaults."
+        ) from None
 
 
 def sampler_state(path: Path, **overrides: float | int | None) -> dict[str, list[float] | str]:

@@ -102,6 +102,9 @@ def test_a_runs_state_is_drawn_with_the_runs_kernel(tmp_path):
         torch.tensor(drawn["probability_x_bins"], dtype=torch.float64), sampler.probabilities.double() * 10
     )
     assert sampler_state(state, K=5)["probability_x_bins"][5] > drawn["probability_x_bins"][5]  # a variant wins
+    (tmp_path / "run" / "config.yaml").write_text("curriculum: [K, 1]\n")  # not the schema's mapping
+    message = exit_message("bench/choke_points.py", "--states", f"s={state}", "--out", str(tmp_path))
+    assert "has no readable curriculum.adaptive" in message and "config.yaml" in message
 
 
 @pytest.mark.parametrize("variant,expected", [("alpha=0.5", "is not KEY=VALUE"), ("K=two", "is not a number")])

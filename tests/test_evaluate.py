@@ -160,3 +160,13 @@ def test_checkpoints_of_runs_that_differ_are_refused_before_anything_is_built(tm
     short.write_bytes(b"PK")  # a save cut off by a kill
     with pytest.raises(RunError, match=f"checkpoint {short} is truncated"):
         evaluate_checkpoints([short, uniform])
+
+
+@pytest.mark.fast
+def test_failures_by_term_read_from_a_report_old_or_new():
+    from beyondmimic_adaptive.runs.eval_report import failure_summary
+
+    assert failure_summary({}) == "not recorded"  # a report written before the terms were recorded
+    two_terms = {"failures_per_end_bin": {"height": [0, 1, 1], "feet": [0, 3, 0], "orientation": [0, 0, 0]}}
+    assert failure_summary(two_terms) == "feet 3 (most in bin 1: 3), height 2 (most in bin 1: 1)"
+    assert failure_summary({"failures_per_end_bin": {"height": [0, 0]}}) == "none"
