@@ -37,18 +37,28 @@ def failure_summary(report: dict[str, Any]) -> str:
 
 
 def plot_report(report: dict[str, Any], path: Path) -> None:
-    """Bar charts of completion and body position error per start bin, written to ``path``."""
+    """Bar charts of completion and body position error per start bin, and (reports that record them) the
+    failing starts per bin where they ended, stacked by failure term; written to ``path``."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     bins = range(len(report["completion_per_bin"]))
-    fig, ax = plt.subplots(2, 1, figsize=(9, 5), sharex=True)
+    ended = {name: counts for name, counts in (report.get("failures_per_end_bin") or {}).items() if sum(counts)}
+    fig, ax = plt.subplots(3 if ended else 2, 1, figsize=(9, 7 if ended else 5), sharex=True)
     ax[0].bar(bins, report["completion_per_bin"], color="tab:green")
     ax[0].set(ylabel="completion from bin", ylim=(0, 1.05), title=Path(report["checkpoint"]).name)
     ax[1].bar(bins, report["body_pos_error_per_bin"], color="tab:red")
-    ax[1].set(xlabel=f"bin ({report['bin_size_s']:g} s)", ylabel="body pos error [m]")
+    ax[1].set(ylabel="body pos error [m]")
+    if ended:  # a start can be ended by several terms at once: each is drawn
+        bottom = [0] * len(bins)
+        for name, counts in ended.items():
+            ax[2].bar(bins, counts, bottom=bottom, label=name)
+            bottom = [b + c for b, c in zip(bottom, counts, strict=True)]
+        ax[2].set(ylabel="failing starts\nended in bin")
+        ax[2].legend(fontsize="small")
+    ax[-1].set(xlabel=f"bin ({report['bin_size_s']:g} s)")
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
