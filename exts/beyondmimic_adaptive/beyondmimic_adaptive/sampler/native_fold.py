@@ -121,25 +121,14 @@ class NativeFold:
         self._lib.bm_hazard_rates(rows_pointer, count, exponent.data_ptr(), visited, self._rates)
 
 
-def native_fold(
-    changed: ChangedBins | None,
-    pending: torch.Tensor,
-    totals: torch.Tensor,
-    smoothed: torch.Tensor,
-    bin_length: torch.Tensor,
-    neg_length: torch.Tensor,
-    padded_rates: torch.Tensor,
-    kernel_weight: torch.Tensor,
-    kernel_mass: torch.Tensor,
-    cdf: torch.Tensor,
-) -> NativeFold | None:
-    """A :class:`NativeFold` of these tensors (see its arguments), also handed to the sampler's ``changed``
-    bins for the kernel mass; None without a changed-bins fold (CUDA, fixed shapes) or where the C loops are
-    unavailable (no C compiler, ``BEYONDMIMIC_NATIVE=0``: :func:`native.library` warns once)."""
-    lib = native.library() if changed is not None and pending.device.type == "cpu" else None
+def native_fold(changed: ChangedBins | None, *tensors: torch.Tensor) -> NativeFold | None:
+    """A :class:`NativeFold` of ``tensors`` (its arguments after ``lib``, in its order), also handed to the
+    sampler's ``changed`` bins for the kernel mass; None without a changed-bins fold (CUDA, fixed shapes) or
+    where the C loops are unavailable (no C compiler, ``BEYONDMIMIC_NATIVE=0``: :func:`native.library` warns
+    once)."""
+    lib = native.library() if changed is not None and tensors[0].device.type == "cpu" else None
     if changed is None or lib is None:
         return None
-    tensors = (pending, totals, smoothed, bin_length, neg_length, padded_rates, kernel_weight, kernel_mass, cdf)
     changed.native = NativeFold(lib, *tensors)
     return changed.native
 
