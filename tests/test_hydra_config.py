@@ -175,6 +175,11 @@ def test_bad_config_is_rejected_with_the_key(overrides, expected):
     assert expected in str(err.value)
 
 
+def test_a_curriculum_group_that_is_not_a_mapping_is_rejected():
+    with pytest.raises(ConfigError, match=re.escape("curriculum must be a mapping of entry names to entries, got")):
+        parse_curriculum(OmegaConf.create({"curriculum": ["K", 1]}).curriculum)  # e.g. a hand-edited config.yaml
+
+
 def test_unimportable_term_function_is_rejected(make_env):
     with pytest.raises(
         ConfigError, match=re.escape("curriculum.action_rate_ramp.func='nowhere:thing' cannot be imported")

@@ -246,6 +246,8 @@ def parse_curriculum(node: DictConfig | dict | None) -> dict[str, CurriculumNode
     """Validate the ``curriculum`` group and return one typed node per entry (parsed nodes pass through)."""
     if node is None:
         return {}
+    if not isinstance(node, (DictConfig, dict)):
+        raise ConfigError(f"curriculum must be a mapping of entry names to entries, got {node!r}.")
     parsed_types = (AdaptiveCurriculumNode, PublicCurriculumNode, TermCurriculumNode)
     if isinstance(node, dict) and all(isinstance(v, parsed_types) for v in node.values()):
         return dict(node)  # parsed already (RunNode.curriculum after parse_run): not parsed or validated again
