@@ -28,9 +28,10 @@ from collections import Counter
 from pathlib import Path
 
 import numpy as np
-import yaml
 from ablation_plots import plot_reach, plt
 
+from beyondmimic_adaptive.hydra_config import AdaptiveCurriculumNode, ConfigError, parse_curriculum
+from beyondmimic_adaptive.runs import RunError, saved_run_config
 from beyondmimic_adaptive.sampler import AdaptiveSampler, AdaptiveSamplerCfg, read_sampler_state
 
 
@@ -54,21 +55,22 @@ def choke_points(report: dict, top: int = 3) -> list[tuple[int, int]]:
 
 
 def run_knobs(path: Path) -> dict[str, float | int | None]:
-    """The distribution parameters (:data:`VARIANT_KEYS`) of the run a ``RUN/sampler/state.pt`` belongs to,
-    from ``RUN/config.yaml``'s ``curriculum.adaptive`` (what scripts/train.py writes); {} without one."""
-    config = path.parent.parent / "config.yaml"
-    if path.parent.name != "sampler" or not config.is_file():
+    """The distribution parameters (:data:`VARIANT_KEYS`) of the run a ``RUN/sampler/state.pt`` belongs to:
+    its first adaptive curriculum entry, read and validated from ``RUN/config.yaml`` as evaluation reads it
+    (:func:`~beyondmimic_adaptive.runs.saved_run_config`); {} without a config or an adaptive entry."""
+    run_dir = path.parent.parent
+    if path.parent.name != "sampler" or not (run_dir / "config.yaml").is_file():
         return {}
     try:
-        saved = yaml.safe_load(config.read_text())
-        adaptive = saved["curriculum"]["adaptive"]
-        return {key: adaptive[key] for key in VARIANT_KEYS if key in adaptive}
-    except (yaml.YAMLError, KeyError, TypeError) as err:
+        parsed = parse_curriculum(saved_run_config(run_dir).cfg.get("curriculum"))
+    except (RunError, ConfigError) as err:
         raise SystemExit(
-            f"choke_points.py --states: {config} has no readable curriculum.adaptive ({type(err).__name__}: {err});"
-            " it is the run's config.yaml written by scripts/train.py: restore it, or move the state out of"
-            " RUN/sampler/ to draw it with the sampler's defaults."
+            f"choke_points.py --states: {run_dir / 'config.yaml'}: {err}; it is the run's config written by"
+            " scripts/train.py: restore it, or move the state out of RUN/sampler/ to draw it with the sampler's"
+            " defaults."
         ) from None
+    nodes = [node for node in parsed.values() if isinstance(node, AdaptiveCurriculumNode)]
+    return {key: getattr(nodes[0], key) for key in VARIANT_KEYS} if nodes else {}
 
 
 def sampler_state(path: Path, **overrides: float | int | None) -> dict[str, list[float] | str]:

@@ -8,8 +8,10 @@ from pathlib import Path
 
 import pytest
 import torch
+from omegaconf import OmegaConf
 from script_run import exit_message, run_ok
 
+from beyondmimic_adaptive.runs import train_config
 from beyondmimic_adaptive.sampler import AdaptiveSampler, AdaptiveSamplerCfg, save_sampler_state
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
@@ -93,9 +95,8 @@ def test_a_runs_state_is_drawn_with_the_runs_kernel(tmp_path):
     (tmp_path / "run" / "sampler").mkdir(parents=True)
     state = tmp_path / "run" / "sampler" / "state.pt"
     save_sampler_state(sampler, state)
-    (tmp_path / "run" / "config.yaml").write_text(
-        "curriculum:\n  adaptive:\n    K: 1\n    gamma: 0.5\n    alpha: 1.0\n"
-    )
+    knobs = ["curriculum.adaptive.attribution=hazard", "curriculum.adaptive.alpha=1.0", "curriculum.adaptive.K=1"]
+    OmegaConf.save(train_config([*knobs, "curriculum.adaptive.gamma=0.5"]).cfg, tmp_path / "run" / "config.yaml")
     drawn = sampler_state(state)
     assert drawn["knobs"].startswith("K=1, gamma=0.5,")
     torch.testing.assert_close(  # what the run drew, not the defaults' K=5, gamma=0.9
@@ -104,7 +105,7 @@ def test_a_runs_state_is_drawn_with_the_runs_kernel(tmp_path):
     assert sampler_state(state, K=5)["probability_x_bins"][5] > drawn["probability_x_bins"][5]  # a variant wins
     (tmp_path / "run" / "config.yaml").write_text("curriculum: [K, 1]\n")  # not the schema's mapping
     message = exit_message("bench/choke_points.py", "--states", f"s={state}", "--out", str(tmp_path))
-    assert "has no readable curriculum.adaptive" in message and "config.yaml" in message
+    assert "config.yaml: config error" in message and "restore it" in message
 
 
 @pytest.mark.parametrize("variant,expected", [("alpha=0.5", "is not KEY=VALUE"), ("K=two", "is not a number")])
