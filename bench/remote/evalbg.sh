@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Evaluate checkpoints (paths under the study folder) in one detached process, 16 starts per bin, beside
+# the trainings: reports go to $BM_STUDY_DIR/evals/TAG/<arm>/eval_model_<it>/, where pack_new.py finds them.
+#
+#   bash bench/remote/evalbg.sh TAG CHECKPOINT [CHECKPOINT ...]
+set -u
+cd "$(dirname "$0")/../.."; source bench/remote/env.sh
+tag=$1; shift
+mkdir -p "$S/evals/$tag"
+checkpoints=(); for c in "$@"; do checkpoints+=("$S/$c"); done
+setsid nohup python scripts/evaluate.py --checkpoint "${checkpoints[@]}" --envs-per-bin 16 --device cuda:0 \
+  --out "$S/evals/$tag" --motion-files "$S/motions/$CLIP.npz" task=Tracking-G1-v0 \
+  > "$S/evals/$tag.log" 2>&1 < /dev/null &
+echo "evaluating ($tag): $*"

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Start (or resume) a Table II study on a remote GPU machine reached through short calls, each of which
+# gets a fresh copy of this repository: the study lives in $BM_STUDY_DIR and the trainings run detached.
+#
+#   bash bench/remote/start.sh CSV_DIR "ARMS" MAX_ITERATIONS [CHECKPOINT ...]
+#
+# Converts $BM_CLIP from CSV_DIR (scripts/download_motions.py --from), copies runs/$BM_STUDY (the
+# checkpoints of earlier stretches) into the study folder, counts what is there as already sent
+# (pack_new.py), starts one bench/ablation.py --train-only process per arm (a checkpoint every 50
+# iterations), and evaluates the CHECKPOINTs given (paths under the study folder) alongside.
+# Then: progress.sh to report and pack what is new, stop.sh to end.
+set -u
+cd "$(dirname "$0")/../.."; source bench/remote/env.sh
+csv_dir=$1 arms=$2 max_iterations=$3; shift 3
+mkdir -p "$S"
+python scripts/download_motions.py --clips "$CLIP" --from "$csv_dir" --out "$S/motions" > "$S/convert.log" 2>&1 \
+  || { echo "start.sh: converting $CLIP failed:"; tail "$S/convert.log"; exit 1; }
+[ -d "$S/$STUDY" ] || cp -r "runs/$STUDY" "$S/"
+python bench/remote/pack_new.py "$S" "$S/discard" --study "$STUDY" > /dev/null
+for arm in $arms; do
+  setsid nohup python bench/ablation.py --out "$S/$STUDY" --task Tracking-G1-v0 --arms "$arm" --device cuda:0 \
+    --num-envs 4096 --eval-every 50 --max-iterations "$max_iterations" --seed 1 --train-only \
+    ${BM_VARIANT:+--variant "$BM_VARIANT"} --motion-files "$S/motions/$CLIP.npz" \
+    > "$S/ablation_$arm.log" 2>&1 < /dev/null &
+done
+[ $# -gt 0 ] && bash bench/remote/evalbg.sh e0 "$@"
+echo "started $arms at $(date -u +%T)"
