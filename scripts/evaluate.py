@@ -66,10 +66,10 @@ def main(argv: list[str] | None = None) -> None:
     if single:
         print(format_table(reports[0]))
     for checkpoint, report, out in zip(checkpoints, reports, outs, strict=True):
+        failures = "" if single else f" failures by term: {failure_summary(report)};"  # the table has them
         print(
             f"{checkpoint}: mean completion {report['mean_completion']:.3f}, full clip"
-            f" {report['full_clip_completion']}; failures by term: {failure_summary(report)};"
-            f" wrote {out / 'eval.json'} and {out / 'eval.png'}"
+            f" {report['full_clip_completion']};{failures} wrote {out / 'eval.json'} and {out / 'eval.png'}"
         )
 
 
