@@ -38,6 +38,7 @@ def test_each_call_packs_only_what_is_new(tmp_path):
     report.parent.mkdir(parents=True)
     report.write_text("{}")
 
+    save_checkpoint(study / "table2_dance2" / "uniform" / "model_50.pt", 50)  # a second study, packed too
     pack_main([str(study), str(tmp_path / "out1"), "--part-mb", "0.001"])  # 1 kB parts: several of them
     assert len(list((tmp_path / "out1").glob("pack.tar.part-*"))) > 1
     first = unpack(tmp_path / "out1")
@@ -49,10 +50,11 @@ def test_each_call_packs_only_what_is_new(tmp_path):
     for it in (250, 500):  # older multiples of 250: actor only
         actor = torch.load(io.BytesIO(first[f"{prefix}/actor/model_{it}.pt"]), weights_only=False)
         assert set(actor) == {"actor_state_dict", "iter"} and actor["actor_state_dict"]["w"][0] == it
-    assert "evals/e0/adaptive/eval_model_250/eval.json" in first and "logs/adaptive_train.log" in first
+    assert "evals/e0/adaptive/eval_model_250/eval.json" in first and "logs/table2_dance1/adaptive_train.log" in first
+    assert "table2_dance2/uniform/model_50.pt" in first
 
     pack_main([str(study), str(tmp_path / "out2")])  # nothing new: only the logs, which grow
-    assert set(unpack(tmp_path / "out2")) == {"logs/adaptive_train.log"}
+    assert set(unpack(tmp_path / "out2")) == {"logs/table2_dance1/adaptive_train.log"}
 
     save_checkpoint(run / "model_800.pt", 800)
     (run / "model_850.pt").write_bytes(b"PK\x03\x04 cut off while saving")

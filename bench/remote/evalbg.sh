@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Evaluate checkpoints (paths under the study folder) in one detached process, 16 starts per bin, beside
 # the trainings: reports go to $BM_STUDY_DIR/evals/TAG/<arm>/eval_model_<it>/, where pack_new.py finds them.
+# One batch evaluates one clip ($BM_CLIP); give each batch its own TAG.
 #
 #   bash bench/remote/evalbg.sh TAG CHECKPOINT [CHECKPOINT ...]
 set -u

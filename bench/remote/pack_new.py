@@ -1,14 +1,14 @@
 """Pack what a remote study has produced since the last call, in parts small enough to copy back.
 
-    python bench/remote/pack_new.py STUDY_DIR OUT [--study table2_dance1] [--part-mb 15] [--every 250]
+    python bench/remote/pack_new.py STUDY_DIR OUT [--studies table2_dance1 table2_dance2] [--part-mb 15] [--every 250]
 
-STUDY_DIR holds the study's run folders (``STUDY_DIR/<study>/<arm>/``, as ``bench/ablation.py --out`` writes
-them) and the evaluation batches of ``evalbg.sh`` (``STUDY_DIR/evals/<tag>/<arm>/eval_model_<it>/``). Packed
-into ``OUT/pack.tar.part-NN``: per arm the newest complete checkpoint with its ``sampler/`` folder and yamls
-(what a resume needs), actor-only copies of the older checkpoints at multiples of ``--every`` (enough to
-evaluate them later), new evaluation reports, and the training and evaluation logs. What was packed once
-is listed in ``STUDY_DIR/sent.txt`` and not packed again, so each call carries only what is new. Unpack
-with ``cat OUT/pack.tar.part-* | tar x``.
+STUDY_DIR holds each study's run folders (``STUDY_DIR/<study>/<arm>/``, as ``bench/ablation.py --out``
+writes them; default: every ``table2_*`` folder there) and the evaluation batches of ``evalbg.sh``
+(``STUDY_DIR/evals/<tag>/<arm>/eval_model_<it>/``). Packed into ``OUT/pack.tar.part-NN``: per arm the newest
+complete checkpoint with its ``sampler/`` folder and yamls (what a resume needs), actor-only copies of the
+older checkpoints at multiples of ``--every`` (enough to evaluate them later), new evaluation reports, and
+the training and evaluation logs. What was packed once is listed in ``STUDY_DIR/sent.txt`` and not packed
+again, so each call carries only what is new. Unpack with ``cat OUT/pack.tar.part-* | tar x``.
 """
 
 from __future__ import annotations
@@ -34,35 +34,41 @@ def actor_only(checkpoint: Path) -> bytes:
     return buffer.getvalue()
 
 
-def new_members(study_dir: Path, study: str, every: int, sent: set[str]) -> list[tuple[str, Path | bytes]]:
+def new_members(study_dir: Path, studies: list[str], every: int, sent: set[str]) -> list[tuple[str, Path | bytes]]:
     """(name in the archive, file or bytes) of everything not in ``sent``; adds their keys to ``sent``."""
     members: list[tuple[str, Path | bytes]] = []
-    runs = study_dir / study
+    for study in studies:
+        members += _new_in_study(study_dir / study, study, every, sent)
+    for report in sorted((study_dir / "evals").glob("*/*/eval_model_*/*")):
+        key = report.relative_to(study_dir).as_posix()
+        if report.is_file() and key not in sent:
+            members.append((key, report))
+            sent.add(key)
+    members += [(f"logs/{log.name}", log) for log in sorted((study_dir / "evals").glob("*.log"))]  # they grow
+    return members
+
+
+def _new_in_study(runs: Path, study: str, every: int, sent: set[str]) -> list[tuple[str, Path | bytes]]:
+    members: list[tuple[str, Path | bytes]] = []
     for run in sorted(p for p in runs.iterdir() if p.is_dir()) if runs.is_dir() else []:
         newest, _ = latest_complete(run)
         if newest is None:
             continue
         newest_it = checkpoint_iteration(newest)
         prefix = f"{study}/{run.name}"
-        if f"{run.name}/{newest.name}" not in sent:
+        if f"{prefix}/{newest.name}" not in sent:
             members.append((f"{prefix}/{newest.name}", newest))
             members += [(f"{prefix}/sampler/{p.name}", p) for p in sorted((run / "sampler").glob("*")) if p.is_file()]
             members += [(f"{prefix}/{p.name}", p) for p in sorted(run.glob("*.yaml"))]
-            sent.add(f"{run.name}/{newest.name}")
+            sent.add(f"{prefix}/{newest.name}")
         for checkpoint in sorted(run.glob("model_*.pt")):
             it = checkpoint_iteration(checkpoint)
-            key = f"{run.name}/{checkpoint.name}:actor"
+            key = f"{prefix}/{checkpoint.name}:actor"
             if it is None or it % every or newest_it is None or it >= newest_it or key in sent:
                 continue
             members.append((f"{prefix}/actor/{checkpoint.name}", actor_only(checkpoint)))
             sent.add(key)
-    for report in sorted((study_dir / "evals").glob("*/*/eval_model_*/*")):
-        key = report.relative_to(study_dir).as_posix()
-        if report.is_file() and key not in sent:
-            members.append((key, report))
-            sent.add(key)
-    logs = sorted(runs.glob("*_train.log")) + sorted((study_dir / "evals").glob("*.log"))
-    members += [(f"logs/{log.name}", log) for log in logs]  # always: they grow
+    members += [(f"logs/{study}/{log.name}", log) for log in sorted(runs.glob("*_train.log"))]  # they grow
     return members
 
 
@@ -91,7 +97,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("study_dir", type=Path)
     parser.add_argument("out", type=Path)
-    parser.add_argument("--study", default="table2_dance1", help="the run folders' parent under STUDY_DIR")
+    parser.add_argument("--studies", nargs="+", help="the run folders' parents under STUDY_DIR (default: table2_*)")
     parser.add_argument("--part-mb", type=float, default=15.0, help="largest part to write, in MB")
     parser.add_argument("--every", type=int, default=250, help="keep actor-only copies of these iterations")
     args = parser.parse_args(argv)
@@ -99,7 +105,8 @@ def main(argv: list[str] | None = None) -> None:
         parser.error("--every must be >= 1 and --part-mb > 0")
     sent_path = args.study_dir / "sent.txt"
     sent = set(sent_path.read_text().split()) if sent_path.is_file() else set()
-    members = new_members(args.study_dir, args.study, args.every, sent)
+    studies = args.studies or sorted(p.name for p in args.study_dir.glob("table2_*") if p.is_dir())
+    members = new_members(args.study_dir, studies, args.every, sent)
     parts = write_parts(members, args.out, int(args.part_mb * 1e6))
     sent_path.write_text("\n".join(sorted(sent)) + "\n")
     print(f"packed {len(members)} files into {len(parts)} part(s) in {args.out}")

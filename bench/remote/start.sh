@@ -5,9 +5,10 @@
 #   bash bench/remote/start.sh CSV_DIR "ARMS" MAX_ITERATIONS [CHECKPOINT ...]
 #
 # Converts $BM_CLIP from CSV_DIR (scripts/download_motions.py --from), copies runs/$BM_STUDY (the
-# checkpoints of earlier stretches) into the study folder, counts what is there as already sent
-# (pack_new.py), starts one bench/ablation.py --train-only process per arm (a checkpoint every 50
+# checkpoints of earlier stretches; none: a new study) into the study folder, counts what is there as
+# already sent (pack_new.py), starts one bench/ablation.py --train-only process per arm (a checkpoint every 50
 # iterations), and evaluates the CHECKPOINTs given (paths under the study folder) alongside.
+# Call it once per clip (BM_CLIP=dance2_subject1 BM_STUDY=table2_dance2 ...) to train several side by side.
 # Then: progress.sh to report and pack what is new, stop.sh to end.
 set -u
 cd "$(dirname "$0")/../.."; source bench/remote/env.sh
@@ -15,8 +16,10 @@ csv_dir=$1 arms=$2 max_iterations=$3; shift 3
 mkdir -p "$S"
 python scripts/download_motions.py --clips "$CLIP" --from "$csv_dir" --out "$S/motions" > "$S/convert.log" 2>&1 \
   || { echo "start.sh: converting $CLIP failed:"; tail "$S/convert.log"; exit 1; }
-[ -d "$S/$STUDY" ] || cp -r "runs/$STUDY" "$S/"
-python bench/remote/pack_new.py "$S" "$S/discard" --study "$STUDY" > /dev/null
+if [ ! -d "$S/$STUDY" ]; then
+  if [ -d "runs/$STUDY" ]; then cp -r "runs/$STUDY" "$S/"; else mkdir -p "$S/$STUDY"; fi  # else: a new study
+  python bench/remote/pack_new.py "$S" "$S/discard" --studies "$STUDY" > /dev/null  # what is here counts as sent
+fi
 for arm in $arms; do
   setsid nohup python bench/ablation.py --out "$S/$STUDY" --task Tracking-G1-v0 --arms "$arm" --device cuda:0 \
     --num-envs 4096 --eval-every 50 --max-iterations "$max_iterations" --seed 1 --train-only \
