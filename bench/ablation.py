@@ -15,8 +15,9 @@ Rerunning the command continues where it stopped: evaluated checkpoints are skip
 unfinished arm resumes from its latest checkpoint (``resume=``). Run the arms side by side on two
 GPUs with one process per arm (``--arms adaptive --device cuda:0`` and ``--arms uniform --device
 cuda:1``, same ``--out``). ``--plot`` draws OUT/ablation.png (completion over iterations) and
-OUT/completion_heatmaps.png (per-bin completion per checkpoint) from results.jsonl, and OUT/reach_latest.png
-(where each bin's median start ends, for rows with survival times). ``--ingest`` adds the rows
+OUT/completion_heatmaps.png (per-bin completion per checkpoint) from results.jsonl, OUT/reach_latest.png
+(where each bin's median start ends, for rows with survival times) and OUT/reach_heatmaps.png (the same at
+every checkpoint with them, one panel per arm). ``--ingest`` adds the rows
 of evaluations made elsewhere (``scripts/evaluate.py --out ARM/eval_model_<it>``, e.g. after ``--train-only``);
 ``scripts/evaluate.py --checkpoint OUT/adaptive/model_*.pt OUT/uniform/model_*.pt --envs-per-bin 16 --out OUT``
 evaluates all of them in one process (one env, about the device time of one evaluation) into exactly those folders.
@@ -38,6 +39,7 @@ from ablation_plots import (
     plot_completion_heatmaps,
     plot_latest_per_bin,
     plot_reach,
+    plot_reach_heatmaps,
     rows_by_arm,
 )
 
@@ -266,6 +268,7 @@ def main(argv: list[str] | None = None) -> None:
         plot_latest_per_bin(results, args.out / "completion_latest.png")
         latest = {f"{arm} @ {rows[-1]['iterations']}": rows[-1] for arm, rows in rows_by_arm(results).items()}
         plot_reach(latest, args.out / "reach_latest.png")  # arms whose latest row has survival times
+        plot_reach_heatmaps(results, args.out / "reach_heatmaps.png")  # every row with survival times
     print(f"whole clip counted as completed at a share >= {args.done_at:g} of its starts from frame 0")
     print(summary(results, args.done_at))
 

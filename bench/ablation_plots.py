@@ -102,3 +102,36 @@ def plot_reach(labelled: dict[str, dict], path: Path, bin_size_s: float = 1.0) -
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
+
+
+def reach_grid(rows: list[dict], bin_size_s: float = 1.0) -> tuple[list[int], np.ndarray]:
+    """The iterations of the rows with survival times, and per row (checkpoint) and start bin the bin
+    where that bin's median start ends (start bin + median seconds played / bin size)."""
+    kept = [r for r in rows if "median_seconds_played_per_bin" in r]
+    if not kept:
+        return [], np.zeros((0, 0))
+    played = np.array([r["median_seconds_played_per_bin"] for r in kept], dtype=float) / bin_size_s
+    return [r["iterations"] for r in kept], np.arange(played.shape[1]) + played
+
+
+def plot_reach_heatmaps(results: list[dict], path: Path, bin_size_s: float = 1.0) -> None:
+    """Per arm: where each start bin's median start ends (colour) at each evaluated checkpoint (rows), so a
+    choke point is a band of one colour and passing it shows as the band changing colour between rows."""
+    grids = {arm: reach_grid(rows, bin_size_s) for arm, rows in rows_by_arm(results).items()}
+    grids = {arm: grid for arm, grid in grids.items() if grid[0]}
+    if not grids:
+        return
+    num_bins = max(grid.shape[1] for _, grid in grids.values())
+    fig, axes = plt.subplots(len(grids), 1, figsize=(11, 1.6 + 1.5 * len(grids)), squeeze=False)
+    for ax, (arm, (iterations, grid)) in zip(axes[:, 0], grids.items(), strict=True):
+        image = ax.imshow(
+            grid, aspect="auto", origin="lower", vmin=0, vmax=num_bins, cmap="turbo", interpolation="nearest"
+        )
+        ax.set_yticks(range(len(iterations)), [str(it) for it in iterations])
+        ax.set(
+            title=f"{arm}: bin where each start bin's median start ends", xlabel="start bin (1 s)", ylabel="iteration"
+        )
+        fig.colorbar(image, ax=ax, fraction=0.03)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)

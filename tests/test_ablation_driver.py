@@ -6,11 +6,16 @@ The driver runs in the test process (its ``main``); each arm trains in a process
 from __future__ import annotations
 
 import json
+import sys
+from pathlib import Path
 
 import pytest
 from script_run import exit_message, run_ok
 
 from beyondmimic_adaptive.assets import DEMO_SHORT_MOTION
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+from ablation_plots import reach_grid
 
 
 def run_ablation(out, *extra: str) -> str:
@@ -88,6 +93,20 @@ def test_ingest_adds_evaluations_made_elsewhere_once(tmp_path):
     assert len((tmp_path / "results.jsonl").read_text().splitlines()) == 3  # a rerun adds nothing
     run_ok("bench/ablation.py", "--out", str(tmp_path), "--plot-only")
     assert (tmp_path / "reach_latest.png").stat().st_size > 0  # the latest row carries survival times
+    assert (tmp_path / "reach_heatmaps.png").stat().st_size > 0
+
+
+def test_reach_grid_is_where_each_start_bin_ends_per_checkpoint():
+    rows = [
+        {"iterations": 250, "median_seconds_played_per_bin": [2.0, 1.0, 0.5]},
+        {"iterations": 500},  # evaluated before survival times were recorded: left out
+        {"iterations": 750, "median_seconds_played_per_bin": [3.0, 2.0, 1.0]},
+    ]
+    iterations, grid = reach_grid(rows, bin_size_s=0.5)
+    assert iterations == [250, 750]
+    assert grid.tolist() == [[4.0, 3.0, 3.0], [6.0, 5.0, 4.0]]  # start bin + seconds played / 0.5 s
+    none, empty = reach_grid([{"iterations": 1}])
+    assert none == [] and empty.size == 0
 
 
 def test_ingest_refuses_a_report_it_cannot_read_and_adds_nothing(tmp_path):
