@@ -153,7 +153,8 @@ class AdaptiveSampler:
         self._warp_fold = warp_fold(self) if cfg.warp_step else None
         """The fold as Warp kernels (``cfg.warp_step``, experimental: ``warp_step.py``), or None."""
         fold_body = self._fold_pending if self._warp_fold is None else self._warp_fold
-        self._fold_step = CudaGraphedStep(fold_body, self.device, enabled=cfg.cuda_graph, compile=cfg.compile)
+        compile_fold = cfg.compile and self._warp_fold is None  # Dynamo cannot trace Warp launches
+        self._fold_step = CudaGraphedStep(fold_body, self.device, enabled=cfg.cuda_graph, compile=compile_fold)
 
     @property
     def seen(self) -> torch.Tensor:

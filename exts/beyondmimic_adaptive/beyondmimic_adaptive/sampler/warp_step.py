@@ -66,6 +66,7 @@ class WarpFold:
         self.device = device
         self.wp_device = wp.device_from_torch(device)
         self.hazard = sampler.cfg.attribution == "hazard"
+        self._streams: dict[int, Any] = {}
         self._weight = sampler._kernel_weight.contiguous()
         a = self.array
         self.arrays: dict[str, Any] = {
@@ -102,7 +103,12 @@ class WarpFold:
     def launch(self, kernel: Any, dim: int, inputs: list[Any], tiled_block: int | None = None) -> None:
         """Launch on the sampler's device, on torch's current stream there (so a torch CUDA graph captures it)."""
         wp = self.wp
-        stream = wp.stream_from_torch(torch.cuda.current_stream(self.device)) if self.device.type == "cuda" else None
+        stream = None
+        if self.device.type == "cuda":  # one Warp stream per torch stream (warm-up side stream, capture stream)
+            torch_stream = torch.cuda.current_stream(self.device)
+            stream = self._streams.get(torch_stream.cuda_stream)
+            if stream is None:
+                stream = self._streams[torch_stream.cuda_stream] = wp.stream_from_torch(torch_stream)
         if tiled_block is not None:
             wp.launch_tiled(
                 kernel, dim=[dim], inputs=inputs, block_dim=tiled_block, device=self.wp_device, stream=stream
