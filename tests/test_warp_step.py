@@ -204,14 +204,16 @@ def test_refused_configs_say_what_to_change() -> None:
         AdaptiveSamplerCfg(warp_step=1).validate()  # type: ignore[arg-type]
 
 
-def test_cdf_over_several_scan_tiles() -> None:
-    """A library of more bins than one scan tile (``SCAN_TILE``): the tiles' running carry is needed."""
+@pytest.mark.parametrize("tiles", [10, 300])
+def test_cdf_over_several_scan_tiles(tiles: int) -> None:
+    """Libraries of many tiles of ``SCAN_TILE`` bins: the tiles' offsets are needed, and beyond ``SCAN_TILE``
+    tiles the scan of the tile sums runs in chunks with a carry."""
     from beyondmimic_adaptive.sampler.warp_kernels import SCAN_TILE
 
-    frames = [25003, 120, 9]
+    frames = [(tiles - 1) * SCAN_TILE * 10 + 3, 120, 9]
     torch_sampler = AdaptiveSampler(AdaptiveSamplerCfg(alpha=0.5), frames, fps=10, fixed_shapes=True)
     warp_sampler = AdaptiveSampler(AdaptiveSamplerCfg(alpha=0.5, warp_step=True), frames, fps=10)
-    assert torch_sampler.num_bins > 2 * SCAN_TILE
+    assert (torch_sampler.num_bins + SCAN_TILE - 1) // SCAN_TILE == tiles
     generator = torch.Generator().manual_seed(4)
     bins = torch.randint(0, torch_sampler.num_bins, (4000,), generator=generator)
     failed = torch.rand(4000, generator=generator) < 0.3

@@ -95,11 +95,12 @@ class AdaptiveSamplerCfg:
 
     warp_step: bool = False
     """Experimental, **not yet measured on a GPU** (docs/benchmarks.md §1.9): run the fold as three Warp
-    kernels (rates, kernel masses, a one-block CDF scan; ``sampler/warp_step.py``) instead of about thirteen
-    torch ops, inside the same fold graph, and let :class:`~beyondmimic_adaptive.sampler.warp_step.WarpFusedStep`
-    run a whole env step (record, fold, draw) as five kernels in one CUDA graph. The sampler then keeps fixed
-    shapes on the CPU too; ``compile`` does not apply to the fold. Needs NVIDIA Warp; not with ``max_prob_ratio``
-    or under torch.distributed. Off: the torch path stays the default until a GPU run shows the gain."""
+    kernels (rates; kernel masses with their scan per tile of bins; the tiles' offsets; ``sampler/warp_step.py``)
+    instead of about thirteen torch ops, inside the same fold graph, and let
+    :class:`~beyondmimic_adaptive.sampler.warp_step.WarpFusedStep` run a whole env step (record, fold, draw) as
+    five kernels in one CUDA graph. The sampler then keeps fixed shapes on the CPU too; ``compile`` does not
+    apply to the fold. Needs NVIDIA Warp; not with ``max_prob_ratio`` or under torch.distributed. Off: the
+    torch path stays the default until a GPU run shows the gain."""
 
     def validate(self) -> None:
         """Raise :class:`SamplerConfigError` naming the first out-of-range field and its range."""

@@ -10,10 +10,11 @@ is the maths of the torch path, written per element:
 - :func:`fold_rates_kernel` (one thread per bin): ``rates.fold_every_bin`` (``start``/``failure``: the
   moving average of F/N with the prior) and ``hazard.fold_hazard`` (the count averages and
   1 - exp(-h n_s)); the pending counts go to the totals and are cleared.
-- :func:`kernel_mass_kernel` (one thread per bin): k'_s = Σ_u (1 - λ) γ^u r̄_{s+u} with the sampler's
-  (K, B) weight table (0 past the bin's motion, so the sum stops at the motion's end).
-- :func:`cdf_kernel` (one block): the scan of k' in tiles with a running carry, the uniform mass
-  m = [T' <= 1e-12] + λ/(1 - λ) T', and the CDF cumsum(k') + m cumsum(w).
+- :func:`mass_scan_kernel` (one block per tile of :data:`SCAN_TILE` bins): k'_s = Σ_u (1 - λ) γ^u r̄_{s+u}
+  with the sampler's (K, B) weight table (0 past the bin's motion, so the sum stops at the motion's end),
+  its scan within the tile, and the tile's sum;
+- :func:`cdf_offsets_kernel` (one block per tile): the tile sums' scan (each block's offset and the total
+  T'), the uniform mass m = [T' <= 1e-12] + λ/(1 - λ) T', and the CDF cumsum(k') + m cumsum(w).
 - :func:`draw_kernel` (one thread per env): for the envs that need a start, the inverse-CDF bin (the
   count of head entries <= u T, as ``torch.searchsorted(right=True)``) and the frame
   ``start + min(floor(u' n_s), n_s - 1)`` (``BinLayout.uniform_time_in_bin``).
@@ -28,8 +29,8 @@ import warp as wp
 
 wp.set_module_options({"enable_backward": False})
 
-SCAN_TILE = wp.constant(1024)
-"""Bins per tile of the CDF scan (one block loops over the tiles with a running carry)."""
+SCAN_TILE = wp.constant(256)
+"""Bins per tile (one block each) of the kernel masses and the CDF scan; on CUDA also the threads per block."""
 
 NO_FAILURE_MASS = wp.constant(1e-12)
 """``sampler.NEGLIGIBLE_FAILURE_MASS``: at or below this kernel mass the distribution is frame-uniform."""
@@ -118,49 +119,59 @@ def fold_rates_kernel(
 
 
 @wp.kernel
-def kernel_mass_kernel(
+def mass_scan_kernel(
     rate: wp.array(dtype=wp.float32),
     weight: wp.array2d(dtype=wp.float32),
     kernel_mass: wp.array(dtype=wp.float32),
+    cdf: wp.array(dtype=wp.float32),
+    tile_sums: wp.array(dtype=wp.float32),
 ):
-    s = wp.tid()
-    num_bins = rate.shape[0]
-    mass = float(0.0)
+    """One block per tile of bins: the tile's kernel masses, their scan within the tile (into ``cdf``),
+    and the tile's sum (the scan's last entry)."""
+    tile, _lane = wp.tid()
+    start = tile * SCAN_TILE
+    mass = wp.tile_zeros(shape=SCAN_TILE, dtype=wp.float32)
     for u in range(weight.shape[0]):
-        w = weight[u, s]
-        if w != 0.0:  # 0 past the motion's last bin (and at the library's end)
-            # the product rounded on its own (exact in float64, then float32), as torch's mul_ before its sum:
-            # no multiply-add contraction can fuse it into the sum
-            mass = mass + wp.float32(wp.float64(w) * wp.float64(rate[wp.min(s + u, num_bins - 1)]))
-    kernel_mass[s] = mass
+        # past the library's end both loads pad with zeros; past a motion's end the weight row holds 0
+        w = wp.tile_load(weight[u], shape=SCAN_TILE, offset=start)
+        mass = mass + w * wp.tile_load(rate, shape=SCAN_TILE, offset=start + u)
+    wp.tile_store(kernel_mass, mass, offset=start)
+    scanned = wp.tile_scan_inclusive(mass)
+    wp.tile_store(cdf, scanned, offset=start)
+    tile_sums[tile] = scanned[SCAN_TILE - 1]
 
 
 @wp.kernel
-def cdf_kernel(
-    kernel_mass: wp.array(dtype=wp.float32),
+def cdf_offsets_kernel(
+    tile_sums: wp.array(dtype=wp.float32),
     uniform_cdf: wp.array(dtype=wp.float32),
     uniform_share: float,
     uniform_mass: wp.array(dtype=wp.float32),
     cdf: wp.array(dtype=wp.float32),
 ):
-    num_bins = kernel_mass.shape[0]
-    tiles = (num_bins + SCAN_TILE - 1) // SCAN_TILE
+    """One block per tile of bins: every block scans the tile sums the same way (its offset, and the total
+    T' of every block alike), then its tile of the CDF becomes scan + offset + m cumsum(w)."""
+    tile, _lane = wp.tid()
+    num_tiles = tile_sums.shape[0]
     carry = float(0.0)
-    for t in range(tiles):
-        scanned = wp.tile_scan_inclusive(wp.tile_load(kernel_mass, shape=SCAN_TILE, offset=t * SCAN_TILE))
-        scanned = scanned + wp.tile_full(shape=SCAN_TILE, value=carry, dtype=wp.float32)
-        wp.tile_store(cdf, scanned, offset=t * SCAN_TILE)
-        carry = scanned[SCAN_TILE - 1]  # tiles past the end load zeros: the last entry is the running total
+    offset = float(0.0)
+    for chunk in range((num_tiles + SCAN_TILE - 1) // SCAN_TILE):
+        first = chunk * SCAN_TILE
+        sums = wp.tile_load(tile_sums, shape=SCAN_TILE, offset=first)
+        before = wp.tile_scan_exclusive(sums) + wp.tile_full(shape=SCAN_TILE, value=carry, dtype=wp.float32)
+        if tile >= first and tile < first + SCAN_TILE:  # the same branch for the whole block
+            offset = before[tile - first]
+        carry = before[SCAN_TILE - 1] + sums[SCAN_TILE - 1]
     mass = uniform_share * carry
     if carry <= NO_FAILURE_MASS:
         mass = mass + 1.0
-    uniform_mass[0] = mass
-    for t in range(tiles):
-        head = wp.tile_load(cdf, shape=SCAN_TILE, offset=t * SCAN_TILE)
-        ramp = wp.tile_load(uniform_cdf, shape=SCAN_TILE, offset=t * SCAN_TILE)
-        wp.tile_store(
-            cdf, head + ramp * wp.tile_full(shape=SCAN_TILE, value=mass, dtype=wp.float32), offset=t * SCAN_TILE
-        )
+    if tile == 0:
+        uniform_mass[0] = mass
+    start = tile * SCAN_TILE
+    local = wp.tile_load(cdf, shape=SCAN_TILE, offset=start)
+    ramp = wp.tile_load(uniform_cdf, shape=SCAN_TILE, offset=start)
+    shifted = local + wp.tile_full(shape=SCAN_TILE, value=offset, dtype=wp.float32)
+    wp.tile_store(cdf, shifted + ramp * wp.tile_full(shape=SCAN_TILE, value=mass, dtype=wp.float32), offset=start)
 
 
 @wp.kernel

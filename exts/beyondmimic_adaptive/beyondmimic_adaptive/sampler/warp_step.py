@@ -3,7 +3,8 @@
 docs/benchmarks.md §1.8 found the graphed torch step host-bound and its graphs replaying 37 kernels
 (``start``) or 47 (``hazard``) of about 2 µs each. Here one env step is five Warp kernels
 (``warp_kernels.py``): the record of the finished envs and the exposure (one thread per env), the fold
-(rates, kernel masses, one-block CDF scan), and the draw for the envs that reset (one thread per env).
+(rates; kernel masses and their scan per tile of bins; the tiles' offsets), and the draw for the envs
+that reset (one thread per env).
 On CUDA :meth:`WarpFusedStep.step` replays all of them as **one** CUDA graph, captured on torch's stream,
 after the caller has written its rows into the persistent inputs :attr:`~WarpFusedStep.bins` etc. in
 place (or let :meth:`WarpFusedStep.set_inputs` copy them).
@@ -14,8 +15,11 @@ averages, the kernel masses, the CDF): the Warp arrays are views of them, so ``p
 
 Differences from the torch path (``tests/test_warp_step.py`` bounds them):
 
-- the CDF is a tiled scan in float32 (torch's CPU cumsum accumulates in float64, CUDA's scans in
-  float32 in another order): the CDF and the probabilities agree to a few float32 ulps of the total;
+- the CDF is a scan per tile of ``SCAN_TILE`` bins plus each tile's offset, in float32 (torch's CPU cumsum
+  accumulates in float64, its CUDA scan in float32 in another order): the CDF and the probabilities agree
+  to float32 rounding of the total; at a tile edge the CDF may step back by about an ulp of the total
+  (an offset and the previous tile's last entry are rounded in different orders), which moves a draw
+  only where it falls within that ulp;
 - the hazard's ``expm1`` is computed through float64; kernel masses may be fused multiply-adds on CUDA;
 - draws use a Warp RNG state per env (PCG, seeded from torch's CPU generator), not torch's generator;
   with given uniforms (:meth:`WarpFusedStep.sample`'s ``uniforms``) they are the torch path's starts.
@@ -39,15 +43,13 @@ if TYPE_CHECKING:
 
 __all__ = ["WarpFold", "WarpFusedStep"]
 
-CUDA_BLOCK_DIM = 256
-"""Threads of the one block that scans the CDF on CUDA (the CPU runs a block of one thread)."""
-
 
 class WarpFold:
     """The sampler's fixed-shape fold as three Warp kernels over its own tensors (``cfg.warp_step``).
 
     Called as the body of the sampler's fold graph (``AdaptiveSampler._fold_step``) in place of the
-    torch ops of ``_fold_pending``: rates and totals, kernel masses, the CDF.
+    torch ops of ``_fold_pending``: rates and totals (one thread per bin), then kernel masses and their scan
+    per tile, then the tiles' offsets and the uniform mass (one block per tile of ``SCAN_TILE`` bins).
     """
 
     def __init__(self, sampler: AdaptiveSampler):
@@ -68,6 +70,9 @@ class WarpFold:
         self.hazard = sampler.cfg.attribution == "hazard"
         self._streams: dict[int, Any] = {}
         self._weight = sampler._kernel_weight.contiguous()
+        tile = int(warp_kernels.SCAN_TILE)
+        self._num_tiles = (sampler.num_bins + tile - 1) // tile
+        self._tile_sums = torch.zeros(self._num_tiles, device=sampler.device)
         a = self.array
         self.arrays: dict[str, Any] = {
             "pending": a(sampler._pending),
@@ -80,10 +85,11 @@ class WarpFold:
             "uniform_cdf": a(sampler._uniform_cdf),
             "uniform_mass": a(sampler._uniform_mass),
             "adaptive_cdf": a(sampler._adaptive_cdf),
+            "tile_sums": a(self._tile_sums),
         }
 
     def __call__(self) -> None:
-        """Three kernels: rates (and totals), kernel masses, the CDF (the sampler's ``_fold_pending``)."""
+        """Three kernels: rates (and totals), masses and tile scans, tile offsets (the sampler's ``_fold_pending``)."""
         cfg = self.sampler.cfg
         a = self.arrays
         num_bins = self.sampler.num_bins
@@ -91,10 +97,11 @@ class WarpFold:
         rates = [a["pending"], a["totals"], a["rate"], a["smoothed"], a["bin_length"], int(self.hazard)]
         rates += [cfg.alpha, cfg.rate_prior, prior_mass]
         self.launch(self.kernels.fold_rates_kernel, num_bins, rates)
-        self.launch(self.kernels.kernel_mass_kernel, num_bins, [a["rate"], a["weight"], a["kernel_mass"]])
-        cdf = [a["kernel_mass"], a["uniform_cdf"], self.sampler._uniform_share, a["uniform_mass"], a["adaptive_cdf"]]
-        block = CUDA_BLOCK_DIM if self.device.type == "cuda" else 1
-        self.launch(self.kernels.cdf_kernel, 1, cdf, tiled_block=block)
+        tiles = [a["rate"], a["weight"], a["kernel_mass"], a["adaptive_cdf"], a["tile_sums"]]
+        block = int(self.kernels.SCAN_TILE) if self.device.type == "cuda" else 1
+        self.launch(self.kernels.mass_scan_kernel, self._num_tiles, tiles, tiled_block=block)
+        cdf = [a["tile_sums"], a["uniform_cdf"], self.sampler._uniform_share, a["uniform_mass"], a["adaptive_cdf"]]
+        self.launch(self.kernels.cdf_offsets_kernel, self._num_tiles, cdf, tiled_block=block)
 
     def array(self, tensor: torch.Tensor, dtype: Any = None) -> Any:
         """A Warp view of ``tensor`` (no copy)."""
@@ -240,7 +247,7 @@ class WarpFusedStep:
         self._fold.launch(self._fold.kernels.record_kernel, self.num_envs, inputs)
 
     def fold(self) -> None:
-        """Three kernels: rates (and totals), kernel masses, the CDF (:class:`WarpFold`)."""
+        """Three kernels (:class:`WarpFold`): rates and totals, masses and tile scans, tile offsets."""
         self._fold()
 
     def sample(self, uniforms: tuple[torch.Tensor, torch.Tensor] | None = None) -> tuple[torch.Tensor, ...]:
