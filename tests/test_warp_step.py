@@ -26,19 +26,27 @@ from beyondmimic_adaptive.sampler.warp_step import WarpFold, WarpFusedStep
 FRAMES = [120, 57, 9, 300]
 """Four motions of 12, 6, 1 and 30 bins at 10 fps and 1 s bins: K = 5 crosses every motion boundary."""
 NUM_ENVS = 96
+DEVICES = ["cpu", *(["cuda"] if torch.cuda.is_available() else [])]
+"""Warp's CPU device always; on a machine with a GPU also CUDA (there ``step`` replays one CUDA graph)."""
 
 
-def _pair(attribution: str, **overrides: object) -> tuple[AdaptiveSampler, AdaptiveSampler]:
+@pytest.fixture(params=DEVICES)
+def device(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
+def _pair(attribution: str, device: str = "cpu", **overrides: object) -> tuple[AdaptiveSampler, AdaptiveSampler]:
     """(torch fixed-shape sampler, Warp sampler) of the same config."""
     cfg = AdaptiveSamplerCfg(**{"attribution": attribution, "alpha": 0.3, **overrides})  # type: ignore[arg-type]
-    torch_sampler = AdaptiveSampler(cfg, FRAMES, fps=10, fixed_shapes=True)
-    warp_sampler = AdaptiveSampler(AdaptiveSamplerCfg(**{**vars(cfg), "warp_step": True}), FRAMES, fps=10)
+    torch_sampler = AdaptiveSampler(cfg, FRAMES, fps=10, device=device, fixed_shapes=True)
+    warp_cfg = AdaptiveSamplerCfg(**{**vars(cfg), "warp_step": True})
+    warp_sampler = AdaptiveSampler(warp_cfg, FRAMES, fps=10, device=device)
     return torch_sampler, warp_sampler
 
 
-def _run_folds(attribution: str, folds: int = 6, seed: int = 0, **overrides: object):
+def _run_folds(attribution: str, folds: int = 6, seed: int = 0, device: str = "cpu", **overrides: object):
     """Both paths after ``folds`` env steps of the same random rows: (torch sampler, fused step)."""
-    torch_sampler, warp_sampler = _pair(attribution, **overrides)
+    torch_sampler, warp_sampler = _pair(attribution, device, **overrides)
     step = WarpFusedStep(warp_sampler, NUM_ENVS, seed=1)
     generator = torch.Generator().manual_seed(seed)
     for _ in range(folds):
@@ -47,6 +55,7 @@ def _run_folds(attribution: str, folds: int = 6, seed: int = 0, **overrides: obj
         finished = torch.rand(NUM_ENVS, generator=generator) < 0.3
         current = torch.randint(0, torch_sampler.num_bins, (NUM_ENVS,), generator=generator)
         alive = torch.rand(NUM_ENVS, generator=generator) < 0.9
+        bins, failed, finished, current, alive = (t.to(device) for t in (bins, failed, finished, current, alive))
         torch_sampler.record(bins, failed, mask=finished)
         if attribution == "hazard":
             torch_sampler.record_exposure(current, mask=alive)
@@ -67,11 +76,15 @@ def _run_folds(attribution: str, folds: int = 6, seed: int = 0, **overrides: obj
         ("hazard", {"rate_prior": 1.5, "rate_prior_mean": 0.2}),
     ],
 )
-def test_fold_matches_the_torch_fold(attribution: str, overrides: dict[str, object]) -> None:
-    torch_sampler, step = _run_folds(attribution, **overrides)
+def test_fold_matches_the_torch_fold(attribution: str, overrides: dict[str, object], device: str) -> None:
+    torch_sampler, step = _run_folds(attribution, device=device, **overrides)
     fused = step.sampler
     assert fused.failure_rate.max() > 0.05  # the folds saw failures: the comparison below is not of zeros
-    assert torch.equal(fused.failure_rate, torch_sampler.failure_rate)
+    if device == "cuda" and attribution == "hazard":  # CUDA's float32 expm1 and ours (through float64): an ulp
+        rate_ulp = torch.finfo(torch.float32).eps * torch_sampler.failure_rate.abs()
+        assert ((fused.failure_rate - torch_sampler.failure_rate).abs() <= 2 * rate_ulp).all()
+    else:
+        assert torch.equal(fused.failure_rate, torch_sampler.failure_rate)
     assert torch.equal(fused._totals, torch_sampler._totals)
     assert torch.equal(fused._pending, torch_sampler._pending)  # cleared by both
     assert torch.equal(fused._hazard_counts, torch_sampler._hazard_counts)
@@ -109,13 +122,14 @@ def test_no_failures_give_the_frame_uniform_distribution() -> None:
 
 
 @pytest.mark.parametrize("attribution", ["start", "hazard"])
-def test_starts_from_given_uniforms_are_the_torch_paths(attribution: str) -> None:
-    torch_sampler, step = _run_folds(attribution)
+def test_starts_from_given_uniforms_are_the_torch_paths(attribution: str, device: str) -> None:
+    torch_sampler, step = _run_folds(attribution, device=device)
     generator = torch.Generator().manual_seed(7)
     u_bin = torch.rand(NUM_ENVS, generator=generator)
     u_frame = torch.rand(NUM_ENVS, generator=generator)
     u_bin[:3] = torch.tensor([0.0, 0.999999940, 0.5])  # both ends and a middle
     u_frame[:2] = torch.tensor([0.0, 0.999999940])
+    u_bin, u_frame = u_bin.to(device), u_frame.to(device)
     step.finished.fill_(True)
     bins, motions, frames = step.sample((u_bin, u_frame))
     head, total = torch_sampler.sampling_parts()
@@ -141,11 +155,11 @@ def test_only_finished_envs_get_a_start() -> None:
     assert bool((bins[step.finished] >= 0).all()) and bool((bins[~step.finished] == -1).all())
 
 
-def test_rng_starts_follow_the_distribution() -> None:
-    _, step = _run_folds("start", folds=8)
+def test_rng_starts_follow_the_distribution(device: str) -> None:
+    _, step = _run_folds("start", folds=8, device=device)
     sampler = step.sampler
     step.finished.fill_(True)
-    counts = torch.zeros(sampler.num_bins)
+    counts = torch.zeros(sampler.num_bins, device=device)
     draws = 60
     for _ in range(draws):
         bins, motions, frames = step.sample()
@@ -161,15 +175,17 @@ def test_rng_starts_follow_the_distribution() -> None:
     assert distance < 2.0 * noise
 
 
-def test_step_is_record_fold_draw_and_deterministic_for_a_seed() -> None:
+def test_step_is_record_fold_draw_and_deterministic_for_a_seed(device: str) -> None:
+    """On CUDA ``step`` replays one CUDA graph and the parts launch eagerly: graph equals eager bit for bit."""
     results = []
     for whole in (True, False):
-        _, warp_sampler = _pair("hazard")
+        _, warp_sampler = _pair("hazard", device)
         step = WarpFusedStep(warp_sampler, NUM_ENVS, seed=5)
         generator = torch.Generator().manual_seed(2)
         for _ in range(4):
             bins = torch.randint(0, warp_sampler.num_bins, (NUM_ENVS,), generator=generator)
             finished = torch.rand(NUM_ENVS, generator=generator) < 0.5
+            bins, finished = bins.to(device), finished.to(device)
             step.set_inputs(bins, finished & (bins % 2 == 0), finished, bins.flip(0))
             if whole:
                 starts = step.step()
@@ -205,18 +221,19 @@ def test_refused_configs_say_what_to_change() -> None:
 
 
 @pytest.mark.parametrize("tiles", [10, 300])
-def test_cdf_over_several_scan_tiles(tiles: int) -> None:
+def test_cdf_over_several_scan_tiles(tiles: int, device: str) -> None:
     """Libraries of many tiles of ``SCAN_TILE`` bins: the tiles' offsets are needed, and beyond ``SCAN_TILE``
     tiles the scan of the tile sums runs in chunks with a carry."""
     from beyondmimic_adaptive.sampler.warp_kernels import SCAN_TILE
 
     frames = [(tiles - 1) * SCAN_TILE * 10 + 3, 120, 9]
-    torch_sampler = AdaptiveSampler(AdaptiveSamplerCfg(alpha=0.5), frames, fps=10, fixed_shapes=True)
-    warp_sampler = AdaptiveSampler(AdaptiveSamplerCfg(alpha=0.5, warp_step=True), frames, fps=10)
+    torch_sampler = AdaptiveSampler(AdaptiveSamplerCfg(alpha=0.5), frames, fps=10, device=device, fixed_shapes=True)
+    warp_sampler = AdaptiveSampler(AdaptiveSamplerCfg(alpha=0.5, warp_step=True), frames, fps=10, device=device)
     assert (torch_sampler.num_bins + SCAN_TILE - 1) // SCAN_TILE == tiles
     generator = torch.Generator().manual_seed(4)
     bins = torch.randint(0, torch_sampler.num_bins, (4000,), generator=generator)
     failed = torch.rand(4000, generator=generator) < 0.3
+    bins, failed = bins.to(device), failed.to(device)
     for sampler in (torch_sampler, warp_sampler):
         sampler.update(bins, failed)
     assert torch.equal(warp_sampler.failure_rate, torch_sampler.failure_rate)
