@@ -20,6 +20,9 @@ reset event samples as many new starts. Columns:
   compiled by ``torch.compile`` (Inductor) before capture (``sampler/compiled.py``). The compile runs in
   the untimed warm-up. On the CPU the sampler keeps fixed shapes and only the fold is compiled (the
   per-env record and draw take the CPU's reset-rows path, as in ``per-env``).
+- ``warp`` (with ``--warp``): the experimental Warp-fused step (``warp_step: true``, ``sampler/warp_step.py``):
+  record, exposure, fold and draw as five Warp kernels, replayed on CUDA as one CUDA graph per env step
+  (``warp_checks.warp_env_step``). On the CPU the kernels run eagerly on Warp's CPU device.
 
 ``--attribution`` picks the statistics (one row each): ``start`` and ``failure`` cost the same
 (only the bins recorded differ); ``hazard`` also records every env's current bin once per env step
@@ -44,6 +47,7 @@ prints ``n/a`` and the reason below the table.
     python bench/sampler_cost.py --device cpu --envs 1024 4096 --bins 100 10000 --repeats 3 --attribution start hazard
     python bench/sampler_cost.py --device cpu --threads 1 --repeats 9 --stat min  # a CPU shared with other jobs
     python bench/sampler_cost.py --device cuda --envs 1024 4096 16384 --bins 100 1000 10000 --compile
+    python bench/sampler_cost.py --device cuda --envs 1024 4096 16384 --bins 100 1000 10000 --warp
 """
 
 from __future__ import annotations
@@ -230,6 +234,7 @@ def main() -> None:
     parser.add_argument(
         "--compile", action="store_true", help="add the 'compiled' column: per-env with compile: true (torch.compile)"
     )
+    parser.add_argument("--warp", action="store_true", help="add the 'warp' column: the Warp-fused step (warp_step)")
     args = parser.parse_args()
     BUDGET_S = args.budget_s
     STATISTIC = min if args.stat == "min" else statistics.median
@@ -243,6 +248,7 @@ def main() -> None:
     )
     names = ("per-env", "subset", "public", "pub core", "uniform", "ours MB", "public MB")
     names += ("compiled",) if args.compile else ()
+    names += ("warp",) if args.warp else ()
     columns = " ".join(f"{column:>10}" for column in names)
     header = f"us per env step ({args.stat}):"
     print(f"{header:<26}{'envs':>7} {'bins':>7} {'attribution':>11} {columns}")
@@ -270,6 +276,13 @@ def main() -> None:
             )
             distance, noise = graph_sampling_distance(device, compile=True)
             print(f"compiled sampling vs its distribution: total variation {distance:.4f} (noise ~{noise:.4f})")
+        if args.warp:
+            from warp_checks import warp_graph_matches_eager, warp_sampling_distance
+
+            same = warp_graph_matches_eager(device)
+            print(f"Warp step: one CUDA graph equals eager launches bit for bit (start, hazard): {same}")
+            distance, noise = warp_sampling_distance(device)
+            print(f"Warp step sampling vs its distribution: total variation {distance:.4f} (noise ~{noise:.4f})")
 
 
 def _measure_cell(args, device: torch.device, num_bins: int, num_envs: int, attribution: str, reasons: list[str]):
@@ -305,10 +318,18 @@ def _measure_cell(args, device: torch.device, num_bins: int, num_envs: int, attr
         )
         return time_per_env_step(compiled, num_envs, fraction, steps, repeats)
 
-    cells = ["n/a"] * (8 if args.compile else 7)
+    def warp_cost() -> float:
+        from warp_checks import warp_env_step
+
+        fused = AdaptiveSampler(replace(cfg, warp_step=True), motion_num_frames=frames, fps=50, device=device)
+        return _median_time(warp_env_step(fused, num_envs, fraction), device, steps, repeats)
+
+    cells = ["n/a"] * (7 + args.compile + args.warp)
     measures = {0: per_env_cost, 1: subset_cost, 2: public_cost, 3: public_core_cost}
     if args.compile:
         measures[7] = compiled_cost
+    if args.warp:
+        measures[7 + args.compile] = warp_cost
     for column, measure in measures.items():
         try:
             result = measure()

@@ -2,6 +2,7 @@
 
     python bench/sampler_profile.py --device cuda --envs 4096 16384 --bins 100 10000 [--attribution start hazard]
     python bench/sampler_profile.py --device cpu --envs 1024 --bins 100
+    python bench/sampler_profile.py --device cuda --envs 4096 16384 --bins 100 10000 --attribution start hazard --warp
 
 Runs the ``per-env`` step of ``sampler_cost.py`` (what the Isaac Lab terms run per env step: record,
 fold, metrics every 24 steps, starts for the resetting envs) and reports per env step:
@@ -17,6 +18,9 @@ If ``issue us`` is close to ``wall us``, the host is the bottleneck (Python, lau
 launches and less Python help. If ``kernel us`` is close to ``wall us``, the GPU is: fewer, fused
 kernels help. If both are well below, the time goes in gaps between kernels (launch latency inside
 the graphs). On the CPU there is no GPU: ``issue us`` is the step's time, and the kernel columns read 0.
+
+``--warp`` profiles the experimental Warp-fused step instead (``warp_step: true``; ``warp_checks.warp_env_step``:
+record, fold and draw as five Warp kernels in one CUDA graph; the profiler's CUDA activity counts Warp's kernels).
 """
 
 from __future__ import annotations
@@ -34,11 +38,24 @@ from beyondmimic_adaptive.sampler.config import ATTRIBUTIONS
 
 
 def profile_cell(
-    device: torch.device, num_envs: int, num_bins: int, attribution: str, steps: int, burst: int, fraction: float
+    device: torch.device,
+    num_envs: int,
+    num_bins: int,
+    attribution: str,
+    steps: int,
+    burst: int,
+    fraction: float,
+    warp: bool = False,
 ) -> dict[str, float]:
-    """The four numbers of one cell (see the module docstring)."""
-    sampler = AdaptiveSampler(AdaptiveSamplerCfg(attribution=attribution), [num_bins * 50], 50, device=device)
-    one_step = per_env_step(sampler, num_envs, fraction)
+    """The four numbers of one cell (see the module docstring); ``warp``: of the Warp-fused step."""
+    cfg = AdaptiveSamplerCfg(attribution=attribution, warp_step=warp)
+    sampler = AdaptiveSampler(cfg, [num_bins * 50], 50, device=device)
+    if warp:
+        from warp_checks import warp_env_step
+
+        one_step = warp_env_step(sampler, num_envs, fraction)
+    else:
+        one_step = per_env_step(sampler, num_envs, fraction)
     for _ in range(2 * METRICS_INTERVAL_STEPS):  # graph capture and warm-up, untimed
         one_step()
     _sync(device)
@@ -85,14 +102,18 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--reset-fraction", type=share, default=0.01, help="share of envs finishing per step")
     parser.add_argument("--steps", type=positive_int, default=200, help="steps of the wall and profiled runs")
     parser.add_argument("--burst", type=positive_int, default=10, help="steps issued without waiting (issue us)")
+    parser.add_argument("--warp", action="store_true", help="profile the Warp-fused step (warp_step) instead")
     args = parser.parse_args(argv)
     device = torch.device(args.device)
     name = torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu"
-    print(f"device: {name}; torch {torch.__version__}; per env step, {args.reset_fraction:.0%} of envs resetting")
+    path = "Warp-fused step" if args.warp else "per-env step"
+    print(f"device: {name}; torch {torch.__version__}; {path}, {args.reset_fraction:.0%} of envs resetting")
     columns = ("wall us", "issue us", "kernels", "kernel us", "aten ops")
     print(f"{'envs':>7} {'bins':>7} {'attribution':>11} " + " ".join(f"{c:>9}" for c in columns))
     for num_bins, num_envs, attribution in itertools.product(args.bins, args.envs, args.attribution):
-        r = profile_cell(device, num_envs, num_bins, attribution, args.steps, args.burst, args.reset_fraction)
+        r = profile_cell(
+            device, num_envs, num_bins, attribution, args.steps, args.burst, args.reset_fraction, args.warp
+        )
         print(
             f"{num_envs:>7} {num_bins:>7} {attribution:>11} {r['wall_us']:>9.1f} {r['issue_us']:>9.1f}"
             f" {r['kernels']:>9.1f} {r['kernel_us']:>9.1f} {r['aten_ops']:>9.1f}",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 
+import pytest
 import torch
 from script_run import ROOT, run_ok
 
@@ -30,3 +31,12 @@ def test_the_table_has_a_row_per_cell():
     rows = [line.split() for line in out.stdout.splitlines() if line.strip().startswith("32 ")]
     assert [(r[1], r[2]) for r in rows] == [("10", "start"), ("20", "start")]
     assert all(float(r[5]) == 0.0 for r in rows)  # kernels per step on the CPU
+
+
+def test_the_warp_step_issues_a_handful_of_host_ops():
+    """``--warp``: the Warp-fused step dispatches only the term's gather and copy of the reset rows (and the
+    metrics every 24 steps) as ATen ops; record, fold and draw are Warp launches (one graph on CUDA)."""
+    pytest.importorskip("warp")
+    cell = profile_cell(torch.device("cpu"), 64, 20, "hazard", steps=48, burst=5, fraction=0.1, warp=True)
+    per_env = profile_cell(torch.device("cpu"), 64, 20, "hazard", steps=48, burst=5, fraction=0.1)
+    assert cell["aten_ops"] < 5 < per_env["aten_ops"]

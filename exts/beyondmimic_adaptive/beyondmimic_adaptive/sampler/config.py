@@ -93,6 +93,15 @@ class AdaptiveSamplerCfg:
     (seconds); CUDA needs Triton, the CPU a C++ compiler. Off: on an H200 it was no faster (118–207 µs
     against 118–191 µs per env step, docs/benchmarks.md §1.5; ``bench/sampler_cost.py --compile``)."""
 
+    warp_step: bool = False
+    """Experimental, **not yet measured on a GPU** (docs/benchmarks.md §1.9): run the fold as three Warp
+    kernels (rates; kernel masses with their scan per tile of bins; the tiles' offsets; ``sampler/warp_step.py``)
+    instead of about thirteen torch ops, inside the same fold graph, and let
+    :class:`~beyondmimic_adaptive.sampler.warp_step.WarpFusedStep` run a whole env step (record, fold, draw) as
+    five kernels in one CUDA graph. The sampler then keeps fixed shapes on the CPU too; ``compile`` does not
+    apply to the fold. Needs NVIDIA Warp; not with ``max_prob_ratio`` or under torch.distributed. Off: the
+    torch path stays the default until a GPU run shows the gain."""
+
     def validate(self) -> None:
         """Raise :class:`SamplerConfigError` naming the first out-of-range field and its range."""
         _check(_is_number(self.bin_size_s) and self.bin_size_s > 0, "bin_size_s", self.bin_size_s, "> 0 seconds")
@@ -126,6 +135,7 @@ class AdaptiveSamplerCfg:
             "in [0, 1]",
         )
         _check(isinstance(self.compile, bool), "compile", self.compile, "true or false (default false)")
+        _check(isinstance(self.warp_step, bool), "warp_step", self.warp_step, "true or false (default false)")
         _check(_is_int(self.warmup_steps) and self.warmup_steps >= 0, "warmup_steps", self.warmup_steps, ">= 0")
         if self.manual_probabilities is not None:
             values = list(self.manual_probabilities)

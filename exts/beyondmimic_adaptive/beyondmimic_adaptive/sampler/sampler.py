@@ -6,7 +6,7 @@ the host with the device (no ``.item()``, no data-dependent shapes, no Python br
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import torch
 import torch.distributed as dist
@@ -67,7 +67,7 @@ class AdaptiveSampler:
         """Env steps so far; the Isaac Lab terms keep it current (it drives the warm-up)."""
 
         if fixed_shapes is None:
-            fixed_shapes = default_fixed_shapes(self.device, cfg.attribution, cfg.K, num_bins)
+            fixed_shapes = cfg.warp_step or default_fixed_shapes(self.device, cfg.attribution, cfg.K, num_bins)
         self.fixed_shapes = bool(fixed_shapes)
         """Whether the fold covers all bins with fixed shapes (see the constructor)."""
         # statistics (the sampler state); the CPU fold reads each bin's kernel window as a view of the
@@ -150,7 +150,11 @@ class AdaptiveSampler:
         if cfg.max_prob_ratio:
             self._cap = self._frame_share * cfg.max_prob_ratio
         self._refresh()
-        self._fold_step = CudaGraphedStep(self._fold_pending, self.device, enabled=cfg.cuda_graph, compile=cfg.compile)
+        self._warp_fold = warp_fold(self) if cfg.warp_step else None
+        """The fold as Warp kernels (``cfg.warp_step``, experimental: ``warp_step.py``), or None."""
+        fold_body = self._fold_pending if self._warp_fold is None else self._warp_fold
+        compile_fold = cfg.compile and self._warp_fold is None  # Dynamo cannot trace Warp launches
+        self._fold_step = CudaGraphedStep(fold_body, self.device, enabled=cfg.cuda_graph, compile=compile_fold)
 
     @property
     def seen(self) -> torch.Tensor:
@@ -400,6 +404,13 @@ class AdaptiveSampler:
         if self._changed is not None:
             self._changed.fold_all_next()  # the loaded pending counts may sit in any bin
         self._refresh()
+
+
+def warp_fold(sampler: AdaptiveSampler) -> Callable[[], None]:
+    """The :class:`~.warp_step.WarpFold` of ``sampler`` (imported here: Warp is needed only with ``warp_step``)."""
+    from .warp_step import WarpFold
+
+    return WarpFold(sampler)
 
 
 def _cdf_parts(cdf: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:

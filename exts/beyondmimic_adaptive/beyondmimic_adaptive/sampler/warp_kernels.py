@@ -1,0 +1,228 @@
+# mypy: ignore-errors
+# (Warp kernel DSL: its annotations wp.array(dtype=...) and tile calls are checked by Warp at codegen, not mypy)
+"""Warp kernels of the fused per-env step (``warp_step.py``): record, fold (3 kernels), draw.
+
+Imported only by :class:`~.warp_step.WarpFusedStep` (Warp is optional for the sampler core). Each kernel
+is the maths of the torch path, written per element:
+
+- :func:`record_kernel` (one thread per env): ``PerEnvSampling.record`` + ``record_exposure``; the counts
+  are small integers in float32, so the order of the atomic adds cannot change them.
+- :func:`fold_rates_kernel` (one thread per bin): ``rates.fold_every_bin`` (``start``/``failure``: the
+  moving average of F/N with the prior) and ``hazard.fold_hazard`` (the count averages and
+  1 - exp(-h n_s)); the pending counts go to the totals and are cleared.
+- :func:`mass_scan_kernel` (one block per tile of :data:`SCAN_TILE` bins): k'_s = Σ_u (1 - λ) γ^u r̄_{s+u}
+  with the sampler's (K, B) weight table (0 past the bin's motion, so the sum stops at the motion's end),
+  its scan within the tile, and the tile's sum;
+- :func:`cdf_offsets_kernel` (one block per tile): the tile sums' scan (each block's offset and the total
+  T'), the uniform mass m = [T' <= 1e-12] + λ/(1 - λ) T', and the CDF cumsum(k') + m cumsum(w).
+- :func:`draw_kernel` (one thread per env): for the envs that need a start, the inverse-CDF bin (the
+  count of head entries <= u T, as ``torch.searchsorted(right=True)``) and the frame
+  ``start + min(floor(u' n_s), n_s - 1)`` (``BinLayout.uniform_time_in_bin``).
+"""
+
+# Warp needs float(0.0) / int(0): a variable that a loop or a branch reassigns must start as a dynamic value,
+# not a literal constant (ruff's UP018 / RUF046 would rewrite them as literals).
+# ruff: noqa: UP018, RUF046
+from __future__ import annotations
+
+import warp as wp
+
+wp.set_module_options({"enable_backward": False})
+
+SCAN_TILE = wp.constant(256)
+"""Bins per tile (one block each) of the kernel masses and the CDF scan; on CUDA also the threads per block."""
+
+NO_FAILURE_MASS = wp.constant(1e-12)
+"""``sampler.NEGLIGIBLE_FAILURE_MASS``: at or below this kernel mass the distribution is frame-uniform."""
+
+
+@wp.kernel
+def record_kernel(
+    bins: wp.array(dtype=wp.int64),
+    failed: wp.array(dtype=wp.bool),
+    finished: wp.array(dtype=wp.bool),
+    exposure_bins: wp.array(dtype=wp.int64),
+    alive: wp.array(dtype=wp.bool),
+    with_exposure: int,
+    pending: wp.array2d(dtype=wp.float32),
+):
+    env = wp.tid()
+    if finished[env]:
+        b = int(bins[env])
+        wp.atomic_add(pending, b, 0, 1.0)
+        if failed[env]:
+            wp.atomic_add(pending, b, 1, 1.0)
+    if with_exposure != 0 and alive[env]:
+        wp.atomic_add(pending, int(exposure_bins[env]), 2, 1.0)
+
+
+@wp.func
+def _lerp(start: float, end: float, weight: float) -> float:
+    # torch's lerp as its CPU vector loop and its CUDA kernel (contracted) compute it: one fused multiply-add,
+    # fma(w, end - start, start) for w < 0.5, else fma(w - 1, end - start, end). Warp has no fma: the product
+    # of two float32 is exact in float64, so the float64 sum rounded to float32 is the fma (but for ties
+    # of the double rounding)
+    difference = wp.float64(end - start)
+    if weight < 0.5:
+        return wp.float32(wp.float64(weight) * difference + wp.float64(start))
+    return wp.float32(wp.float64(weight - 1.0) * difference + wp.float64(end))
+
+
+@wp.func
+def _expm1(x: float) -> float:
+    # float64 exp(x) - 1 rounds to the float32 expm1 for |x| >= 1e-5; below, two terms of its series
+    x64 = wp.float64(x)
+    if wp.abs(x) < 1.0e-5:
+        return wp.float32(x64 + wp.float64(0.5) * x64 * x64)
+    return wp.float32(wp.exp(x64) - wp.float64(1.0))
+
+
+@wp.kernel
+def fold_rates_kernel(
+    pending: wp.array2d(dtype=wp.float32),
+    totals: wp.array2d(dtype=wp.float64),
+    rate: wp.array(dtype=wp.float32),
+    smoothed: wp.array2d(dtype=wp.float32),
+    bin_length: wp.array(dtype=wp.float32),
+    hazard: int,
+    alpha: float,
+    prior: float,
+    prior_mass: float,
+):
+    """``prior_mass``: prior * prior_mean, rounded once on the host as torch rounds the Python product."""
+    s = wp.tid()
+    episodes = pending[s, 0]
+    failures = pending[s, 1]
+    exposure = pending[s, 2]
+    if hazard != 0:
+        mean_failures = smoothed[s, 0]
+        mean_exposure = smoothed[s, 1]
+        if failures + exposure > 0.0:
+            mean_failures = _lerp(mean_failures, failures, alpha)
+            mean_exposure = _lerp(mean_exposure, exposure, alpha)
+            smoothed[s, 0] = mean_failures
+            smoothed[s, 1] = mean_exposure
+        if mean_exposure > 0.0:
+            length = bin_length[s]
+            if prior > 0.0:
+                mean_failures = mean_failures + prior_mass
+                mean_exposure = mean_exposure + prior * length
+            rate[s] = -_expm1((mean_failures / mean_exposure) * (-length))
+    elif episodes > 0.0:
+        batch = failures / episodes
+        if prior > 0.0:
+            batch = (failures + prior_mass) / (episodes + prior)
+        rate[s] = _lerp(rate[s], batch, alpha)
+    for column in range(3):
+        totals[s, column] = totals[s, column] + wp.float64(pending[s, column])
+        pending[s, column] = 0.0
+
+
+@wp.kernel
+def mass_scan_kernel(
+    rate: wp.array(dtype=wp.float32),
+    weight: wp.array2d(dtype=wp.float32),
+    kernel_mass: wp.array(dtype=wp.float32),
+    cdf: wp.array(dtype=wp.float32),
+    tile_sums: wp.array(dtype=wp.float32),
+):
+    """One block per tile of bins: the tile's kernel masses, their scan within the tile (into ``cdf``),
+    and the tile's sum (the scan's last entry)."""
+    tile, _lane = wp.tid()
+    start = tile * SCAN_TILE
+    mass = wp.tile_zeros(shape=SCAN_TILE, dtype=wp.float32)
+    for u in range(weight.shape[0]):
+        # past the library's end both loads pad with zeros; past a motion's end the weight row holds 0
+        w = wp.tile_load(weight[u], shape=SCAN_TILE, offset=start)
+        mass = mass + w * wp.tile_load(rate, shape=SCAN_TILE, offset=start + u)
+    wp.tile_store(kernel_mass, mass, offset=start)
+    scanned = wp.tile_scan_inclusive(mass)
+    wp.tile_store(cdf, scanned, offset=start)
+    tile_sums[tile] = scanned[SCAN_TILE - 1]
+
+
+@wp.kernel
+def cdf_offsets_kernel(
+    tile_sums: wp.array(dtype=wp.float32),
+    uniform_cdf: wp.array(dtype=wp.float32),
+    uniform_share: float,
+    uniform_mass: wp.array(dtype=wp.float32),
+    cdf: wp.array(dtype=wp.float32),
+):
+    """One block per tile of bins: every block scans the tile sums the same way (its offset, and the total
+    T' of every block alike), then its tile of the CDF becomes scan + offset + m cumsum(w)."""
+    tile, _lane = wp.tid()
+    num_tiles = tile_sums.shape[0]
+    carry = float(0.0)
+    offset = float(0.0)
+    for chunk in range((num_tiles + SCAN_TILE - 1) // SCAN_TILE):
+        first = chunk * SCAN_TILE
+        sums = wp.tile_load(tile_sums, shape=SCAN_TILE, offset=first)
+        before = wp.tile_scan_exclusive(sums) + wp.tile_full(shape=SCAN_TILE, value=carry, dtype=wp.float32)
+        if tile >= first and tile < first + SCAN_TILE:  # the same branch for the whole block
+            offset = before[tile - first]
+        carry = before[SCAN_TILE - 1] + sums[SCAN_TILE - 1]
+    mass = uniform_share * carry
+    if carry <= NO_FAILURE_MASS:
+        mass = mass + 1.0
+    if tile == 0:
+        uniform_mass[0] = mass
+    start = tile * SCAN_TILE
+    local = wp.tile_load(cdf, shape=SCAN_TILE, offset=start)
+    ramp = wp.tile_load(uniform_cdf, shape=SCAN_TILE, offset=start)
+    shifted = local + wp.tile_full(shape=SCAN_TILE, value=offset, dtype=wp.float32)
+    wp.tile_store(cdf, shifted + ramp * wp.tile_full(shape=SCAN_TILE, value=mass, dtype=wp.float32), offset=start)
+
+
+@wp.kernel
+def draw_kernel(
+    cdf: wp.array(dtype=wp.float32),
+    needs_start: wp.array(dtype=wp.bool),
+    rng_state: wp.array(dtype=wp.uint32),
+    bin_uniform: wp.array(dtype=wp.float32),
+    frame_uniform: wp.array(dtype=wp.float32),
+    use_rng: int,
+    bin_motion: wp.array(dtype=wp.int64),
+    bin_start: wp.array(dtype=wp.int64),
+    bin_length: wp.array(dtype=wp.int64),
+    out_bins: wp.array(dtype=wp.int64),
+    out_motions: wp.array(dtype=wp.int64),
+    out_frames: wp.array(dtype=wp.int64),
+):
+    """``use_rng``: draw with each env's own Warp RNG state (advanced in place: deterministic, no shared
+    counter), else read the given uniforms (tests compare with the torch path's draws)."""
+    env = wp.tid()
+    if not needs_start[env]:
+        return
+    u_bin = float(0.0)
+    u_frame = float(0.0)
+    if use_rng != 0:
+        state = rng_state[env]
+        u_bin = wp.randf(state)
+        u_frame = wp.randf(state)
+        rng_state[env] = state
+    else:
+        u_bin = bin_uniform[env]
+        u_frame = frame_uniform[env]
+    last = cdf.shape[0] - 1
+    x = u_bin * cdf[last]
+    # searchsorted(cdf[:-1], x, right=True): the count of head entries <= x (at most B - 1)
+    low = int(0)
+    high = last
+    while low < high:
+        middle = (low + high) // 2
+        if cdf[middle] <= x:
+            low = middle + 1
+        else:
+            high = middle
+    length = bin_length[low]
+    offset = wp.min(wp.int64(u_frame * float(length)), length - wp.int64(1))
+    out_bins[env] = wp.int64(low)
+    out_motions[env] = bin_motion[low]
+    out_frames[env] = bin_start[low] + offset
+
+
+@wp.kernel
+def seed_kernel(seed: int, rng_state: wp.array(dtype=wp.uint32)):
+    env = wp.tid()
+    rng_state[env] = wp.rand_init(seed, env)

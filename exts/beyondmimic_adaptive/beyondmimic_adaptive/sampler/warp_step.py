@@ -1,0 +1,294 @@
+"""The per-env step as a few Warp kernels (experimental; ``AdaptiveSamplerCfg.warp_step``).
+
+docs/benchmarks.md §1.8 found the graphed torch step host-bound and its graphs replaying 37 kernels
+(``start``) or 47 (``hazard``) of about 2 µs each. Here one env step is five Warp kernels
+(``warp_kernels.py``): the record of the finished envs and the exposure (one thread per env), the fold
+(rates; kernel masses and their scan per tile of bins; the tiles' offsets), and the draw for the envs
+that reset (one thread per env).
+On CUDA :meth:`WarpFusedStep.step` replays all of them as **one** CUDA graph, captured on torch's stream,
+after the caller has written its rows into the persistent inputs :attr:`~WarpFusedStep.bins` etc. in
+place (or let :meth:`WarpFusedStep.set_inputs` copy them).
+
+The statistics are the sampler's own tensors (``failure_rate``, totals, pending counts, the hazard's
+averages, the kernel masses, the CDF): the Warp arrays are views of them, so ``probabilities``,
+``metrics`` and ``state_dict`` read what the kernels wrote. Nothing is read back to the host: no sync.
+
+Differences from the torch path (``tests/test_warp_step.py`` bounds them):
+
+- the CDF is a scan per tile of ``SCAN_TILE`` bins plus each tile's offset, in float32 (torch's CPU cumsum
+  accumulates in float64, its CUDA scan in float32 in another order): the CDF and the probabilities agree
+  to float32 rounding of the total; at a tile edge the CDF may step back by about an ulp of the total
+  (an offset and the previous tile's last entry are rounded in different orders), which moves a draw
+  only where it falls within that ulp;
+- the hazard's ``expm1`` is computed through float64; kernel masses may be fused multiply-adds on CUDA;
+- draws use a Warp RNG state per env (PCG, seeded from torch's CPU generator), not torch's generator;
+  with given uniforms (:meth:`WarpFusedStep.sample`'s ``uniforms``) they are the torch path's starts.
+
+Not supported (refused with a message): ``max_prob_ratio`` (the cap's sort stays in torch), the
+changed-bins CPU fold (build the sampler with ``fixed_shapes=True``), and an all-reduce under
+torch.distributed. Not yet measured on a GPU (docs/benchmarks.md §1.9).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import torch
+
+from .config import SamplerConfigError
+from .graphed import CudaGraphedStep
+
+if TYPE_CHECKING:
+    from .sampler import AdaptiveSampler
+
+__all__ = ["WarpFold", "WarpFusedStep"]
+
+
+class WarpFold:
+    """The sampler's fixed-shape fold as three Warp kernels over its own tensors (``cfg.warp_step``).
+
+    Called as the body of the sampler's fold graph (``AdaptiveSampler._fold_step``) in place of the
+    torch ops of ``_fold_pending``: rates and totals (one thread per bin), then kernel masses and their scan
+    per tile, then the tiles' offsets and the uniform mass (one block per tile of ``SCAN_TILE`` bins).
+    """
+
+    def __init__(self, sampler: AdaptiveSampler):
+        _check_supported(sampler)
+        import warp as wp
+
+        from . import warp_kernels
+
+        wp.init()
+        self.wp: Any = wp
+        self.kernels: Any = warp_kernels
+        self.sampler = sampler
+        device = sampler.device
+        if device.type == "cuda" and device.index is None:
+            device = torch.device("cuda", torch.cuda.current_device())
+        self.device = device
+        self.wp_device = wp.device_from_torch(device)
+        self.hazard = sampler.cfg.attribution == "hazard"
+        self._streams: dict[int, Any] = {}
+        self._weight = sampler._kernel_weight.contiguous()
+        tile = int(warp_kernels.SCAN_TILE)
+        self._num_tiles = (sampler.num_bins + tile - 1) // tile
+        self._tile_sums = torch.zeros(self._num_tiles, device=sampler.device)
+        a = self.array
+        self.arrays: dict[str, Any] = {
+            "pending": a(sampler._pending),
+            "totals": a(sampler._totals),
+            "rate": a(sampler.failure_rate),
+            "smoothed": a(sampler._hazard_counts),
+            "bin_length": a(sampler._bin_length),
+            "weight": a(self._weight),
+            "kernel_mass": a(sampler._kernel_mass),
+            "uniform_cdf": a(sampler._uniform_cdf),
+            "uniform_mass": a(sampler._uniform_mass),
+            "adaptive_cdf": a(sampler._adaptive_cdf),
+            "tile_sums": a(self._tile_sums),
+        }
+
+    def __call__(self) -> None:
+        """Three kernels: rates (and totals), masses and tile scans, tile offsets (the sampler's ``_fold_pending``)."""
+        cfg = self.sampler.cfg
+        a = self.arrays
+        num_bins = self.sampler.num_bins
+        prior_mass = cfg.rate_prior * cfg.rate_prior_mean
+        rates = [a["pending"], a["totals"], a["rate"], a["smoothed"], a["bin_length"], int(self.hazard)]
+        rates += [cfg.alpha, cfg.rate_prior, prior_mass]
+        self.launch(self.kernels.fold_rates_kernel, num_bins, rates)
+        tiles = [a["rate"], a["weight"], a["kernel_mass"], a["adaptive_cdf"], a["tile_sums"]]
+        block = int(self.kernels.SCAN_TILE) if self.device.type == "cuda" else 1
+        self.launch(self.kernels.mass_scan_kernel, self._num_tiles, tiles, tiled_block=block)
+        cdf = [a["tile_sums"], a["uniform_cdf"], self.sampler._uniform_share, a["uniform_mass"], a["adaptive_cdf"]]
+        self.launch(self.kernels.cdf_offsets_kernel, self._num_tiles, cdf, tiled_block=block)
+
+    def array(self, tensor: torch.Tensor, dtype: Any = None) -> Any:
+        """A Warp view of ``tensor`` (no copy)."""
+        return self.wp.from_torch(tensor) if dtype is None else self.wp.from_torch(tensor, dtype=dtype)
+
+    def launch(self, kernel: Any, dim: int, inputs: list[Any], tiled_block: int | None = None) -> None:
+        """Launch on the sampler's device, on torch's current stream there (so a torch CUDA graph captures it)."""
+        wp = self.wp
+        stream = None
+        if self.device.type == "cuda":  # one Warp stream per torch stream (warm-up side stream, capture stream)
+            torch_stream = torch.cuda.current_stream(self.device)
+            stream = self._streams.get(torch_stream.cuda_stream)
+            if stream is None:
+                stream = self._streams[torch_stream.cuda_stream] = wp.stream_from_torch(torch_stream)
+        if tiled_block is not None:
+            wp.launch_tiled(
+                kernel, dim=[dim], inputs=inputs, block_dim=tiled_block, device=self.wp_device, stream=stream
+            )
+        else:
+            wp.launch(kernel, dim=dim, inputs=inputs, device=self.wp_device, stream=stream)
+
+
+class WarpFusedStep:
+    """Record, fold and start draws of a fixed number of envs, as Warp kernels over the sampler's tensors.
+
+    Args:
+        sampler: a fixed-shape sampler (``fixed_shapes=True``; the default on CUDA) without ``max_prob_ratio``.
+        num_envs: the envs (rows) of every call.
+        seed: seed of the per-env RNG states (default: drawn from torch's CPU generator, no device sync).
+        cuda_graph: replay :meth:`step` as one CUDA graph (default: ``sampler.cfg.cuda_graph`` on CUDA).
+    """
+
+    def __init__(
+        self, sampler: AdaptiveSampler, num_envs: int, *, seed: int | None = None, cuda_graph: bool | None = None
+    ):
+        if not (isinstance(num_envs, int) and num_envs >= 1):
+            raise ValueError(f"WarpFusedStep(num_envs={num_envs!r}): expected an int >= 1 (the env count).")
+        fold = sampler._warp_fold if isinstance(sampler._warp_fold, WarpFold) else WarpFold(sampler)
+        self._fold = fold
+        """The fold's kernels (the sampler's own when it has ``warp_step``, else made here)."""
+        self.sampler = sampler
+        self.num_envs = num_envs
+        device = fold.device
+        self._device = device
+        self._hazard = fold.hazard
+        wp = fold.wp
+        # persistent inputs (the caller writes them in place, or set_inputs copies into them)
+        self.bins = torch.zeros(num_envs, dtype=torch.long, device=device)
+        """(num_envs,) the bin each finished episode is attributed to."""
+        self.failed = torch.zeros(num_envs, dtype=torch.bool, device=device)
+        """(num_envs,) True where the finished episode ended by a failure."""
+        self.finished = torch.zeros(num_envs, dtype=torch.bool, device=device)
+        """(num_envs,) True for the envs whose episode ended now: they are recorded and get a start."""
+        self.current_bins = torch.zeros(num_envs, dtype=torch.long, device=device)
+        """(num_envs,) each env's bin during this step (the exposure of ``attribution: hazard``)."""
+        self.alive = torch.ones(num_envs, dtype=torch.bool, device=device)
+        """(num_envs,) False skips an env's exposure."""
+        # persistent outputs
+        self.start_bins = torch.zeros(num_envs, dtype=torch.long, device=device)
+        """(num_envs,) start bins; fresh in the rows of ``finished`` after :meth:`step` / :meth:`sample`."""
+        self.start_motions = torch.zeros(num_envs, dtype=torch.long, device=device)
+        """(num_envs,) start motion ids (fresh where ``finished``)."""
+        self.start_frames = torch.zeros(num_envs, dtype=torch.long, device=device)
+        """(num_envs,) start frames within the motion (fresh where ``finished``)."""
+        self._rng = torch.zeros(num_envs, dtype=torch.int32, device=device)
+        self._uniforms = torch.zeros(2, num_envs, device=device)
+        if seed is None:
+            seed = int(torch.randint(0, 2**31 - 1, (1,)))  # the CPU generator: no device sync
+        layout = sampler.layout
+        self._bin_length_long = layout.bin_length.contiguous()
+        self._bin_motion = layout.bin_motion.contiguous()
+        self._bin_start = layout.bin_start.contiguous()
+        a = fold.array
+        self._arrays = {
+            "rng": a(self._rng, wp.uint32),
+            "bins": a(self.bins, wp.int64),
+            "failed": a(self.failed, wp.bool),
+            "finished": a(self.finished, wp.bool),
+            "current_bins": a(self.current_bins, wp.int64),
+            "alive": a(self.alive, wp.bool),
+            "pending": fold.arrays["pending"],
+            "bin_uniform": a(self._uniforms[0]),
+            "frame_uniform": a(self._uniforms[1]),
+            "bin_motion": a(self._bin_motion, wp.int64),
+            "bin_start": a(self._bin_start, wp.int64),
+            "bin_length_long": a(self._bin_length_long, wp.int64),
+            "start_bins": a(self.start_bins, wp.int64),
+            "start_motions": a(self.start_motions, wp.int64),
+            "start_frames": a(self.start_frames, wp.int64),
+        }
+        self._cdf_arrays: dict[int, tuple[torch.Tensor, Any]] = {}
+        fold.launch(fold.kernels.seed_kernel, num_envs, [seed, self._arrays["rng"]])
+        self._use_graph = (sampler.cfg.cuda_graph if cuda_graph is None else cuda_graph) and device.type == "cuda"
+        self._steps: dict[tuple[bool, int], tuple[torch.Tensor, CudaGraphedStep]] = {}
+
+    # ------------------------------------------------------------------ the whole step
+    def set_inputs(
+        self,
+        bins: torch.Tensor,
+        failed: torch.Tensor,
+        finished: torch.Tensor,
+        current_bins: torch.Tensor | None = None,
+        alive: torch.Tensor | None = None,
+    ) -> None:
+        """Copy the rows of this step into the persistent inputs (one copy each; skip this by writing them)."""
+        self.bins.copy_(bins)
+        self.failed.copy_(failed)
+        self.finished.copy_(finished)
+        if current_bins is not None:
+            self.current_bins.copy_(current_bins)
+        if alive is not None:
+            self.alive.copy_(alive)
+
+    def step(self, fold: bool = True) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Record the finished envs (and, for ``hazard``, every alive env's exposure), fold if ``fold``,
+        and draw starts for the finished envs: five kernels (two without the fold), one CUDA-graph replay.
+
+        Returns the persistent (start bins, motion ids, frames); their ``finished`` rows are fresh.
+        """
+        cdf = self.sampler.sampling_cdf  # warm-up, adaptive or manual: chosen on the host, no sync
+        key = (fold, id(cdf))
+        entry = self._steps.get(key)
+        if entry is None:
+            if len(self._steps) >= 8:
+                self._steps.clear()
+
+            def body() -> None:
+                self.record()
+                if fold:
+                    self.fold()
+                self._draw(cdf, None)
+
+            entry = (cdf, CudaGraphedStep(body, self._device, enabled=self._use_graph))
+            self._steps[key] = entry
+        entry[1]()
+        return self.start_bins, self.start_motions, self.start_frames
+
+    # ------------------------------------------------------------------ the parts (eager launches)
+    def record(self) -> None:
+        """One kernel: the inputs' finished episodes (and the exposure, ``hazard``) into the pending counts."""
+        a = self._arrays
+        inputs = [a["bins"], a["failed"], a["finished"], a["current_bins"], a["alive"], int(self._hazard), a["pending"]]
+        self._fold.launch(self._fold.kernels.record_kernel, self.num_envs, inputs)
+
+    def fold(self) -> None:
+        """Three kernels (:class:`WarpFold`): rates and totals, masses and tile scans, tile offsets."""
+        self._fold()
+
+    def sample(self, uniforms: tuple[torch.Tensor, torch.Tensor] | None = None) -> tuple[torch.Tensor, ...]:
+        """One kernel: starts for the ``finished`` envs from :attr:`AdaptiveSampler.sampling_cdf`.
+
+        Args:
+            uniforms: optional (bin draws, frame draws), each (num_envs,) float32 in [0, 1): used instead of
+                the Warp RNG, so the starts equal the torch path's for the same draws.
+        """
+        self._draw(self.sampler.sampling_cdf, uniforms)
+        return self.start_bins, self.start_motions, self.start_frames
+
+    # ------------------------------------------------------------------ helpers
+    def _draw(self, cdf: torch.Tensor, uniforms: tuple[torch.Tensor, torch.Tensor] | None) -> None:
+        a = self._arrays
+        if uniforms is not None:
+            self._uniforms[0].copy_(uniforms[0])
+            self._uniforms[1].copy_(uniforms[1])
+        cached = self._cdf_arrays.get(id(cdf))
+        if cached is None:
+            cached = self._cdf_arrays[id(cdf)] = (cdf, self._fold.array(cdf))  # holds the tensor: the id stays its own
+        inputs = [cached[1], a["finished"], a["rng"], a["bin_uniform"], a["frame_uniform"], int(uniforms is None)]
+        inputs += [a["bin_motion"], a["bin_start"], a["bin_length_long"]]
+        inputs += [a["start_bins"], a["start_motions"], a["start_frames"]]
+        self._fold.launch(self._fold.kernels.draw_kernel, self.num_envs, inputs)
+
+
+def _check_supported(sampler: AdaptiveSampler) -> None:
+    cfg = sampler.cfg
+    if cfg.max_prob_ratio:
+        raise SamplerConfigError(
+            "warp_step does not support max_prob_ratio yet (the cap's water-filling is a sort, kept in torch): "
+            "set curriculum.adaptive.max_prob_ratio to null or warp_step to false."
+        )
+    if not sampler.fixed_shapes:
+        raise SamplerConfigError(
+            "warp_step needs a fixed-shape sampler (the CPU's changed-bins fold keeps its own bookkeeping): build "
+            "AdaptiveSampler(..., fixed_shapes=True), or set warp_step to false."
+        )
+    if cfg.sync_distributed and torch.distributed.is_available() and torch.distributed.is_initialized():
+        raise SamplerConfigError(
+            "warp_step does not all-reduce the pending counts under torch.distributed yet: set "
+            "curriculum.adaptive.warp_step to false for multi-GPU training."
+        )

@@ -1,0 +1,61 @@
+"""Mutation check of tests/test_warp_step.py: each mutant of ``sampler/warp_kernels.py`` must fail it.
+
+Not a test itself (it rewrites the kernel file for each mutant and restores it): run from the repository root,
+``PYTHONPATH=$PWD/exts/beyondmimic_adaptive python tests/warp_step_mutants.py``. It prints CAUGHT or SURVIVED
+per mutant, with the first assertion that failed, and exits 1 if any survived.
+"""
+
+from __future__ import annotations
+
+import pathlib
+import subprocess
+import sys
+
+KERNELS = pathlib.Path("exts/beyondmimic_adaptive/beyondmimic_adaptive/sampler/warp_kernels.py")
+
+MUTANTS: dict[str, tuple[str, str]] = {
+    "kernel direction (s - u)": ("offset=start + u)", "offset=start - u)"),
+    "weights shifted with the rates": (
+        "weight[u], shape=SCAN_TILE, offset=start)",
+        "weight[u], shape=SCAN_TILE, offset=start + u)",
+    ),
+    "kernel ignores motion ends": ("w = wp.tile_load(weight[u]", "w = wp.tile_load(weight[0]"),
+    "kernel K-1 terms": ("for u in range(weight.shape[0]):", "for u in range(weight.shape[0] - 1):"),
+    "draw scaled by wrong total": ("x = u_bin * cdf[last]", "x = u_bin * cdf[last - 1]"),
+    "frame from the bin draw": ("wp.int64(u_frame * float(length))", "wp.int64(u_bin * float(length))"),
+    "lerp small branch wrong base": ("difference + wp.float64(start))", "difference + wp.float64(end))"),
+    "exposure into failures column": ("int(exposure_bins[env]), 2, 1.0)", "int(exposure_bins[env]), 1, 1.0)"),
+    "uniform mass test flipped": ("if carry <= NO_FAILURE_MASS:", "if carry > NO_FAILURE_MASS:"),
+    "hazard prior without length": ("mean_exposure + prior * length", "mean_exposure + prior"),
+    "pending not cleared": ("        pending[s, column] = 0.0\n", "        pending[s, column] = pending[s, column]\n"),
+    "failures counted for every finished": ("        if failed[env]:\n", "        if True:\n"),
+    "no tile offsets": ("            offset = before[tile - first]", "            offset = before[0]"),
+    "chunk carry drops the last sum": (
+        "carry = before[SCAN_TILE - 1] + sums[SCAN_TILE - 1]",
+        "carry = before[SCAN_TILE - 1]",
+    ),
+    "start prior ignored": ("batch = (failures + prior_mass) / (episodes + prior)", "batch = failures / episodes"),
+    "draw searchsorted strict": ("if cdf[middle] <= x:", "if cdf[middle + 1] <= x:"),
+}
+
+
+def main() -> int:
+    original = KERNELS.read_text()
+    survived = 0
+    for name, (old, new) in MUTANTS.items():
+        if original.count(old) != 1:
+            raise SystemExit(f"mutant {name!r}: its text is not found once in {KERNELS}; update MUTANTS")
+        KERNELS.write_text(original.replace(old, new))
+        try:
+            command = [sys.executable, "-m", "pytest", "-q", "-x", "tests/test_warp_step.py"]
+            result = subprocess.run(command, capture_output=True, text=True, timeout=600, check=False)
+        finally:
+            KERNELS.write_text(original)
+        reason = next((line for line in result.stdout.splitlines() if line.startswith("E ")), "")
+        survived += result.returncode == 0
+        print(f"{name:40s} {'CAUGHT' if result.returncode else 'SURVIVED'}  {reason[:110]}", flush=True)
+    return 1 if survived else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
