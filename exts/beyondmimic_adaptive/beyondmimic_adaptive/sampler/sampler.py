@@ -150,8 +150,12 @@ class AdaptiveSampler:
         if cfg.max_prob_ratio:
             self._cap = self._frame_share * cfg.max_prob_ratio
         self._refresh()
-        self._warp_fold = warp_fold(self) if cfg.warp_step else None
+        self._warp_fold: Callable[[], None] | None = None
         """The fold as Warp kernels (``cfg.warp_step``, experimental: ``warp_step.py``), or None."""
+        if cfg.warp_step:
+            from .warp_step import WarpFold  # Warp is imported only when asked for
+
+            self._warp_fold = WarpFold(self)
         fold_body = self._fold_pending if self._warp_fold is None else self._warp_fold
         compile_fold = cfg.compile and self._warp_fold is None  # Dynamo cannot trace Warp launches
         self._fold_step = CudaGraphedStep(fold_body, self.device, enabled=cfg.cuda_graph, compile=compile_fold)
@@ -360,21 +364,23 @@ class AdaptiveSampler:
         return distribution_metrics(self.probabilities, self.failure_rate, self.seen)
 
     # ------------------------------------------------------------------ persistence
+    def _state_tensors(self) -> dict[str, torch.Tensor]:
+        """The statistics' tensors by state key (``seen`` is derived from ``episode_counts``)."""
+        return {
+            "failure_rate": self.failure_rate,
+            "seen": self.seen,
+            "episode_counts": self.episode_counts,
+            "failure_counts": self.failure_counts,
+            "pending": self._pending,
+            "exposure_counts": self.exposure_counts,
+            "hazard_counts": self._hazard_counts,
+        }
+
     def state_dict(self) -> dict[str, object]:
         """Everything needed to continue with the same statistics (tensors on the CPU)."""
-        return {
-            "format": STATE_FORMAT,
-            "layout": self.layout.describe(),
-            "env_step": self.env_step,
-            "failure_rate": self.failure_rate.cpu().clone(),
-            "seen": self.seen.cpu(),  # derived from episode_counts; kept for readers of the format
-            "episode_counts": self.episode_counts.cpu().clone(),
-            "failure_counts": self.failure_counts.cpu().clone(),
-            "pending": self._pending.cpu().clone(),
-            "attribution": self.cfg.attribution,
-            "exposure_counts": self.exposure_counts.cpu().clone(),
-            "hazard_counts": self._hazard_counts.cpu().clone(),
-        }
+        tensors = {key: tensor.cpu().clone() for key, tensor in self._state_tensors().items()}
+        header = {"format": STATE_FORMAT, "layout": self.layout.describe(), "env_step": self.env_step}
+        return header | tensors | {"attribution": self.cfg.attribution}
 
     def load_state_dict(self, state: dict[str, object]) -> None:
         """Restore statistics saved by :meth:`state_dict`.
@@ -384,33 +390,15 @@ class AdaptiveSampler:
         refused state raises :class:`SamplerStateError` naming the key and leaves the sampler
         unchanged. A version-1 state (before exposure) loads for ``start`` and ``failure``.
         """
-        like = {
-            "failure_rate": self.failure_rate,
-            "seen": self.seen,
-            "episode_counts": self.episode_counts,
-            "failure_counts": self.failure_counts,
-            "pending": self._pending,
-            "exposure_counts": self.exposure_counts,
-            "hazard_counts": self._hazard_counts,
-        }
+        like = self._state_tensors()
         checked = check_state(state, self.layout.describe(), like, self.cfg.attribution)
-        self.failure_rate.copy_(checked["failure_rate"])
-        self.episode_counts.copy_(checked["episode_counts"])
-        self.failure_counts.copy_(checked["failure_counts"])
-        self.exposure_counts.copy_(checked["exposure_counts"])
-        self._hazard_counts.copy_(checked["hazard_counts"])
-        self._pending.copy_(checked["pending"])
+        for key, tensor in like.items():
+            if key != "seen":  # derived, not stored
+                tensor.copy_(checked[key])
         self.env_step = checked["env_step"]
         if self._changed is not None:
             self._changed.fold_all_next()  # the loaded pending counts may sit in any bin
         self._refresh()
-
-
-def warp_fold(sampler: AdaptiveSampler) -> Callable[[], None]:
-    """The :class:`~.warp_step.WarpFold` of ``sampler`` (imported here: Warp is needed only with ``warp_step``)."""
-    from .warp_step import WarpFold
-
-    return WarpFold(sampler)
 
 
 def _cdf_parts(cdf: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
