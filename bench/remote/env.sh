@@ -6,3 +6,4 @@ export PYTHONPATH=${BM_SITE:+$BM_SITE:}$PWD/exts/beyondmimic_adaptive GIT_PYTHON
 S=${BM_STUDY_DIR:-/tmp/study}
 STUDY=${BM_STUDY:-table2_dance1}
 CLIP=${BM_CLIP:-dance1_subject1}
+DEVICE=${BM_DEVICE:-cuda:0}

@@ -9,7 +9,7 @@ cd "$(dirname "$0")/../.."; source bench/remote/env.sh
 tag=$1; shift
 mkdir -p "$S/evals/$tag"
 checkpoints=(); for c in "$@"; do checkpoints+=("$S/$c"); done
-setsid nohup python scripts/evaluate.py --checkpoint "${checkpoints[@]}" --envs-per-bin 16 --device cuda:0 \
+setsid nohup python scripts/evaluate.py --checkpoint "${checkpoints[@]}" --envs-per-bin 16 --device "$DEVICE" \
   --out "$S/evals/$tag" --motion-files "$S/motions/$CLIP.npz" task=Tracking-G1-v0 \
   > "$S/evals/$tag.log" 2>&1 < /dev/null &
 echo "evaluating ($tag): $*"

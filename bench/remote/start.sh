@@ -8,6 +8,7 @@
 # checkpoints of earlier stretches; none: a new study) into the study folder, counts what is there as
 # already sent (pack_new.py), starts one bench/ablation.py --train-only process per arm (a checkpoint every 50
 # iterations), and evaluates the CHECKPOINTs given (paths under the study folder) alongside.
+# BM_VARIANT adds a --variant arm; BM_DEVICE (default cuda:0) and BM_NUM_ENVS (default 4096) are for a smoke test.
 # Call it once per clip (BM_CLIP=dance2_subject1 BM_STUDY=table2_dance2 ...) to train several side by side.
 # Then: progress.sh to report and pack what is new, stop.sh to end.
 set -u
@@ -21,8 +22,8 @@ if [ ! -d "$S/$STUDY" ]; then
   python bench/remote/pack_new.py "$S" "$S/discard" --studies "$STUDY" > /dev/null  # what is here counts as sent
 fi
 for arm in $arms; do
-  setsid nohup python bench/ablation.py --out "$S/$STUDY" --task Tracking-G1-v0 --arms "$arm" --device cuda:0 \
-    --num-envs 4096 --eval-every 50 --max-iterations "$max_iterations" --seed 1 --train-only \
+  setsid nohup python bench/ablation.py --out "$S/$STUDY" --task Tracking-G1-v0 --arms "$arm" --device "$DEVICE" \
+    --num-envs "${BM_NUM_ENVS:-4096}" --eval-every 50 --max-iterations "$max_iterations" --seed 1 --train-only \
     ${BM_VARIANT:+--variant "$BM_VARIANT"} --motion-files "$S/motions/$CLIP.npz" \
     > "$S/ablation_$arm.log" 2>&1 < /dev/null &
 done
