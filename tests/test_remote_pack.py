@@ -7,6 +7,7 @@ import sys
 import tarfile
 from pathlib import Path
 
+import pytest
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench" / "remote"))
@@ -62,3 +63,14 @@ def test_each_call_packs_only_what_is_new(tmp_path):
     third = unpack(tmp_path / "out3")
     assert f"{prefix}/model_800.pt" in third and f"{prefix}/model_850.pt" not in third  # newest complete
     assert [name for name in third if "/actor/" in name] == [f"{prefix}/actor/model_750.pt"]  # no longer the newest
+
+
+def test_bad_part_size_or_interval_is_refused_by_name(tmp_path, capsys):
+    for flag, value in (("--part-mb", "0"), ("--every", "0")):
+        with pytest.raises(SystemExit):
+            pack_main([str(tmp_path), str(tmp_path / "out"), flag, value])
+        assert "--every must be >= 1 and --part-mb > 0" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists() and not (tmp_path / "sent.txt").exists()  # nothing half-written
+    with pytest.raises(SystemExit):
+        pack_main([str(tmp_path / "missing"), str(tmp_path / "out")])
+    assert "missing is not a folder: give the study folder that start.sh made" in capsys.readouterr().err

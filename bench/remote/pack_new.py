@@ -103,6 +103,8 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     if args.every < 1 or args.part_mb <= 0:
         parser.error("--every must be >= 1 and --part-mb > 0")
+    if not args.study_dir.is_dir():
+        parser.error(f"{args.study_dir} is not a folder: give the study folder that start.sh made (BM_STUDY_DIR)")
     sent_path = args.study_dir / "sent.txt"
     sent = set(sent_path.read_text().split()) if sent_path.is_file() else set()
     studies = args.studies or sorted(p.name for p in args.study_dir.glob("table2_*") if p.is_dir())
