@@ -7,12 +7,10 @@ import math
 from collections.abc import Callable
 
 import torch
+from sampler_cost import METRICS_INTERVAL_STEPS
 
 from beyondmimic_adaptive import AdaptiveSampler, AdaptiveSamplerCfg
 from beyondmimic_adaptive.sampler.warp_step import WarpFusedStep
-
-METRICS_INTERVAL_STEPS = 24
-"""As ``sampler_cost.METRICS_INTERVAL_STEPS`` (the curriculum term's metric refreshes)."""
 
 
 def warp_env_step(
