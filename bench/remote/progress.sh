@@ -1,10 +1,23 @@
 #!/usr/bin/env bash
-# Wait SECONDS, report each training's last iteration and the evaluations, and pack what is new into $OUT.
+# Wait up to SECONDS (less when no training or evaluation is left running), report each training's last
+# iteration and the evaluations, and pack what is new into $OUT.
 #
 #   bash bench/remote/progress.sh SECONDS
+#
+# Exits 3 at once, without waiting, when this machine has no study folder (or no BM_SITE): the machine was
+# released since start.sh and this call got a fresh one; waiting would only spend device time. Provision the
+# machine again and resume with start.sh from the last packed checkpoints.
 set -u
 cd "$(dirname "$0")/../.."; source bench/remote/env.sh
-sleep "$1"
+if [ ! -d "$S" ] || { [ -n "${BM_SITE:-}" ] && [ ! -d "$BM_SITE" ]; }; then
+  echo "progress.sh: no study folder $S${BM_SITE:+ or no site $BM_SITE} on this machine: it is a fresh one (the last" \
+    "was released). Provision it again and resume with start.sh from the last packed checkpoints."
+  exit 3
+fi
+running() { pgrep -f "bench/ablation.py|scripts/evaluate.py|beyondmimic_adaptive.runs train" > /dev/null; }
+end=$((SECONDS + $1))
+while [ "$SECONDS" -lt "$end" ] && running; do sleep 5; done
+running || echo "progress.sh: no training or evaluation is running"
 date -u +%T
 for log in "$S"/table2_*/*_train.log; do
   [ -f "$log" ] || continue
@@ -13,4 +26,4 @@ for log in "$S"/table2_*/*_train.log; do
 done
 for log in "$S"/ablation_*.log "$S"/evals/*.log; do [ -s "$log" ] && { echo "== $log"; tail -c 400 "$log"; echo; }; done
 nvidia-smi --query-gpu=utilization.gpu,memory.used --format=csv,noheader 2>/dev/null
-python bench/remote/pack_new.py "$S" "$OUT" | head -1
+python bench/remote/pack_new.py "$S" "$OUT" > "$S/pack.log" 2>&1; head -1 "$S/pack.log"
