@@ -1,10 +1,12 @@
-"""bench/remote/progress.sh: it refuses at once on a fresh machine and stops waiting when nothing runs."""
+"""bench/remote/progress.sh and evalbg.sh: progress refuses at once on a fresh machine and stops waiting when
+nothing runs; evalbg puts every report where pack_new.py looks for it."""
 
 from __future__ import annotations
 
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import torch
@@ -46,3 +48,28 @@ def test_nothing_running_ends_the_wait_and_packs(tmp_path):
     assert "no training or evaluation is running" in result.stdout
     assert "table2_dance1/adaptive_train.log: Learning iteration 51/8000" in result.stdout
     assert list((tmp_path / "out").glob("pack.tar.part-*"))
+
+
+def evalbg_out(tmp_path: Path, *checkpoints: str) -> str:
+    """The ``--out`` evalbg.sh gives evaluate.py (a stand-in ``python`` on PATH records its arguments)."""
+    fake = tmp_path / "bin"
+    fake.mkdir(exist_ok=True)
+    (fake / "python").write_text(f'#!/bin/sh\necho "$@" > {tmp_path / "args.txt"}\n')
+    (fake / "python").chmod(0o755)
+    environ = os.environ | {"BM_STUDY_DIR": str(tmp_path / "study"), "PATH": f"{fake}{os.pathsep}{os.environ['PATH']}"}
+    script = ROOT / "bench" / "remote" / "evalbg.sh"
+    subprocess.run(["bash", str(script), "e1", *checkpoints], env=environ, check=True, capture_output=True, timeout=30)
+    for _ in range(100):  # evaluate.py is started detached
+        if (tmp_path / "args.txt").exists() and (tmp_path / "args.txt").read_text():
+            break
+        time.sleep(0.05)
+    args = (tmp_path / "args.txt").read_text().split()
+    return args[args.index("--out") + 1]
+
+
+def test_evalbg_puts_a_single_checkpoint_report_where_pack_new_looks(tmp_path):
+    study = tmp_path / "study"
+    assert evalbg_out(tmp_path, "table2_dance1/adaptive/model_1750.pt") == f"{study}/evals/e1/adaptive/eval_model_1750"
+    (tmp_path / "args.txt").unlink()
+    two = ("table2_dance1/adaptive/model_1750.pt", "table2_dance1/uniform/model_1800.pt")
+    assert evalbg_out(tmp_path, *two) == f"{study}/evals/e1"
