@@ -301,14 +301,15 @@ def _bin_bound(text: str) -> int:
 
 
 def add_one_block_bound(parser: argparse.ArgumentParser) -> None:
-    """``--warp-one-block-max-bins``: the Warp fold's bound between its two paths (``warp_step.ONE_BLOCK_MAX_BINS``)."""
+    """``--warp-one-block-max-bins``: the Warp fold's bound between its two paths (``warp_step.ONE_BLOCK_MAX_BINS``
+    on CUDA, ``CPU_ONE_BLOCK_MAX_BINS`` on the CPU)."""
     parser.add_argument(
         "--warp-one-block-max-bins",
         type=_bin_bound,
         default=None,
         metavar="BINS",
         help="with --warp: fold in one kernel of one block up to BINS bins, above in three (0: always three;"
-        " default: warp_step.ONE_BLOCK_MAX_BINS)",
+        " default: 16384 on CUDA, 0 on the CPU)",
     )
 
 
@@ -318,8 +319,8 @@ def set_one_block_bound(args: argparse.Namespace) -> None:
         return
     from beyondmimic_adaptive.sampler import warp_step
 
-    warp_step.ONE_BLOCK_MAX_BINS = args.warp_one_block_max_bins
-    print(f"Warp fold: one block up to {warp_step.ONE_BLOCK_MAX_BINS} bins, three kernels above")
+    warp_step.ONE_BLOCK_MAX_BINS = warp_step.CPU_ONE_BLOCK_MAX_BINS = args.warp_one_block_max_bins
+    print(f"Warp fold: one block up to {args.warp_one_block_max_bins} bins, three kernels above")
 
 
 def _measure_cell(args, device: torch.device, num_bins: int, num_envs: int, attribution: str, reasons: list[str]):

@@ -274,11 +274,13 @@ def test_cdf_over_several_scan_tiles(tiles: int, device: str, fold_path: str) ->
 
 
 def test_the_bound_picks_the_fold_path() -> None:
-    """Up to ``one_block_max_bins`` bins one kernel of one block, above it three; the default covers 16384 bins."""
+    """Up to ``one_block_max_bins`` bins one kernel of one block, above it three; by default on CUDA up to 16384
+    bins, on the CPU never (its one thread per block pads the tiles)."""
     from beyondmimic_adaptive.sampler import warp_step
 
     sampler = AdaptiveSampler(AdaptiveSamplerCfg(warp_step=True), FRAMES, fps=10)  # 49 bins
-    assert warp_step.ONE_BLOCK_MAX_BINS >= 16384 and sampler._warp_fold.one_block
+    assert warp_step.ONE_BLOCK_MAX_BINS >= 16384 and warp_step.CPU_ONE_BLOCK_MAX_BINS == 0
+    assert not sampler._warp_fold.one_block
     kernels = {True: ["fold_one_block_kernel"], False: ["fold_rates_kernel", "mass_scan_kernel", "cdf_offsets_kernel"]}
     for bound in (49, 48):
         fold = WarpFold(sampler, one_block_max_bins=bound)

@@ -41,12 +41,16 @@ from .graphed import CudaGraphedStep
 if TYPE_CHECKING:
     from .sampler import AdaptiveSampler
 
-__all__ = ["ONE_BLOCK_MAX_BINS", "WarpFold", "WarpFusedStep"]
+__all__ = ["CPU_ONE_BLOCK_MAX_BINS", "ONE_BLOCK_MAX_BINS", "WarpFold", "WarpFusedStep"]
 
 
 ONE_BLOCK_MAX_BINS = 16384
-"""Libraries of at most this many bins fold in one kernel of one block (:attr:`WarpFold.one_block_max_bins`'s
+"""On CUDA, libraries of at most this many bins fold in one kernel of one block (:attr:`WarpFold.one_block_max_bins`'s
 default; ``bench/sampler_cost.py --warp-one-block-max-bins`` sets it); larger ones in three grid kernels."""
+
+CPU_ONE_BLOCK_MAX_BINS = 0
+"""The same on Warp's CPU device: there a block is one thread, whose tiles pad every library to ``FOLD_TILE``
+bins, and the three kernels were faster at 100 and 10k bins (docs/benchmarks.md §1.9)."""
 
 
 class WarpFold:
@@ -61,7 +65,8 @@ class WarpFold:
 
     Args:
         sampler: the fixed-shape sampler whose tensors the kernels update.
-        one_block_max_bins: the bound (default :data:`ONE_BLOCK_MAX_BINS`); 0 always takes the three kernels.
+        one_block_max_bins: the bound (default :data:`ONE_BLOCK_MAX_BINS` on CUDA, :data:`CPU_ONE_BLOCK_MAX_BINS`
+            on the CPU); 0 always takes the three kernels.
     """
 
     def __init__(self, sampler: AdaptiveSampler, one_block_max_bins: int | None = None):
@@ -74,13 +79,15 @@ class WarpFold:
         self.wp: Any = wp
         self.kernels: Any = warp_kernels
         self.sampler = sampler
-        self.one_block_max_bins = ONE_BLOCK_MAX_BINS if one_block_max_bins is None else one_block_max_bins
-        """Fold in one kernel of one block up to this many bins (read at each call; on CUDA the fold's graph
-        keeps the path of its capture, so set it before the first fold)."""
         device = sampler.device
         if device.type == "cuda" and device.index is None:
             device = torch.device("cuda", torch.cuda.current_device())
         self.device = device
+        if one_block_max_bins is None:
+            one_block_max_bins = ONE_BLOCK_MAX_BINS if device.type == "cuda" else CPU_ONE_BLOCK_MAX_BINS
+        self.one_block_max_bins = one_block_max_bins
+        """Fold in one kernel of one block up to this many bins (read at each call; on CUDA the fold's graph
+        keeps the path of its capture, so set it before the first fold)."""
         self.wp_device = wp.device_from_torch(device)
         self.hazard = sampler.cfg.attribution == "hazard"
         self._streams: dict[int, Any] = {}
