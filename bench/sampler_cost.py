@@ -21,7 +21,8 @@ reset event samples as many new starts. Columns:
   the untimed warm-up. On the CPU the sampler keeps fixed shapes and only the fold is compiled (the
   per-env record and draw take the CPU's reset-rows path, as in ``per-env``).
 - ``warp`` (with ``--warp``): the experimental Warp-fused step (``warp_step: true``, ``sampler/warp_step.py``):
-  record, exposure, fold and draw as five Warp kernels, replayed on CUDA as one CUDA graph per env step
+  record, exposure, fold and draw as three Warp kernels (five above ``--warp-one-block-max-bins`` bins, where
+  the fold is three grid kernels instead of one block), replayed on CUDA as one CUDA graph per env step
   (``warp_checks.warp_env_step``). On the CPU the kernels run eagerly on Warp's CPU device.
 
 ``--attribution`` picks the statistics (one row each): ``start`` and ``failure`` cost the same
@@ -48,6 +49,8 @@ prints ``n/a`` and the reason below the table.
     python bench/sampler_cost.py --device cpu --threads 1 --repeats 9 --stat min  # a CPU shared with other jobs
     python bench/sampler_cost.py --device cuda --envs 1024 4096 16384 --bins 100 1000 10000 --compile
     python bench/sampler_cost.py --device cuda --envs 1024 4096 16384 --bins 100 1000 10000 --warp
+    python bench/sampler_cost.py --device cuda --envs 1024 4096 16384 --bins 100 1000 10000 --warp \
+        --warp-one-block-max-bins 0  # the Warp fold as three grid kernels at every size
 """
 
 from __future__ import annotations
@@ -235,7 +238,9 @@ def main() -> None:
         "--compile", action="store_true", help="add the 'compiled' column: per-env with compile: true (torch.compile)"
     )
     parser.add_argument("--warp", action="store_true", help="add the 'warp' column: the Warp-fused step (warp_step)")
+    add_one_block_bound(parser)
     args = parser.parse_args()
+    set_one_block_bound(args)
     BUDGET_S = args.budget_s
     STATISTIC = min if args.stat == "min" else statistics.median
     if args.threads is not None:
@@ -283,6 +288,39 @@ def main() -> None:
             print(f"Warp step: one CUDA graph equals eager launches bit for bit (start, hazard): {same}")
             distance, noise = warp_sampling_distance(device)
             print(f"Warp step sampling vs its distribution: total variation {distance:.4f} (noise ~{noise:.4f})")
+
+
+def _bin_bound(text: str) -> int:
+    try:
+        bound = int(text)
+    except ValueError:
+        bound = -1
+    if bound < 0:
+        raise argparse.ArgumentTypeError(f"expected an int >= 0 (0: always three kernels), got {text!r}")
+    return bound
+
+
+def add_one_block_bound(parser: argparse.ArgumentParser) -> None:
+    """``--warp-one-block-max-bins``: the Warp fold's bound between its two paths (``warp_step.ONE_BLOCK_MAX_BINS``
+    on CUDA, ``CPU_ONE_BLOCK_MAX_BINS`` on the CPU)."""
+    parser.add_argument(
+        "--warp-one-block-max-bins",
+        type=_bin_bound,
+        default=None,
+        metavar="BINS",
+        help="with --warp: fold in one kernel of one block up to BINS bins, above in three (0: always three;"
+        " default: 16384 on CUDA, 0 on the CPU)",
+    )
+
+
+def set_one_block_bound(args: argparse.Namespace) -> None:
+    """Apply ``--warp-one-block-max-bins`` to the Warp samplers built from now on."""
+    if args.warp_one_block_max_bins is None:
+        return
+    from beyondmimic_adaptive.sampler import warp_step
+
+    warp_step.ONE_BLOCK_MAX_BINS = warp_step.CPU_ONE_BLOCK_MAX_BINS = args.warp_one_block_max_bins
+    print(f"Warp fold: one block up to {args.warp_one_block_max_bins} bins, three kernels above")
 
 
 def _measure_cell(args, device: torch.device, num_bins: int, num_envs: int, attribution: str, reasons: list[str]):

@@ -20,7 +20,8 @@ kernels help. If both are well below, the time goes in gaps between kernels (lau
 the graphs). On the CPU there is no GPU: ``issue us`` is the step's time, and the kernel columns read 0.
 
 ``--warp`` profiles the experimental Warp-fused step instead (``warp_step: true``; ``warp_checks.warp_env_step``:
-record, fold and draw as five Warp kernels in one CUDA graph; the profiler's CUDA activity counts Warp's kernels).
+record, fold and draw as three Warp kernels in one CUDA graph, five above ``--warp-one-block-max-bins`` bins; the
+profiler's CUDA activity counts Warp's kernels).
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ import itertools
 import time
 
 import torch
-from sampler_cost import METRICS_INTERVAL_STEPS, per_env_step
+from sampler_cost import METRICS_INTERVAL_STEPS, add_one_block_bound, per_env_step, set_one_block_bound
 
 from beyondmimic_adaptive import AdaptiveSampler, AdaptiveSamplerCfg
 from beyondmimic_adaptive.cli_types import positive_int, share
@@ -103,7 +104,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--steps", type=positive_int, default=200, help="steps of the wall and profiled runs")
     parser.add_argument("--burst", type=positive_int, default=10, help="steps issued without waiting (issue us)")
     parser.add_argument("--warp", action="store_true", help="profile the Warp-fused step (warp_step) instead")
+    add_one_block_bound(parser)
     args = parser.parse_args(argv)
+    set_one_block_bound(args)
     device = torch.device(args.device)
     name = torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu"
     path = "Warp-fused step" if args.warp else "per-env step"

@@ -110,6 +110,11 @@ def test_rate_noise_refuses_bad_flags(flags, expected):
         ("bench/env_throughput.py", ["--count-ops", "0"], "argument --count-ops: expected an int >= 1, got '0'"),
         ("bench/sampler_profile.py", ["--envs", "0"], "argument --envs: expected an int >= 1, got '0'"),
         ("bench/sampler_profile.py", ["--reset-fraction", "2"], "argument --reset-fraction: expected a number in"),
+        (
+            "bench/sampler_profile.py",
+            ["--warp", "--warp-one-block-max-bins", "-1"],
+            "argument --warp-one-block-max-bins: expected an int >= 0 (0: always three kernels), got '-1'",
+        ),
         ("bench/choke_points.py", ["--around", "95"], "argument --around: expected 2 arguments"),
     ],
 )

@@ -7,6 +7,9 @@
   scan, and the float64 reference of ``reference_math.py``;
 - starts drawn from given uniforms: the torch path's (bins, motions, frames), but where a draw lies within
   the CDFs' rounding of a bin edge; starts from the Warp RNG: the distribution (total variation).
+
+The fold has two paths (``WarpFold.one_block_max_bins``): one kernel of one block for small libraries, three grid
+kernels above the bound. The ``fold_path`` fixture runs a test on each, whatever its library's size.
 """
 
 from __future__ import annotations
@@ -30,23 +33,44 @@ DEVICES = ["cpu", *(["cuda"] if torch.cuda.is_available() else [])]
 """Warp's CPU device always; on a machine with a GPU also CUDA (there ``step`` replays one CUDA graph)."""
 
 
+FOLD_PATHS = {"one block": 1 << 30, "three kernels": 0}
+"""``WarpFold.one_block_max_bins`` that forces each fold path."""
+
+
 @pytest.fixture(params=DEVICES)
 def device(request: pytest.FixtureRequest) -> str:
     return request.param
 
 
-def _pair(attribution: str, device: str = "cpu", **overrides: object) -> tuple[AdaptiveSampler, AdaptiveSampler]:
-    """(torch fixed-shape sampler, Warp sampler) of the same config."""
+@pytest.fixture(params=list(FOLD_PATHS))
+def fold_path(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
+def _force_path(sampler: AdaptiveSampler, fold_path: str) -> None:
+    fold = sampler._warp_fold
+    assert isinstance(fold, WarpFold)
+    fold.one_block_max_bins = FOLD_PATHS[fold_path]
+    assert fold.one_block == (fold_path == "one block")
+
+
+def _pair(
+    attribution: str, device: str = "cpu", fold_path: str = "one block", **overrides: object
+) -> tuple[AdaptiveSampler, AdaptiveSampler]:
+    """(torch fixed-shape sampler, Warp sampler whose fold takes ``fold_path``) of the same config."""
     cfg = AdaptiveSamplerCfg(**{"attribution": attribution, "alpha": 0.3, **overrides})  # type: ignore[arg-type]
     torch_sampler = AdaptiveSampler(cfg, FRAMES, fps=10, device=device, fixed_shapes=True)
     warp_cfg = AdaptiveSamplerCfg(**{**vars(cfg), "warp_step": True})
     warp_sampler = AdaptiveSampler(warp_cfg, FRAMES, fps=10, device=device)
+    _force_path(warp_sampler, fold_path)
     return torch_sampler, warp_sampler
 
 
-def _run_folds(attribution: str, folds: int = 6, seed: int = 0, device: str = "cpu", **overrides: object):
+def _run_folds(
+    attribution: str, folds: int = 6, seed: int = 0, device: str = "cpu", fold_path: str = "one block", **overrides
+):
     """Both paths after ``folds`` env steps of the same random rows: (torch sampler, fused step)."""
-    torch_sampler, warp_sampler = _pair(attribution, device, **overrides)
+    torch_sampler, warp_sampler = _pair(attribution, device, fold_path, **overrides)
     step = WarpFusedStep(warp_sampler, NUM_ENVS, seed=1)
     generator = torch.Generator().manual_seed(seed)
     for _ in range(folds):
@@ -76,8 +100,10 @@ def _run_folds(attribution: str, folds: int = 6, seed: int = 0, device: str = "c
         ("hazard", {"rate_prior": 1.5, "rate_prior_mean": 0.2}),
     ],
 )
-def test_fold_matches_the_torch_fold(attribution: str, overrides: dict[str, object], device: str) -> None:
-    torch_sampler, step = _run_folds(attribution, device=device, **overrides)
+def test_fold_matches_the_torch_fold(
+    attribution: str, overrides: dict[str, object], device: str, fold_path: str
+) -> None:
+    torch_sampler, step = _run_folds(attribution, device=device, fold_path=fold_path, **overrides)
     fused = step.sampler
     assert fused.failure_rate.max() > 0.05  # the folds saw failures: the comparison below is not of zeros
     if device == "cuda" and attribution == "hazard":  # CUDA's float32 expm1 and ours (through float64): an ulp
@@ -99,8 +125,8 @@ def test_fold_matches_the_torch_fold(attribution: str, overrides: dict[str, obje
 
 
 @pytest.mark.parametrize("attribution", ["start", "hazard"])
-def test_probabilities_match_the_float64_reference(attribution: str) -> None:
-    _, step = _run_folds(attribution, folds=4, seed=3)
+def test_probabilities_match_the_float64_reference(attribution: str, fold_path: str) -> None:
+    _, step = _run_folds(attribution, folds=4, seed=3, fold_path=fold_path)
     sampler, cfg = step.sampler, step.sampler.cfg
     lengths = bin_lengths(FRAMES, 10.0)
     expected = reference_probabilities(
@@ -111,8 +137,8 @@ def test_probabilities_match_the_float64_reference(attribution: str) -> None:
     )
 
 
-def test_no_failures_give_the_frame_uniform_distribution() -> None:
-    _, warp_sampler = _pair("start")
+def test_no_failures_give_the_frame_uniform_distribution(fold_path: str) -> None:
+    _, warp_sampler = _pair("start", fold_path=fold_path)
     step = WarpFusedStep(warp_sampler, 8, seed=0)
     step.set_inputs(torch.arange(8), torch.zeros(8, dtype=torch.bool), torch.ones(8, dtype=torch.bool))
     step.record()
@@ -175,11 +201,11 @@ def test_rng_starts_follow_the_distribution(device: str) -> None:
     assert distance < 2.0 * noise
 
 
-def test_step_is_record_fold_draw_and_deterministic_for_a_seed(device: str) -> None:
+def test_step_is_record_fold_draw_and_deterministic_for_a_seed(device: str, fold_path: str) -> None:
     """On CUDA ``step`` replays one CUDA graph and the parts launch eagerly: graph equals eager bit for bit."""
     results = []
     for whole in (True, False):
-        _, warp_sampler = _pair("hazard", device)
+        _, warp_sampler = _pair("hazard", device, fold_path)
         step = WarpFusedStep(warp_sampler, NUM_ENVS, seed=5)
         generator = torch.Generator().manual_seed(2)
         for _ in range(4):
@@ -221,15 +247,18 @@ def test_refused_configs_say_what_to_change() -> None:
 
 
 @pytest.mark.parametrize("tiles", [10, 300])
-def test_cdf_over_several_scan_tiles(tiles: int, device: str) -> None:
-    """Libraries of many tiles of ``SCAN_TILE`` bins: the tiles' offsets are needed, and beyond ``SCAN_TILE``
-    tiles the scan of the tile sums runs in chunks with a carry."""
-    from beyondmimic_adaptive.sampler.warp_kernels import SCAN_TILE
+def test_cdf_over_several_scan_tiles(tiles: int, device: str, fold_path: str) -> None:
+    """Libraries of many tiles of ``SCAN_TILE`` bins: the three kernels need the tiles' offsets, and beyond
+    ``SCAN_TILE`` tiles the scan of the tile sums runs in chunks with a carry; the one-block kernel carries a
+    running total over its tiles of ``FOLD_TILE`` bins (300 tiles: 19 of them)."""
+    from beyondmimic_adaptive.sampler.warp_kernels import FOLD_TILE, SCAN_TILE
 
     frames = [(tiles - 1) * SCAN_TILE * 10 + 3, 120, 9]
     torch_sampler = AdaptiveSampler(AdaptiveSamplerCfg(alpha=0.5), frames, fps=10, device=device, fixed_shapes=True)
     warp_sampler = AdaptiveSampler(AdaptiveSamplerCfg(alpha=0.5, warp_step=True), frames, fps=10, device=device)
+    _force_path(warp_sampler, fold_path)
     assert (torch_sampler.num_bins + SCAN_TILE - 1) // SCAN_TILE == tiles
+    assert tiles < 300 or torch_sampler.num_bins > 18 * FOLD_TILE
     generator = torch.Generator().manual_seed(4)
     bins = torch.randint(0, torch_sampler.num_bins, (4000,), generator=generator)
     failed = torch.rand(4000, generator=generator) < 0.3
@@ -240,3 +269,27 @@ def test_cdf_over_several_scan_tiles(tiles: int, device: str) -> None:
     total = float(torch_sampler._adaptive_cdf[-1])
     assert (warp_sampler._adaptive_cdf - torch_sampler._adaptive_cdf).abs().max() <= 1e-5 * total
     assert (warp_sampler.probabilities - torch_sampler.probabilities).abs().max() <= 1e-7
+    if fold_path == "one block":  # one running total: no step back at a tile's edge (the offsets' ulp)
+        assert bool((warp_sampler._adaptive_cdf.diff() >= 0).all())
+
+
+def test_the_bound_picks_the_fold_path() -> None:
+    """Up to ``one_block_max_bins`` bins one kernel of one block, above it three; by default on CUDA up to 16384
+    bins, on the CPU never (its one thread per block pads the tiles)."""
+    from beyondmimic_adaptive.sampler import warp_step
+
+    sampler = AdaptiveSampler(AdaptiveSamplerCfg(warp_step=True), FRAMES, fps=10)  # 49 bins
+    assert warp_step.ONE_BLOCK_MAX_BINS >= 16384 and warp_step.CPU_ONE_BLOCK_MAX_BINS == 0
+    assert not sampler._warp_fold.one_block
+    kernels = {True: ["fold_one_block_kernel"], False: ["fold_rates_kernel", "mass_scan_kernel", "cdf_offsets_kernel"]}
+    for bound in (49, 48):
+        fold = WarpFold(sampler, one_block_max_bins=bound)
+        assert fold.one_block == (bound == 49)
+        launched: list[str] = []
+
+        def count(kernel: object, *args: object, into: list[str] = launched, **kwargs: object) -> None:
+            into.append(kernel.key)  # type: ignore[attr-defined]
+
+        fold.launch = count  # type: ignore[method-assign]
+        fold()
+        assert launched == kernels[bound == 49]

@@ -36,6 +36,16 @@ MUTANTS: dict[str, tuple[str, str]] = {
     ),
     "start prior ignored": ("batch = (failures + prior_mass) / (episodes + prior)", "batch = failures / episodes"),
     "draw searchsorted strict": ("if cdf[middle] <= x:", "if cdf[middle + 1] <= x:"),
+    # the one-block fold (fold_one_block_kernel)
+    "one block: kernel direction": ("offset=first + term)", "offset=first - term)"),
+    "one block: kernel ignores motion ends": ("tile_load(weight[term]", "tile_load(weight[0]"),
+    "one block: kernel K-1 terms": ("term in range(weight.shape[0])", "term in range(weight.shape[0] - 1)"),
+    "one block: no running total": ("value=running, dtype", "value=float(0.0), dtype"),
+    "one block: last bin not folded": (
+        "range(lane, num_bins, wp.block_dim())",
+        "range(lane, num_bins - 1, wp.block_dim())",
+    ),
+    "one block: uniform mass test flipped": ("if running <= NO_FAILURE_MASS:", "if running > NO_FAILURE_MASS:"),
 }
 
 

@@ -21,4 +21,6 @@ step python bench/sampler_cost.py --device cuda --envs 1024 4096 16384 --bins 10
 step python bench/sampler_cost.py --device cuda --envs 4096 16384 --bins 100000 1000000 \
   --attribution start hazard --repeats 3 --budget-s 0.2    # issue 13 item 3: cost and memory at scale
 step python bench/sampler_profile.py --device cuda --envs 4096 16384 --bins 100 10000 --attribution start hazard --warp
+step python bench/sampler_profile.py --device cuda --envs 4096 16384 --bins 100 10000 --attribution start hazard --warp \
+  --warp-one-block-max-bins 0    # the Warp fold as three grid kernels: where the one-block fold's bound should sit
 tail -n 60 "$log"

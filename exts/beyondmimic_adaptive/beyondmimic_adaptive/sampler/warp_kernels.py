@@ -1,6 +1,6 @@
 # mypy: ignore-errors
 # (Warp kernel DSL: its annotations wp.array(dtype=...) and tile calls are checked by Warp at codegen, not mypy)
-"""Warp kernels of the fused per-env step (``warp_step.py``): record, fold (3 kernels), draw.
+"""Warp kernels of the fused per-env step (``warp_step.py``): record, fold (1 kernel or 3), draw.
 
 Imported only by :class:`~.warp_step.WarpFusedStep` (Warp is optional for the sampler core). Each kernel
 is the maths of the torch path, written per element:
@@ -15,6 +15,9 @@ is the maths of the torch path, written per element:
   its scan within the tile, and the tile's sum;
 - :func:`cdf_offsets_kernel` (one block per tile): the tile sums' scan (each block's offset and the total
   T'), the uniform mass m = [T' <= 1e-12] + λ/(1 - λ) T', and the CDF cumsum(k') + m cumsum(w).
+- :func:`fold_one_block_kernel` (one block, for libraries up to ``warp_step.ONE_BLOCK_MAX_BINS`` bins): the
+  three kernels above as three passes of one block over the bins, with a barrier between them; the scan
+  runs over tiles of :data:`FOLD_TILE` bins, each starting from the running total of those before.
 - :func:`draw_kernel` (one thread per env): for the envs that need a start, the inverse-CDF bin (the
   count of head entries <= u T, as ``torch.searchsorted(right=True)``) and the frame
   ``start + min(floor(u' n_s), n_s - 1)`` (``BinLayout.uniform_time_in_bin``).
@@ -31,6 +34,12 @@ wp.set_module_options({"enable_backward": False})
 
 SCAN_TILE = wp.constant(256)
 """Bins per tile (one block each) of the kernel masses and the CDF scan; on CUDA also the threads per block."""
+
+FOLD_TILE = wp.constant(4096)
+"""Bins per step of :func:`fold_one_block_kernel`'s loops over the library (4 per thread on CUDA)."""
+
+FOLD_BLOCK = wp.constant(1024)
+"""Threads of :func:`fold_one_block_kernel`'s one block on CUDA (the CPU runs a tile with one thread)."""
 
 NO_FAILURE_MASS = wp.constant(1e-12)
 """``sampler.NEGLIGIBLE_FAILURE_MASS``: at or below this kernel mass the distribution is frame-uniform."""
@@ -77,8 +86,9 @@ def _expm1(x: float) -> float:
     return wp.float32(wp.exp(x64) - wp.float64(1.0))
 
 
-@wp.kernel
-def fold_rates_kernel(
+@wp.func
+def _fold_bin(
+    s: int,
     pending: wp.array2d(dtype=wp.float32),
     totals: wp.array2d(dtype=wp.float64),
     rate: wp.array(dtype=wp.float32),
@@ -89,8 +99,7 @@ def fold_rates_kernel(
     prior: float,
     prior_mass: float,
 ):
-    """``prior_mass``: prior * prior_mean, rounded once on the host as torch rounds the Python product."""
-    s = wp.tid()
+    """Bin ``s``'s rate update; its pending counts go to the totals and are cleared (both fold paths)."""
     episodes = pending[s, 0]
     failures = pending[s, 1]
     exposure = pending[s, 2]
@@ -116,6 +125,22 @@ def fold_rates_kernel(
     for column in range(3):
         totals[s, column] = totals[s, column] + wp.float64(pending[s, column])
         pending[s, column] = 0.0
+
+
+@wp.kernel
+def fold_rates_kernel(
+    pending: wp.array2d(dtype=wp.float32),
+    totals: wp.array2d(dtype=wp.float64),
+    rate: wp.array(dtype=wp.float32),
+    smoothed: wp.array2d(dtype=wp.float32),
+    bin_length: wp.array(dtype=wp.float32),
+    hazard: int,
+    alpha: float,
+    prior: float,
+    prior_mass: float,
+):
+    """``prior_mass``: prior * prior_mean, rounded once on the host as torch rounds the Python product."""
+    _fold_bin(wp.tid(), pending, totals, rate, smoothed, bin_length, hazard, alpha, prior, prior_mass)
 
 
 @wp.kernel
@@ -172,6 +197,61 @@ def cdf_offsets_kernel(
     ramp = wp.tile_load(uniform_cdf, shape=SCAN_TILE, offset=start)
     shifted = local + wp.tile_full(shape=SCAN_TILE, value=offset, dtype=wp.float32)
     wp.tile_store(cdf, shifted + ramp * wp.tile_full(shape=SCAN_TILE, value=mass, dtype=wp.float32), offset=start)
+
+
+@wp.func
+def _block_barrier():
+    # Warp has no __syncthreads of its own: a one-element broadcast is a cooperative tile op that holds every
+    # thread of the block until all arrive, so the global writes before it are visible to the block after it
+    wp.tile_from_thread(shape=1, value=0, thread_idx=0)
+
+
+@wp.kernel(launch_bounds=FOLD_BLOCK)
+def fold_one_block_kernel(
+    pending: wp.array2d(dtype=wp.float32),
+    totals: wp.array2d(dtype=wp.float64),
+    rate: wp.array(dtype=wp.float32),
+    smoothed: wp.array2d(dtype=wp.float32),
+    bin_length: wp.array(dtype=wp.float32),
+    hazard: int,
+    alpha: float,
+    prior: float,
+    prior_mass: float,
+    weight: wp.array2d(dtype=wp.float32),
+    kernel_mass: wp.array(dtype=wp.float32),
+    uniform_cdf: wp.array(dtype=wp.float32),
+    uniform_share: float,
+    uniform_mass: wp.array(dtype=wp.float32),
+    cdf: wp.array(dtype=wp.float32),
+):
+    """The whole fold in one block (launched as one): the three kernels above as three passes over the bins,
+    with a barrier between them; the scan runs tile after tile of :data:`FOLD_TILE` bins with a running total."""
+    _block, lane = wp.tid()
+    num_bins = rate.shape[0]
+    for s in range(lane, num_bins, wp.block_dim()):  # 1. rates and totals, one bin per thread at a time
+        _fold_bin(s, pending, totals, rate, smoothed, bin_length, hazard, alpha, prior, prior_mass)
+    _block_barrier()
+    running = float(0.0)
+    for first in range(0, num_bins, FOLD_TILE):  # 2. kernel masses, and their scan carried over the tiles
+        masses = wp.tile_zeros(shape=FOLD_TILE, dtype=wp.float32)
+        for term in range(weight.shape[0]):
+            weights = wp.tile_load(weight[term], shape=FOLD_TILE, offset=first)
+            masses = masses + weights * wp.tile_load(rate, shape=FOLD_TILE, offset=first + term)
+        wp.tile_store(kernel_mass, masses, offset=first)
+        carried = wp.tile_scan_inclusive(masses) + wp.tile_full(shape=FOLD_TILE, value=running, dtype=wp.float32)
+        wp.tile_store(cdf, carried, offset=first)
+        running = carried[FOLD_TILE - 1]  # past the library's end the masses are 0: the total so far
+    _block_barrier()
+    total_mass = uniform_share * running  # 3. the uniform mass m, and the CDF's uniform part m cumsum(w)
+    if running <= NO_FAILURE_MASS:
+        total_mass = total_mass + 1.0
+    if lane == 0:
+        uniform_mass[0] = total_mass
+    for first in range(0, num_bins, FOLD_TILE):
+        ramp = wp.tile_load(uniform_cdf, shape=FOLD_TILE, offset=first)
+        scanned = wp.tile_load(cdf, shape=FOLD_TILE, offset=first)
+        uniform = ramp * wp.tile_full(shape=FOLD_TILE, value=total_mass, dtype=wp.float32)
+        wp.tile_store(cdf, scanned + uniform, offset=first)
 
 
 @wp.kernel

@@ -1,10 +1,10 @@
 """The per-env step as a few Warp kernels (experimental; ``AdaptiveSamplerCfg.warp_step``).
 
 docs/benchmarks.md §1.8 found the graphed torch step host-bound and its graphs replaying 37 kernels
-(``start``) or 47 (``hazard``) of about 2 µs each. Here one env step is five Warp kernels
+(``start``) or 47 (``hazard``) of about 2 µs each. Here one env step is three Warp kernels
 (``warp_kernels.py``): the record of the finished envs and the exposure (one thread per env), the fold
-(rates; kernel masses and their scan per tile of bins; the tiles' offsets), and the draw for the envs
-that reset (one thread per env).
+(one kernel of one block up to :data:`ONE_BLOCK_MAX_BINS` bins; above, three: rates, kernel masses and
+their scan per tile of bins, the tiles' offsets), and the draw for the envs that reset (one thread per env).
 On CUDA :meth:`WarpFusedStep.step` replays all of them as **one** CUDA graph, captured on torch's stream,
 after the caller has written its rows into the persistent inputs :attr:`~WarpFusedStep.bins` etc. in
 place (or let :meth:`WarpFusedStep.set_inputs` copy them).
@@ -15,11 +15,11 @@ averages, the kernel masses, the CDF): the Warp arrays are views of them, so ``p
 
 Differences from the torch path (``tests/test_warp_step.py`` bounds them):
 
-- the CDF is a scan per tile of ``SCAN_TILE`` bins plus each tile's offset, in float32 (torch's CPU cumsum
-  accumulates in float64, its CUDA scan in float32 in another order): the CDF and the probabilities agree
-  to float32 rounding of the total; at a tile edge the CDF may step back by about an ulp of the total
-  (an offset and the previous tile's last entry are rounded in different orders), which moves a draw
-  only where it falls within that ulp;
+- the CDF is a scan per tile of bins plus a float32 running total (one block) or each tile's offset
+  (three kernels) (torch's CPU cumsum accumulates in float64, its CUDA scan in float32 in another order):
+  the CDF and the probabilities agree to float32 rounding of the total; with the three kernels, at a tile
+  edge the CDF may step back by about an ulp of the total (an offset and the previous tile's last entry
+  are rounded in different orders), which moves a draw only where it falls within that ulp;
 - the hazard's ``expm1`` is computed through float64; kernel masses may be fused multiply-adds on CUDA;
 - draws use a Warp RNG state per env (PCG, seeded from torch's CPU generator), not torch's generator;
   with given uniforms (:meth:`WarpFusedStep.sample`'s ``uniforms``) they are the torch path's starts.
@@ -41,18 +41,35 @@ from .graphed import CudaGraphedStep
 if TYPE_CHECKING:
     from .sampler import AdaptiveSampler
 
-__all__ = ["WarpFold", "WarpFusedStep"]
+__all__ = ["CPU_ONE_BLOCK_MAX_BINS", "ONE_BLOCK_MAX_BINS", "WarpFold", "WarpFusedStep"]
+
+
+ONE_BLOCK_MAX_BINS = 16384
+"""On CUDA, libraries of at most this many bins fold in one kernel of one block (:attr:`WarpFold.one_block_max_bins`'s
+default; ``bench/sampler_cost.py --warp-one-block-max-bins`` sets it); larger ones in three grid kernels."""
+
+CPU_ONE_BLOCK_MAX_BINS = 0
+"""The same on Warp's CPU device: there a block is one thread, whose tiles pad every library to ``FOLD_TILE``
+bins, and the three kernels were faster at 100 and 10k bins (docs/benchmarks.md §1.9)."""
 
 
 class WarpFold:
-    """The sampler's fixed-shape fold as three Warp kernels over its own tensors (``cfg.warp_step``).
+    """The sampler's fixed-shape fold as Warp kernels over its own tensors (``cfg.warp_step``).
 
     Called as the body of the sampler's fold graph (``AdaptiveSampler._fold_step``) in place of the
-    torch ops of ``_fold_pending``: rates and totals (one thread per bin), then kernel masses and their scan
-    per tile, then the tiles' offsets and the uniform mass (one block per tile of ``SCAN_TILE`` bins).
+    torch ops of ``_fold_pending``. Up to :attr:`one_block_max_bins` bins it is **one** kernel of one block
+    (``fold_one_block_kernel``: rates, then the kernel masses and their scan tile after tile with a running
+    total, then the uniform part, with a barrier between the passes: no second launch, no grid-wide sync).
+    Above it, three grid kernels: rates and totals (one thread per bin), then kernel masses and their scan per
+    tile, then the tiles' offsets and the uniform mass (one block per tile of ``SCAN_TILE`` bins).
+
+    Args:
+        sampler: the fixed-shape sampler whose tensors the kernels update.
+        one_block_max_bins: the bound (default :data:`ONE_BLOCK_MAX_BINS` on CUDA, :data:`CPU_ONE_BLOCK_MAX_BINS`
+            on the CPU); 0 always takes the three kernels.
     """
 
-    def __init__(self, sampler: AdaptiveSampler):
+    def __init__(self, sampler: AdaptiveSampler, one_block_max_bins: int | None = None):
         _check_supported(sampler)
         import warp as wp
 
@@ -66,6 +83,11 @@ class WarpFold:
         if device.type == "cuda" and device.index is None:
             device = torch.device("cuda", torch.cuda.current_device())
         self.device = device
+        if one_block_max_bins is None:
+            one_block_max_bins = ONE_BLOCK_MAX_BINS if device.type == "cuda" else CPU_ONE_BLOCK_MAX_BINS
+        self.one_block_max_bins = one_block_max_bins
+        """Fold in one kernel of one block up to this many bins (read at each call; on CUDA the fold's graph
+        keeps the path of its capture, so set it before the first fold)."""
         self.wp_device = wp.device_from_torch(device)
         self.hazard = sampler.cfg.attribution == "hazard"
         self._streams: dict[int, Any] = {}
@@ -88,19 +110,31 @@ class WarpFold:
             "tile_sums": a(self._tile_sums),
         }
 
+    @property
+    def one_block(self) -> bool:
+        """Whether the next fold is the one-block kernel (the library has at most :attr:`one_block_max_bins`)."""
+        return self.sampler.num_bins <= self.one_block_max_bins
+
     def __call__(self) -> None:
-        """Three kernels: rates (and totals), masses and tile scans, tile offsets (the sampler's ``_fold_pending``)."""
+        """One kernel (:attr:`one_block`), else three: rates (and totals), masses and tile scans, tile offsets."""
         cfg = self.sampler.cfg
         a = self.arrays
         num_bins = self.sampler.num_bins
         prior_mass = cfg.rate_prior * cfg.rate_prior_mean
         rates = [a["pending"], a["totals"], a["rate"], a["smoothed"], a["bin_length"], int(self.hazard)]
         rates += [cfg.alpha, cfg.rate_prior, prior_mass]
+        share = self.sampler._uniform_share
+        on_cuda = self.device.type == "cuda"
+        if self.one_block:
+            rates += [a["weight"], a["kernel_mass"], a["uniform_cdf"], share, a["uniform_mass"], a["adaptive_cdf"]]
+            block = int(self.kernels.FOLD_BLOCK) if on_cuda else 1
+            self.launch(self.kernels.fold_one_block_kernel, 1, rates, tiled_block=block)
+            return
         self.launch(self.kernels.fold_rates_kernel, num_bins, rates)
         tiles = [a["rate"], a["weight"], a["kernel_mass"], a["adaptive_cdf"], a["tile_sums"]]
-        block = int(self.kernels.SCAN_TILE) if self.device.type == "cuda" else 1
+        block = int(self.kernels.SCAN_TILE) if on_cuda else 1
         self.launch(self.kernels.mass_scan_kernel, self._num_tiles, tiles, tiled_block=block)
-        cdf = [a["tile_sums"], a["uniform_cdf"], self.sampler._uniform_share, a["uniform_mass"], a["adaptive_cdf"]]
+        cdf = [a["tile_sums"], a["uniform_cdf"], share, a["uniform_mass"], a["adaptive_cdf"]]
         self.launch(self.kernels.cdf_offsets_kernel, self._num_tiles, cdf, tiled_block=block)
 
     def array(self, tensor: torch.Tensor, dtype: Any = None) -> Any:
@@ -217,7 +251,8 @@ class WarpFusedStep:
 
     def step(self, fold: bool = True) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """Record the finished envs (and, for ``hazard``, every alive env's exposure), fold if ``fold``,
-        and draw starts for the finished envs: five kernels (two without the fold), one CUDA-graph replay.
+        and draw starts for the finished envs: three kernels (five with the three-kernel fold, two without
+        a fold), one CUDA-graph replay.
 
         Returns the persistent (start bins, motion ids, frames); their ``finished`` rows are fresh.
         """
@@ -247,7 +282,7 @@ class WarpFusedStep:
         self._fold.launch(self._fold.kernels.record_kernel, self.num_envs, inputs)
 
     def fold(self) -> None:
-        """Three kernels (:class:`WarpFold`): rates and totals, masses and tile scans, tile offsets."""
+        """The fold (:class:`WarpFold`): one kernel of one block, or three above its bound."""
         self._fold()
 
     def sample(self, uniforms: tuple[torch.Tensor, torch.Tensor] | None = None) -> tuple[torch.Tensor, ...]:
