@@ -178,3 +178,89 @@ def test_save_and_restore_round_trip(make_env, tmp_path):
 def test_max_prob_ratio_is_refused_with_its_fix(make_env):
     with pytest.raises(SamplerConfigError, match=r"max_prob_ratio to null or warp_step to false"):
         make_env([*WARP, "curriculum.adaptive.max_prob_ratio=2.0"], num_envs=4)
+
+
+def test_the_kitless_humanoid_task_trains_its_sampler_on_the_fused_step():
+    """The real tracking task (Newton physics on the CPU, zero actions: the robots fall): every episode counted
+    once, failures only from failure terms, each reset env started in the bin the fused step drew."""
+    from isaaclab.envs import ManagerBasedRLEnv
+
+    from beyondmimic_adaptive.assets import DEMO_SHORT_MOTION
+    from beyondmimic_adaptive.tasks.tracking.config.humanoid import TrackingHumanoidEnvCfg
+    from beyondmimic_adaptive.terms import find_adaptive_curriculum
+
+    torch.manual_seed(0)
+    cfg = TrackingHumanoidEnvCfg()
+    cfg.scene.num_envs = 4
+    cfg.commands.motion.motion_files = [str(DEMO_SHORT_MOTION)]
+    cfg.curriculum.adaptive.sampler.warp_step = True
+    env = ManagerBasedRLEnv(cfg=cfg)
+    try:
+        term = find_adaptive_curriculum(env, "adaptive")
+        assert isinstance(term.per_env, WarpPerEnvSampling)
+        env.reset()
+        action = torch.zeros(env.num_envs, env.action_manager.total_action_dim)
+        command = env.command_manager.get_term("motion")
+        failed = ended = 0
+        for _ in range(60):
+            _, _, terminated, truncated, _ = env.step(action)
+            failed += int(terminated.sum())
+            ended += int((terminated | truncated).sum())
+            reset = (terminated | truncated).nonzero().squeeze(-1)
+            # the command advanced one frame after the reset
+            started = command.time_steps[reset] - 1
+            assert torch.equal(term.sampler.bin_index(command.motion_ids[reset], started), term.start_bins[reset])
+        assert failed > 0
+        assert int(term.sampler.failure_counts.sum()) == failed
+        assert int(term.sampler.episode_counts.sum()) == ended
+        assert term.sampler.env_step == env.common_step_counter == 60
+    finally:
+        env.close()
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA (the graph replay and its host syncs)")
+@pytest.mark.parametrize("attribution", ["start", "hazard"])
+def test_on_cuda_the_terms_calls_replay_one_graph_without_syncs(attribution):
+    """The term's calls on CUDA under ``set_sync_debug_mode("error")`` after the graphs' capture: the same
+    statistics as the torch sampler fed the same rows (counts bit for bit, probabilities to float32)."""
+    from beyondmimic_adaptive import AdaptiveSampler, AdaptiveSamplerCfg
+
+    num_envs, frames = 512, [120, 57, 300]
+    cfg = AdaptiveSamplerCfg(attribution=attribution, alpha=0.3, warmup_steps=0)  # type: ignore[arg-type]
+    reference = AdaptiveSampler(cfg, frames, fps=10, device="cuda", fixed_shapes=True)
+    warp_cfg = AdaptiveSamplerCfg(**{**vars(cfg), "warp_step": True})
+    per_env = WarpPerEnvSampling(AdaptiveSampler(warp_cfg, frames, fps=10, device="cuda"), num_envs, seed=1)
+    generator = torch.Generator().manual_seed(0)
+    steps = []
+    for _ in range(30):
+        finished = torch.rand(num_envs, generator=generator) < 0.2
+        steps.append(
+            [
+                torch.randint(0, reference.num_bins, (num_envs,), generator=generator).cuda(),
+                (torch.rand(num_envs, generator=generator) < 0.4).cuda(),
+                finished.cuda(),
+                torch.randint(0, reference.num_bins, (num_envs,), generator=generator).cuda(),
+                finished.nonzero().squeeze(1).cuda(),
+            ]
+        )
+    torch.cuda.synchronize()
+    for index, (bins, failed, finished, current, ids) in enumerate(steps):
+        if index == 10:  # the graphs are captured by now
+            torch.cuda.set_sync_debug_mode("error")
+        try:
+            per_env.record(bins, failed, finished, rows=ids)
+            reference.record(bins, failed, mask=finished)
+            if attribution == "hazard":
+                per_env.record_exposure(current)
+                reference.record_exposure(current)
+            per_env.fold()
+            reference.fold()
+            start_bins, motions, start_frames = per_env.starts(ids)
+        finally:
+            torch.cuda.set_sync_debug_mode(0)
+    warp = per_env.sampler
+    assert torch.equal(warp.bin_index(motions, start_frames), start_bins)  # the last step's starts
+    for name in ("episode_counts", "failure_counts", "exposure_counts", "_pending"):
+        assert torch.equal(getattr(warp, name), getattr(reference, name)), name
+    torch.testing.assert_close(warp.failure_rate, reference.failure_rate, rtol=1e-6, atol=1e-7)
+    torch.testing.assert_close(warp.probabilities, reference.probabilities, rtol=1e-5, atol=1e-7)
