@@ -44,8 +44,8 @@ MUTANTS: dict[str, tuple[pathlib.Path, str, str]] = {
     "draws only for the finished envs": (PER_ENV, "draw_every_env=True", "draw_every_env=False"),
     "the fold event skips the fused step": (
         TERM,
-        "self._fold = self.per_env.fold if",
-        "self._fold = self.sampler.fold if False and",
+        "        if isinstance(self.per_env, WarpPerEnvSampling):  # the env",
+        "        if False:  # the env",
     ),
     "draw mask ignored": (STEP, 'inputs = [cached[1], a["needs_start"]', 'inputs = [cached[1], a["finished"]'),
 }

@@ -62,7 +62,6 @@ class AdaptiveSamplingCurriculum(ManagerTermBase):
         )
         """Fixed-shape record and sample over all envs (CUDA graphs on the GPU); with ``warp_step`` the
         Warp-fused step, whose one replay per env step (:meth:`fold_statistics`) records, folds and draws."""
-        self._fold = self.per_env.fold if isinstance(self.per_env, WarpPerEnvSampling) else self.sampler.fold
         terminations = env.termination_manager
         self.failure_terms = [n for n in terminations.active_terms if not terminations.get_term_cfg(n).time_out]
         """Names of the termination terms that count as failures (every non-time-out term)."""
@@ -267,7 +266,10 @@ class AdaptiveSamplingCurriculum(ManagerTermBase):
         self.sampler.env_step = self.env_step
         if self._hazard:
             self.per_env.record_exposure(self.sampler.bin_index(self.command.motion_ids, self.command.time_steps))
-        self._fold()  # warp_step: the env step's one replay (record, exposure, fold, the next resets' draws)
+        if isinstance(self.per_env, WarpPerEnvSampling):  # the env step's one replay: record, exposure, fold, draws
+            self.per_env.fold()
+        else:
+            self.sampler.fold()
         self._folds += 1
         if self._folds % self.cfg.metrics_interval_steps == 0:
             self._metrics = self.sampler.metrics()
