@@ -1,7 +1,7 @@
 """Env-steps per second of a tracking task with adaptive sampling off and on, interleaved in one run.
 
     python bench/env_throughput.py --task Tracking-G1-v0 --device cuda:0 --num-envs 4096 16384 [--rounds 2]
-    python bench/env_throughput.py --device cpu --num-envs 16 64 [--steps 300] [--motion-files a.npz]
+    python bench/env_throughput.py --device cpu --num-envs 16 64 [--steps 300] [--motion-files a.npz] [--warp-step]
 
 One process per env count (one Isaac Lab simulation per process) builds the task with its adaptive
 curriculum term, reset event and fold event, then times ``--rounds`` rounds of the three modes, the order
@@ -161,6 +161,7 @@ def measure(args: argparse.Namespace, num_envs: int) -> list[dict]:
     set_device(cfg, args.device)
     if args.motion_files:
         cfg.commands.motion.motion_files = args.motion_files
+    cfg.curriculum.adaptive.sampler.warp_step = args.warp_step
     env = ManagerBasedRLEnv(cfg=cfg)
     env.reset()
     action = torch.zeros(num_envs, env.action_manager.total_action_dim, device=env.device)
@@ -227,6 +228,9 @@ def main() -> None:
     parser.add_argument(
         "--count-ops", type=positive_int, default=0, metavar="STEPS", help="count host ops per env step over STEPS"
     )
+    parser.add_argument(
+        "--warp-step", action="store_true", help="the terms on the Warp-fused step (warp_step, docs §1.9)"
+    )
     parser.add_argument("--single", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.single:
@@ -240,6 +244,7 @@ def main() -> None:
             ["--warmup", str(args.warmup)]
             + (["--count-ops", str(args.count_ops)] if args.count_ops else [])
             + (["--motion-files", *args.motion_files] if args.motion_files else [])
+            + (["--warp-step"] if args.warp_step else [])
         )
         out = subprocess.run(command, capture_output=True, text=True, check=False)
         line = next((ln for ln in out.stdout.splitlines() if ln.startswith("RESULT ")), None)
@@ -249,7 +254,8 @@ def main() -> None:
         for row in rows[-len(MODES) * args.rounds :]:
             rate = row["env_steps_per_s"]
             print(f"  {num_envs:>6} envs  round {row['round']}  {row['mode']:>8}: {rate:>10.0f} env-steps/s")
-    print(f"\n{args.task} on {args.device}; per phase {args.steps} timed steps after {args.warmup} warm-up steps")
+    warp = " (warp_step)" if args.warp_step else ""
+    print(f"\n{args.task}{warp} on {args.device}; per phase {args.steps} timed steps after {args.warmup} warm-up steps")
     print(summary(rows))
 
 

@@ -1,6 +1,6 @@
 """Find host-device syncs in the adaptive-sampling path of a real env step (CUDA only).
 
-    python bench/sync_audit.py [--num-envs 4096] [--steps 50]
+    python bench/sync_audit.py [--num-envs 4096] [--steps 50] [--warp-step]
 
 Runs the tracking env with zero actions under ``torch.cuda.set_sync_debug_mode("warn")`` and
 attributes every sync warning to the innermost frame of this package's code on the stack (or to
@@ -24,6 +24,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--num-envs", type=positive_int, default=4096)
     parser.add_argument("--steps", type=positive_int, default=50)
+    parser.add_argument("--warp-step", action="store_true", help="the terms on the Warp-fused step (docs §1.9)")
     args = parser.parse_args()
     import torch
 
@@ -37,6 +38,7 @@ def main() -> None:
     cfg = TrackingHumanoidEnvCfg()
     cfg.scene.num_envs = args.num_envs
     set_device(cfg, "cuda:0")
+    cfg.curriculum.adaptive.sampler.warp_step = args.warp_step
     env = ManagerBasedRLEnv(cfg=cfg)
     env.reset()
     action = torch.zeros(args.num_envs, env.action_manager.total_action_dim, device=env.device)

@@ -98,7 +98,8 @@ class AdaptiveSamplerCfg:
     kernels (rates; kernel masses with their scan per tile of bins; the tiles' offsets; ``sampler/warp_step.py``)
     instead of about thirteen torch ops, inside the same fold graph, and let
     :class:`~beyondmimic_adaptive.sampler.warp_step.WarpFusedStep` run a whole env step (record, fold, draw) as
-    five kernels in one CUDA graph. The sampler then keeps fixed shapes on the CPU too; ``compile`` does not
+    five kernels in one CUDA graph; the Isaac Lab terms replay it once per env step (``sampler/warp_per_env.py``).
+    The sampler then keeps fixed shapes on the CPU too; ``compile`` does not
     apply to the fold. Needs NVIDIA Warp; not with ``max_prob_ratio`` or under torch.distributed. Off: the
     torch path stays the default until a GPU run shows the gain."""
 

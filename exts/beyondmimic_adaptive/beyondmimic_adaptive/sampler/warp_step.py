@@ -166,10 +166,18 @@ class WarpFusedStep:
         num_envs: the envs (rows) of every call.
         seed: seed of the per-env RNG states (default: drawn from torch's CPU generator, no device sync).
         cuda_graph: replay :meth:`step` as one CUDA graph (default: ``sampler.cfg.cuda_graph`` on CUDA).
+        draw_every_env: draw a start for every env, not only the ``finished`` ones (the Isaac Lab terms draw
+            ahead for the next resets: ``warp_per_env.py``).
     """
 
     def __init__(
-        self, sampler: AdaptiveSampler, num_envs: int, *, seed: int | None = None, cuda_graph: bool | None = None
+        self,
+        sampler: AdaptiveSampler,
+        num_envs: int,
+        *,
+        seed: int | None = None,
+        cuda_graph: bool | None = None,
+        draw_every_env: bool = False,
     ):
         if not (isinstance(num_envs, int) and num_envs >= 1):
             raise ValueError(f"WarpFusedStep(num_envs={num_envs!r}): expected an int >= 1 (the env count).")
@@ -193,13 +201,15 @@ class WarpFusedStep:
         """(num_envs,) each env's bin during this step (the exposure of ``attribution: hazard``)."""
         self.alive = torch.ones(num_envs, dtype=torch.bool, device=device)
         """(num_envs,) False skips an env's exposure."""
+        self.needs_start = torch.ones(num_envs, dtype=torch.bool, device=device) if draw_every_env else self.finished
+        """(num_envs,) the envs that get a start: ``finished`` itself, or every env (``draw_every_env``)."""
         # persistent outputs
         self.start_bins = torch.zeros(num_envs, dtype=torch.long, device=device)
-        """(num_envs,) start bins; fresh in the rows of ``finished`` after :meth:`step` / :meth:`sample`."""
+        """(num_envs,) start bins; fresh in the rows of :attr:`needs_start` after :meth:`step` / :meth:`sample`."""
         self.start_motions = torch.zeros(num_envs, dtype=torch.long, device=device)
-        """(num_envs,) start motion ids (fresh where ``finished``)."""
+        """(num_envs,) start motion ids (fresh where ``needs_start``)."""
         self.start_frames = torch.zeros(num_envs, dtype=torch.long, device=device)
-        """(num_envs,) start frames within the motion (fresh where ``finished``)."""
+        """(num_envs,) start frames within the motion (fresh where ``needs_start``)."""
         self._rng = torch.zeros(num_envs, dtype=torch.int32, device=device)
         self._uniforms = torch.zeros(2, num_envs, device=device)
         if seed is None:
@@ -216,6 +226,7 @@ class WarpFusedStep:
             "finished": a(self.finished, wp.bool),
             "current_bins": a(self.current_bins, wp.int64),
             "alive": a(self.alive, wp.bool),
+            "needs_start": a(self.needs_start, wp.bool),
             "pending": fold.arrays["pending"],
             "bin_uniform": a(self._uniforms[0]),
             "frame_uniform": a(self._uniforms[1]),
@@ -254,7 +265,7 @@ class WarpFusedStep:
         and draw starts for the finished envs: three kernels (five with the three-kernel fold, two without
         a fold), one CUDA-graph replay.
 
-        Returns the persistent (start bins, motion ids, frames); their ``finished`` rows are fresh.
+        Returns the persistent (start bins, motion ids, frames); their :attr:`needs_start` rows are fresh.
         """
         cdf = self.sampler.sampling_cdf  # warm-up, adaptive or manual: chosen on the host, no sync
         key = (fold, id(cdf))
@@ -286,7 +297,7 @@ class WarpFusedStep:
         self._fold()
 
     def sample(self, uniforms: tuple[torch.Tensor, torch.Tensor] | None = None) -> tuple[torch.Tensor, ...]:
-        """One kernel: starts for the ``finished`` envs from :attr:`AdaptiveSampler.sampling_cdf`.
+        """One kernel: starts for the :attr:`needs_start` envs from :attr:`AdaptiveSampler.sampling_cdf`.
 
         Args:
             uniforms: optional (bin draws, frame draws), each (num_envs,) float32 in [0, 1): used instead of
@@ -304,7 +315,7 @@ class WarpFusedStep:
         cached = self._cdf_arrays.get(id(cdf))
         if cached is None:
             cached = self._cdf_arrays[id(cdf)] = (cdf, self._fold.array(cdf))  # holds the tensor: the id stays its own
-        inputs = [cached[1], a["finished"], a["rng"], a["bin_uniform"], a["frame_uniform"], int(uniforms is None)]
+        inputs = [cached[1], a["needs_start"], a["rng"], a["bin_uniform"], a["frame_uniform"], int(uniforms is None)]
         inputs += [a["bin_motion"], a["bin_start"], a["bin_length_long"]]
         inputs += [a["start_bins"], a["start_motions"], a["start_frames"]]
         self._fold.launch(self._fold.kernels.draw_kernel, self.num_envs, inputs)

@@ -20,6 +20,7 @@ from ..sampler import (
     save_sampler_state,
     state_digest,
 )
+from ..sampler.warp_per_env import WarpPerEnvSampling
 from .checks import check_motion_fps, check_time_outs, motion_end_funcs
 from .env_ids import EnvIds, EnvIdsNormalizer
 from .motion_command import MotionStartCommand
@@ -54,8 +55,13 @@ class AdaptiveSamplingCurriculum(ManagerTermBase):
         self.sampler = AdaptiveSampler(
             cfg.sampler, self.command.motion_num_frames, self.command.motion_fps, device=env.device
         )
-        self.per_env = PerEnvSampling(self.sampler, env.num_envs)
-        """Fixed-shape record and sample over all envs (CUDA graphs on the GPU)."""
+        self.per_env: PerEnvSampling | WarpPerEnvSampling = (
+            WarpPerEnvSampling(self.sampler, env.num_envs)
+            if cfg.sampler.warp_step
+            else PerEnvSampling(self.sampler, env.num_envs)
+        )
+        """Fixed-shape record and sample over all envs (CUDA graphs on the GPU); with ``warp_step`` the
+        Warp-fused step, whose one replay per env step (:meth:`fold_statistics`) records, folds and draws."""
         terminations = env.termination_manager
         self.failure_terms = [n for n in terminations.active_terms if not terminations.get_term_cfg(n).time_out]
         """Names of the termination terms that count as failures (every non-time-out term)."""
@@ -90,7 +96,8 @@ class AdaptiveSamplingCurriculum(ManagerTermBase):
         self._fired_and_failed_out = self._fired_and_failed_buffers()
         """The persistent (fired, failed) pair :meth:`_fired_and_failed` writes, chosen once for the terms."""
         failed = self._fired_and_failed_out[1]
-        if self._by_start:  # every row the record reads is persistent: no input copies on the CUDA-graph path
+        if self._by_start and isinstance(self.per_env, PerEnvSampling):
+            # every row the record reads is persistent: no input copies on the CUDA-graph path
             self.per_env.bind_record_inputs(self.start_bins, failed, self._ended)
         self._log_calls = 0
         self._next_log_step = 0  # env step (common_step_counter) of the next log
@@ -136,6 +143,8 @@ class AdaptiveSamplingCurriculum(ManagerTermBase):
         state = read_sampler_state(path)
         self.sampler.load_state_dict(state)
         self._step_offset = self.sampler.env_step - self._env.common_step_counter
+        if isinstance(self.per_env, WarpPerEnvSampling):
+            self.per_env.discard_draws()  # drawn from the statistics before the restore
         self._next_state_save = self.env_step + self.cfg.state_save_interval_steps
         return state_digest(self.sampler.state_dict())
 
@@ -257,7 +266,10 @@ class AdaptiveSamplingCurriculum(ManagerTermBase):
         self.sampler.env_step = self.env_step
         if self._hazard:
             self.per_env.record_exposure(self.sampler.bin_index(self.command.motion_ids, self.command.time_steps))
-        self.sampler.fold()
+        if isinstance(self.per_env, WarpPerEnvSampling):  # the env step's one replay: record, exposure, fold, draws
+            self.per_env.fold()
+        else:
+            self.sampler.fold()
         self._folds += 1
         if self._folds % self.cfg.metrics_interval_steps == 0:
             self._metrics = self.sampler.metrics()
