@@ -21,9 +21,9 @@ reset event samples as many new starts. Columns:
   the untimed warm-up. On the CPU the sampler keeps fixed shapes and only the fold is compiled (the
   per-env record and draw take the CPU's reset-rows path, as in ``per-env``).
 - ``warp`` (with ``--warp``): the experimental Warp-fused step (``warp_step: true``, ``sampler/warp_step.py``):
-  record, exposure, fold and draw as three Warp kernels (five above ``--warp-one-block-max-bins`` bins, where
-  the fold is three grid kernels instead of one block), replayed on CUDA as one CUDA graph per env step
-  (``warp_checks.warp_env_step``). On the CPU the kernels run eagerly on Warp's CPU device.
+  record, exposure, fold and draw as five Warp kernels (three up to ``--warp-one-block-max-bins`` bins, where
+  the fold is one kernel of one block instead of three grid kernels), replayed on CUDA as one CUDA graph per env
+  step (``warp_checks.warp_env_step``). On the CPU the kernels run eagerly on Warp's CPU device.
 
 ``--attribution`` picks the statistics (one row each): ``start`` and ``failure`` cost the same
 (only the bins recorded differ); ``hazard`` also records every env's current bin once per env step
@@ -50,7 +50,7 @@ prints ``n/a`` and the reason below the table.
     python bench/sampler_cost.py --device cuda --envs 1024 4096 16384 --bins 100 1000 10000 --compile
     python bench/sampler_cost.py --device cuda --envs 1024 4096 16384 --bins 100 1000 10000 --warp
     python bench/sampler_cost.py --device cuda --envs 1024 4096 16384 --bins 100 1000 10000 --warp \
-        --warp-one-block-max-bins 0  # the Warp fold as three grid kernels at every size
+        --warp-one-block-max-bins 16384  # the Warp fold as one kernel of one block up to 16384 bins
 """
 
 from __future__ import annotations
@@ -301,15 +301,14 @@ def _bin_bound(text: str) -> int:
 
 
 def add_one_block_bound(parser: argparse.ArgumentParser) -> None:
-    """``--warp-one-block-max-bins``: the Warp fold's bound between its two paths (``warp_step.ONE_BLOCK_MAX_BINS``
-    on CUDA, ``CPU_ONE_BLOCK_MAX_BINS`` on the CPU)."""
+    """``--warp-one-block-max-bins``: the Warp fold's bound between its two paths (``warp_step.ONE_BLOCK_MAX_BINS``,
+    0 by default: always the three grid kernels; docs/benchmarks.md §1.9 measured the one-block fold slower)."""
     parser.add_argument(
         "--warp-one-block-max-bins",
         type=_bin_bound,
         default=None,
         metavar="BINS",
-        help="with --warp: fold in one kernel of one block up to BINS bins, above in three (0: always three;"
-        " default: 16384 on CUDA, 0 on the CPU)",
+        help="with --warp: fold in one kernel of one block up to BINS bins, above in three (default 0: always three)",
     )
 
 
@@ -319,7 +318,7 @@ def set_one_block_bound(args: argparse.Namespace) -> None:
         return
     from beyondmimic_adaptive.sampler import warp_step
 
-    warp_step.ONE_BLOCK_MAX_BINS = warp_step.CPU_ONE_BLOCK_MAX_BINS = args.warp_one_block_max_bins
+    warp_step.ONE_BLOCK_MAX_BINS = args.warp_one_block_max_bins
     print(f"Warp fold: one block up to {args.warp_one_block_max_bins} bins, three kernels above")
 
 

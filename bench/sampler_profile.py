@@ -20,7 +20,7 @@ kernels help. If both are well below, the time goes in gaps between kernels (lau
 the graphs). On the CPU there is no GPU: ``issue us`` is the step's time, and the kernel columns read 0.
 
 ``--warp`` profiles the experimental Warp-fused step instead (``warp_step: true``; ``warp_checks.warp_env_step``:
-record, fold and draw as three Warp kernels in one CUDA graph, five above ``--warp-one-block-max-bins`` bins; the
+record, fold and draw as five Warp kernels in one CUDA graph, three up to ``--warp-one-block-max-bins`` bins; the
 profiler's CUDA activity counts Warp's kernels).
 """
 

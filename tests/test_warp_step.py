@@ -8,8 +8,9 @@
 - starts drawn from given uniforms: the torch path's (bins, motions, frames), but where a draw lies within
   the CDFs' rounding of a bin edge; starts from the Warp RNG: the distribution (total variation).
 
-The fold has two paths (``WarpFold.one_block_max_bins``): one kernel of one block for small libraries, three grid
-kernels above the bound. The ``fold_path`` fixture runs a test on each, whatever its library's size.
+The fold has two paths (``WarpFold.one_block_max_bins``): three grid kernels (the default), or one kernel of one
+block up to the bound (opt-in). The ``fold_path`` fixture runs a test on each, whatever its library's size; the
+tests of the draw alone take the default.
 """
 
 from __future__ import annotations
@@ -55,7 +56,7 @@ def _force_path(sampler: AdaptiveSampler, fold_path: str) -> None:
 
 
 def _pair(
-    attribution: str, device: str = "cpu", fold_path: str = "one block", **overrides: object
+    attribution: str, device: str = "cpu", fold_path: str = "three kernels", **overrides: object
 ) -> tuple[AdaptiveSampler, AdaptiveSampler]:
     """(torch fixed-shape sampler, Warp sampler whose fold takes ``fold_path``) of the same config."""
     cfg = AdaptiveSamplerCfg(**{"attribution": attribution, "alpha": 0.3, **overrides})  # type: ignore[arg-type]
@@ -67,7 +68,7 @@ def _pair(
 
 
 def _run_folds(
-    attribution: str, folds: int = 6, seed: int = 0, device: str = "cpu", fold_path: str = "one block", **overrides
+    attribution: str, folds: int = 6, seed: int = 0, device: str = "cpu", fold_path: str = "three kernels", **overrides
 ):
     """Both paths after ``folds`` env steps of the same random rows: (torch sampler, fused step)."""
     torch_sampler, warp_sampler = _pair(attribution, device, fold_path, **overrides)
@@ -273,14 +274,16 @@ def test_cdf_over_several_scan_tiles(tiles: int, device: str, fold_path: str) ->
         assert bool((warp_sampler._adaptive_cdf.diff() >= 0).all())
 
 
-def test_the_bound_picks_the_fold_path() -> None:
-    """Up to ``one_block_max_bins`` bins one kernel of one block, above it three; by default on CUDA up to 16384
-    bins, on the CPU never (its one thread per block pads the tiles)."""
+def test_the_bound_picks_the_fold_path(device: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Up to ``one_block_max_bins`` bins one kernel of one block, above it three; by default three on every device
+    (the one-block fold was slower on an H200 and on the CPU: docs/benchmarks.md §1.9), one block only if asked."""
     from beyondmimic_adaptive.sampler import warp_step
 
-    sampler = AdaptiveSampler(AdaptiveSamplerCfg(warp_step=True), FRAMES, fps=10)  # 49 bins
-    assert warp_step.ONE_BLOCK_MAX_BINS >= 16384 and warp_step.CPU_ONE_BLOCK_MAX_BINS == 0
-    assert not sampler._warp_fold.one_block
+    sampler = AdaptiveSampler(AdaptiveSamplerCfg(warp_step=True), FRAMES, fps=10, device=device)  # 49 bins
+    assert warp_step.ONE_BLOCK_MAX_BINS == 0
+    assert sampler._warp_fold.one_block_max_bins == 0 and not sampler._warp_fold.one_block
+    monkeypatch.setattr(warp_step, "ONE_BLOCK_MAX_BINS", 49)  # what bench's --warp-one-block-max-bins 49 does
+    assert AdaptiveSampler(AdaptiveSamplerCfg(warp_step=True), FRAMES, fps=10, device=device)._warp_fold.one_block
     kernels = {True: ["fold_one_block_kernel"], False: ["fold_rates_kernel", "mass_scan_kernel", "cdf_offsets_kernel"]}
     for bound in (49, 48):
         fold = WarpFold(sampler, one_block_max_bins=bound)

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The sampler's GPU checks and benchmarks in one call (docs/benchmarks.md §1.4, §1.8, §1.9), each step under its
+# The sampler's GPU checks and benchmarks in one call (docs/benchmarks.md §1.4, §1.8–§1.10), each step under its
 # own timeout, everything written to $OUT/gpu_checks.txt as it goes.
 #
 #   bash bench/remote/gpu_checks.sh [SECONDS_PER_STEP]      (default 150)
@@ -22,5 +22,5 @@ step python bench/sampler_cost.py --device cuda --envs 4096 16384 --bins 100000 
   --attribution start hazard --repeats 3 --budget-s 0.2    # issue 13 item 3: cost and memory at scale
 step python bench/sampler_profile.py --device cuda --envs 4096 16384 --bins 100 10000 --attribution start hazard --warp
 step python bench/sampler_profile.py --device cuda --envs 4096 16384 --bins 100 10000 --attribution start hazard --warp \
-  --warp-one-block-max-bins 0    # the Warp fold as three grid kernels: where the one-block fold's bound should sit
+  --warp-one-block-max-bins 16384    # the opt-in one-block Warp fold against the default three kernels (§1.9)
 tail -n 60 "$log"

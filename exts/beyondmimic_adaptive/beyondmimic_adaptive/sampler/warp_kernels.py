@@ -15,9 +15,10 @@ is the maths of the torch path, written per element:
   its scan within the tile, and the tile's sum;
 - :func:`cdf_offsets_kernel` (one block per tile): the tile sums' scan (each block's offset and the total
   T'), the uniform mass m = [T' <= 1e-12] + λ/(1 - λ) T', and the CDF cumsum(k') + m cumsum(w).
-- :func:`fold_one_block_kernel` (one block, for libraries up to ``warp_step.ONE_BLOCK_MAX_BINS`` bins): the
-  three kernels above as three passes of one block over the bins, with a barrier between them; the scan
-  runs over tiles of :data:`FOLD_TILE` bins, each starting from the running total of those before.
+- :func:`fold_one_block_kernel` (one block, for libraries up to ``warp_step.ONE_BLOCK_MAX_BINS`` bins, 0 by
+  default: opt-in, slower on an H200, docs/benchmarks.md §1.9): the three kernels above as three passes of one
+  block over the bins, with a barrier between them; the scan runs over tiles of :data:`FOLD_TILE` bins, each
+  starting from the running total of those before.
 - :func:`draw_kernel` (one thread per env): for the envs that need a start, the inverse-CDF bin (the
   count of head entries <= u T, as ``torch.searchsorted(right=True)``) and the frame
   ``start + min(floor(u' n_s), n_s - 1)`` (``BinLayout.uniform_time_in_bin``).

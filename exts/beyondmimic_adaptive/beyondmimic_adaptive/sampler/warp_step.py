@@ -3,8 +3,9 @@
 docs/benchmarks.md §1.8 found the graphed torch step host-bound and its graphs replaying 37 kernels
 (``start``) or 47 (``hazard``) of about 2 µs each. Here one env step is three Warp kernels
 (``warp_kernels.py``): the record of the finished envs and the exposure (one thread per env), the fold
-(one kernel of one block up to :data:`ONE_BLOCK_MAX_BINS` bins; above, three: rates, kernel masses and
-their scan per tile of bins, the tiles' offsets), and the draw for the envs that reset (one thread per env).
+(three grid kernels: rates, kernel masses and their scan per tile of bins, the tiles' offsets; or, opted
+into, one kernel of one block: :data:`ONE_BLOCK_MAX_BINS`), and the draw for the envs that reset (one
+thread per env).
 On CUDA :meth:`WarpFusedStep.step` replays all of them as **one** CUDA graph, captured on torch's stream,
 after the caller has written its rows into the persistent inputs :attr:`~WarpFusedStep.bins` etc. in
 place (or let :meth:`WarpFusedStep.set_inputs` copy them).
@@ -26,7 +27,8 @@ Differences from the torch path (``tests/test_warp_step.py`` bounds them):
 
 Not supported (refused with a message): ``max_prob_ratio`` (the cap's sort stays in torch), the
 changed-bins CPU fold (build the sampler with ``fixed_shapes=True``), and an all-reduce under
-torch.distributed. Not yet measured on a GPU (docs/benchmarks.md §1.9).
+torch.distributed. Measured on an H200 in docs/benchmarks.md §1.9 (about 4× plain uniform starts, not yet
+the ≤ 2× target).
 """
 
 from __future__ import annotations
@@ -41,32 +43,36 @@ from .graphed import CudaGraphedStep
 if TYPE_CHECKING:
     from .sampler import AdaptiveSampler
 
-__all__ = ["CPU_ONE_BLOCK_MAX_BINS", "ONE_BLOCK_MAX_BINS", "WarpFold", "WarpFusedStep"]
+__all__ = ["ONE_BLOCK_MAX_BINS", "WarpFold", "WarpFusedStep"]
 
 
-ONE_BLOCK_MAX_BINS = 16384
-"""On CUDA, libraries of at most this many bins fold in one kernel of one block (:attr:`WarpFold.one_block_max_bins`'s
-default; ``bench/sampler_cost.py --warp-one-block-max-bins`` sets it); larger ones in three grid kernels."""
+ONE_BLOCK_MAX_BINS = 0
+"""The default of :attr:`WarpFold.one_block_max_bins` on every device: libraries of at most this many bins fold in
+one kernel of one block, larger ones in three grid kernels; 0 always takes the three kernels.
 
-CPU_ONE_BLOCK_MAX_BINS = 0
-"""The same on Warp's CPU device: there a block is one thread, whose tiles pad every library to ``FOLD_TILE``
-bins, and the three kernels were faster at 100 and 10k bins (docs/benchmarks.md §1.9)."""
+The one-block fold saves two launches per step but was slower where measured (docs/benchmarks.md §1.9). On an
+NVIDIA H200 (``bench/sampler_profile.py --warp``) its GPU time per env step was 58.6–65.2 µs at 10k bins against
+21.2–23.6 µs for the three kernels, and 19.7–25.0 µs against 18.3–23.7 µs at 100 bins: one block walks the bins in
+turn while the grid kernels spread them over the GPU. On Warp's CPU device a block is one thread, whose tiles
+pad every library to ``FOLD_TILE`` bins, and the three kernels were faster at 100 and 10k bins too.
+``bench/sampler_cost.py --warp-one-block-max-bins N`` sets this bound for the samplers a benchmark builds."""
 
 
 class WarpFold:
     """The sampler's fixed-shape fold as Warp kernels over its own tensors (``cfg.warp_step``).
 
     Called as the body of the sampler's fold graph (``AdaptiveSampler._fold_step``) in place of the
-    torch ops of ``_fold_pending``. Up to :attr:`one_block_max_bins` bins it is **one** kernel of one block
-    (``fold_one_block_kernel``: rates, then the kernel masses and their scan tile after tile with a running
-    total, then the uniform part, with a barrier between the passes: no second launch, no grid-wide sync).
-    Above it, three grid kernels: rates and totals (one thread per bin), then kernel masses and their scan per
-    tile, then the tiles' offsets and the uniform mass (one block per tile of ``SCAN_TILE`` bins).
+    torch ops of ``_fold_pending``. By default three grid kernels: rates and totals (one thread per bin), then
+    kernel masses and their scan per tile, then the tiles' offsets and the uniform mass (one block per tile of
+    ``SCAN_TILE`` bins). Up to :attr:`one_block_max_bins` bins (0 by default: see :data:`ONE_BLOCK_MAX_BINS` for
+    the measurement) it is **one** kernel of one block instead (``fold_one_block_kernel``: rates, then the
+    kernel masses and their scan tile after tile with a running total, then the uniform part, with a barrier
+    between the passes: no second launch, no grid-wide sync).
 
     Args:
         sampler: the fixed-shape sampler whose tensors the kernels update.
-        one_block_max_bins: the bound (default :data:`ONE_BLOCK_MAX_BINS` on CUDA, :data:`CPU_ONE_BLOCK_MAX_BINS`
-            on the CPU); 0 always takes the three kernels.
+        one_block_max_bins: the bound (default :data:`ONE_BLOCK_MAX_BINS`, read when the fold is built); 0 always
+            takes the three kernels.
     """
 
     def __init__(self, sampler: AdaptiveSampler, one_block_max_bins: int | None = None):
@@ -83,9 +89,7 @@ class WarpFold:
         if device.type == "cuda" and device.index is None:
             device = torch.device("cuda", torch.cuda.current_device())
         self.device = device
-        if one_block_max_bins is None:
-            one_block_max_bins = ONE_BLOCK_MAX_BINS if device.type == "cuda" else CPU_ONE_BLOCK_MAX_BINS
-        self.one_block_max_bins = one_block_max_bins
+        self.one_block_max_bins = ONE_BLOCK_MAX_BINS if one_block_max_bins is None else one_block_max_bins
         """Fold in one kernel of one block up to this many bins (read at each call; on CUDA the fold's graph
         keeps the path of its capture, so set it before the first fold)."""
         self.wp_device = wp.device_from_torch(device)
@@ -116,7 +120,7 @@ class WarpFold:
         return self.sampler.num_bins <= self.one_block_max_bins
 
     def __call__(self) -> None:
-        """One kernel (:attr:`one_block`), else three: rates (and totals), masses and tile scans, tile offsets."""
+        """Three kernels: rates (and totals), masses and tile scans, tile offsets; or one (:attr:`one_block`)."""
         cfg = self.sampler.cfg
         a = self.arrays
         num_bins = self.sampler.num_bins
@@ -262,8 +266,8 @@ class WarpFusedStep:
 
     def step(self, fold: bool = True) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """Record the finished envs (and, for ``hazard``, every alive env's exposure), fold if ``fold``,
-        and draw starts for the finished envs: three kernels (five with the three-kernel fold, two without
-        a fold), one CUDA-graph replay.
+        and draw starts for the finished envs: five kernels (three with the one-block fold, two without a
+        fold), one CUDA-graph replay.
 
         Returns the persistent (start bins, motion ids, frames); their :attr:`needs_start` rows are fresh.
         """
@@ -293,7 +297,7 @@ class WarpFusedStep:
         self._fold.launch(self._fold.kernels.record_kernel, self.num_envs, inputs)
 
     def fold(self) -> None:
-        """The fold (:class:`WarpFold`): one kernel of one block, or three above its bound."""
+        """The fold (:class:`WarpFold`): three grid kernels, or one kernel of one block up to its bound."""
         self._fold()
 
     def sample(self, uniforms: tuple[torch.Tensor, torch.Tensor] | None = None) -> tuple[torch.Tensor, ...]:
