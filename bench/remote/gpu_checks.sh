@@ -16,6 +16,7 @@ step() {
 nvidia-smi --query-gpu=name,driver_version --format=csv,noheader >> "$log" 2>&1
 git log --oneline -1 >> "$log" 2>&1
 step python -m pytest -q tests/test_warp_step.py tests/test_graphed_device.py tests/test_compiled_steps.py
+step python -m pytest -q tests/test_warp_terms.py    # the terms on the fused step: no host sync after capture
 step python bench/sampler_cost.py --device cuda --envs 1024 4096 16384 --bins 100 1000 10000 \
   --attribution start hazard --repeats 3 --budget-s 0.2 --warp
 step python bench/sampler_cost.py --device cuda --envs 4096 16384 --bins 100000 1000000 \
