@@ -49,7 +49,7 @@ prints ``n/a`` and the reason below the table.
     python bench/sampler_cost.py --device cpu --threads 1 --repeats 9 --stat min  # a CPU shared with other jobs
     python bench/sampler_cost.py --device cuda --envs 1024 4096 16384 --bins 100 1000 10000 --compile
     python bench/sampler_cost.py --device cuda --envs 1024 4096 16384 --bins 100 1000 10000 --warp
-    python bench/sampler_cost.py --device cuda --envs 1024 4096 16384 --bins 100 1000 10000 --warp \
+    python bench/sampler_cost.py --device cuda --envs 1024 4096 16384 --bins 100 1000 10000 --warp \\
         --warp-one-block-max-bins 16384  # the Warp fold as one kernel of one block up to 16384 bins
 """
 
@@ -66,6 +66,7 @@ from dataclasses import replace
 import torch
 from graph_checks import graph_matches_eager, graph_sampling_distance
 from public_sampler import PublicBeyondMimicSampler
+from warp_bound import add_one_block_bound, set_one_block_bound
 
 from beyondmimic_adaptive import AdaptiveSampler, AdaptiveSamplerCfg
 from beyondmimic_adaptive.cli_types import positive_float, positive_int, share
@@ -288,38 +289,6 @@ def main() -> None:
             print(f"Warp step: one CUDA graph equals eager launches bit for bit (start, hazard): {same}")
             distance, noise = warp_sampling_distance(device)
             print(f"Warp step sampling vs its distribution: total variation {distance:.4f} (noise ~{noise:.4f})")
-
-
-def _bin_bound(text: str) -> int:
-    try:
-        bound = int(text)
-    except ValueError:
-        bound = -1
-    if bound < 0:
-        raise argparse.ArgumentTypeError(f"expected an int >= 0 (0: always three kernels), got {text!r}")
-    return bound
-
-
-def add_one_block_bound(parser: argparse.ArgumentParser) -> None:
-    """``--warp-one-block-max-bins``: the Warp fold's bound between its two paths (``warp_step.ONE_BLOCK_MAX_BINS``,
-    0 by default: always the three grid kernels; docs/benchmarks.md §1.9 measured the one-block fold slower)."""
-    parser.add_argument(
-        "--warp-one-block-max-bins",
-        type=_bin_bound,
-        default=None,
-        metavar="BINS",
-        help="with --warp: fold in one kernel of one block up to BINS bins, above in three (default 0: always three)",
-    )
-
-
-def set_one_block_bound(args: argparse.Namespace) -> None:
-    """Apply ``--warp-one-block-max-bins`` to the Warp samplers built from now on."""
-    if args.warp_one_block_max_bins is None:
-        return
-    from beyondmimic_adaptive.sampler import warp_step
-
-    warp_step.ONE_BLOCK_MAX_BINS = args.warp_one_block_max_bins
-    print(f"Warp fold: one block up to {args.warp_one_block_max_bins} bins, three kernels above")
 
 
 def _measure_cell(args, device: torch.device, num_bins: int, num_envs: int, attribution: str, reasons: list[str]):

@@ -31,7 +31,8 @@ import itertools
 import time
 
 import torch
-from sampler_cost import METRICS_INTERVAL_STEPS, add_one_block_bound, per_env_step, set_one_block_bound
+from sampler_cost import METRICS_INTERVAL_STEPS, per_env_step
+from warp_bound import add_one_block_bound, set_one_block_bound
 
 from beyondmimic_adaptive import AdaptiveSampler, AdaptiveSamplerCfg
 from beyondmimic_adaptive.cli_types import positive_int, share
