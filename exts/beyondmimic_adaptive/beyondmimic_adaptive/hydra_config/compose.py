@@ -59,12 +59,23 @@ def compose_config(
     GlobalHydra.instance().clear()
     try:
         with initialize_config_dir(config_dir=str(directory.resolve()), version_base="1.3"):
-            return compose(config_name=config_name, overrides=list(overrides))
+            return compose(config_name=config_name, overrides=[_open_key(o) for o in overrides])
     except HydraException as err:
         raise ConfigError(
             f"cannot compose '{config_name}' with overrides {list(overrides)}: {err}{_schema_reason(err)}\n"
             f"The keys and their defaults are in {PACKAGED_CONFIG_DIR} (e.g. curriculum/adaptive.yaml)."
         ) from None
+
+
+OPEN_GROUPS = ("env.", "agent.")
+"""Override prefixes whose keys are the task's own config attributes, unknown to the schema: Hydra adds or
+replaces them (``++``); :func:`beyondmimic_adaptive.runs.cfg_overrides.apply_cfg_overrides` checks them against
+the task's configs."""
+
+
+def _open_key(override: str) -> str:
+    """``env.a.b=1`` -> ``++env.a.b=1`` (add or replace); other overrides unchanged."""
+    return f"++{override}" if override.startswith(OPEN_GROUPS) else override
 
 
 def load_run_config(

@@ -136,6 +136,11 @@ class RunNode:
     """W&B project of ``logger=wandb`` runs (entity: ``$WANDB_USERNAME``; offline: ``WANDB_MODE=offline``)."""
     image_interval: int = 50
     """Log the sampler heatmap image (and W&B table) every this many iterations; 0: never."""
+    env: dict[str, Any] = field(default_factory=dict)
+    """Overrides of the task's env cfg by attribute path, as Isaac Lab's Hydra ``env.`` prefix:
+    ``env.terminations.end_effector_height.params.threshold=0.35`` (``runs.cfg_overrides``)."""
+    agent: dict[str, Any] = field(default_factory=dict)
+    """Overrides of the task's rsl-rl agent cfg by attribute path: ``agent.algorithm.entropy_coef=0.01``."""
     curriculum: dict[str, Any] = field(default_factory=dict)
     """The ``curriculum`` config group (``curriculum/*.yaml``); after :func:`parse_run`, entry name ->
     :class:`AdaptiveCurriculumNode` or :class:`TermCurriculumNode`."""

@@ -2,8 +2,8 @@
 
 :func:`task_cfgs` builds the registered task's two configs; :func:`apply_run_config` is the one
 place where the keys of a run config (``num_envs``, ``seed``, ``device``, ``motion_files``, the
-``curriculum`` group, ``iterations``, ``save_interval``) are written into them. Training,
-evaluation, playing and exporting all go through it and then add what only they need.
+``curriculum`` group, ``iterations``, ``save_interval``, the ``env.`` and ``agent.`` overrides) are written
+into them. Training, evaluation, playing and exporting all go through it and then add what only they need.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ..hydra_config import ConfigError
+from .cfg_overrides import apply_cfg_overrides
 from .config import RunConfig, RunError
 
 
@@ -52,7 +53,8 @@ def apply_run_config(
     version-adapted copy).
 
     ``curriculum=True`` adds the run's ``curriculum`` entries (the adaptive sampler among them);
-    ``False`` removes adaptive sampling, for envs whose starts are set from outside (evaluation).
+    ``False`` removes adaptive sampling, for envs whose starts are set from outside (evaluation). The run's
+    ``env`` and ``agent`` overrides come last, so they win over every key above.
     """
     from isaaclab_rl.rsl_rl import check_rsl_rl_version, handle_deprecated_rsl_rl_cfg
 
@@ -74,10 +76,12 @@ def apply_run_config(
             raise RunError(f"config error: {err}") from None
     else:
         disable_adaptive_sampling(env_cfg)
+    apply_cfg_overrides(env_cfg, run.env, "env")
     agent_cfg.seed = run.seed
     agent_cfg.device = run.device
     agent_cfg.max_iterations = run.iterations
     agent_cfg.save_interval = run.save_interval
+    apply_cfg_overrides(agent_cfg, run.agent, "agent")
     return handle_deprecated_rsl_rl_cfg(agent_cfg, check_rsl_rl_version())
 
 

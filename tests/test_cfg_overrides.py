@@ -1,0 +1,129 @@
+"""``env.`` and ``agent.`` overrides of a run config reach the task's env and agent configs by attribute path
+(as Isaac Lab's Hydra ``env.`` / ``agent.`` prefixes), with the old value's type and clear errors."""
+
+from __future__ import annotations
+
+from dataclasses import field
+
+import gymnasium as gym
+import pytest
+from isaaclab.utils import configclass
+
+from beyondmimic_adaptive.runs.cfg_overrides import apply_cfg_overrides, flatten
+from beyondmimic_adaptive.runs.config import RunError, train_config
+from beyondmimic_adaptive.runs.task_cfg import apply_run_config, task_cfgs
+
+pytestmark = pytest.mark.fast
+
+
+def _params() -> dict:
+    return {"threshold": 0.25, "names": ("a", "b")}
+
+
+@configclass
+class _Term:
+    params: dict = field(default_factory=_params)
+    weight: float = 1.0
+
+
+@configclass
+class _Terms:
+    height: _Term = _Term()
+    off: _Term | None = None
+
+
+@configclass
+class _Env:
+    terms: _Terms = _Terms()
+    episode_length_s: float = 10.0
+    decimation: int = 4
+    enabled: bool = True
+
+
+def test_flatten_gives_one_dotted_path_per_leaf():
+    assert flatten({"a": {"b": 1, "c": {"d": [2]}}, "e": "x"}) == {"a.b": 1, "a.c.d": [2], "e": "x"}
+
+
+def test_attributes_and_dict_keys_are_set_in_the_old_values_type():
+    env = _Env()
+    overrides = {"terms": {"height": {"params": {"threshold": 1, "names": ["c"]}, "weight": 2}}, "decimation": 2}
+    apply_cfg_overrides(env, overrides, "env")
+    assert env.terms.height.params["threshold"] == 1.0 and isinstance(env.terms.height.params["threshold"], float)
+    assert env.terms.height.params["names"] == ("c",)
+    assert env.terms.height.weight == 2.0 and isinstance(env.terms.height.weight, float)
+    assert env.decimation == 2
+    assert _Env().terms.height.params["threshold"] == 0.25  # the class defaults are untouched
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        (
+            {"terms": {"hieght": {"weight": 1.0}}},
+            "override env.terms.hieght: _Terms has no 'hieght' (it has: height, off)",
+        ),
+        (
+            {"terms": {"height": {"params": {"treshold": 0.3}}}},
+            "override env.terms.height.params.treshold: dict has no",
+        ),
+        ({"decimation": 2.5}, "override env.decimation=2.5: the task's value is 4 (int); give a int."),
+        ({"enabled": 1}, "override env.enabled=1: the task's value is True (bool); give a bool."),
+        ({"episode_length_s": "long"}, "override env.episode_length_s='long': the task's value is 10.0 (float)"),
+        ({"terms": {"off": {"weight": 1.0}}}, "override env.terms.off: the task's config has None there"),
+    ],
+)
+def test_a_wrong_path_or_type_names_the_path_and_what_is_there(overrides, message):
+    with pytest.raises(RunError) as err:
+        apply_cfg_overrides(_Env(), overrides, "env")
+    assert message in str(err.value)
+
+
+def test_a_none_field_takes_any_value():
+    env = _Env()
+    apply_cfg_overrides(env, {"terms": {"off": None}}, "env")
+    assert env.terms.off is None
+
+
+def test_the_run_config_reaches_the_registered_tasks_configs():
+    """A threshold the termination term reads and a PPO coefficient, from Hydra overrides to the configs."""
+    config = train_config(
+        [
+            "env.terminations.end_effector_height.params.threshold=0.35",
+            "agent.algorithm.entropy_coef=0.01",
+            "env.episode_length_s=5",
+        ]
+    )
+    assert config.run.env["terminations"]["end_effector_height"]["params"]["threshold"] == 0.35
+    env_cfg, agent_cfg = task_cfgs(config.run.task)
+    agent_cfg = apply_run_config(env_cfg, agent_cfg, config)
+    assert env_cfg.terminations.end_effector_height.params["threshold"] == 0.35
+    assert env_cfg.episode_length_s == 5.0
+    assert agent_cfg.algorithm.entropy_coef == 0.01
+    default_env, _ = task_cfgs(config.run.task)
+    assert default_env.terminations.end_effector_height.params["threshold"] == 0.25
+
+
+def test_a_misspelt_task_key_stops_before_any_env_is_built():
+    config = train_config(["env.terminations.end_effector_hieght.params.threshold=0.35"])
+    env_cfg, agent_cfg = task_cfgs(config.run.task)
+    with pytest.raises(RunError, match=r"env\.terminations\.end_effector_hieght: .* has no 'end_effector_hieght'"):
+        apply_run_config(env_cfg, agent_cfg, config)
+    assert gym.spec(config.run.task) is not None
+
+
+def test_a_saved_run_keeps_its_overrides_and_takes_new_ones(tmp_path):
+    """What ``resume=`` and ``scripts/evaluate.py`` read: the run's config.yaml, the command line on top."""
+    from omegaconf import OmegaConf
+
+    from beyondmimic_adaptive.runs.config import saved_run_config
+
+    saved = train_config(["env.terminations.end_effector_height.params.threshold=0.35"]).cfg
+    OmegaConf.save(saved, tmp_path / "config.yaml")
+    config = saved_run_config(tmp_path, ["env.terminations.anchor_height.params.threshold=0.3"])
+    terms = config.run.env["terminations"]
+    assert terms["end_effector_height"]["params"]["threshold"] == 0.35
+    assert terms["anchor_height"]["params"]["threshold"] == 0.3
+    old = OmegaConf.to_container(saved)
+    del old["env"], old["agent"]  # a run saved before these keys existed
+    OmegaConf.save(OmegaConf.create(old), tmp_path / "config.yaml")
+    assert saved_run_config(tmp_path).run.env == {}
