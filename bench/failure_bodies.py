@@ -12,7 +12,9 @@ Each row is read where the termination terms judge the step that ended the episo
 ``termination_manager.compute``, before the reset): the frame, the terms that fired, and the signed height errors
 ``z_robot - z_reference`` (negative: the robot is lower) of the anchor and of every body of the
 ``end_effector_height`` term, with the reference heights the terms use (``body_pose_relative_w``, BeyondMimic's
-anchor-relative reference), and the z component of the reference anchor's up axis (-1: upside down).
+anchor-relative reference), both heights (world z), and the z component of the reference anchor's up axis
+(-1: upside down). Per start bin, the summary gives the median signed errors and how many envs had each body over
+its term's threshold.
 """
 
 from __future__ import annotations
@@ -54,8 +56,8 @@ def failure_rows(loaded: LoadedPolicy, start_bins: list[int], envs_per_bin: int,
     def compute_and_snapshot() -> torch.Tensor:  # the state the terms judge, before the reset overwrites it
         dones = compute()
         ref_pos, _ = command.body_pose_relative_w()
-        snap["ee"] = command.robot_body_pos_w[:, ee, 2] - ref_pos[:, ee, 2]
-        snap["anchor"] = command.robot_anchor_pos_w[:, 2] - command.anchor_pos_w[:, 2]
+        snap["ee_robot"], snap["ee_ref"] = command.robot_body_pos_w[:, ee, 2], ref_pos[:, ee, 2]
+        snap["anchor_robot"], snap["anchor_ref"] = command.robot_anchor_pos_w[:, 2], command.anchor_pos_w[:, 2]
         x, y = command.anchor_quat_w[:, 0], command.anchor_quat_w[:, 1]  # (x, y, z, w): R[2, 2] = 1 - 2(x² + y²)
         snap["up_z"], snap["frame"] = 1.0 - 2.0 * (x * x + y * y), command.time_steps.clone()
         snap["fired"] = torch.stack([terms.get_term(n) for n in terms.active_terms], dim=1)
@@ -83,8 +85,11 @@ def failure_rows(loaded: LoadedPolicy, start_bins: list[int], envs_per_bin: int,
             "end_frame": int(frames[i]),
             "end_bin": int(layout.bin_index(torch.zeros_like(frames[i : i + 1]), frames[i : i + 1])[0]),
             "terms": [n for t, n in enumerate(terms.active_terms) if bool(last["fired"][i, t])],
-            "anchor_dz": float(last["anchor"][i]),
-            "ee_dz": dict(zip(names, last["ee"][i].tolist(), strict=True)),
+            "anchor_dz": float(last["anchor_robot"][i] - last["anchor_ref"][i]),
+            "ee_dz": dict(zip(names, (last["ee_robot"][i] - last["ee_ref"][i]).tolist(), strict=True)),
+            "anchor_z": {"robot": float(last["anchor_robot"][i]), "reference": float(last["anchor_ref"][i])},
+            "ee_robot_z": dict(zip(names, last["ee_robot"][i].tolist(), strict=True)),
+            "ee_reference_z": dict(zip(names, last["ee_ref"][i].tolist(), strict=True)),
             "ref_anchor_up_z": float(last["up_z"][i]),
         }
         for i in range(env.num_envs)
