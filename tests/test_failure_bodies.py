@@ -8,6 +8,8 @@ reference heights must be the motion file's at the row's frame (flat ground: the
 from __future__ import annotations
 
 import json
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -17,6 +19,9 @@ from beyondmimic_adaptive.assets import DEMO_SHORT_MOTION
 from beyondmimic_adaptive.motion import load_motion
 from beyondmimic_adaptive.runs import motion_files_override, train
 from beyondmimic_adaptive.tasks.tracking.config.humanoid.robot import ANCHOR_BODY, BODY_NAMES, END_EFFECTORS
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+from failure_bodies import failure_rows
 
 THRESHOLD = 0.25
 """The humanoid task's anchor and end-effector height thresholds (tracking_env_cfg.TerminationsCfg)."""
@@ -60,13 +65,45 @@ def test_rows_are_the_terms_view_of_the_last_step(args, tmp_path):
         x, y = clip.body_quat_w[frame, BODY_NAMES.index(ANCHOR_BODY), 1:3]  # the file's quaternions: (w, x, y, z)
         assert row["ref_anchor_up_z"] == pytest.approx(1.0 - 2.0 * (x * x + y * y), abs=1e-4)  # R[2, 2]
     assert any("end_effector_height" in r["terms"] for r in rows)  # a one-iteration policy fails by its limbs
-    for start in (0, 2):  # the summary counts the bodies over the threshold per start bin
-        line = next(line for line in stdout.splitlines() if line.startswith(f"bin {start}: 2 envs"))
+    assert report["failure_terms"] == ["anchor_height", "anchor_ori", "end_effector_height"]
+    for start in (0, 2):  # the summary counts the bodies over the threshold per start bin, in the failed envs
+        failed = [r for r in rows if r["start_bin"] == start and set(r["terms"]) & set(report["failure_terms"])]
+        line = next(line for line in stdout.splitlines() if line.startswith(f"bin {start}: {len(failed)}/2 envs"))
         for name in END_EFFECTORS:
-            crossed = sum(abs(r["ee_dz"][name]) > THRESHOLD for r in rows if r["start_bin"] == start)
+            crossed = sum(abs(r["ee_dz"][name]) > THRESHOLD for r in failed)
             assert (f"{name} x{crossed}" in line) == bool(crossed), line
 
 
 def test_start_bins_outside_motion_zero_are_refused(args):
     message = exit_message("bench/failure_bodies.py", *args, "--start-bins", "4", "--envs-per-bin", "1")
     assert "motion 0 has bins 0..3" in message
+
+
+def test_heights_are_those_the_terms_judged_before_the_reset(args):
+    """An observer inside the anchor_height term records the robot's heights at every step: each row's are those of
+    its last step (the reset that follows writes a new start into the same buffers)."""
+    import torch
+
+    from beyondmimic_adaptive.runs import load_policy_env
+
+    loaded = load_policy_env(Path(args[1]), [], num_envs=4, keep_sampler=False)
+    command = loaded.env.command_manager.get_term("motion")
+    ee = [BODY_NAMES.index(n) for n in END_EFFECTORS]
+    term_cfg = loaded.env.termination_manager.get_term_cfg("anchor_height")
+    judged, seen = term_cfg.func, []
+
+    def observed(env, **params) -> torch.Tensor:
+        seen.append((command.time_steps.clone(), command.robot_anchor_pos_w[:, 2].clone(),
+                     command.robot_body_pos_w[:, ee, 2].clone()))  # fmt: skip
+        return judged(env, **params)
+
+    term_cfg.func = observed
+    try:
+        rows = failure_rows(loaded, [0, 2], 2, 2.0)["rows"]
+    finally:
+        loaded.env.close()
+    for i, row in enumerate(rows):
+        frames, anchor, limbs = seen[row["end_frame"] - 100 * row["start_bin"]]  # step k is judged on frame start + k
+        assert int(frames[i]) == row["end_frame"]
+        assert row["anchor_z"]["robot"] == pytest.approx(float(anchor[i]), abs=1e-6)
+        assert list(row["ee_robot_z"].values()) == pytest.approx(limbs[i].tolist(), abs=1e-6)
