@@ -8,8 +8,9 @@ per mutant, with the first assertion that failed, and exits 1 if any survived.
 from __future__ import annotations
 
 import pathlib
-import subprocess
 import sys
+
+from mutation import run_mutants
 
 KERNELS = pathlib.Path("exts/beyondmimic_adaptive/beyondmimic_adaptive/sampler/warp_kernels.py")
 
@@ -50,21 +51,7 @@ MUTANTS: dict[str, tuple[str, str]] = {
 
 
 def main() -> int:
-    original = KERNELS.read_text()
-    survived = 0
-    for name, (old, new) in MUTANTS.items():
-        if original.count(old) != 1:
-            raise SystemExit(f"mutant {name!r}: its text is not found once in {KERNELS}; update MUTANTS")
-        KERNELS.write_text(original.replace(old, new))
-        try:
-            command = [sys.executable, "-m", "pytest", "-q", "-x", "tests/test_warp_step.py"]
-            result = subprocess.run(command, capture_output=True, text=True, timeout=600, check=False)
-        finally:
-            KERNELS.write_text(original)
-        reason = next((line for line in result.stdout.splitlines() if line.startswith("E ")), "")
-        survived += result.returncode == 0
-        print(f"{name:40s} {'CAUGHT' if result.returncode else 'SURVIVED'}  {reason[:110]}", flush=True)
-    return 1 if survived else 0
+    return run_mutants({name: (KERNELS, old, new) for name, (old, new) in MUTANTS.items()}, "tests/test_warp_step.py")
 
 
 if __name__ == "__main__":

@@ -8,8 +8,9 @@ per mutant, with the first assertion that failed, and exits 1 if any survived.
 from __future__ import annotations
 
 import pathlib
-import subprocess
 import sys
+
+from mutation import run_mutants
 
 PACKAGE = pathlib.Path("exts/beyondmimic_adaptive/beyondmimic_adaptive")
 PER_ENV = PACKAGE / "sampler/warp_per_env.py"
@@ -52,21 +53,7 @@ MUTANTS: dict[str, tuple[pathlib.Path, str, str]] = {
 
 
 def main() -> int:
-    survived = 0
-    for name, (path, old, new) in MUTANTS.items():
-        original = path.read_text()
-        if original.count(old) != 1:
-            raise SystemExit(f"mutant {name!r}: its text is not found once in {path}; update MUTANTS")
-        path.write_text(original.replace(old, new))
-        try:
-            command = [sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", "tests/test_warp_terms.py"]
-            result = subprocess.run(command, capture_output=True, text=True, timeout=600, check=False)
-        finally:
-            path.write_text(original)
-        reason = next((line for line in result.stdout.splitlines() if line.startswith("E ")), "")
-        survived += result.returncode == 0
-        print(f"{name:40s} {'CAUGHT' if result.returncode else 'SURVIVED'}  {reason[:110]}", flush=True)
-    return 1 if survived else 0
+    return run_mutants(MUTANTS, "tests/test_warp_terms.py")
 
 
 if __name__ == "__main__":
