@@ -1,11 +1,11 @@
 """The per-env step as a few Warp kernels (experimental; ``AdaptiveSamplerCfg.warp_step``).
 
 docs/benchmarks.md §1.8 found the graphed torch step host-bound and its graphs replaying 37 kernels
-(``start``) or 47 (``hazard``) of about 2 µs each. Here one env step is three Warp kernels
-(``warp_kernels.py``): the record of the finished envs and the exposure (one thread per env), the fold
-(three grid kernels: rates, kernel masses and their scan per tile of bins, the tiles' offsets; or, opted
-into, one kernel of one block: :data:`ONE_BLOCK_MAX_BINS`), and the draw for the envs that reset (one
-thread per env).
+(``start``) or 47 (``hazard``) of about 2 µs each. Here one env step is five Warp kernels
+(``warp_kernels.py``; three with the opt-in one-block fold): the record of the finished envs and the
+exposure (one thread per env), the fold (three grid kernels: rates, kernel masses and their scan per tile
+of bins, the tiles' offsets; or, opted into, one kernel of one block: :data:`ONE_BLOCK_MAX_BINS`), and
+the draw for the envs that reset (one thread per env).
 On CUDA :meth:`WarpFusedStep.step` replays all of them as **one** CUDA graph, captured on torch's stream,
 after the caller has written its rows into the persistent inputs :attr:`~WarpFusedStep.bins` etc. in
 place (or let :meth:`WarpFusedStep.set_inputs` copy them).
