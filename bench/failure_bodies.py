@@ -1,7 +1,7 @@
 """Which body ends an episode, and how far off it is: signed height errors at each start's first termination.
 
     python bench/failure_bodies.py --checkpoint RUN/model_<it>.pt --start-bins 104 105 106 [--envs-per-bin 4]
-                                   [--motion-files a.npz] [--device cpu] [--task Tracking-G1-v0] [--out f.json]
+                                   [--motion-files a.npz] [--device cpu] [--task ID] [--out f.json]
 
 The env is the run's, in play mode (:func:`beyondmimic_adaptive.runs.load_policy_env`, as scripts/evaluate.py
 builds it: no pushes, no observation noise, the task's reset noise kept). ``--envs-per-bin`` envs start at the
@@ -139,10 +139,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--start-bins", type=int, nargs="+", required=True, help="bins of motion 0 to start from")
     parser.add_argument("--envs-per-bin", type=positive_int, default=4)
     parser.add_argument("--device", default=None, help="cpu or cuda:N (default: the run's device)")
-    parser.add_argument("--task", default="Tracking-G1-v0")
+    parser.add_argument("--task", default=None, help="registered task id (default: the run's config.yaml)")
     parser.add_argument("--out", type=Path, help="JSON report (default: none)")
     args = parser.parse_args(argv)
-    overrides = [f"task={args.task}", *([f"device={args.device}"] if args.device else [])]
+    overrides = [f"{key}={value}" for key, value in (("task", args.task), ("device", args.device)) if value]
     overrides += [motion_files_override(args.motion_files)] if args.motion_files else []
     try:
         settings = eval_settings(saved_run_config(args.checkpoint.parent, overrides).cfg)

@@ -33,7 +33,7 @@ def args(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
     log_dir = tmp_path_factory.mktemp("runs")
     overrides = ["num_envs=4", "iterations=1", motion_files_override([DEMO_SHORT_MOTION])]
     run = train([*overrides, f"log_dir={log_dir}", "run_name=run", "curriculum.adaptive.bin_size_s=2.0"])
-    return ["--checkpoint", str(run / "model_0.pt"), "--task", "Tracking-Humanoid-v0", "--device", "cpu"]
+    return ["--checkpoint", str(run / "model_0.pt"), "--device", "cpu"]  # the task: the run's own
 
 
 def test_rows_are_the_terms_view_of_the_last_step(args, tmp_path):
