@@ -53,33 +53,30 @@ def _missing(node: Any, key: str, where: str) -> RunError:
     )
 
 
-def _child(node: Any, key: str, where: str) -> Any:
+def _lookup(node: Any, key: str, where: str) -> Any:
+    """The value at ``key`` of a dict or a config object (None included); an error naming ``where`` if absent."""
     if isinstance(node, Mapping):
         if key not in node:
             raise _missing(node, key, where)
-        child = node[key]
-    elif hasattr(node, "__dict__") and key in vars(node):
-        child = getattr(node, key)
-    else:
-        raise _missing(node, key, where)
+        return node[key]
+    if hasattr(node, "__dict__") and key in vars(node):
+        return getattr(node, key)
+    raise _missing(node, key, where)
+
+
+def _child(node: Any, key: str, where: str) -> Any:
+    child = _lookup(node, key, where)
     if child is None:
         raise RunError(f"override {where}: the task's config has None there (a term switched off); nothing to set.")
     return child
 
 
 def _set(node: Any, key: str, value: Any, where: str) -> None:
-    old = _child(node, key, where) if not _holds_none(node, key) else None
-    new = _converted(old, value, where)
+    new = _converted(_lookup(node, key, where), value, where)
     if isinstance(node, dict):
         node[key] = new
     else:
         setattr(node, key, new)
-
-
-def _holds_none(node: Any, key: str) -> bool:
-    if isinstance(node, Mapping):
-        return key in node and node[key] is None
-    return hasattr(node, "__dict__") and key in vars(node) and getattr(node, key) is None
 
 
 def _converted(old: Any, value: Any, where: str) -> Any:
@@ -93,7 +90,7 @@ def _converted(old: Any, value: Any, where: str) -> Any:
         return float(value)
     elif isinstance(old, tuple) and isinstance(value, list | tuple):
         return tuple(value)
-    elif isinstance(value, type(old)) and not (isinstance(old, int) and isinstance(value, float)):
+    elif isinstance(value, type(old)):
         return value
     raise RunError(
         f"override {where}={value!r}: the task's value is {old!r} ({type(old).__name__}); give a {type(old).__name__}."
