@@ -53,6 +53,7 @@ from beyondmimic_adaptive.runs import (
     latest_complete,
     motion_files_override,
 )
+from beyondmimic_adaptive.runs.eval_report import require_every_bin
 
 ARMS: dict[str, list[str]] = {
     "adaptive": ["curriculum=adaptive"],
@@ -162,6 +163,10 @@ def _read_report(path: Path) -> dict:
             f"ablation --ingest: {path} lacks {', '.join(missing)}: not a report of scripts/evaluate.py;"
             " delete it or evaluate the checkpoint again."
         )
+    try:
+        require_every_bin(report, f"ablation --ingest: {path}")
+    except ValueError as err:
+        raise SystemExit(str(err)) from None
     return report
 
 

@@ -32,6 +32,7 @@ from ablation_plots import plot_reach, plt
 
 from beyondmimic_adaptive.hydra_config import AdaptiveCurriculumNode, ConfigError, parse_curriculum
 from beyondmimic_adaptive.runs import RunError, saved_run_config
+from beyondmimic_adaptive.runs.eval_report import require_every_bin
 from beyondmimic_adaptive.sampler import AdaptiveSampler, AdaptiveSamplerCfg, read_sampler_state
 
 
@@ -165,6 +166,10 @@ def main(argv: list[str] | None = None) -> None:
     for label, report in reports.items():
         if "median_seconds_played_per_bin" not in report:
             raise SystemExit(f"choke_points.py: {label}: the report has no survival times; evaluate it again.")
+        try:
+            require_every_bin(report, f"choke_points.py: {label}")
+        except ValueError as err:
+            raise SystemExit(str(err)) from None
         far = report["median_furthest_frame"][0]
         chokes = choke_points(report)
         line = f"{label}: furthest frame {far:g} of {report['num_frames'][0]}; chokes (bin, failing bins): {chokes}"

@@ -121,6 +121,13 @@ def test_ingest_refuses_a_report_it_cannot_read_and_adds_nothing(tmp_path):
     (tmp_path / "adaptive" / "eval_model_7" / "eval.json").write_text("{not json")
     message = exit_message("bench/ablation.py", "--out", str(tmp_path), "--arms", "adaptive", "--ingest")
     assert "eval_model_7/eval.json is not an evaluation report" in message
+    # an evaluation from some bins only (scripts/evaluate.py --start-bins) has no per-bin curve to add
+    partial = good | {"completion_per_bin": [1.0, None, None], "start_bins": [0]}
+    (tmp_path / "adaptive" / "eval_model_7" / "eval.json").write_text(json.dumps(partial))
+    message = exit_message("bench/ablation.py", "--out", str(tmp_path), "--arms", "adaptive", "--ingest")
+    assert "eval_model_7/eval.json: the evaluation started from 1 of 3 bins ([0])" in message
+    assert "evaluate again without --start-bins" in message
+    assert not (tmp_path / "results.jsonl").exists() or not (tmp_path / "results.jsonl").read_text()
 
 
 def test_a_variant_arm_trains_as_its_base_arm_with_more_overrides(tmp_path):

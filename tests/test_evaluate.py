@@ -170,3 +170,49 @@ def test_failures_by_term_read_from_a_report_old_or_new():
     two_terms = {"failures_per_end_bin": {"height": [0, 1, 1], "feet": [0, 3, 0], "orientation": [0, 0, 0]}}
     assert failure_summary(two_terms) == "feet 3 (most in bin 1: 3), height 2 (most in bin 1: 1)"
     assert failure_summary({"failures_per_end_bin": {"height": [0, 0]}}) == "none"
+
+
+def test_start_bins_evaluate_only_those_bins_as_the_full_evaluation_does(tmp_path, monkeypatch):
+    overrides = ["num_envs=4", "iterations=1", motion_files_override([DEMO_SHORT_MOTION])]
+    run = train([*overrides, f"log_dir={tmp_path}", "run_name=run", "curriculum.adaptive.bin_size_s=2.0"])
+    quiet_reset(monkeypatch)  # every start is its bin's reference frame: the same rollout in either evaluation
+    full = evaluate_checkpoint(run / "model_0.pt", 1, out=tmp_path / "full")
+    some = evaluate_checkpoint(run / "model_0.pt", 1, out=tmp_path / "some", start_bins=[2, 0])
+    assert some["start_bins"] == [0, 2] and full["start_bins"] == [0, 1, 2, 3]
+    for key in ("completion_per_bin", "median_seconds_played_per_bin"):
+        assert some[key] == [full[key][0], None, full[key][2], None]
+    assert some["full_clip_completion"] == full["full_clip_completion"]
+    assert some["median_furthest_frame"] == full["median_furthest_frame"]
+    assert some["mean_completion"] == pytest.approx((full["completion_per_bin"][0] + full["completion_per_bin"][2]) / 2)
+    assert json.loads((tmp_path / "some" / "eval.json").read_text())["completion_per_bin"][1] is None
+    assert (tmp_path / "some" / "eval.png").stat().st_size > 0
+    # without the first bin there is no whole-clip number: None, not a made-up one
+    late = evaluate_checkpoint(run / "model_0.pt", 1, out=tmp_path / "late", start_bins=[3])
+    assert late["full_clip_completion"] == [None] and late["median_furthest_frame"] == [None]
+    # the script's flag; its table lists the started bins only
+    table = evaluate(run / "model_0.pt", "--out", str(tmp_path / "cli"), "--start-bins", "1")
+    rows = [line.split() for line in table.splitlines() if line.split() and line.split()[0].isdigit()]
+    assert [row[0] for row in rows] == ["1"]
+
+
+@pytest.mark.fast
+@pytest.mark.parametrize(
+    ("start_bins", "message"),
+    [
+        ([4], r"start bins \[4\] are outside these motions' bins 0..3"),
+        ([-1, 0], r"start bins \[-1\] are outside"),
+        ([], "start_bins is empty"),
+        ([1, 1], r"start bins \[1\] are given twice"),
+    ],
+)
+def test_bad_start_bins_are_refused_before_an_env_is_built(tmp_path, monkeypatch, start_bins, message):
+    from omegaconf import OmegaConf
+
+    from beyondmimic_adaptive.runs import evaluation
+
+    monkeypatch.setattr(evaluation, "make_env", lambda cfg: pytest.fail("built an env for a refused evaluation"))
+    config = train_config([motion_files_override([DEMO_SHORT_MOTION]), "curriculum.adaptive.bin_size_s=2.0"])
+    OmegaConf.save(config.cfg, tmp_path / "config.yaml")
+    torch.save({"actor_state_dict": {}, "iter": 0, "infos": None}, tmp_path / "model_0.pt")
+    with pytest.raises(RunError, match=message):
+        evaluate_checkpoint(tmp_path / "model_0.pt", 1, start_bins=start_bins)

@@ -6,12 +6,27 @@ from pathlib import Path
 from typing import Any
 
 
+def started_bins(report: dict[str, Any]) -> list[int]:
+    """The bins the evaluation started from: every bin, unless it was limited (``start_bins``)."""
+    return report.get("start_bins", list(range(len(report["completion_per_bin"]))))
+
+
+def require_every_bin(report: dict[str, Any], what: str) -> None:
+    """Raise ``ValueError`` naming ``what`` when the report started from some bins only: per-bin curves and
+    heatmaps need a start at every bin."""
+    started, num_bins = started_bins(report), len(report["completion_per_bin"])
+    if len(started) != num_bins:
+        raise ValueError(
+            f"{what}: the evaluation started from {len(started)} of {num_bins} bins ({started[:8]}"
+            f"{' ...' if len(started) > 8 else ''}); evaluate again without --start-bins."
+        )
+
+
 def format_table(report: dict[str, Any]) -> str:
-    """Per bin: its motion, completion and body position error; then the whole-clip lines."""
+    """Per started bin: its motion, completion and body position error; then the whole-clip lines."""
     lines = [f"{'bin':>4} {'motion':>6} {'completion':>10} {'body pos err [m]':>16}"]
-    for b, (m, c, e) in enumerate(
-        zip(report["bin_motion"], report["completion_per_bin"], report["body_pos_error_per_bin"], strict=True)
-    ):
+    for b in started_bins(report):
+        m, c, e = report["bin_motion"][b], report["completion_per_bin"][b], report["body_pos_error_per_bin"][b]
         lines.append(f"{b:>4} {m:>6} {c:>10.2f} {e:>16.3f}")
     lines.append(f"full-clip completion per motion: {report['full_clip_completion']}")
     lines.append(f"median furthest frame from frame 0: {report['median_furthest_frame']} of {report['num_frames']}")
@@ -47,7 +62,8 @@ def plot_report(report: dict[str, Any], path: Path) -> None:
     bins = range(len(report["completion_per_bin"]))
     ended = {name: counts for name, counts in (report.get("failures_per_end_bin") or {}).items() if sum(counts)}
     fig, ax = plt.subplots(3 if ended else 2, 1, figsize=(9, 7 if ended else 5), sharex=True)
-    ax[0].bar(bins, report["completion_per_bin"], color="tab:green")
+    completion = [float("nan") if c is None else c for c in report["completion_per_bin"]]  # None: not started
+    ax[0].bar(bins, completion, color="tab:green")
     ax[0].set(ylabel="completion from bin", ylim=(0, 1.05), title=Path(report["checkpoint"]).name)
     ax[1].bar(bins, report["body_pos_error_per_bin"], color="tab:red")
     ax[1].set(ylabel="body pos error [m]")

@@ -4,7 +4,9 @@ Each env starts exactly at the first frame of one bin (plus the task's reset noi
 the end of its motion or its first failure; the episode limit is lifted to the longest motion.
 Per bin: completion (share of starts that reach the motion's end without failing) and the mean body
 position error of frames in that bin (over all envs passing through it). The whole clip is completed
-when the starts from each motion's first bin complete.
+when the starts from each motion's first bin complete. ``start_bins`` limits the starts to some bins
+(``[0]``: the first motion's whole clip from frame 0, at a fraction of the cost); the per-bin values of
+the bins not started are ``None`` and the report's ``start_bins`` lists the bins that were.
 
 The task, the motion files, the bin size and the motion command's name are the run's (its saved
 ``config.yaml``); overrides replace saved keys.
@@ -32,12 +34,16 @@ from .task_cfg import apply_run_config, motion_command_cfg, play_mode, task_cfgs
 
 
 def evaluate_checkpoint(
-    checkpoint: Path, envs_per_bin: int = 2, overrides: Sequence[str] = (), out: Path | None = None
+    checkpoint: Path,
+    envs_per_bin: int = 2,
+    overrides: Sequence[str] = (),
+    out: Path | None = None,
+    start_bins: Sequence[int] | None = None,
 ) -> dict[str, Any]:
-    """Evaluate ``checkpoint`` with ``envs_per_bin`` starts per bin; writes ``eval.json`` and ``eval.png``
-    to ``out`` (default: the checkpoint's folder) and returns the report."""
+    """Evaluate ``checkpoint`` with ``envs_per_bin`` starts per bin (every bin, or ``start_bins``); writes
+    ``eval.json`` and ``eval.png`` to ``out`` (default: the checkpoint's folder) and returns the report."""
     outs = [out if out is not None else checkpoint.parent]
-    return evaluate_checkpoints([checkpoint], envs_per_bin, overrides, outs)[0]
+    return evaluate_checkpoints([checkpoint], envs_per_bin, overrides, outs, start_bins)[0]
 
 
 def evaluate_checkpoints(
@@ -45,8 +51,10 @@ def evaluate_checkpoints(
     envs_per_bin: int = 2,
     overrides: Sequence[str] = (),
     outs: Sequence[Path] | None = None,
+    start_bins: Sequence[int] | None = None,
 ) -> list[dict[str, Any]]:
-    """Evaluate every checkpoint in one env (``envs_per_bin`` starts per bin each); writes each one's
+    """Evaluate every checkpoint in one env (``envs_per_bin`` starts per bin each, from every bin or from
+    ``start_bins``, global bin indices over the motions in order); writes each one's
     ``eval.json`` and ``eval.png`` to its ``outs`` entry (default: :func:`report_dirs` without a parent)
     and returns the reports, in order: each the report :func:`evaluate_checkpoint` gives for it alone.
 
@@ -66,7 +74,7 @@ def evaluate_checkpoints(
     _check_shared_setup(checkpoints, configs, settings)
     for checkpoint in checkpoints:
         checked_checkpoint(checkpoint)
-    reports = evaluate_policies(configs[0], checkpoints, envs_per_bin, settings[0])
+    reports = evaluate_policies(configs[0], checkpoints, envs_per_bin, settings[0], start_bins)
     for report, out in zip(reports, outs, strict=True):
         out.mkdir(parents=True, exist_ok=True)
         (out / "eval.json").write_text(json.dumps(report, indent=1))
@@ -131,11 +139,44 @@ def _batched_policy(policies: Sequence[Any], envs_each: int) -> Callable[[Any], 
     return act
 
 
+def checked_start_bins(start_bins: Sequence[int] | None, num_bins: int) -> list[int]:
+    """``start_bins`` as a sorted list (``None``: every bin); a :class:`RunError` names a bin out of
+    ``0..num_bins-1``, a repeated one, or an empty list."""
+    if start_bins is None:
+        return list(range(num_bins))
+    bins = [int(b) for b in start_bins]
+    if not bins:
+        raise RunError("start_bins is empty: give at least one bin (--start-bins 0), or leave it out for every bin.")
+    outside = [b for b in bins if not 0 <= b < num_bins]
+    if outside:
+        raise RunError(
+            f"start bins {outside} are outside these motions' bins 0..{num_bins - 1}: use bins in that range"
+            " (--start-bins)."
+        )
+    repeated = sorted({b for b in bins if bins.count(b) > 1})
+    if repeated:
+        raise RunError(f"start bins {repeated} are given twice: give each once (--envs-per-bin sets starts per bin).")
+    return sorted(bins)
+
+
+def _per_bin(values: Any, started: Sequence[int], num_bins: int) -> list[Any]:
+    """A list over every bin: ``values[i]`` at bin ``started[i]``, ``None`` where no start was made."""
+    full: list[Any] = [None] * num_bins
+    for b, v in zip(started, values.tolist(), strict=True):
+        full[b] = v
+    return full
+
+
 def evaluate_policies(
-    config: RunConfig, checkpoints: Sequence[Path], envs_per_bin: int, settings: EvalSettings
+    config: RunConfig,
+    checkpoints: Sequence[Path],
+    envs_per_bin: int,
+    settings: EvalSettings,
+    start_bins: Sequence[int] | None = None,
 ) -> list[dict[str, Any]]:
-    """Roll out each checkpoint's policy from the first frame of every bin, all in one env (one block of
-    ``num_bins * envs_per_bin`` envs per checkpoint); a JSON-able report per checkpoint."""
+    """Roll out each checkpoint's policy from the first frame of every bin (or of ``start_bins``), all in
+    one env (one block of ``len(start_bins) * envs_per_bin`` envs per checkpoint); a JSON-able report per
+    checkpoint."""
     import torch
     from tqdm import tqdm
 
@@ -150,7 +191,8 @@ def evaluate_policies(
     frames = [load_motion(p).num_frames for p in motion_cfg.motion_files]
     fps = 1.0 / (env_cfg.sim.dt * env_cfg.decimation)
     layout = BinLayout(frames, fps, bin_size_s=settings.bin_size_s, device="cpu")
-    num_policies, envs_each = len(checkpoints), layout.num_bins * envs_per_bin
+    started = checked_start_bins(start_bins, layout.num_bins)
+    num_policies, envs_each = len(checkpoints), len(started) * envs_per_bin
     env_cfg.scene.num_envs = num_policies * envs_each
     env_cfg.episode_length_s = max(frames) / fps + 1.0
     env = make_env(env_cfg)
@@ -165,14 +207,14 @@ def evaluate_policies(
         device = env.device
         layout = BinLayout(frames, fps, bin_size_s=settings.bin_size_s, device=device)
         command = env.command_manager.get_term(settings.command_name)
-        start_bins = torch.arange(layout.num_bins, device=device).repeat_interleave(envs_per_bin).repeat(num_policies)
+        starts = torch.tensor(started, device=device).repeat_interleave(envs_per_bin).repeat(num_policies)
         # each block's bins are counted apart: global bin + block * num_bins
         bin_offset = torch.arange(num_policies, device=device).repeat_interleave(envs_each) * layout.num_bins
-        command.set_start(slice(None), layout.bin_motion[start_bins], layout.bin_start[start_bins])
+        command.set_start(slice(None), layout.bin_motion[starts], layout.bin_start[starts])
         env.reset()
         obs = wrapped.get_observations()
         active = torch.ones(env.num_envs, dtype=torch.bool, device=device)
-        start_frames = layout.bin_start[start_bins]
+        start_frames = layout.bin_start[starts]
         reached = torch.zeros(env.num_envs, dtype=torch.long, device=device)  # frames played before the end
         completed = torch.zeros_like(active)
         error_sum = torch.zeros(num_policies * layout.num_bins, device=device)
@@ -202,11 +244,13 @@ def evaluate_policies(
                 progress.update(int(finished.sum()))
     finally:
         env.close()
-    shape = (num_policies, layout.num_bins, envs_per_bin)
-    completion = completed.float().view(shape).mean(2)
-    played = reached.view(shape).float()  # frames played from each start
+    shape = (num_policies, len(started), envs_per_bin)
+    completion = completed.float().view(shape).mean(2).cpu()
+    played = reached.view(shape).float().cpu()  # frames played from each start
     errors = (error_sum / error_count.clamp_min(1)).view(num_policies, layout.num_bins)
-    first_bins = layout.bin_offsets[:-1]
+    first_bins = layout.bin_offsets[:-1].tolist()
+    median_played = played.median(dim=2).values
+    row = {b: i for i, b in enumerate(started)}  # bin -> its row among the started ones
     ended_by = torch.zeros(len(failure_terms), num_policies * layout.num_bins, device=ended_in.device)
     ended_by.index_add_(1, ended_in, fired.T.float())
     ended_by = ended_by.view(len(failure_terms), num_policies, layout.num_bins).cpu()
@@ -217,16 +261,18 @@ def evaluate_policies(
             "bin_size_s": settings.bin_size_s,
             "motion_files": list(motion_cfg.motion_files),
             "envs_per_bin": envs_per_bin,
+            "start_bins": started,
             "bin_motion": layout.bin_motion.tolist(),
-            "completion_per_bin": completion[k].tolist(),
+            "completion_per_bin": _per_bin(completion[k], started, layout.num_bins),
             "body_pos_error_per_bin": errors[k].tolist(),
-            "full_clip_completion": completion[k][first_bins].tolist(),
+            # per motion (None: its first bin was not started): the share of its frame-0 starts that end it
+            "full_clip_completion": [float(completion[k, row[b]]) if b in row else None for b in first_bins],
             # per motion: median over the starts at its frame 0 of the frames played before the end or a failure
-            "median_furthest_frame": played[k][first_bins].median(dim=1).values.tolist(),
+            "median_furthest_frame": [float(median_played[k, row[b]]) if b in row else None for b in first_bins],
             # per start bin: median seconds played before the clip's end or a failure (where does it fall?)
-            "median_seconds_played_per_bin": (played[k].median(dim=1).values / fps).tolist(),
+            "median_seconds_played_per_bin": _per_bin(median_played[k] / fps, started, layout.num_bins),
             "num_frames": frames,
-            "mean_completion": float(completion[k].mean()),
+            "mean_completion": float(completion[k].mean()),  # over the started bins
             # per failure term: the starts whose episode this term ended (with any other that fired in the same
             # step), counted in the bin of the last frame played: which condition fails, and where
             "failures_per_end_bin": {name: ended_by[t, k].int().tolist() for t, name in enumerate(failure_terms)},
