@@ -25,7 +25,7 @@ for arm in $arms; do
   setsid nohup python bench/ablation.py --out "$S/$STUDY" --task Tracking-G1-v0 --arms "$arm" --device "$DEVICE" \
     --num-envs "${BM_NUM_ENVS:-4096}" --eval-every 50 --max-iterations "$max_iterations" --seed 1 --train-only \
     ${BM_VARIANT:+--variant "$BM_VARIANT"} --motion-files "$S/motions/$CLIP.npz" \
-    > "$S/ablation_$arm.log" 2>&1 < /dev/null &
+    > "$S/ablation_${STUDY}_$arm.log" 2>&1 < /dev/null &  # one log per clip and arm
 done
 [ $# -gt 0 ] && bash bench/remote/evalbg.sh e0 "$@"
 echo "started $arms at $(date -u +%T)"

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Keep the study's full checkpoints out of a device call's copy of the tree, or put them back.
+#
+#   bash bench/remote/slim_index.sh out   # before the wheel-bundle calls
+#   bash bench/remote/slim_index.sh in    # when the device work is done (before committing runs/)
+#
+# A device call copies the tracked tree (as the index has it) plus what it carries, 64 MiB in all. The
+# runs/ checkpoints (about 7 MB each) and a 40 MiB wheel bundle no longer fit together. `out` takes every
+# runs/**/model_*.pt out of the index and ignores them (the files stay on disk); carry the ones the
+# trainings resume from in the call that runs start.sh. `in` undoes both.
+set -eu
+cd "$(dirname "$0")/../.."
+exclude=$(git rev-parse --git-path info/exclude)
+pattern='/runs/**/*.pt'
+case "${1:-}" in
+  out)
+    git ls-files -z 'runs/*model_*.pt' | xargs -0 -r git rm --cached -q --
+    grep -qxF "$pattern" "$exclude" 2>/dev/null || echo "$pattern" >> "$exclude"
+    echo "checkpoints out of the index: $(git ls-files -z | xargs -0 du -cb 2>/dev/null | tail -1 | cut -f1) bytes tracked"
+    ;;
+  in)
+    if [ -f "$exclude" ]; then grep -vxF "$pattern" "$exclude" > "$exclude.tmp" || true; mv "$exclude.tmp" "$exclude"; fi
+    git add -A runs
+    echo "checkpoints back in the index: $(git ls-files 'runs/*model_*.pt' | wc -l) files"
+    ;;
+  *) echo "usage: bash bench/remote/slim_index.sh out|in" >&2; exit 2 ;;
+esac
