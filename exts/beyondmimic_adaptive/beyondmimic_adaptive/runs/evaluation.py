@@ -225,6 +225,7 @@ def evaluate_policies(
         ended_in = torch.zeros(env.num_envs, dtype=torch.long, device=device)  # block bin of the last frame played
         fired = torch.zeros(env.num_envs, len(failure_terms), dtype=torch.bool, device=device)  # terms that ended it
         with torch.inference_mode(), tqdm(total=env.num_envs, desc="episodes finished") as progress:
+            step = 0
             while bool(active.any()):
                 body_pos, _ = command.body_pose_relative_w()
                 error = (body_pos - command.robot_body_pos_w).norm(dim=-1).mean(-1)
@@ -242,6 +243,9 @@ def evaluate_policies(
                 fired |= finished[:, None] & failing[:, :-1]
                 active &= ~finished
                 progress.update(int(finished.sum()))
+                step += 1
+                if step % 50 == 0:  # a long clip with few failures: show how far the rollout is
+                    progress.set_postfix_str(f"step {step} of at most {max(frames)}", refresh=False)
     finally:
         env.close()
     shape = (num_policies, len(started), envs_per_bin)
