@@ -7,6 +7,7 @@ Training (the library's :func:`~beyondmimic_adaptive.runs.train`) and the script
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -30,8 +31,8 @@ def evaluate(checkpoint: Path, *extra: str) -> str:
     return run_ok("scripts/evaluate.py", "--checkpoint", str(checkpoint), "--envs-per-bin", "1", *extra).stdout
 
 
-def evaluate_fails(checkpoint: Path) -> str:
-    return exit_message("scripts/evaluate.py", "--checkpoint", str(checkpoint), "--envs-per-bin", "1")
+def evaluate_fails(checkpoint: Path, *extra: str) -> str:
+    return exit_message("scripts/evaluate.py", "--checkpoint", str(checkpoint), "--envs-per-bin", "1", *extra)
 
 
 def copy_run(run: Path, to: Path, replace: tuple[str, str]) -> Path:
@@ -216,3 +217,12 @@ def test_bad_start_bins_are_refused_before_an_env_is_built(tmp_path, monkeypatch
     torch.save({"actor_state_dict": {}, "iter": 0, "infos": None}, tmp_path / "model_0.pt")
     with pytest.raises(RunError, match=message):
         evaluate_checkpoint(tmp_path / "model_0.pt", 1, start_bins=start_bins)
+    if start_bins:  # the script's flag says the same, prefixed with the script's name
+        flag = ["--start-bins", *map(str, start_bins)]
+        assert re.search(f"evaluate.py: {message}", evaluate_fails(tmp_path / "model_0.pt", *flag))
+
+
+@pytest.mark.fast
+def test_start_bins_that_are_not_integers_are_refused_by_the_script(tmp_path):
+    message = evaluate_fails(tmp_path / "model_0.pt", "--start-bins", "first")
+    assert "argument --start-bins: invalid int value: 'first'" in message
