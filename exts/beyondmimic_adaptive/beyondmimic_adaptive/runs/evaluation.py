@@ -244,8 +244,8 @@ def evaluate_policies(
                 active &= ~finished
                 progress.update(int(finished.sum()))
                 step += 1
-                if step % 50 == 0:  # a long clip with few failures: show how far the rollout is
-                    progress.set_postfix_str(f"step {step} of at most {max(frames)}", refresh=False)
+                if step % 50 == 0:  # a long clip with few failures: show how far the rollout is, drawn now
+                    progress.set_postfix_str(f"step {step} of at most {max(frames)}")  # (no episode may end for long)
     finally:
         env.close()
     shape = (num_policies, len(started), envs_per_bin)
