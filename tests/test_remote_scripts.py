@@ -38,6 +38,50 @@ def test_a_missing_site_is_refused_without_waiting(tmp_path):
     assert f"no site {tmp_path / 'no_site'}" in result.stdout
 
 
+def broken_site(tmp_path: Path) -> Path:
+    """A site folder whose ``beyondmimic_adaptive`` fails to import, as the package does without its wheels."""
+    package = tmp_path / "broken_site" / "beyondmimic_adaptive"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("raise ModuleNotFoundError(\"No module named 'omegaconf'\")\n")
+    return package.parent
+
+
+def test_a_site_that_cannot_import_the_package_is_refused_without_waiting(tmp_path):
+    (tmp_path / "study").mkdir()
+    result = run_progress(tmp_path, tmp_path / "study", 600, BM_SITE=str(broken_site(tmp_path)))
+    assert result.returncode == 4
+    assert "cannot import beyondmimic_adaptive.runs (ModuleNotFoundError: No module named 'omegaconf')" in result.stdout
+    assert "set BM_SITE" in result.stdout and not list((tmp_path / "out").iterdir())
+
+
+def test_start_sh_records_its_site_for_the_later_calls(tmp_path):
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    (fake / "python").write_text("#!/bin/sh\nexit 1\n")  # the clip's conversion fails: start.sh stops there
+    (fake / "python").chmod(0o755)
+    study = tmp_path / "study"
+    environ = os.environ | {
+        "BM_STUDY_DIR": str(study),
+        "BM_SITE": "/opt/site",
+        "PATH": f"{fake}{os.pathsep}{os.environ['PATH']}",
+    }
+    script = ROOT / "bench" / "remote" / "start.sh"
+    result = subprocess.run(
+        ["bash", str(script), "csv", "adaptive", "10"], env=environ, capture_output=True, text=True, timeout=30
+    )
+    assert result.returncode == 1 and "converting dance1_subject1 failed" in result.stdout
+    assert (study / "bm_site").read_text() == "/opt/site\n"
+
+
+def test_the_site_start_sh_ran_with_is_used_without_bm_site(tmp_path):
+    study = tmp_path / "study"
+    study.mkdir()
+    (study / "bm_site").write_text(f"{broken_site(tmp_path)}\n")  # what start.sh records
+    assert run_progress(tmp_path, study, 600).returncode == 4
+    (study / "bm_site").write_text(f"{tmp_path}\n")  # a site without the package: the repository's copy is used
+    assert run_progress(tmp_path, study, 600).returncode == 0
+
+
 def test_nothing_running_ends_the_wait_and_packs(tmp_path):
     run = tmp_path / "study" / "table2_dance1" / "adaptive"
     run.mkdir(parents=True)

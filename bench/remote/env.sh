@@ -1,9 +1,11 @@
-# Sourced by the scripts here (from the repository root). BM_SITE: an extra site folder to import from
-# (e.g. an offline wheel set unpacked there); BM_STUDY_DIR: where the study lives on the remote machine
-# (outside the repository copy, so it outlives the next call); BM_STUDY: the run folders' parent name;
-# BM_CLIP: the LAFAN1 clip the study trains on.
-export PYTHONPATH=${BM_SITE:+$BM_SITE:}$PWD/exts/beyondmimic_adaptive GIT_PYTHON_REFRESH=quiet
+# Sourced by the scripts here (from the repository root). BM_SITE: an extra site folder to import from (e.g. an
+# offline wheel set unpacked there; start.sh's is kept for the later calls); BM_STUDY_DIR: where the study lives
+# on the remote machine (outside the repository copy, so it outlives the next call); BM_STUDY: the run folders'
+# parent name; BM_CLIP: the LAFAN1 clip the study trains on.
 S=${BM_STUDY_DIR:-/tmp/study}
+# start.sh records the site it ran with (S/bm_site): the later calls (progress, evalbg, stop) import from it too.
+if [ -z "${BM_SITE:-}" ] && [ -f "$S/bm_site" ]; then BM_SITE=$(cat "$S/bm_site"); fi
+export PYTHONPATH=${BM_SITE:+$BM_SITE:}$PWD/exts/beyondmimic_adaptive GIT_PYTHON_REFRESH=quiet
 STUDY=${BM_STUDY:-table2_dance1}
 CLIP=${BM_CLIP:-dance1_subject1}
 DEVICE=${BM_DEVICE:-cuda:0}

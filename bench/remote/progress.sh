@@ -6,13 +6,19 @@
 #
 # Exits 3 at once, without waiting, when this machine has no study folder (or no BM_SITE): the machine was
 # released since start.sh and this call got a fresh one; waiting would only spend device time. Provision the
-# machine again and resume with start.sh from the last packed checkpoints.
+# machine again and resume with start.sh from the last packed checkpoints. Exits 4 at once when python cannot
+# import the package (the site start.sh ran with is reused from $S/bm_site; BM_SITE overrides it).
 set -u
 cd "$(dirname "$0")/../.."; source bench/remote/env.sh
 if [ ! -d "$S" ] || { [ -n "${BM_SITE:-}" ] && [ ! -d "$BM_SITE" ]; }; then
   echo "progress.sh: no study folder $S${BM_SITE:+ or no site $BM_SITE} on this machine: it is a fresh one (the last" \
     "was released). Provision it again and resume with start.sh from the last packed checkpoints."
   exit 3
+fi
+if ! err=$(python -c "import beyondmimic_adaptive.runs" 2>&1); then  # pack_new.py needs it: fail now, not after the wait
+  echo "progress.sh: python cannot import beyondmimic_adaptive.runs ($(printf '%s\n' "$err" | tail -1)): set BM_SITE to the folder" \
+    "the wheel set was assembled into (start.sh records it in $S/bm_site) and call again."
+  exit 4
 fi
 running() { pgrep -f "bench/ablation.py|scripts/evaluate.py|beyondmimic_adaptive.runs train" > /dev/null; }
 end=$((SECONDS + $1))

@@ -16,7 +16,8 @@ case "${1:-}" in
   out)
     git ls-files -z 'runs/*model_*.pt' | xargs -0 -r git rm --cached -q --
     grep -qxF "$pattern" "$exclude" 2>/dev/null || echo "$pattern" >> "$exclude"
-    echo "checkpoints out of the index: $(git ls-files -z | xargs -0 du -cb 2>/dev/null | tail -1 | cut -f1) bytes tracked"
+    echo "checkpoints out of the index: $(git ls-files -z | xargs -0 du -cb 2>/dev/null | tail -1 | cut -f1) bytes tracked" \
+      "(the index now deletes them: run \`in\` before any commit)"
     ;;
   in)
     if [ -f "$exclude" ]; then grep -vxF "$pattern" "$exclude" > "$exclude.tmp" || true; mv "$exclude.tmp" "$exclude"; fi

@@ -15,6 +15,7 @@ set -u
 cd "$(dirname "$0")/../.."; source bench/remote/env.sh
 csv_dir=$1 arms=$2 max_iterations=$3; shift 3
 mkdir -p "$S"
+[ -n "${BM_SITE:-}" ] && echo "$BM_SITE" > "$S/bm_site"  # env.sh: progress.sh and the rest import from it
 python scripts/download_motions.py --clips "$CLIP" --from "$csv_dir" --out "$S/motions" > "$S/convert.log" 2>&1 \
   || { echo "start.sh: converting $CLIP failed:"; tail "$S/convert.log"; exit 1; }
 if [ ! -d "$S/$STUDY" ]; then
