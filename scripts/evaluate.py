@@ -41,7 +41,7 @@ from beyondmimic_adaptive.runs import (
     paths_and_overrides,
     report_dirs,
 )
-from beyondmimic_adaptive.runs.eval_report import failure_summary, format_table
+from beyondmimic_adaptive.runs.eval_report import failure_summary, format_table, full_clip_summary
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -78,7 +78,8 @@ def main(argv: list[str] | None = None) -> None:
         failures = "" if single else f" failures by term: {failure_summary(report)};"  # the table has them
         print(
             f"{checkpoint}: mean completion {report['mean_completion']:.3f}, full clip"
-            f" {report['full_clip_completion']};{failures} wrote {out / 'eval.json'} and {out / 'eval.png'}"
+            f" {report['full_clip_completion']} ({full_clip_summary(report)});{failures}"
+            f" wrote {out / 'eval.json'} and {out / 'eval.png'}"
         )
 
 

@@ -173,6 +173,24 @@ def test_failures_by_term_read_from_a_report_old_or_new():
     assert failure_summary({"failures_per_end_bin": {"height": [0, 0]}}) == "none"
 
 
+@pytest.mark.fast
+def test_whole_clip_completion_is_reported_with_its_wilson_interval():
+    from beyondmimic_adaptive.runs.eval_report import full_clip_summary, wilson_interval
+
+    assert wilson_interval(15, 16) == pytest.approx((0.7167, 0.9889), abs=1e-4)
+    assert wilson_interval(16, 16) == pytest.approx((0.8064, 1.0), abs=1e-4)  # not empty at every success
+    assert wilson_interval(0, 16) == pytest.approx((0.0, 0.1936), abs=1e-4)
+    assert wilson_interval(1, 2)[0] == pytest.approx(1 - wilson_interval(1, 2)[1])  # symmetric about 1/2
+    with pytest.raises(ValueError, match="17 successes of 16 trials; need 0 <= successes <= trials"):
+        wilson_interval(17, 16)
+    with pytest.raises(ValueError, match="0 successes of 0 trials"):
+        wilson_interval(0, 0)
+    report = {"envs_per_bin": 16, "full_clip_completion": [0.9375, None, 0.0]}
+    assert full_clip_summary(report) == (
+        "15 of 16 starts (95 % interval 0.72-0.99); not started; 0 of 16 starts (95 % interval 0.00-0.19)"
+    )
+
+
 def test_start_bins_evaluate_only_those_bins_as_the_full_evaluation_does(tmp_path, monkeypatch):
     overrides = ["num_envs=4", "iterations=1", motion_files_override([DEMO_SHORT_MOTION])]
     run = train([*overrides, f"log_dir={tmp_path}", "run_name=run", "curriculum.adaptive.bin_size_s=2.0"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
@@ -28,11 +29,39 @@ def format_table(report: dict[str, Any]) -> str:
     for b in started_bins(report):
         m, c, e = report["bin_motion"][b], report["completion_per_bin"][b], report["body_pos_error_per_bin"][b]
         lines.append(f"{b:>4} {m:>6} {c:>10.2f} {e:>16.3f}")
-    lines.append(f"full-clip completion per motion: {report['full_clip_completion']}")
+    lines.append(f"full-clip completion per motion: {report['full_clip_completion']} ({full_clip_summary(report)})")
     lines.append(f"median furthest frame from frame 0: {report['median_furthest_frame']} of {report['num_frames']}")
     lines.append(f"mean completion over bins: {report['mean_completion']:.3f}")
     lines.append(f"failures by term: {failure_summary(report)}")
     return "\n".join(lines)
+
+
+def wilson_interval(successes: int, trials: int, z: float = 1.96) -> tuple[float, float]:
+    """The Wilson score interval of a success rate (95 % at the default ``z``): unlike the normal
+    approximation it stays inside [0, 1] and is not empty at 0 or ``trials`` successes, which is where
+    "completed in >= 90 % of 16 starts" is decided."""
+    if trials < 1 or not 0 <= successes <= trials:
+        raise ValueError(
+            f"wilson_interval: {successes} successes of {trials} trials; need 0 <= successes <= trials, trials >= 1."
+        )
+    p, z2 = successes / trials, z * z
+    center = (p + z2 / (2 * trials)) / (1 + z2 / trials)
+    half = z * math.sqrt(p * (1 - p) / trials + z2 / (4 * trials * trials)) / (1 + z2 / trials)
+    return max(0.0, center - half), min(1.0, center + half)
+
+
+def full_clip_summary(report: dict[str, Any]) -> str:
+    """Per motion, ``k of n starts (95 % interval lo-hi)`` for the starts at frame 0 that played the whole
+    motion (n: the report's ``envs_per_bin``), or ``not started`` where the evaluation skipped its first bin."""
+    n, parts = report["envs_per_bin"], []
+    for rate in report["full_clip_completion"]:
+        if rate is None:
+            parts.append("not started")
+            continue
+        k = round(rate * n)
+        low, high = wilson_interval(k, n)
+        parts.append(f"{k} of {n} starts (95 % interval {low:.2f}-{high:.2f})")
+    return "; ".join(parts)
 
 
 def failure_summary(report: dict[str, Any]) -> str:
