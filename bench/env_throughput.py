@@ -25,6 +25,12 @@ ops the sampler terms add, against the env's own, bound their host overhead in a
 Each phase runs ``--warmup`` untimed steps and then ``--steps`` timed steps with zero actions; resets
 happen naturally (without a policy the robot falls, so resets are far more frequent than in
 training: a worst case for the sampler).
+
+Besides the medians, each mode's rate is paired with ``off``'s of the same round: the geometric mean of those
+per-round ratios and its 95 % interval (Student t over the rounds' log ratios) say whether a target such as
+``adaptive/off >= 0.99`` is met (interval above it), missed (below) or not resolved by the run (it straddles).
+Many short rounds resolve more than a few long ones when the machine drifts: e.g. ``--rounds 30 --steps 60
+--warmup 10``.
 """
 
 from __future__ import annotations
@@ -32,6 +38,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import math
 import os
 import statistics
 import subprocess
@@ -183,6 +190,47 @@ def measure(args: argparse.Namespace, num_envs: int) -> list[dict]:
     return rows
 
 
+def t_quantile_975(dof: int) -> float:
+    """The 97.5 % quantile of Student's t with ``dof`` degrees of freedom: closed forms for 1 and 2, else the
+    Cornish-Fisher expansion around the normal quantile (within 0.004 of the exact value from 3 up)."""
+    if dof < 1:
+        raise ValueError(f"t_quantile_975: {dof} degrees of freedom; need at least 1 (two rounds).")
+    if dof == 1:
+        return math.tan(math.pi * 0.475)
+    if dof == 2:
+        return 0.95 / math.sqrt(2 * 0.975 * 0.025)
+    z = statistics.NormalDist().inv_cdf(0.975)
+    terms = (
+        (z**3 + z) / 4,
+        (5 * z**5 + 16 * z**3 + 3 * z) / 96,
+        (3 * z**7 + 19 * z**5 + 17 * z**3 - 15 * z) / 384,
+        (79 * z**9 + 776 * z**7 + 1482 * z**5 - 1920 * z**3 - 945 * z) / 92160,
+    )
+    return z + sum(term / dof ** (k + 1) for k, term in enumerate(terms))
+
+
+def paired_ratio(base: list[float], other: list[float]) -> tuple[float, float, float]:
+    """Geometric mean of ``other[i] / base[i]`` over rounds and its 95 % interval (t over the log ratios):
+    ``(mean, low, high)``; with one round there is no interval (``0`` to ``inf``)."""
+    if len(base) != len(other) or not base:
+        raise ValueError(f"paired_ratio: {len(base)} and {len(other)} rates; need one pair per round, at least one.")
+    logs = [math.log(o / b) for b, o in zip(base, other, strict=True)]
+    mean = statistics.fmean(logs)
+    if len(logs) == 1:
+        return math.exp(mean), 0.0, math.inf
+    half = t_quantile_975(len(logs) - 1) * statistics.stdev(logs) / math.sqrt(len(logs))
+    return math.exp(mean), math.exp(mean - half), math.exp(mean + half)
+
+
+def verdict(low: float, high: float, target: float = 0.99) -> str:
+    """Whether a ratio's interval says ``>= target`` is met, missed or not resolved."""
+    if low >= target:
+        return f"meets >= {target}"
+    if high < target:
+        return f"misses >= {target}"
+    return f"does not resolve >= {target}"
+
+
 def summary(rows: list[dict]) -> str:
     """Medians per env count and mode, each mode's ratio to ``off``, and every round's values and resets."""
     silent = all(r["term_calls"] == 0 for r in rows if r["mode"] == "off")
@@ -202,6 +250,13 @@ def summary(rows: list[dict]) -> str:
         cells = "".join(f"{median[m]:>18.0f}" for m in MODES)
         ratios = f"{median['adaptive'] / median['off']:>13.3f} {median['flat'] / median['off']:>9.3f}"
         lines.append(f"{num_envs:>7}{cells} {ratios}  {rounds}")
+        off = [r["env_steps_per_s"] for r in of["off"]]
+        for mode in MODES[1:]:
+            mean, low, high = paired_ratio(off, [r["env_steps_per_s"] for r in of[mode]])
+            lines.append(
+                f"{num_envs:>7} {mode}/off paired by round: geometric mean {mean:.3f},"
+                f" 95 % interval {low:.3f}-{high:.3f} over {len(off)} rounds: {verdict(low, high)}"
+            )
     if all("ops_per_step" in r for r in rows):
         lines.append("host ops per env step (median over rounds; --count-ops): envs, " + ", ".join(MODES))
         for num_envs in sorted({r["num_envs"] for r in rows}):

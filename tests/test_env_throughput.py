@@ -82,3 +82,43 @@ def test_count_ops_adds_the_host_ops_per_step_of_each_mode():
     # few steps cannot order the modes: the terms' few dozen ops are within that noise)
     assert set(ops) == {"off", "adaptive", "flat"} and min(ops.values()) > 100, ops
     assert "host ops per env step" in env_throughput.summary(rows)
+
+
+@pytest.mark.parametrize(
+    ("dof", "exact"), [(1, 12.7062), (2, 4.3027), (3, 3.1824), (4, 2.7764), (9, 2.2622), (29, 2.0452), (120, 1.9799)]
+)
+def test_t_quantile_matches_the_tables(dof, exact):
+    assert env_throughput.t_quantile_975(dof) == pytest.approx(exact, abs=4e-3)
+
+
+def test_t_quantile_refuses_no_degrees_of_freedom():
+    with pytest.raises(ValueError, match="0 degrees of freedom; need at least 1"):
+        env_throughput.t_quantile_975(0)
+
+
+def test_paired_ratio_pairs_rounds_so_shared_drift_cancels():
+    off = [100.0, 200.0, 150.0, 120.0]  # the machine drifts by 2x between rounds
+    mean, low, high = env_throughput.paired_ratio(off, [0.98 * x for x in off])
+    assert mean == pytest.approx(0.98) and low == pytest.approx(0.98) and high == pytest.approx(0.98)
+    assert env_throughput.verdict(low, high) == "misses >= 0.99"
+    mean, low, high = env_throughput.paired_ratio(off, [1.02 * off[0], 0.96 * off[1], 1.0 * off[2], 0.99 * off[3]])
+    assert low < 0.99 < high and low < mean < high
+    assert env_throughput.verdict(low, high) == "does not resolve >= 0.99"
+    assert env_throughput.verdict(0.995, 1.01) == "meets >= 0.99"
+
+
+def test_paired_ratio_of_one_round_has_no_interval_and_refuses_unpaired_rates():
+    assert env_throughput.paired_ratio([10.0], [9.0]) == (pytest.approx(0.9), 0.0, float("inf"))
+    with pytest.raises(ValueError, match="3 and 2 rates; need one pair per round"):
+        env_throughput.paired_ratio([1.0, 2.0, 3.0], [1.0, 2.0])
+
+
+def test_summary_reports_each_modes_paired_interval():
+    rows = [
+        {"num_envs": 8, "mode": m, "round": r, "env_steps_per_s": rate, "resets": 0, "term_calls": int(m != "off")}
+        for r, rates in enumerate([(100.0, 99.0, 101.0), (200.0, 194.0, 206.0)])
+        for m, rate in zip(env_throughput.MODES, rates, strict=True)
+    ]
+    text = env_throughput.summary(rows)
+    assert "adaptive/off paired by round: geometric mean 0.980" in text
+    assert "flat/off paired by round: geometric mean 1.020" in text and "over 2 rounds" in text
