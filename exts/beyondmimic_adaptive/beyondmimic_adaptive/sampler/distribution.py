@@ -45,6 +45,12 @@ def cap_probabilities(p: torch.Tensor, cap: torch.Tensor, out: torch.Tensor) -> 
     return out
 
 
+def cdf_parts(cdf: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """(all entries but the last, the last as a (1,) tensor) of a CDF: the ``head`` and ``total`` of
+    :func:`draw_bins`, as views made once and kept with the CDF."""
+    return cdf[:-1], cdf[-1:]
+
+
 def draw_bins(head: torch.Tensor, total: torch.Tensor, n: int, out: torch.Tensor | None = None) -> torch.Tensor:
     """(n,) bins drawn by inverse CDF from an unnormalised CDF (no host sync, fixed shapes).
 

@@ -15,7 +15,7 @@ from .batch_checks import check_episode_batch
 from .bins import BinLayout
 from .changed_bins import ChangedBins, chunked_addcmul_
 from .config import AdaptiveSamplerCfg, SamplerConfigError
-from .distribution import cap_probabilities, draw_bins
+from .distribution import cap_probabilities, cdf_parts, draw_bins
 from .graphed import CudaGraphedStep
 from .hazard import hazard_of
 from .metrics import distribution_metrics
@@ -36,12 +36,11 @@ class AdaptiveSampler:
 
     - ``r̄_s``: failure rate F_s/N_s of the episodes counted in s, smoothed over updates with an
       exponential moving average (factor ``alpha``); bins never seen contribute 0.
-    - ``p_s ∝ Σ_{u<K} γ^u r̄_{s+u}``, the sum stopping at the end of the bin's motion; uniform
-      uniform over frames (``w_s = n_s / N``) when every rate is 0.
-    - ``p'_s = λ w_s + (1-λ) p_s`` with ``w_s = n_s / N`` the bin's share of all N frames (n_s frames
-      in bin s): the paper's λ/B floor, made exact for a motion's shorter last bin, so λ = 1 (and
-      the warm-up) start uniformly over frames. A start bin is drawn from ``p'`` and the frame
-      uniformly in it.
+    - ``p_s ∝ Σ_{u<K} γ^u r̄_{s+u}``, the sum stopping at the end of the bin's motion; uniform over
+      frames when every rate is 0.
+    - ``p'_s = λ w_s + (1-λ) p_s`` with ``w_s = n_s / N`` the bin's share of all N frames: the paper's
+      λ/B floor, made exact for a motion's shorter last bin, so λ = 1 (and the warm-up) start uniformly
+      over frames. A start bin is drawn from ``p'`` and the frame uniformly in it.
     """
 
     def __init__(
@@ -122,12 +121,12 @@ class AdaptiveSampler:
         if cfg.manual_probabilities is not None:
             self.set_manual_probabilities(cfg.manual_probabilities)
         self._pending = torch.zeros(num_bins, 3, device=self.device)
+        """(B, 3) episodes, failures and exposure recorded since the last fold (one all-reduce)."""
         # views made once: on the CPU every view made per step is an op (about a microsecond)
         self._pending_episodes = self._pending[:, :2]
         self._pending_exposure = self._pending[:, 2]
         self._episode_rows = torch.tensor([[1.0, 0.0], [1.0, 1.0]], device=self.device)
         """(2, 2) the pending (episodes, failures) of a finished episode that did not / did fail."""
-        """(B, 3) episodes, failures and exposure recorded since the last fold (one all-reduce)."""
         self._kernel_mass = torch.empty(num_bins, device=self.device)
         """(B,) k' = (1 - λ) Σ_u γ^u r̄_{s+u}."""
         self._uniform_mass = torch.empty(1, device=self.device)
@@ -135,14 +134,14 @@ class AdaptiveSampler:
         self._adaptive_cdf = torch.empty(num_bins, device=self.device)
         """(B,) cumsum(k') + m cumsum(w), unnormalised: its last entry is the total T' + m.
         With ``max_prob_ratio`` it is cumsum(q) of the capped distribution q instead."""
-        self._adaptive_parts = _cdf_parts(self._adaptive_cdf)
+        self._adaptive_parts = cdf_parts(self._adaptive_cdf)
         tables = FoldTables.of(self._pending, self._bin_length, self._hazard_counts)
         native = native_fold(  # the CPU's C loops over these tensors (None on CUDA, for fixed shapes, no compiler)
             self._changed, self._pending, self._totals, self._hazard_counts, self._bin_length, tables.neg_length,
             padded_rates, self._kernel_weight, self._kernel_mass, self._adaptive_cdf,
         )  # fmt: skip
         self._fold_tables = tables._replace(native=native)
-        self._uniform_parts = _cdf_parts(self._uniform_cdf)
+        self._uniform_parts = cdf_parts(self._uniform_cdf)
         self._cap: torch.Tensor | None = None
         """(B,) max_prob_ratio w_s, the per-bin probability cap (None: no cap)."""
         self._capped = torch.zeros(num_bins, device=self.device)
@@ -165,7 +164,6 @@ class AdaptiveSampler:
         """(B,) bool, whether a bin has received at least one episode."""
         return self.episode_counts > 0
 
-    # ------------------------------------------------------------------ layout
     @property
     def num_bins(self) -> int:
         """Total number of bins B over all motions."""
@@ -326,7 +324,7 @@ class AdaptiveSampler:
             raise SamplerConfigError("manual_probabilities must be finite, non-negative and have a positive sum.")
         self._manual = (values / values.sum()).to(self.device)
         self._manual_cdf = torch.cumsum(self._manual, 0)
-        self._manual_parts = _cdf_parts(self._manual_cdf)
+        self._manual_parts = cdf_parts(self._manual_cdf)
 
     @property
     def sampling_cdf(self) -> torch.Tensor:
@@ -363,7 +361,6 @@ class AdaptiveSampler:
         """Summary of the distribution and statistics as 0-d device tensors (for logging)."""
         return distribution_metrics(self.probabilities, self.failure_rate, self.seen)
 
-    # ------------------------------------------------------------------ persistence
     def _state_tensors(self) -> dict[str, torch.Tensor]:
         """The statistics' tensors by state key (``seen`` is derived from ``episode_counts``)."""
         return {
@@ -399,8 +396,3 @@ class AdaptiveSampler:
         if self._changed is not None:
             self._changed.fold_all_next()  # the loaded pending counts may sit in any bin
         self._refresh()
-
-
-def _cdf_parts(cdf: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """(all entries but the last, the last as a (1,) tensor) of a CDF: views made once, kept with it."""
-    return cdf[:-1], cdf[-1:]
