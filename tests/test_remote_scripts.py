@@ -1,5 +1,6 @@
-"""bench/remote/progress.sh and evalbg.sh: progress refuses at once on a fresh machine and stops waiting when
-nothing runs; evalbg puts every report where pack_new.py looks for it."""
+"""bench/remote/progress.sh, stop.sh and evalbg.sh: progress refuses at once on a fresh machine and stops
+waiting when none of the study's processes runs; stop ends the study's processes only; evalbg puts every report
+where pack_new.py looks for it."""
 
 from __future__ import annotations
 
@@ -117,3 +118,59 @@ def test_evalbg_puts_a_single_checkpoint_report_where_pack_new_looks(tmp_path):
     (tmp_path / "args.txt").unlink()
     two = ("table2_dance1/adaptive/model_1750.pt", "table2_dance1/uniform/model_1800.pt")
     assert evalbg_out(tmp_path, *two) == f"{study}/evals/e1"
+
+
+def sleeper(*words: str) -> subprocess.Popen:
+    """A process whose command line holds ``words`` (as a training's or an evaluation's would), for 60 s."""
+    return subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)", *words])
+
+
+def study_run(tmp_path: Path) -> Path:
+    """A study folder with one arm's log (what progress.sh reports and pack_new.py packs)."""
+    run = tmp_path / "study" / "table2_dance1" / "adaptive"
+    run.mkdir(parents=True)
+    (run.parent / "adaptive_train.log").write_text("Learning iteration 51/8000\n")
+    return tmp_path / "study"
+
+
+def test_progress_waits_for_the_studys_processes_only(tmp_path):
+    study = study_run(tmp_path)
+    other = sleeper("scripts/evaluate.py", "--out", str(tmp_path / "elsewhere" / "evals"))  # not this study's
+    try:
+        started = time.monotonic()
+        result = run_progress(tmp_path, study, 600)
+        assert time.monotonic() - started < 50, "progress.sh waited for a process of another folder"
+        assert "no training or evaluation is running" in result.stdout, result.stdout + result.stderr
+        ours = sleeper("scripts/evaluate.py", "--out", str(study / "evals" / "e0"))
+        try:
+            started = time.monotonic()
+            result = run_progress(tmp_path, study, 3)
+            assert time.monotonic() - started >= 3
+            assert "no training or evaluation is running" not in result.stdout
+        finally:
+            ours.kill()
+    finally:
+        other.kill()
+
+
+def test_stop_ends_the_studys_processes_and_leaves_the_others(tmp_path):
+    study = study_run(tmp_path)
+    ours = [
+        sleeper("bench/ablation.py", "--out", str(study / "table2_dance1")),
+        sleeper("-m", "beyondmimic_adaptive.runs", "train", f"resume={study}/table2_dance1/adaptive"),
+        sleeper("scripts/evaluate.py", "--out", str(study / "evals" / "e0")),
+    ]
+    other = sleeper("scripts/evaluate.py", "--out", str(tmp_path / "elsewhere"))
+    try:
+        environ = os.environ | {"BM_STUDY_DIR": str(study), "OUT": str(tmp_path / "out")}
+        environ["PATH"] = str(Path(sys.executable).parent) + os.pathsep + environ["PATH"]  # pack_new.py's python
+        (tmp_path / "out").mkdir()
+        script = ROOT / "bench" / "remote" / "stop.sh"
+        result = subprocess.run(["bash", str(script)], env=environ, capture_output=True, text=True, timeout=60)
+        assert result.returncode == 0, result.stderr
+        for process in ours:
+            assert process.wait(timeout=10) != 0  # ended by a signal
+        assert other.poll() is None, "stop.sh ended a process of another folder"
+    finally:
+        for process in [*ours, other]:
+            process.kill()

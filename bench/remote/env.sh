@@ -9,3 +9,6 @@ export PYTHONPATH=${BM_SITE:+$BM_SITE:}$PWD/exts/beyondmimic_adaptive GIT_PYTHON
 STUDY=${BM_STUDY:-table2_dance1}
 CLIP=${BM_CLIP:-dance1_subject1}
 DEVICE=${BM_DEVICE:-cuda:0}
+# The study's own processes: their command lines name the study folder (--out, log_dir=, resume=). Other
+# trainings or evaluations on the machine (another study, a local check) are neither waited for nor stopped.
+study_procs() { echo "($1).*$S/"; }

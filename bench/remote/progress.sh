@@ -20,7 +20,7 @@ if ! err=$(python -c "import beyondmimic_adaptive.runs" 2>&1); then  # pack_new.
     "the wheel set was assembled into (start.sh records it in $S/bm_site) and call again."
   exit 4
 fi
-running() { pgrep -f "bench/ablation.py|scripts/evaluate.py|beyondmimic_adaptive.runs train" > /dev/null; }
+running() { pgrep -f "$(study_procs "bench/ablation.py|scripts/evaluate.py|beyondmimic_adaptive.runs train")" > /dev/null; }
 end=$((SECONDS + $1))
 while [ "$SECONDS" -lt "$end" ] && running; do sleep 5; done
 running || echo "progress.sh: no training or evaluation is running"
