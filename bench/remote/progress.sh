@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Wait up to SECONDS (less when no training or evaluation is left running), report each training's last
-# iteration and the evaluations, and pack what is new into $OUT.
+# Wait up to SECONDS (less when none of the study's trainings and evaluations is left running: env.sh's
+# study_procs), report each training's last iteration and the evaluations, and pack what is new into $OUT.
 #
 #   bash bench/remote/progress.sh SECONDS
 #
