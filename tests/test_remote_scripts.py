@@ -25,6 +25,14 @@ def run_progress(tmp_path: Path, study_dir: Path, wait_s: int, **env: str) -> su
     return subprocess.run(["bash", str(SCRIPT), str(wait_s)], env=environ, capture_output=True, text=True, timeout=60)
 
 
+def study_run(tmp_path: Path) -> Path:
+    """A study folder with one arm's log (what progress.sh reports and pack_new.py packs)."""
+    run = tmp_path / "study" / "table2_dance1" / "adaptive"
+    run.mkdir(parents=True)
+    (run.parent / "adaptive_train.log").write_text("Learning iteration 51/8000\n")
+    return tmp_path / "study"
+
+
 def test_a_fresh_machine_is_refused_without_waiting(tmp_path):
     result = run_progress(tmp_path, tmp_path / "no_study", 600)
     assert result.returncode == 3
@@ -84,11 +92,9 @@ def test_the_site_start_sh_ran_with_is_used_without_bm_site(tmp_path):
 
 
 def test_nothing_running_ends_the_wait_and_packs(tmp_path):
-    run = tmp_path / "study" / "table2_dance1" / "adaptive"
-    run.mkdir(parents=True)
-    torch.save({"actor_state_dict": {"w": torch.ones(2)}, "iter": 50}, run / "model_50.pt")
-    (run.parent / "adaptive_train.log").write_text("Learning iteration 51/8000\n")
-    result = run_progress(tmp_path, tmp_path / "study", 600)
+    study = study_run(tmp_path)
+    torch.save({"actor_state_dict": {"w": torch.ones(2)}, "iter": 50}, study / "table2_dance1/adaptive/model_50.pt")
+    result = run_progress(tmp_path, study, 600)
     assert result.returncode == 0, result.stderr
     assert "no training or evaluation is running" in result.stdout
     assert "table2_dance1/adaptive_train.log: Learning iteration 51/8000" in result.stdout
@@ -123,14 +129,6 @@ def test_evalbg_puts_a_single_checkpoint_report_where_pack_new_looks(tmp_path):
 def sleeper(*words: str) -> subprocess.Popen:
     """A process whose command line holds ``words`` (as a training's or an evaluation's would), for 60 s."""
     return subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)", *words])
-
-
-def study_run(tmp_path: Path) -> Path:
-    """A study folder with one arm's log (what progress.sh reports and pack_new.py packs)."""
-    run = tmp_path / "study" / "table2_dance1" / "adaptive"
-    run.mkdir(parents=True)
-    (run.parent / "adaptive_train.log").write_text("Learning iteration 51/8000\n")
-    return tmp_path / "study"
 
 
 def test_progress_waits_for_the_studys_processes_only(tmp_path):
