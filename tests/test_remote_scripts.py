@@ -13,16 +13,21 @@ from pathlib import Path
 import torch
 
 ROOT = Path(__file__).resolve().parents[1]
-SCRIPT = ROOT / "bench" / "remote" / "progress.sh"
+
+
+def run_remote(tmp_path: Path, study_dir: Path, script: str, *args: str, **env: str) -> subprocess.CompletedProcess:
+    """bench/remote/SCRIPT ARGS with the study in ``study_dir``, packing into tmp_path/out, with this python
+    (pack_new.py's) first on PATH; a 60 s limit fails a call that waits the full wait."""
+    environ = os.environ | {"BM_STUDY_DIR": str(study_dir), "OUT": str(tmp_path / "out"), **env}
+    environ["PATH"] = str(Path(sys.executable).parent) + os.pathsep + environ["PATH"]
+    (tmp_path / "out").mkdir(exist_ok=True)
+    command = ["bash", str(ROOT / "bench" / "remote" / script), *args]
+    return subprocess.run(command, env=environ, capture_output=True, text=True, timeout=60)
 
 
 def run_progress(tmp_path: Path, study_dir: Path, wait_s: int, **env: str) -> subprocess.CompletedProcess:
-    """progress.sh WAIT_S with the study in ``study_dir``; a 60 s limit fails a call that waits the full wait."""
-    python_dir = str(Path(sys.executable).parent)
-    environ = os.environ | {"BM_STUDY_DIR": str(study_dir), "OUT": str(tmp_path / "out"), **env}
-    environ["PATH"] = python_dir + os.pathsep + environ["PATH"]
-    (tmp_path / "out").mkdir(exist_ok=True)
-    return subprocess.run(["bash", str(SCRIPT), str(wait_s)], env=environ, capture_output=True, text=True, timeout=60)
+    """progress.sh WAIT_S with the study in ``study_dir``."""
+    return run_remote(tmp_path, study_dir, "progress.sh", str(wait_s), **env)
 
 
 def study_run(tmp_path: Path) -> Path:
@@ -160,11 +165,7 @@ def test_stop_ends_the_studys_processes_and_leaves_the_others(tmp_path):
     ]
     other = sleeper("scripts/evaluate.py", "--out", str(tmp_path / "elsewhere"))
     try:
-        environ = os.environ | {"BM_STUDY_DIR": str(study), "OUT": str(tmp_path / "out")}
-        environ["PATH"] = str(Path(sys.executable).parent) + os.pathsep + environ["PATH"]  # pack_new.py's python
-        (tmp_path / "out").mkdir()
-        script = ROOT / "bench" / "remote" / "stop.sh"
-        result = subprocess.run(["bash", str(script)], env=environ, capture_output=True, text=True, timeout=60)
+        result = run_remote(tmp_path, study, "stop.sh")
         assert result.returncode == 0, result.stderr
         for process in ours:
             assert process.wait(timeout=10) != 0  # ended by a signal
