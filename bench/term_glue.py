@@ -1,6 +1,6 @@
-"""Ops and Python time per env step of the three adaptive terms, sampler core apart from glue (CPU, kit-less).
+"""Ops and time per env step of the three adaptive terms, sampler core apart from glue (kit-less).
 
-    python bench/term_glue.py [--envs 32] [--steps 200] [--task Tracking-Humanoid-v0]
+    python bench/term_glue.py [--envs 32] [--steps 200] [--task Tracking-Humanoid-v0] [--device cuda:0] [--warp-step]
 
 Per env step Isaac Lab calls the adaptive curriculum term (at resets), the start event (at resets:
 ``__call__``, and ``reset`` after the command's resample) and the fold event (every step). Their
@@ -12,6 +12,14 @@ what the sampler core does (``PerEnvSampling.record/starts/record_exposure``, ``
 The core runs eagerly here (the CPU path); its op count on the GPU is bench/launch_count.py's.
 Ops are counted in one pass and time measured in another (the counter's own overhead would skew it);
 the CPU's times are noisy when other jobs share it.
+
+On CUDA it also bounds the terms' share of an env step directly, without comparing two noisy throughputs
+(bench/env_throughput.py): a CUDA event before and after each term call gives the stream time the call spans
+(its kernels, and the GPU's wait for the host's launches when the queue had run dry), ``time.perf_counter``
+its host time, and the timed pass's wall time (synchronized at both ends) the env step. The terms cannot add
+more than host + stream time to a step, so ``1 - (host + stream) / step`` is a lower bound of the throughput
+ratio sampler-on / sampler-off that env_throughput.py estimates (it counts the host's and the GPU's time
+both, even where they overlap). Without ``--motion-files`` the task keeps its own clip.
 """
 
 from __future__ import annotations
@@ -45,6 +53,9 @@ class Meter(TorchDispatchMode):
         self.names: dict[str, collections.Counter[str]] = {t: collections.Counter() for t in TERMS}
         self.seconds: collections.Counter[tuple[str, str]] = collections.Counter()
         self.calls: collections.Counter[str] = collections.Counter()
+        self.cuda = False
+        """Record a CUDA event pair around every term call (set on a CUDA env)."""
+        self.events: list[tuple[Any, Any]] = []
 
     def __torch_dispatch__(self, func, types, args=(), kwargs=None):
         if self.term is not None and not func.is_view:
@@ -57,6 +68,7 @@ class Meter(TorchDispatchMode):
         self.ops.clear()
         self.seconds.clear()
         self.calls.clear()
+        self.events.clear()
         for names in self.names.values():
             names.clear()
 
@@ -71,11 +83,15 @@ class TermProbe:
     def _run(self, call: Callable[[], Any], count: bool) -> Any:
         meter = self.meter
         meter.term = self.term
+        events = stream_events() if meter.cuda else None
         start = time.perf_counter()
         try:
             return call()
         finally:
             meter.seconds[(self.term, "total")] += time.perf_counter() - start
+            if events is not None:
+                events[1].record()
+                meter.events.append(events)
             meter.calls[self.term] += count
             meter.term = None
 
@@ -86,11 +102,22 @@ class TermProbe:
         return self._run(lambda: self.inner.reset(env_ids), False)
 
 
+def stream_events() -> tuple[Any, Any]:
+    """A CUDA event pair whose first event is recorded now, on the current stream."""
+    import torch
+
+    pair = (torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True))
+    pair[0].record()
+    return pair
+
+
 def core(meter: Meter, method: Callable[..., Any]) -> Callable[..., Any]:
-    """``method`` metered as the sampler core of whichever term calls it."""
+    """``method`` metered as the sampler core of whichever term calls it (once, when core calls core)."""
 
     @functools.wraps(method)
     def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if meter.part == "core":
+            return method(*args, **kwargs)
         term, part = meter.term, meter.part
         meter.part = "core"
         start = time.perf_counter()
@@ -104,17 +131,20 @@ def core(meter: Meter, method: Callable[..., Any]) -> Callable[..., Any]:
     return wrapped
 
 
-def build_env(task: str, num_envs: int) -> Any:
+def build_env(args: argparse.Namespace) -> Any:
     import gymnasium as gym
     from isaaclab.envs import ManagerBasedRLEnv
     from isaaclab.utils.string import string_to_callable
 
     import beyondmimic_adaptive.tasks  # noqa: F401  (registers the tasks)
-    from beyondmimic_adaptive.assets import DEMO_SHORT_MOTION
+    from beyondmimic_adaptive.tasks.tracking import set_device
 
-    cfg = string_to_callable(gym.spec(task).kwargs["env_cfg_entry_point"])()
-    cfg.scene.num_envs = num_envs
-    cfg.commands.motion.motion_files = [str(DEMO_SHORT_MOTION)]
+    cfg = string_to_callable(gym.spec(args.task).kwargs["env_cfg_entry_point"])()
+    cfg.scene.num_envs = args.envs
+    set_device(cfg, args.device)
+    if args.motion_files:
+        cfg.commands.motion.motion_files = args.motion_files
+    cfg.curriculum.adaptive.sampler.warp_step = args.warp_step
     return ManagerBasedRLEnv(cfg=cfg)
 
 
@@ -124,8 +154,9 @@ def install(env: Any, meter: Meter, name: str = "adaptive") -> None:
     from beyondmimic_adaptive.terms.wiring import fold_event_name, start_event_name
 
     term = find_adaptive_curriculum(env, name)
-    for method in ("record", "starts", "record_exposure"):
-        setattr(term.per_env, method, core(meter, getattr(term.per_env, method)))
+    for method in ("record", "starts", "record_exposure", "fold"):  # fold: the Warp-fused step's replay
+        if hasattr(term.per_env, method):
+            setattr(term.per_env, method, core(meter, getattr(term.per_env, method)))
     term.sampler.fold = core(meter, term.sampler.fold)
     manager = env.curriculum_manager
     cfgs = {
@@ -137,11 +168,15 @@ def install(env: Any, meter: Meter, name: str = "adaptive") -> None:
         cfg.func = TermProbe(meter, label, cfg.func)
 
 
-def run(env: Any, meter: Meter, steps: int, count_ops: bool) -> None:
+def run(env: Any, meter: Meter, steps: int, count_ops: bool) -> float:
+    """``steps`` env steps with zero actions; returns their wall seconds (synchronized on CUDA)."""
     import torch
 
     action = torch.zeros(env.num_envs, env.action_manager.total_action_dim, device=env.device)
     meter.clear()
+    sync = torch.cuda.synchronize if meter.cuda else (lambda: None)
+    sync()
+    start = time.perf_counter()
     if count_ops:
         with meter:
             for _ in range(steps):
@@ -149,6 +184,20 @@ def run(env: Any, meter: Meter, steps: int, count_ops: bool) -> None:
     else:
         for _ in range(steps):
             env.step(action)
+    sync()
+    return time.perf_counter() - start
+
+
+def step_bound(meter: Meter, steps: int, wall_s: float) -> str:
+    """The terms' host and stream time per env step against the step's wall time, and the ratio's lower bound."""
+    host_us = 1e6 * sum(meter.seconds[(term, "total")] for term in TERMS) / steps
+    stream_us = 1e3 * sum(first.elapsed_time(last) for first, last in meter.events) / steps
+    step_us = 1e6 * wall_s / steps
+    bound = 1.0 - (host_us + stream_us) / step_us
+    return (
+        f"per env step: {step_us:.0f} us wall; the terms' host time {host_us:.0f} us, their stream time "
+        f"{stream_us:.0f} us; throughput ratio with the terms >= {bound:.4f} (1 - (host + stream) / step)"
+    )
 
 
 def table(
@@ -185,22 +234,34 @@ def main() -> None:
     parser.add_argument("--envs", type=positive_int, default=32)
     parser.add_argument("--steps", type=positive_int, default=200, help="env steps per pass (ops, then time)")
     parser.add_argument("--warmup", type=positive_int, default=10)
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--motion-files", nargs="+", help="clips to track (default: the task's own)")
+    parser.add_argument(
+        "--warp-step", action="store_true", help="the terms on the Warp-fused step (warp_step, docs §1.9)"
+    )
     args = parser.parse_args()
     import torch
 
-    env = build_env(args.task, args.envs)
+    env = build_env(args)
     try:
         env.reset()
         meter = Meter()
+        meter.cuda = str(env.device).startswith("cuda")
         run(env, meter, 2, count_ops=False)  # the events find their curriculum term at their first calls
         install(env, meter)
         run(env, meter, args.warmup, count_ops=False)  # first calls: lazy look-ups, one-time checks
         run(env, meter, args.steps, count_ops=True)
         ops, op_calls = collections.Counter(meter.ops), collections.Counter(meter.calls)
         names = {t: collections.Counter(n) for t, n in meter.names.items()}
-        run(env, meter, args.steps, count_ops=False)
-        print(f"{args.task}, {args.envs} envs, {args.steps} env steps per pass, torch {torch.__version__} on the CPU")
+        wall_s = run(env, meter, args.steps, count_ops=False)
+        warp = " (warp_step)" if args.warp_step else ""
+        print(
+            f"{args.task}{warp}, {args.envs} envs, {args.steps} env steps per pass, "
+            f"torch {torch.__version__} on {env.device}"
+        )
         print("\n".join(table(meter, args.steps, ops, op_calls)))
+        if meter.cuda:
+            print(step_bound(meter, args.steps, wall_s))
         for term in TERMS:
             detail = ", ".join(f"{op} {n}" for op, n in sorted(names[term].items()))
             print(f"  glue ops of {term} ({args.steps} steps): {detail or '-'}")

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
+import sys
 
-from script_run import run_script
+from script_run import ROOT, run_script
 
 
 def test_glue_ops_per_call_of_each_term_do_not_creep_back_up():
@@ -24,3 +25,28 @@ def test_glue_ops_per_call_of_each_term_do_not_creep_back_up():
     assert glue_per_call["start event"] <= 4, result.stdout
     # the fold's own op: the metrics every metrics_interval_steps folds (~24 ops / 24 folds)
     assert glue_per_call["fold event"] <= 1.5, result.stdout
+
+
+class _Pair:
+    """Stands in for a CUDA event pair: ``elapsed_time`` in milliseconds, as torch's."""
+
+    def __init__(self, ms: float) -> None:
+        self.ms = ms
+
+    def elapsed_time(self, other: object) -> float:
+        return self.ms
+
+
+def test_step_bound_charges_host_and_stream_time_of_every_term_to_the_step():
+    sys.path.insert(0, str(ROOT / "bench"))
+    import term_glue
+
+    meter = term_glue.Meter()
+    for term, seconds in zip(term_glue.TERMS, (3e-3, 2e-3, 1e-3), strict=True):
+        meter.seconds[(term, "total")] = seconds  # 6 ms of host time over 10 steps: 600 us per step
+        meter.seconds[(term, "core")] = seconds / 2  # core time is part of the total: not counted twice
+    pair = _Pair(0.05)
+    meter.events = [(pair, pair)] * 20  # 20 calls of 50 us of stream time over 10 steps: 100 us per step
+    line = term_glue.step_bound(meter, steps=10, wall_s=0.2)  # 20 ms per step
+    assert "20000 us wall" in line and "host time 600 us" in line and "stream time 100 us" in line, line
+    assert line.endswith(">= 0.9650 (1 - (host + stream) / step)"), line
