@@ -1,6 +1,6 @@
 """Headless stick-figure video frames: the robot's tracked bodies and the reference motion as a ghost.
 
-Why this renderer (issue 14 item 3): it needs no OpenGL. On the CPU-only CI machine neither of the
+Why this renderer: it needs no OpenGL. On the CPU-only CI machine neither of the
 GL renderers works: MuJoCo's ``Renderer`` fails to create an EGL context (Mesa without a render
 node) and OSMesa is not installed, and Newton's ``ViewerGL`` (headless mode) also needs EGL; the G1's
 MJCF is not shipped either (only its collision USD). The figure is drawn from the body positions
