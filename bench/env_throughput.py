@@ -29,8 +29,10 @@ training: a worst case for the sampler).
 Besides the medians, each mode's rate is paired with ``off``'s of the same round: the geometric mean of those
 per-round ratios and its 95 % interval (Student t over the rounds' log ratios) say whether a target such as
 ``adaptive/off >= 0.99`` is met (interval above it), missed (below) or not resolved by the run (it straddles).
-Many short rounds resolve more than a few long ones when the machine drifts: e.g. ``--rounds 30 --steps 60
---warmup 10``.
+Many short rounds resolve more than a few long ones when the machine drifts. On an H200 the G1's rounds of 60
+steps still varied by about 8 % (docs/benchmarks.md §2): pairing within a fraction of a second, e.g. ``--rounds 400
+--steps 5 --warmup 1`` (each phase synchronizes the device at both ends of its timed steps), leaves less of the
+drift in each pair. Beyond 40 rounds the summary leaves out the per-round list; ``--rows-out`` keeps every row.
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from beyondmimic_adaptive.cli_types import positive_int
@@ -132,6 +135,9 @@ def _timed_steps(env: Any, action: Any, steps: int, warmup: int) -> tuple[float,
         torch.cuda.synchronize()
     return steps * env.num_envs / (time.perf_counter() - start), int(resets)
 
+
+MAX_ROUNDS_LISTED = 40
+"""The summary lists every round's rates and resets up to this many rounds (``--rows-out`` keeps them all)."""
 
 PHASES = {"off": sampling_off, "adaptive": contextlib.nullcontext, "flat": flat_starts}
 """What each mode does to the env for its phase (a context manager taking the env)."""
@@ -247,6 +253,8 @@ def summary(rows: list[dict]) -> str:
             " / ".join(f"{r['env_steps_per_s']:.0f} ({r['resets']})" for r in phases)
             for phases in zip(*of.values(), strict=True)
         )
+        if len(of["off"]) > MAX_ROUNDS_LISTED:
+            rounds = f"({len(of['off'])} rounds: not listed; --rows-out writes them)"
         cells = "".join(f"{median[m]:>18.0f}" for m in MODES)
         ratios = f"{median['adaptive'] / median['off']:>13.3f} {median['flat'] / median['off']:>9.3f}"
         lines.append(f"{num_envs:>7}{cells} {ratios}  {rounds}")
@@ -286,6 +294,7 @@ def main() -> None:
     parser.add_argument(
         "--warp-step", action="store_true", help="the terms on the Warp-fused step (warp_step, docs §1.9)"
     )
+    parser.add_argument("--rows-out", type=Path, help="also write every phase's row (JSON lines) to this file")
     parser.add_argument("--single", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.single:
@@ -312,6 +321,9 @@ def main() -> None:
     warp = " (warp_step)" if args.warp_step else ""
     print(f"\n{args.task}{warp} on {args.device}; per phase {args.steps} timed steps after {args.warmup} warm-up steps")
     print(summary(rows))
+    if args.rows_out:
+        args.rows_out.write_text("".join(json.dumps(row) + "\n" for row in rows))
+        print(f"wrote {len(rows)} rows to {args.rows_out}")
 
 
 if __name__ == "__main__":

@@ -122,3 +122,24 @@ def test_summary_reports_each_modes_paired_interval():
     text = env_throughput.summary(rows)
     assert "adaptive/off paired by round: geometric mean 0.980" in text
     assert "flat/off paired by round: geometric mean 1.020" in text and "over 2 rounds" in text
+
+
+def test_many_rounds_are_summarized_without_the_per_round_list_and_kept_in_rows_out(tmp_path):
+    rates = [(100.0 + r, 99.0 + r, 101.0 + r) for r in range(env_throughput.MAX_ROUNDS_LISTED + 1)]
+    rows = [
+        {"num_envs": 8, "mode": m, "round": r, "env_steps_per_s": rate, "resets": 7, "term_calls": int(m != "off")}
+        for r, triple in enumerate(rates)
+        for m, rate in zip(env_throughput.MODES, triple, strict=True)
+    ]
+    text = env_throughput.summary(rows)
+    assert "(41 rounds: not listed; --rows-out writes them)" in text and "(7)" not in text
+    assert "over 41 rounds" in text
+    assert "(7)" in env_throughput.summary(rows[: 3 * env_throughput.MAX_ROUNDS_LISTED])  # 40 rounds: listed
+
+
+def test_rows_out_writes_every_phase(tmp_path):
+    out = tmp_path / "rows.jsonl"
+    flags = ["--num-envs", "4", "--rounds", "1", "--steps", "2", "--warmup", "1", "--rows-out", str(out)]
+    stdout = run_ok("bench/env_throughput.py", *flags).stdout
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [r["mode"] for r in rows] == list(env_throughput.MODES) and f"wrote 3 rows to {out}" in stdout
