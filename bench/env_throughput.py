@@ -297,6 +297,8 @@ def main() -> None:
     parser.add_argument("--rows-out", type=Path, help="also write every phase's row (JSON lines) to this file")
     parser.add_argument("--single", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.rows_out and not args.rows_out.parent.is_dir():  # before minutes of measurement, not after
+        parser.error(f"--rows-out {args.rows_out}: the folder {args.rows_out.parent} does not exist; create it first")
     if args.single:
         print("RESULT " + json.dumps(measure(args, args.num_envs[0])))
         return

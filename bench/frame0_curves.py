@@ -111,6 +111,8 @@ def main() -> None:
     parser.add_argument("--study", type=Path, nargs="+", required=True, help="study folders (one row each)")
     parser.add_argument("--out", type=Path, required=True, help="PNG to write")
     args = parser.parse_args()
+    if not args.out.parent.is_dir():
+        parser.error(f"--out {args.out}: the folder {args.out.parent} does not exist; create it first")
     studies = {study.name: load_points(study) for study in args.study}
     plot(studies, args.out)
     for name, arms in studies.items():

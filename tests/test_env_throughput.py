@@ -7,7 +7,7 @@ import sys
 
 import pytest
 import torch
-from script_run import ROOT, run_ok
+from script_run import ROOT, exit_message, run_ok
 
 sys.path.insert(0, str(ROOT / "bench"))
 import env_throughput
@@ -143,3 +143,9 @@ def test_rows_out_writes_every_phase(tmp_path):
     stdout = run_ok("bench/env_throughput.py", *flags).stdout
     rows = [json.loads(line) for line in out.read_text().splitlines()]
     assert [r["mode"] for r in rows] == list(env_throughput.MODES) and f"wrote 3 rows to {out}" in stdout
+
+
+def test_rows_out_in_a_missing_folder_is_refused_before_any_run(tmp_path):
+    out = tmp_path / "no_such_folder" / "rows.jsonl"
+    message = exit_message("bench/env_throughput.py", "--num-envs", "4", "--rows-out", str(out))
+    assert f"--rows-out {out}: the folder {out.parent} does not exist; create it first" in message

@@ -6,7 +6,7 @@ import json
 import sys
 
 import pytest
-from script_run import ROOT, run_ok
+from script_run import ROOT, exit_message, run_ok
 
 sys.path.insert(0, str(ROOT / "bench"))
 import frame0_curves
@@ -60,3 +60,9 @@ def test_the_script_writes_one_picture_for_several_studies(tmp_path):
     )
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "a adaptive: 3 points, last at 1000: whole clip 0.25, furthest 0.50 of the clip" in result.stdout
+
+
+def test_an_out_path_in_a_missing_folder_is_refused(tmp_path):
+    out = tmp_path / "missing" / "frame0.png"
+    message = exit_message("bench/frame0_curves.py", "--study", str(_study(tmp_path)), "--out", str(out))
+    assert f"--out {out}: the folder {out.parent} does not exist; create it first" in message
