@@ -159,23 +159,30 @@ def ops_per_step(env: Any, action: Any, steps: int) -> float:
     return len(top_level) / steps
 
 
-def measure(args: argparse.Namespace, num_envs: int) -> list[dict]:
-    """Build the task once and time both modes ``args.rounds`` times, alternating their order."""
-    import gymnasium as gym
-    import torch
-    from isaaclab.envs import ManagerBasedRLEnv
-    from isaaclab.utils.string import string_to_callable
+def build_env(task: str, num_envs: int, device: str, motion_files: list[str] | None, warp_step: bool) -> Any:
+    """The registered ``task`` with its adaptive terms, on ``device`` (also bench/term_glue.py's env).
 
-    import beyondmimic_adaptive.tasks  # noqa: F401  (registers the tasks)
+    ``motion_files`` None keeps the task's own clips; ``warp_step`` puts the terms on the Warp-fused step.
+    """
+    from isaaclab.envs import ManagerBasedRLEnv
+
+    from beyondmimic_adaptive.runs.task_cfg import task_cfgs
     from beyondmimic_adaptive.tasks.tracking import set_device
 
-    cfg = string_to_callable(gym.spec(args.task).kwargs["env_cfg_entry_point"])()
+    cfg, _ = task_cfgs(task)
     cfg.scene.num_envs = num_envs
-    set_device(cfg, args.device)
-    if args.motion_files:
-        cfg.commands.motion.motion_files = args.motion_files
-    cfg.curriculum.adaptive.sampler.warp_step = args.warp_step
-    env = ManagerBasedRLEnv(cfg=cfg)
+    set_device(cfg, device)
+    if motion_files:
+        cfg.commands.motion.motion_files = motion_files
+    cfg.curriculum.adaptive.sampler.warp_step = warp_step
+    return ManagerBasedRLEnv(cfg=cfg)
+
+
+def measure(args: argparse.Namespace, num_envs: int) -> list[dict]:
+    """Build the task once and time both modes ``args.rounds`` times, alternating their order."""
+    import torch
+
+    env = build_env(args.task, num_envs, args.device, args.motion_files, args.warp_step)
     env.reset()
     action = torch.zeros(num_envs, env.action_manager.total_action_dim, device=env.device)
     term = env.curriculum_manager._term_cfgs[env.curriculum_manager.active_terms.index("adaptive")].func

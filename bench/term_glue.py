@@ -32,6 +32,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from env_throughput import build_env
 from torch.utils._python_dispatch import TorchDispatchMode
 
 from beyondmimic_adaptive.cli_types import positive_int
@@ -131,23 +132,6 @@ def core(meter: Meter, method: Callable[..., Any]) -> Callable[..., Any]:
     return wrapped
 
 
-def build_env(args: argparse.Namespace) -> Any:
-    import gymnasium as gym
-    from isaaclab.envs import ManagerBasedRLEnv
-    from isaaclab.utils.string import string_to_callable
-
-    import beyondmimic_adaptive.tasks  # noqa: F401  (registers the tasks)
-    from beyondmimic_adaptive.tasks.tracking import set_device
-
-    cfg = string_to_callable(gym.spec(args.task).kwargs["env_cfg_entry_point"])()
-    cfg.scene.num_envs = args.envs
-    set_device(cfg, args.device)
-    if args.motion_files:
-        cfg.commands.motion.motion_files = args.motion_files
-    cfg.curriculum.adaptive.sampler.warp_step = args.warp_step
-    return ManagerBasedRLEnv(cfg=cfg)
-
-
 def install(env: Any, meter: Meter, name: str = "adaptive") -> None:
     """Put probes in place of the three terms and meter the sampler core's entry points."""
     from beyondmimic_adaptive.terms import find_adaptive_curriculum
@@ -242,7 +226,7 @@ def main() -> None:
     args = parser.parse_args()
     import torch
 
-    env = build_env(args)
+    env = build_env(args.task, args.envs, args.device, args.motion_files, args.warp_step)
     try:
         env.reset()
         meter = Meter()
