@@ -1,7 +1,7 @@
 """Whole-clip completion and median furthest frame from frame 0 over PPO iterations, per clip and arm.
 
     python bench/frame0_curves.py --study docs/data/table2_dance1 docs/data/table2_dance2 docs/data/table2_fight1 \\
-        --out docs/img/table2_frame0.png
+        --out frame0.png
 
 Each study folder may hold two kinds of evaluation, both made by ``scripts/evaluate.py`` with 16 starts at
 frame 0 among its start bins:
