@@ -51,7 +51,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from beyondmimic_adaptive.cli_types import positive_int
+from beyondmimic_adaptive.cli_types import positive_int, sim_device
 
 os.environ.setdefault("GIT_PYTHON_REFRESH", "quiet")
 
@@ -287,7 +287,7 @@ def summary(rows: list[dict]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--task", default="Tracking-Humanoid-v0", help="registered task id (e.g. Tracking-G1-v0)")
-    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--device", type=sim_device, default="cpu", help="cpu or cuda:N")
     parser.add_argument("--num-envs", type=positive_int, nargs="+", default=[16, 64])
     parser.add_argument(
         "--rounds", type=positive_int, default=2, help="rounds of the three modes (order reversed every other)"

@@ -35,7 +35,7 @@ from typing import Any
 from env_throughput import build_env
 from torch.utils._python_dispatch import TorchDispatchMode
 
-from beyondmimic_adaptive.cli_types import positive_int
+from beyondmimic_adaptive.cli_types import positive_int, sim_device
 
 os.environ.setdefault("GIT_PYTHON_REFRESH", "quiet")
 
@@ -218,7 +218,7 @@ def main() -> None:
     parser.add_argument("--envs", type=positive_int, default=32)
     parser.add_argument("--steps", type=positive_int, default=200, help="env steps per pass (ops, then time)")
     parser.add_argument("--warmup", type=positive_int, default=10)
-    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--device", type=sim_device, default="cpu", help="cpu or cuda:N")
     parser.add_argument("--motion-files", nargs="+", help="clips to track (default: the task's own)")
     parser.add_argument(
         "--warp-step", action="store_true", help="the terms on the Warp-fused step (warp_step, docs §1.9)"

@@ -168,3 +168,8 @@ def test_shared_flag_types_accept_their_range_and_name_the_rule():
     ):
         with pytest.raises(argparse.ArgumentTypeError, match=rf"expected {re.escape(rule)}, got '{re.escape(text)}'"):
             parse(text)
+
+
+@pytest.mark.parametrize("script", ["bench/term_glue.py", "bench/env_throughput.py"])
+def test_env_benchmarks_refuse_an_unknown_device_before_building_the_env(script):
+    assert "argument --device: expected 'cpu' or 'cuda:N', got 'gpu'" in exit_message(script, "--device", "gpu")

@@ -53,3 +53,15 @@ def probability(text: str) -> float:
     if not 0.0 <= value <= 1.0:
         raise argparse.ArgumentTypeError(f"expected a number in [0, 1], got {text!r}")
     return value
+
+
+def is_sim_device(text: str) -> bool:
+    """Whether ``text`` names a simulation device: ``cpu``, or ``cuda`` / ``cuda:N`` (the run config's rule too)."""
+    return text == "cpu" or text.startswith("cuda")
+
+
+def sim_device(text: str) -> str:
+    """``cpu`` or ``cuda:N``."""
+    if not is_sim_device(text):
+        raise argparse.ArgumentTypeError(f"expected 'cpu' or 'cuda:N', got {text!r}")
+    return text

@@ -17,6 +17,7 @@ from typing import Any, Optional, TypeVar, cast
 from omegaconf import MISSING, DictConfig, OmegaConf
 from omegaconf.errors import ConfigAttributeError, ConfigKeyError, OmegaConfBaseException
 
+from ..cli_types import is_sim_device
 from ..sampler import AdaptiveSamplerCfg, PublicSamplerCfg, SamplerConfigError
 
 ADAPTIVE_TYPE = "adaptive_sampling"
@@ -151,8 +152,7 @@ class RunNode:
             _require(getattr(self, key) >= 1, key, getattr(self, key), "use an int >= 1")
         _require(self.logger in LOGGERS, "logger", self.logger, f"use one of {list(LOGGERS)}")
         _require(self.image_interval >= 0, "image_interval", self.image_interval, "use an int >= 0 (0: no images)")
-        device_ok = self.device == "cpu" or self.device.startswith("cuda")
-        _require(device_ok, "device", self.device, "use 'cpu' or 'cuda:N'")
+        _require(is_sim_device(self.device), "device", self.device, "use 'cpu' or 'cuda:N'")
 
 
 @dataclass
