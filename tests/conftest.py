@@ -41,6 +41,7 @@ def make_env() -> Callable[..., object]:
         motion_num_frames: Sequence[int] = (250, 120),
         apply_yaml: bool = True,
         term_fields: dict[str, object] | None = None,
+        device: str = "cpu",
     ):
         @configclass
         class CommandsCfg:
@@ -64,7 +65,7 @@ def make_env() -> Callable[..., object]:
             apply_curriculum_config(cfg, compose_config("train", list(overrides)).curriculum)
         for name, value in (term_fields or {}).items():  # fields the YAML does not expose, of the one sampler term
             setattr(getattr(cfg.curriculum, "adaptive", None) or cfg.curriculum.public, name, value)
-        return ManagerTestEnv(cfg, num_envs=num_envs)
+        return ManagerTestEnv(cfg, num_envs=num_envs, device=device)
 
     return build
 

@@ -17,7 +17,7 @@ import pytest
 import torch
 
 from beyondmimic_adaptive import AdaptiveSampler, AdaptiveSamplerCfg
-from beyondmimic_adaptive.sampler import PerEnvSampling
+from beyondmimic_adaptive.sampler import PerEnvSampling, graphed
 from beyondmimic_adaptive.sampler.graphed import CudaGraphedStep
 
 pytestmark = pytest.mark.fast
@@ -202,29 +202,31 @@ def test_graph_path_gathers_the_reset_rows_of_the_draw_with_one_op(monkeypatch):
         assert torch.equal(got, whole.index_select(0, ids.long()))
 
 
-def test_bound_record_inputs_are_read_in_place_and_count_like_copied_ones():
-    generator = torch.Generator().manual_seed(3)
-    bound_sampler, copied_sampler = make(), make()
-    bound, copied = graph_path(bound_sampler), graph_path(copied_sampler)
-    bins, failed, finished = (torch.zeros(NUM_ENVS, dtype=torch.long), torch.zeros(NUM_ENVS, dtype=torch.bool),
-                              torch.zeros(NUM_ENVS, dtype=torch.bool))  # fmt: skip
-    bound.bind_record_inputs(bins, failed, finished)
-    for _ in range(6):
-        new_bins, new_failed, new_finished = rows(generator, bound_sampler.num_bins)
-        bins.copy_(new_bins), failed.copy_(new_failed), finished.copy_(new_finished)  # the caller's in-place writes
-        with torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CPU]) as prof:
-            bound.record(bins, failed, finished)
-        with torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CPU]) as copied_prof:
-            copied.record(new_bins, new_failed, new_finished)  # other tensors: copied into the buffers, as before
-        assert top_level_copies(copied_prof) == 3
-        assert top_level_copies(prof) == 0
-        bound_sampler.fold(), copied_sampler.fold()
-    for name in ("episode_counts", "failure_counts", "failure_rate"):
-        assert torch.equal(getattr(bound_sampler, name), getattr(copied_sampler, name)), name
-    assert bound_sampler.episode_counts.sum() > 0
-    with pytest.raises(TypeError, match=r"bind_record_inputs\(bins=...\) expects a int64"):
-        bound.bind_record_inputs(bins.int(), failed, finished)
+def test_guarded_step_is_captured_anew_when_a_source_moves_and_runs_eagerly_past_the_cap(monkeypatch):
+    captured = []
 
+    class Capture:
+        """Stands in for CudaGraphedStep: remembers each capture (what a source change must cause)."""
 
-def top_level_copies(prof) -> int:
-    return sum(1 for e in prof.events() if e.name == "aten::copy_" and e.cpu_parent is None)
+        def __init__(self, step, device):
+            captured.append(device)
+            self._step = step
+
+        def __call__(self):
+            self._step()
+
+    monkeypatch.setattr(graphed, "CudaGraphedStep", Capture)
+    calls, pointers = [], [(1, 2)]
+    guarded = graphed.GuardedGraphedStep(lambda: calls.append(1), lambda: pointers[-1], "cpu", max_recaptures=2)
+    for _ in range(3):
+        guarded()
+    assert len(captured) == 1 and guarded.recaptures == 0  # the sources stayed put: one capture, replayed
+    pointers.append((1, 3))  # the env reallocated a buffer the step reads
+    guarded(), guarded()
+    assert len(captured) == 2 and guarded.recaptures == 1 and not guarded.eager
+    pointers.append((4, 3))
+    guarded()
+    pointers.append((5, 3))
+    guarded()
+    assert len(captured) == 3 and guarded.recaptures == 3 and guarded.eager  # past the cap: eager for good
+    assert len(calls) == 7  # every call ran the step exactly once

@@ -49,8 +49,10 @@ def test_only_failure_terms_count_as_failures(make_env, attribution, graph_path)
     every_step = {"metrics_interval_steps": 1}
     env = make_env([f"curriculum.adaptive.attribution={attribution}", starts], num_envs=12, term_fields=every_step)
     term, command = adaptive_term(env), env.command
-    if graph_path:  # what runs on CUDA (full-width rows; start attribution reads its bound rows in place), eagerly
+    if graph_path:  # what runs on CUDA (full-width rows, the term's record as one graph body), eagerly
         term.per_env._use_graph, term.per_env._subset = True, False
+        term._record_graph = term._graphed_record()
+        assert (term._record_graph is not None) == (attribution == "start")
     env.reset()
     for _ in range(3):
         env.step()
@@ -63,6 +65,7 @@ def test_only_failure_terms_count_as_failures(make_env, attribution, graph_path)
     env.timeout_flag[3:6] = True
     reset_ids = env.step()
     assert reset_ids.tolist() == list(range(9))
+    assert not term._finished.any()  # the reset mask is all False between calls: the next call marks only its ids
     counted = start_bins if attribution == "start" else end_bins
     expected_episodes = torch.zeros(term.sampler.num_bins, dtype=torch.float64)
     expected_failures = torch.zeros_like(expected_episodes)
@@ -77,6 +80,43 @@ def test_only_failure_terms_count_as_failures(make_env, attribution, graph_path)
     assert term.failure_terms == ["fell"]
     # hazard: every env's current bin gets one step of exposure per env step (4 steps x 12 envs)
     assert term.sampler.exposure_counts.sum().item() == (48 if attribution == "hazard" else 0)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA (the term's record as a graph replay)")
+def test_on_cuda_the_terms_record_is_one_graph_replay_that_counts_every_ended_episode(make_env):
+    from beyondmimic_adaptive.sampler.graphed import CudaGraphedStep
+
+    num_envs = 64
+    env = make_env(num_envs=num_envs, device="cuda", term_fields={"metrics_interval_steps": 1})
+    term = adaptive_term(env)
+    generator = torch.Generator().manual_seed(0)
+    episodes = torch.zeros(term.sampler.num_bins, dtype=torch.float64)
+    failures = torch.zeros_like(episodes)
+    env.reset()
+    for _ in range(12):
+        fell = torch.rand(num_envs, generator=generator) < 0.3
+        env.fail_flag.copy_(fell)
+        env.timeout_flag.copy_((torch.rand(num_envs, generator=generator) < 0.1) & ~fell)
+        start_bins = term.start_bins.to("cpu", copy=True)
+        reset_ids = env.step().long().cpu()  # every reset of a step ended a running episode (a term fired)
+        episodes.index_add_(0, start_bins[reset_ids], torch.ones(len(reset_ids), dtype=torch.float64))
+        failed = reset_ids[fell[reset_ids]]
+        failures.index_add_(0, start_bins[failed], torch.ones(len(failed), dtype=torch.float64))
+        assert float(env.extras["log"]["Curriculum/adaptive/episodes"]) == len(reset_ids)
+    assert episodes.sum() > 100 and failures.sum() > 50
+    assert torch.equal(term.sampler.episode_counts.cpu(), episodes)
+    assert torch.equal(term.sampler.failure_counts.cpu(), failures)
+    graphed = term._record_graph._graphed
+    assert isinstance(graphed, CudaGraphedStep) and graphed._graph is not None  # captured and replayed
+    assert term._record_graph.recaptures == 0  # Isaac Lab's buffers stayed where the capture read them
+    torch.cuda.synchronize()
+    torch.cuda.set_sync_debug_mode("error")
+    try:  # a mid-episode reset of 4 envs (no term fired: it ends no episode), with no host sync
+        term(env, torch.arange(4, device="cuda", dtype=torch.int32))
+    finally:
+        torch.cuda.set_sync_debug_mode(0)
+    assert torch.equal(term.sampler.episode_counts.cpu(), episodes)  # folded later; nothing recorded either
+    assert int(term.sampler._pending.sum()) == 0
 
 
 def test_failures_shift_starts_towards_the_hard_bin(make_env):

@@ -83,3 +83,45 @@ class CudaGraphedStep:
                 gc.enable()
         graph.replay()
         self._graph = graph
+
+
+class GuardedGraphedStep:
+    """A :class:`CudaGraphedStep` of ``step`` whose capture holds only while tensors it does not own stay put.
+
+    A captured graph reads the memory its tensors had at capture. ``step`` may read buffers another
+    component owns (Isaac Lab's termination and episode-length buffers), which that component updates in
+    place today but might reallocate. ``sources`` returns their data pointers (host-side values: no sync);
+    each call compares them with those of the capture, and a change captures ``step`` anew on the new
+    memory. After ``max_recaptures`` changes (a component that reallocates often) ``step`` runs eagerly
+    for good, which is always correct.
+    """
+
+    def __init__(
+        self,
+        step: Callable[[], None],
+        sources: Callable[[], tuple[int, ...]],
+        device: torch.device | str,
+        max_recaptures: int = 2,
+    ):
+        self._step = step
+        self._sources = sources
+        self._device = torch.device(device)
+        self._max_recaptures = max_recaptures
+        self.recaptures = 0
+        """Times the sources moved after the first capture (each one a new capture, or eager once past the cap)."""
+        self._key: tuple[int, ...] | None = None
+        self._graphed: Callable[[], None] = step
+
+    @property
+    def eager(self) -> bool:
+        """Whether the step now runs eagerly for good (its sources moved more than ``max_recaptures`` times)."""
+        return self.recaptures > self._max_recaptures
+
+    def __call__(self) -> None:
+        key = self._sources()
+        if key != self._key:
+            if self._key is not None:
+                self.recaptures += 1
+            self._key = key
+            self._graphed = self._step if self.eager else CudaGraphedStep(self._step, self._device)
+        self._graphed()

@@ -64,8 +64,6 @@ class PerEnvSampling:
         self._compile = sampler.cfg.compile
         """Compile the graphed steps' bodies (``cfg.compile``; they run only on the fixed-shape path)."""
         self._record_step = CudaGraphedStep(self._record_inputs, device, enabled=self._use_graph, compile=self._compile)
-        self._bound: tuple[torch.Tensor, torch.Tensor, torch.Tensor] | None = None
-        self._bound_step: CudaGraphedStep | None = None
         self._alive_in = torch.ones(num_envs, dtype=torch.bool, device=device)
         self._ones = torch.ones(num_envs, device=device)
         """One env step of exposure per env (the CPU's unmasked exposure record)."""
@@ -114,34 +112,16 @@ class PerEnvSampling:
         if not self._use_graph:
             self.sampler.record(bins.long(), failed, mask=finished)
             return
-        bound = self._bound
-        if bound is not None and bins is bound[0] and failed is bound[1] and finished is bound[2]:
-            self._bound_step()  # type: ignore[misc]  # reads the caller's tensors where they are
-            return
         self._bins_in.copy_(bins)
         self._failed_in.copy_(failed)
         self._finished_in.copy_(finished)
         self._record_step()
 
-    def bind_record_inputs(self, bins: torch.Tensor, failed: torch.Tensor, finished: torch.Tensor) -> None:
-        """Let :meth:`record` read these tensors where they are when it gets exactly them (the same objects).
-
-        For a caller that keeps its rows in persistent tensors and rewrites them in place before each
-        :meth:`record`: on the CUDA-graph path the record then replays a graph captured on those tensors,
-        with none of the three input copies (a launch each). Other tensors are copied as before; the CPU
-        reads the rows as before. Checked like :meth:`record`'s rows.
-        """
-        self._check_row("bins", bins, (torch.int64,), "bind_record_inputs")
-        self._check_row("failed", failed, (torch.bool,), "bind_record_inputs")
-        self._check_row("finished", finished, (torch.bool,), "bind_record_inputs")
-        self._bound = (bins, failed, finished)
-
-        def record_bound() -> None:
-            self.sampler.record(bins, failed, mask=finished)
-
-        self._bound_step = CudaGraphedStep(
-            record_bound, self.sampler.device, enabled=self._use_graph, compile=self._compile
-        )
+    @property
+    def graphed(self) -> bool:
+        """Whether the calls replay CUDA graphs (CUDA and ``cfg.cuda_graph``): a caller may then capture its own
+        fixed-shape work together with :meth:`AdaptiveSampler.record` (the curriculum term does)."""
+        return self._use_graph
 
     def record_exposure(self, bins: torch.Tensor, alive: torch.Tensor | None = None) -> None:
         """Count one env step in the current bin of every env (``attribution: hazard``), fixed shape.

@@ -20,6 +20,7 @@ from ..sampler import (
     save_sampler_state,
     state_digest,
 )
+from ..sampler.graphed import GuardedGraphedStep
 from ..sampler.warp_per_env import WarpPerEnvSampling
 from .checks import check_motion_fps, check_time_outs, motion_end_funcs
 from .env_ids import EnvIds, EnvIdsNormalizer
@@ -95,10 +96,9 @@ class AdaptiveSamplingCurriculum(ManagerTermBase):
         """(num_envs,) the episode ended now and counts (rewritten in place; the record's mask)."""
         self._fired_and_failed_out = self._fired_and_failed_buffers()
         """The persistent (fired, failed) pair :meth:`_fired_and_failed` writes, chosen once for the terms."""
-        failed = self._fired_and_failed_out[1]
-        if self._by_start and isinstance(self.per_env, PerEnvSampling):
-            # every row the record reads is persistent: no input copies on the CUDA-graph path
-            self.per_env.bind_record_inputs(self.start_bins, failed, self._ended)
+        self._record_graph = self._graphed_record()
+        """On the CUDA-graph path, :meth:`_record_ended` (termination reads, the record, the log counts) as one
+        graph replay, captured anew if Isaac Lab ever moves a buffer it reads (:meth:`_external_buffers`)."""
         self._log_calls = 0
         self._next_log_step = 0  # env step (common_step_counter) of the next log
         self._wired = False  # the start and fold events proved present (their checks then stop)
@@ -171,44 +171,78 @@ class AdaptiveSamplingCurriculum(ManagerTermBase):
         if not self._wired:
             self._check_wiring(env)
         self._calls += 1
-        # every env's row, with the reset ones marked: fixed shapes, so the record is one graph launch
+        # every env's row, with the reset ones marked: fixed shapes, so on CUDA the rest is one graph launch
         ids = self.normalize_ids(env_ids)
-        finished = self._finished
         if isinstance(ids, slice):
-            finished.fill_(True)
+            self._finished.fill_(True)
         else:
-            finished.zero_()
-            finished.index_fill_(0, ids, True)
-        # an episode ended when the last termination compute marked the env done (terminated or timed
-        # out), a term of it fired, and the episode ran. Any other reset (an eval loop's or a wrapper's
-        # mid-episode reset, a visualizer's reset that marks envs terminated with no term fired, a reset
-        # right after a step-reset) ends none. The done flag also guards against term values that
-        # outlive their step (Isaac Lab 2.3.0's get_term reports each env's last episode end).
+            self._finished.index_fill_(0, ids, True)  # all False between calls (_record_ended clears it)
+        if self._record_graph is not None:
+            self._record_graph()
+        else:  # the reset ids spare the CPU a scan of every env for the ended ones
+            self._record_ended(rows=None if isinstance(ids, slice) else ids)
+        return self._log(env)
+
+    def _record_ended(self, rows: torch.Tensor | None = None) -> None:
+        """Record the episodes of the ``_finished`` envs that ended, count them for the log, clear ``_finished``.
+
+        Fixed shapes and no host sync: on CUDA it runs as one captured graph (``rows`` None). An episode
+        ended when the last termination compute marked the env done (terminated or timed out), a term of it
+        fired, and the episode ran. Any other reset (an eval loop's or a wrapper's mid-episode reset, a
+        visualizer's reset that marks envs terminated with no term fired, a reset right after a step-reset)
+        ends none. The done flag also guards against term values that outlive their step (Isaac Lab 2.3.0's
+        get_term reports each env's last episode end).
+        """
+        env = self._env
         terminations = env.termination_manager
         fired, failed = self._fired_and_failed(terminations)
-        ended = self._ended  # written in place: the record's bound mask, and the log's last column
-        torch.logical_and(finished & (env.episode_length_buf > 0) & terminations.dones, fired, out=ended)
+        ended = self._ended  # written in place: the record's mask, and the log's last column
+        done = terminations.terminated | terminations.time_outs
+        torch.logical_and(self._finished & (env.episode_length_buf > 0) & done, fired, out=ended)
         bins = (
             self.start_bins
             if self._by_start
             else self.sampler.bin_index(self.command.motion_ids, self.command.time_steps)
         )
-        # ``failed`` counts only where ``ended`` (the record's mask) holds, so it needs no ``& ended``;
-        # the reset ids spare the CPU a scan of every env for the ended ones (CUDA records every row)
-        self.per_env.record(bins, failed, ended, rows=None if isinstance(ids, slice) else ids)
-        return self._log(env, ended)
+        # ``failed`` counts only where ``ended`` (the record's mask) holds, so it needs no ``& ended``
+        if self._record_graph is not None:
+            self.sampler.record(bins, failed, mask=ended)
+        else:
+            self.per_env.record(bins, failed, ended, rows=rows)
+        torch.logical_and(self._failures, ended[:, None], out=self._log_rows[:, :-1])
+        self._log_counts.add_(self._log_rows.sum(dim=0))
+        self._finished.zero_()
 
-    def _log(self, env: ManagerBasedRLEnv, ended: torch.Tensor) -> dict[str, torch.Tensor] | None:
+    def _graphed_record(self) -> GuardedGraphedStep | None:
+        """:meth:`_record_ended` as one graph replay where the sampler replays graphs; None elsewhere.
+
+        Only with start attribution: the other attributions read the command's ``time_steps``, which
+        :class:`MotionStartCommandTerm` replaces by a new tensor every env step (no capture would last)."""
+        if self._by_start and isinstance(self.per_env, PerEnvSampling) and self.per_env.graphed:
+            return GuardedGraphedStep(self._record_ended, self._external_buffers, self.sampler.device)
+        return None
+
+    def _external_buffers(self) -> tuple[int, ...]:
+        """Data pointers of the tensors :meth:`_record_ended` reads but the env owns (a graph reads them in place)."""
+        env = self._env
+        terminations = env.termination_manager
+        return (
+            env.episode_length_buf.data_ptr(),
+            terminations.terminated.data_ptr(),
+            terminations.time_outs.data_ptr(),
+            *(terminations.get_term(name).data_ptr() for name in self._term_names),
+        )
+
+    def _log(self, env: ManagerBasedRLEnv) -> dict[str, torch.Tensor] | None:
         """The log values, once every ``cfg.metrics_interval_steps`` env steps; None (nothing logged) in between.
 
         Isaac Lab's curriculum manager clones every tensor a term returns at every reset (2.x reads each
         with ``.item()``, a host sync), and rsl-rl concatenates each key's values over the iteration: a
         dict every step costs about two launches per key and step. So the per-term failure and episode
-        counts are summed on the device and logged as their mean per call over the interval, with the
-        distribution metrics (refreshed on the same interval): the same means rsl-rl would have taken.
+        counts are summed on the device (:meth:`_record_ended`) and logged as their mean per call over the
+        interval, with the distribution metrics (refreshed on the same interval): the same means rsl-rl
+        would have taken.
         """
-        torch.logical_and(self._failures, ended[:, None], out=self._log_rows[:, :-1])
-        self._log_counts.add_(self._log_rows.sum(dim=0))
         self._log_calls += 1
         if env.common_step_counter < self._next_log_step:
             return None
