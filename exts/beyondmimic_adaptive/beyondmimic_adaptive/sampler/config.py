@@ -94,9 +94,9 @@ class AdaptiveSamplerCfg:
     against 118–191 µs per env step, docs/benchmarks.md §1.5; ``bench/sampler_cost.py --compile``)."""
 
     warp_step: bool = False
-    """Experimental, **not yet measured on a GPU** (docs/benchmarks.md §1.9): run the fold as three Warp
-    kernels (rates; kernel masses with their scan per tile of bins; the tiles' offsets; ``sampler/warp_step.py``)
-    instead of about thirteen torch ops, inside the same fold graph, and let
+    """Experimental (measured on an H200, docs/benchmarks.md §1.9 and §2: no gain resolved yet): run the fold as
+    three Warp kernels (rates; kernel masses with their scan per tile of bins; the tiles' offsets;
+    ``sampler/warp_step.py``) instead of about thirteen torch ops, inside the same fold graph, and let
     :class:`~beyondmimic_adaptive.sampler.warp_step.WarpFusedStep` run a whole env step (record, fold, draw) as
     five kernels in one CUDA graph; the Isaac Lab terms replay it once per env step (``sampler/warp_per_env.py``).
     The sampler then keeps fixed shapes on the CPU too; ``compile`` does not
