@@ -87,7 +87,8 @@ class AdaptiveSamplerCfg:
 
     compile: bool = False
     """Compile the bodies those CUDA graphs capture (the fold, the per-env record and exposure, the start
-    sampling) with ``torch.compile`` (Inductor, fullgraph, static shapes) before the capture, so each graph
+    sampling; not the curriculum term's own record graph, which reads Isaac Lab's termination buffers) with
+    ``torch.compile`` (Inductor, fullgraph, static shapes) before the capture, so each graph
     replays a few fused kernels instead of a dozen small ones (``sampler/compiled.py``). Applies to the
     fixed-shape path only (CUDA; on the CPU only with ``fixed_shapes``). The first steps pay the compile
     (seconds); CUDA needs Triton, the CPU a C++ compiler. Off: on an H200 it was no faster (118–207 µs
