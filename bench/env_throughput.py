@@ -33,6 +33,10 @@ Many short rounds resolve more than a few long ones when the machine drifts. On 
 steps still varied by about 8 % (docs/benchmarks.md §2): pairing within a fraction of a second, e.g. ``--rounds 400
 --steps 5 --warmup 1`` (each phase synchronizes the device at both ends of its timed steps), leaves less of the
 drift in each pair. Beyond 40 rounds the summary leaves out the per-round list; ``--rows-out`` keeps every row.
+
+A progress bar per env count counts the rounds, and ``--rows-out`` gets each phase's row as soon as it is timed, so
+a run stopped early (a device call's time limit) still leaves its rounds; ``--summarize ROWS`` prints the summary
+of such a file (its complete rounds only).
 """
 
 from __future__ import annotations
@@ -49,7 +53,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from beyondmimic_adaptive.cli_types import positive_int, sim_device
 
@@ -178,9 +182,11 @@ def build_env(task: str, num_envs: int, device: str, motion_files: list[str] | N
     return ManagerBasedRLEnv(cfg=cfg)
 
 
-def measure(args: argparse.Namespace, num_envs: int) -> list[dict]:
-    """Build the task once and time both modes ``args.rounds`` times, alternating their order."""
+def measure(args: argparse.Namespace, num_envs: int, sink: TextIO | None = None) -> list[dict]:
+    """Build the task once and time the modes ``args.rounds`` times, alternating their order; each row also goes
+    to ``sink`` (JSON lines, flushed) as soon as it is timed."""
     import torch
+    from tqdm import trange
 
     env = build_env(args.task, num_envs, args.device, args.motion_files, args.warp_step)
     env.reset()
@@ -188,7 +194,7 @@ def measure(args: argparse.Namespace, num_envs: int) -> list[dict]:
     term = env.curriculum_manager._term_cfgs[env.curriculum_manager.active_terms.index("adaptive")].func
     prime_sampling(env)
     rows = []
-    for round_index in range(args.rounds):
+    for round_index in trange(args.rounds, desc=f"{num_envs} envs: rounds", file=sys.stderr):
         for mode in MODES if round_index % 2 == 0 else MODES[::-1]:
             calls_before = term._calls + term._folds
             with PHASES[mode](env):
@@ -199,6 +205,9 @@ def measure(args: argparse.Namespace, num_envs: int) -> list[dict]:
             if args.count_ops:
                 with PHASES[mode](env):
                     rows[-1]["ops_per_step"] = ops_per_step(env, action, args.count_ops)
+            if sink is not None:
+                sink.write(json.dumps(rows[-1]) + "\n")
+                sink.flush()
     env.close()
     return rows
 
@@ -242,6 +251,27 @@ def verdict(low: float, high: float, target: float = 0.99) -> str:
     if high < target:
         return f"misses >= {target}"
     return f"does not resolve >= {target}"
+
+
+def complete_rounds(rows: list[dict]) -> list[dict]:
+    """The rows of the rounds that timed every mode (a run stopped early leaves its last round short)."""
+    modes: dict[tuple[int, int], set[str]] = {}
+    for row in rows:
+        modes.setdefault((row["num_envs"], row["round"]), set()).add(row["mode"])
+    return [r for r in rows if modes[(r["num_envs"], r["round"])] == set(MODES)]
+
+
+def read_rows(path: Path) -> list[dict]:
+    """The rows of a ``--rows-out`` file, with a clear error for a file that holds none."""
+    if not path.is_file():
+        raise SystemExit(f"env_throughput: --summarize {path}: no such file; pass the --rows-out file of a run")
+    rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    if not complete_rounds(rows):
+        raise SystemExit(
+            f"env_throughput: --summarize {path}: {len(rows)} rows but no complete round (every mode of one round);"
+            " the run stopped before its first round ended"
+        )
+    return rows
 
 
 def summary(rows: list[dict]) -> str:
@@ -302,13 +332,25 @@ def main() -> None:
         "--warp-step", action="store_true", help="the terms on the Warp-fused step (warp_step, docs §1.9)"
     )
     parser.add_argument("--rows-out", type=Path, help="also write every phase's row (JSON lines) to this file")
+    parser.add_argument(
+        "--summarize",
+        type=Path,
+        metavar="ROWS",
+        help="print the summary of a --rows-out file (its complete rounds) and exit",
+    )
     parser.add_argument("--single", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.summarize:
+        print(summary(complete_rounds(read_rows(args.summarize))))
+        return
     if args.rows_out and not args.rows_out.parent.is_dir():  # before minutes of measurement, not after
         parser.error(f"--rows-out {args.rows_out}: the folder {args.rows_out.parent} does not exist; create it first")
     if args.single:
-        print("RESULT " + json.dumps(measure(args, args.num_envs[0])))
+        with open(args.rows_out, "a") if args.rows_out else contextlib.nullcontext() as sink:
+            print("RESULT " + json.dumps(measure(args, args.num_envs[0], sink)))
         return
+    if args.rows_out:
+        args.rows_out.write_text("")  # each env count's process appends its rows as it times them
     rows: list[dict] = []
     for num_envs in args.num_envs:
         command = [sys.executable, __file__, "--single", "--task", args.task, "--device", args.device]
@@ -318,20 +360,25 @@ def main() -> None:
             + (["--count-ops", str(args.count_ops)] if args.count_ops else [])
             + (["--motion-files", *args.motion_files] if args.motion_files else [])
             + (["--warp-step"] if args.warp_step else [])
+            + (["--rows-out", str(args.rows_out)] if args.rows_out else [])
         )
-        out = subprocess.run(command, capture_output=True, text=True, check=False)
+        # stderr passes through: the progress bar, and the error of a run that fails
+        out = subprocess.run(command, stdout=subprocess.PIPE, text=True, check=False)
         line = next((ln for ln in out.stdout.splitlines() if ln.startswith("RESULT ")), None)
         if line is None:
-            raise SystemExit(f"env_throughput: the run with {num_envs} envs failed:\n{out.stderr[-3000:]}")
+            raise SystemExit(
+                f"env_throughput: the run with {num_envs} envs failed (exit code {out.returncode}); its error is above"
+            )
         rows += json.loads(line[len("RESULT ") :])
         for row in rows[-len(MODES) * args.rounds :]:
             rate = row["env_steps_per_s"]
-            print(f"  {num_envs:>6} envs  round {row['round']}  {row['mode']:>8}: {rate:>10.0f} env-steps/s")
+            print(
+                f"  {num_envs:>6} envs  round {row['round']}  {row['mode']:>8}: {rate:>10.0f} env-steps/s", flush=True
+            )
     warp = " (warp_step)" if args.warp_step else ""
     print(f"\n{args.task}{warp} on {args.device}; per phase {args.steps} timed steps after {args.warmup} warm-up steps")
     print(summary(rows))
     if args.rows_out:
-        args.rows_out.write_text("".join(json.dumps(row) + "\n" for row in rows))
         print(f"wrote {len(rows)} rows to {args.rows_out}")
 
 

@@ -41,12 +41,21 @@ def test_an_off_phase_first_needs_the_fold_to_have_run(env):
     env.curriculum_manager.compute(env_ids=first_env)  # records: the statistics were folded once
 
 
-def test_one_env_count_times_the_three_modes_with_the_terms_silent_when_off():
-    flags = ["--single", "--num-envs", "4", "--rounds", "2", "--steps", "3", "--warmup", "2"]
-    stdout = run_ok("bench/env_throughput.py", *flags).stdout
+def test_one_env_count_times_the_three_modes_with_the_terms_silent_when_off(tmp_path):
+    rows_out = tmp_path / "rows.jsonl"
+    flags = ["--single", "--num-envs", "4", "--rounds", "3", "--steps", "3", "--warmup", "2", "--rows-out", rows_out]
+    stdout = run_ok("bench/env_throughput.py", *map(str, flags)).stdout
     rows = json.loads(next(line for line in stdout.splitlines() if line.startswith("RESULT "))[len("RESULT ") :])
     order = [(r["round"], r["mode"]) for r in rows]
-    assert order == [(0, "off"), (0, "adaptive"), (0, "flat"), (1, "flat"), (1, "adaptive"), (1, "off")]
+    assert order[:6] == [(0, "off"), (0, "adaptive"), (0, "flat"), (1, "flat"), (1, "adaptive"), (1, "off")]
+    assert len(order) == 9
+    # every row went to --rows-out as it was timed; a run cut short in round 2 is summarized from rounds 0-1
+    assert [json.loads(line) for line in rows_out.read_text().splitlines()] == rows
+    cut = tmp_path / "cut.jsonl"
+    cut.write_text("".join(line + "\n" for line in rows_out.read_text().splitlines()[:-1]))
+    summarized = run_ok("bench/env_throughput.py", "--summarize", str(cut)).stdout
+    assert summarized.strip() == env_throughput.summary(rows[:6])
+    assert "over 2 rounds" in summarized
     assert all((r["term_calls"] == 0) == (r["mode"] == "off") for r in rows)
     assert all(r["env_steps_per_s"] > 0 for r in rows)
     text = env_throughput.summary(rows)
@@ -149,3 +158,23 @@ def test_rows_out_in_a_missing_folder_is_refused_before_any_run(tmp_path):
     out = tmp_path / "no_such_folder" / "rows.jsonl"
     message = exit_message("bench/env_throughput.py", "--num-envs", "4", "--rows-out", str(out))
     assert f"--rows-out {out}: the folder {out.parent} does not exist; create it first" in message
+
+
+def test_complete_rounds_drops_a_short_last_round_and_summarize_names_a_useless_file(tmp_path):
+    row = {"num_envs": 4, "term_calls": 1, "env_steps_per_s": 1.0, "resets": 0}
+    rows = [{**row, "round": r, "mode": m} for r in (0, 1) for m in env_throughput.MODES]
+    rows += [{**row, "round": 2, "mode": "off"}]
+    assert env_throughput.complete_rounds(rows) == rows[:-1]
+    assert env_throughput.complete_rounds([{**r, "num_envs": 8} for r in rows[3:]]) == [
+        {**r, "num_envs": 8} for r in rows[3:6]
+    ]
+    missing = tmp_path / "none.jsonl"
+    assert exit_message("bench/env_throughput.py", "--summarize", str(missing)).strip() == (
+        f"env_throughput: --summarize {missing}: no such file; pass the --rows-out file of a run"
+    )
+    short = tmp_path / "short.jsonl"
+    short.write_text(json.dumps(rows[0]) + "\n")
+    assert exit_message("bench/env_throughput.py", "--summarize", str(short)).strip() == (
+        f"env_throughput: --summarize {short}: 1 rows but no complete round (every mode of one round);"
+        " the run stopped before its first round ended"
+    )
