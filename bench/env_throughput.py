@@ -253,6 +253,10 @@ def verdict(low: float, high: float, target: float = 0.99) -> str:
     return f"does not resolve >= {target}"
 
 
+ROW_KEYS = frozenset({"num_envs", "mode", "round", "env_steps_per_s", "resets", "term_calls"})
+"""What every row of ``--rows-out`` holds (``ops_per_step`` too with ``--count-ops``)."""
+
+
 def complete_rounds(rows: list[dict]) -> list[dict]:
     """The rows of the rounds that timed every mode (a run stopped early leaves its last round short)."""
     modes: dict[tuple[int, int], set[str]] = {}
@@ -265,7 +269,20 @@ def read_rows(path: Path) -> list[dict]:
     """The rows of a ``--rows-out`` file, with a clear error for a file that holds none."""
     if not path.is_file():
         raise SystemExit(f"env_throughput: --summarize {path}: no such file; pass the --rows-out file of a run")
-    rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    rows = []
+    for number, line in enumerate(path.read_text().splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError:
+            row = None
+        if not (isinstance(row, dict) and row.keys() >= ROW_KEYS):
+            raise SystemExit(
+                f"env_throughput: --summarize {path}: line {number} is not a row of --rows-out (a JSON object with"
+                f" {', '.join(sorted(ROW_KEYS))}); pass the file a run wrote"
+            )
+        rows.append(row)
     if not complete_rounds(rows):
         raise SystemExit(
             f"env_throughput: --summarize {path}: {len(rows)} rows but no complete round (every mode of one round);"

@@ -172,6 +172,13 @@ def test_complete_rounds_drops_a_short_last_round_and_summarize_names_a_useless_
     assert exit_message("bench/env_throughput.py", "--summarize", str(missing)).strip() == (
         f"env_throughput: --summarize {missing}: no such file; pass the --rows-out file of a run"
     )
+    for bad in ('{"num_envs": 4', '{"num_envs": 4, "mode": "off"}', "[1, 2]", "{}"):
+        broken = tmp_path / "broken.jsonl"
+        broken.write_text(json.dumps(rows[0]) + "\n" + bad + "\n")
+        assert exit_message("bench/env_throughput.py", "--summarize", str(broken)).strip() == (
+            f"env_throughput: --summarize {broken}: line 2 is not a row of --rows-out (a JSON object with"
+            " env_steps_per_s, mode, num_envs, resets, round, term_calls); pass the file a run wrote"
+        )
     short = tmp_path / "short.jsonl"
     short.write_text(json.dumps(rows[0]) + "\n")
     assert exit_message("bench/env_throughput.py", "--summarize", str(short)).strip() == (
