@@ -8,7 +8,8 @@ cost on the GPU is the sampler core's graphs (bench/launch_count.py, bench/sampl
 the *glue* around them: the terms' own ATen ops (each one kernel launch on CUDA) and Python. This
 runs a real env with zero actions (the robots fall, so most steps reset some envs) and, for each
 term, counts the non-view ATen ops under a ``TorchDispatchMode`` and times its calls, splitting off
-what the sampler core does (``PerEnvSampling.record/starts/record_exposure``, ``AdaptiveSampler.fold``).
+what the sampler core does (``PerEnvSampling.record/starts/record_exposure``, ``AdaptiveSampler.fold``, and on
+CUDA the curriculum term's record graph, whose replay holds the sampler's record).
 The core runs eagerly here (the CPU path); its op count on the GPU is bench/launch_count.py's.
 Ops are counted in one pass and time measured in another (the counter's own overhead would skew it);
 the CPU's times are noisy when other jobs share it.
@@ -142,6 +143,8 @@ def install(env: Any, meter: Meter, name: str = "adaptive") -> None:
         if hasattr(term.per_env, method):
             setattr(term.per_env, method, core(meter, getattr(term.per_env, method)))
     term.sampler.fold = core(meter, term.sampler.fold)
+    if term._record_graph is not None:  # CUDA graphs: the whole record (the sampler's included) is one replay
+        term._record_graph = core(meter, term._record_graph)
     manager = env.curriculum_manager
     cfgs = {
         "curriculum": manager._term_cfgs[manager.active_terms.index(name)],

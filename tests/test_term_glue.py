@@ -50,3 +50,32 @@ def test_step_bound_charges_host_and_stream_time_of_every_term_to_the_step():
     line = term_glue.step_bound(meter, steps=10, wall_s=0.2)  # 20 ms per step
     assert "20000 us wall" in line and "host time 600 us" in line and "stream time 100 us" in line, line
     assert line.endswith(">= 0.9650 (1 - (host + stream) / step)"), line
+
+
+def test_on_the_graph_path_the_record_graph_counts_as_core_and_two_glue_ops_remain():
+    """What a CUDA env runs (the term's record as one graph), eagerly on the CPU: the bench charges the whole
+    record, the sampler's included, to the core, and leaves the term's own ops (the reset mask's fill)."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    import term_glue
+
+    env = term_glue.build_env("Tracking-Humanoid-v0", 8, "cpu", None, False)
+    try:
+        from beyondmimic_adaptive.terms import find_adaptive_curriculum
+
+        term = find_adaptive_curriculum(env, "adaptive")
+        term.per_env._use_graph, term.per_env._subset = True, False  # as on CUDA: full-width rows
+        term._record_graph = term._graphed_record()
+        assert term._record_graph is not None
+        env.reset()
+        meter = term_glue.Meter()
+        term_glue.run(env, meter, 2, count_ops=False)
+        term_glue.install(env, meter)
+        term_glue.run(env, meter, 30, count_ops=True)
+        calls = meter.calls["curriculum"]
+        assert calls > 0  # the robots fall: resets
+        assert meter.ops[("curriculum", "core")] / calls >= 5  # the stack, any, mask, record, counts: core
+        # the reset mask's index_fill_, and the log's few ops once per metrics interval (14 before the graph cut)
+        assert meter.ops[("curriculum", "glue")] / calls <= 2.5, dict(meter.names["curriculum"])
+        assert meter.seconds[("curriculum", "core")] > 0
+    finally:
+        env.close()
