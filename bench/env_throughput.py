@@ -33,10 +33,7 @@ Many short rounds resolve more than a few long ones when the machine drifts. On 
 steps still varied by about 8 % (docs/benchmarks.md §2): pairing within a fraction of a second, e.g. ``--rounds 400
 --steps 5 --warmup 1`` (each phase synchronizes the device at both ends of its timed steps), leaves less of the
 drift in each pair. Beyond 40 rounds the summary leaves out the per-round list; ``--rows-out`` keeps every row.
-
-A progress bar per env count counts the rounds, and ``--rows-out`` gets each phase's row as soon as it is timed, so
-a run stopped early (a device call's time limit) still leaves its rounds; ``--summarize ROWS`` prints the summary
-of such a file (its complete rounds only).
+``--rows-out`` gets each row as soon as it is timed: ``--summarize ROWS`` summarizes a run stopped early.
 """
 
 from __future__ import annotations
