@@ -230,3 +230,29 @@ def test_guarded_step_is_captured_anew_when_a_source_moves_and_runs_eagerly_past
     guarded()
     assert len(captured) == 3 and guarded.recaptures == 3 and guarded.eager  # past the cap: eager for good
     assert len(calls) == 7  # every call ran the step exactly once
+
+
+def test_guarded_step_keeps_one_capture_per_variant_and_a_source_move_drops_them_all(monkeypatch):
+    captured = []
+
+    class Capture:
+        def __init__(self, step, device):
+            captured.append(1)
+            self._step = step
+
+        def __call__(self):
+            self._step()
+
+    monkeypatch.setattr(graphed, "CudaGraphedStep", Capture)
+    warmup, adaptive = torch.zeros(3), torch.ones(3)  # the step's own choice of what to read (the sampler's CDF)
+    variant, pointers = [warmup], [(1,)]
+    guarded = graphed.GuardedGraphedStep(lambda: None, lambda: pointers[-1], "cpu", variant=lambda: variant[-1])
+    guarded(), guarded()
+    variant.append(adaptive)
+    guarded(), guarded()
+    variant.append(warmup)  # back: the first capture is replayed, not captured again
+    guarded()
+    assert len(captured) == 2 and guarded.captures == 2 and guarded.recaptures == 0
+    pointers.append((2,))  # a source moved: every variant's capture read the old memory
+    guarded()
+    assert len(captured) == 3 and guarded.captures == 1 and guarded.recaptures == 1

@@ -94,6 +94,11 @@ class GuardedGraphedStep:
     each call compares them with those of the capture, and a change captures ``step`` anew on the new
     memory. After ``max_recaptures`` changes (a component that reallocates often) ``step`` runs eagerly
     for good, which is always correct.
+
+    ``variant`` (optional) returns the persistent object that decides which of its own tensors ``step`` reads
+    now (the sampler's current CDF: warm-up, adaptive or a manual override): one capture is kept per variant,
+    up to ``max_variants`` (then they are dropped and captured again as needed). A change of variant is the
+    step's own choice, so it does not count as a recapture. The entry holds the object, so its id is not reused.
     """
 
     def __init__(
@@ -102,20 +107,32 @@ class GuardedGraphedStep:
         sources: Callable[[], tuple[int, ...]],
         device: torch.device | str,
         max_recaptures: int = 2,
+        variant: Callable[[], object] | None = None,
+        max_variants: int = 4,
     ):
         self._step = step
         self._sources = sources
         self._device = torch.device(device)
         self._max_recaptures = max_recaptures
+        self._variant = variant
+        self._max_variants = max_variants
         self.recaptures = 0
         """Times the sources moved after the first capture (each one a new capture, or eager once past the cap)."""
         self._key: tuple[int, ...] | None = None
+        self._captures: dict[int, tuple[object, Callable[[], None]]] = {}
+        """Per variant (keyed by its id, holding it): its graphed step (``step`` itself once eager)."""
         self._graphed: Callable[[], None] = step
+        """The graphed step the last call ran."""
 
     @property
     def eager(self) -> bool:
         """Whether the step now runs eagerly for good (its sources moved more than ``max_recaptures`` times)."""
         return self.recaptures > self._max_recaptures
+
+    @property
+    def captures(self) -> int:
+        """Variants with a graphed step now (each captured once, then replayed)."""
+        return len(self._captures)
 
     def __call__(self) -> None:
         key = self._sources()
@@ -123,5 +140,13 @@ class GuardedGraphedStep:
             if self._key is not None:
                 self.recaptures += 1
             self._key = key
-            self._graphed = self._step if self.eager else CudaGraphedStep(self._step, self._device)
+            self._captures.clear()  # every variant's capture read the old memory
+        variant = self._variant() if self._variant is not None else None
+        entry = self._captures.get(id(variant))
+        if entry is None:
+            if len(self._captures) >= self._max_variants:
+                self._captures.clear()
+            entry = (variant, self._step if self.eager else CudaGraphedStep(self._step, self._device))
+            self._captures[id(variant)] = entry
+        self._graphed = entry[1]
         self._graphed()
