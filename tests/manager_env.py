@@ -146,3 +146,10 @@ class ManagerTestEnv:
         self.fail_flag[:] = False
         self.timeout_flag[:] = False
         return reset_ids
+
+
+def use_graph_path(term) -> None:
+    """Put an adaptive curriculum term on its CUDA-graph path (full-width rows, its record, and the starts' draw
+    where the command takes masked requests, as one graph body), run eagerly: what a CUDA env runs."""
+    term.per_env._use_graph, term.per_env._subset = True, False
+    term._record_graph = term._graphed_record()

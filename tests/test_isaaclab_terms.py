@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 import torch
+from manager_env import use_graph_path
 
 from beyondmimic_adaptive.terms import AdaptiveSamplingCurriculum
 
@@ -50,9 +51,8 @@ def test_only_failure_terms_count_as_failures(make_env, attribution, graph_path)
     env = make_env([f"curriculum.adaptive.attribution={attribution}", starts], num_envs=12, term_fields=every_step)
     term, command = adaptive_term(env), env.command
     if graph_path:  # what runs on CUDA (full-width rows, the term's record as one graph body), eagerly
-        term.per_env._use_graph, term.per_env._subset = True, False
-        term._record_graph = term._graphed_record()
-        assert (term._record_graph is not None) == (attribution == "start")
+        use_graph_path(term)
+        assert (term._record_graph is not None) == (attribution == "start") == term.draws_starts
     env.reset()
     for _ in range(3):
         env.step()
@@ -117,6 +117,55 @@ def test_on_cuda_the_terms_record_is_one_graph_replay_that_counts_every_ended_ep
         torch.cuda.set_sync_debug_mode(0)
     assert torch.equal(term.sampler.episode_counts.cpu(), episodes)  # folded later; nothing recorded either
     assert int(term.sampler._pending.sum()) == 0
+
+
+def test_on_the_graph_path_the_record_replay_draws_the_starts_and_the_event_only_confirms(make_env, monkeypatch):
+    # bin 3 only, after a warm-up of 2 env steps (uniform over frames): two sampling CDFs, one capture each
+    env = make_env(["curriculum.adaptive.manual_probabilities=null", "curriculum.adaptive.warmup_steps=2"], num_envs=32)
+    term, command = adaptive_term(env), env.command
+    use_graph_path(term)
+    assert term.draws_starts
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the start event drew or requested again")
+
+    monkeypatch.setattr(term, "sample_starts", refuse)
+    monkeypatch.setattr(command, "set_start", refuse)
+    env.reset()
+    # the robot state the command wrote is at the bins the record replay charged to start_bins, env for env
+    assert torch.equal(term.sampler.bin_index(command.motion_ids, command.robot_frame), term.start_bins)
+    assert command.robot_frame.min() >= 0 and not command._start_requested.any()  # every request applied
+    generator = torch.Generator().manual_seed(1)
+    for step in range(6):
+        if step == 3:  # after the warm-up: starts from a one-bin distribution from now on
+            term.sampler.set_manual_probabilities([0, 0, 0, 1, 0, 0, 0, 0])
+        frames_before = command.robot_frame.clone()
+        bins_before = term.start_bins.clone()
+        env.fail_flag.copy_(torch.rand(32, generator=generator) < 0.3)
+        reset_ids = env.step().long()
+        kept = torch.ones(32, dtype=torch.bool)
+        kept[reset_ids] = False
+        assert len(reset_ids) > 0
+        assert torch.equal(command.robot_frame[kept], frames_before[kept])  # no new start outside the reset
+        assert torch.equal(term.start_bins[kept], bins_before[kept])
+        assert torch.equal(term.sampler.bin_index(command.motion_ids, command.robot_frame), term.start_bins)
+        if step >= 3:
+            assert bool((term.start_bins[reset_ids] == 3).all())
+    assert term._record_graph.captures == 3 and term._record_graph.recaptures == 0  # warm-up, adaptive, manual
+
+
+def test_masked_start_requests_leave_the_other_envs_pending_requests_alone(make_env):
+    env = make_env(num_envs=8)
+    env.reset()
+    command = env.command
+    command.set_start(torch.tensor([1, 2]), torch.tensor([1, 0]), torch.tensor([10, 20]))  # pending, not applied yet
+    mask = torch.zeros(8, dtype=torch.bool)
+    mask[[5, 6]] = True
+    command.request_starts_where(mask, torch.ones(8, dtype=torch.long), torch.full((8,), 7))
+    assert command._start_requested.nonzero().view(-1).tolist() == [1, 2, 5, 6]
+    command._resample_command(torch.tensor([1, 2, 5, 6]))
+    assert command.motion_ids[[1, 2, 5, 6]].tolist() == [1, 0, 1, 1]
+    assert command.time_steps[[1, 2, 5, 6]].tolist() == [10, 20, 7, 7]
 
 
 def test_failures_shift_starts_towards_the_hard_bin(make_env):

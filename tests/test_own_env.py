@@ -16,7 +16,7 @@ import pytest
 import torch
 from isaaclab.managers import EventManager, RewardTermCfg, TerminationTermCfg
 from isaaclab.utils import configclass
-from manager_env import ManagerTestEnv
+from manager_env import ManagerTestEnv, use_graph_path
 
 from beyondmimic_adaptive.hydra_config import compose_config
 from beyondmimic_adaptive.hydra_config.isaaclab_binding import apply_curriculum_config
@@ -151,11 +151,16 @@ class OverwritingResample(ClipCommand):
         self.time_steps[env_ids] = 0
 
 
+@pytest.mark.parametrize("graph_path", [False, True], ids=["event_draws", "record_replay_draws"])
 @pytest.mark.parametrize("command_cls", [NoSuperResample, OverwritingResample])
-def test_ignored_start_requests_fail_on_the_first_reset(command_cls):
+def test_ignored_start_requests_fail_on_the_first_reset(command_cls, graph_path):
     cfg = own_env_cfg(command_cls)
     use_yaml(cfg, "curriculum.adaptive.manual_probabilities=[0,0,1,0,0,0]")  # all starts in bin 2 (motion 0)
     env = ManagerTestEnv(cfg, num_envs=8)
+    if graph_path:  # the starts drawn and requested in the curriculum term's record (CUDA), eagerly
+        term = find_adaptive_curriculum(env, "adaptive")
+        use_graph_path(term)
+        assert term.draws_starts
     with pytest.raises(RuntimeError, match=r"ref.*did not start.*_resample_command.*super\(\)\._resample_command"):
         env.reset()
 

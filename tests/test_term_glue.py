@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import sys
 
+from manager_env import use_graph_path
 from script_run import ROOT, run_script
 
 
@@ -53,8 +54,9 @@ def test_step_bound_charges_host_and_stream_time_of_every_term_to_the_step():
 
 
 def test_on_the_graph_path_the_record_graph_counts_as_core_and_two_glue_ops_remain():
-    """What a CUDA env runs (the term's record as one graph), eagerly on the CPU: the bench charges the whole
-    record, the sampler's included, to the core, and leaves the term's own ops (the reset mask's fill)."""
+    """What a CUDA env runs (the term's record and the starts' draw as one graph), eagerly on the CPU: the bench
+    charges the whole record, the sampler's included, to the core, and leaves the term's own ops (the reset mask's
+    fill); the start event runs no op."""
     sys.path.insert(0, str(ROOT / "bench"))
     import term_glue
 
@@ -63,9 +65,8 @@ def test_on_the_graph_path_the_record_graph_counts_as_core_and_two_glue_ops_rema
         from beyondmimic_adaptive.terms import find_adaptive_curriculum
 
         term = find_adaptive_curriculum(env, "adaptive")
-        term.per_env._use_graph, term.per_env._subset = True, False  # as on CUDA: full-width rows
-        term._record_graph = term._graphed_record()
-        assert term._record_graph is not None
+        use_graph_path(term)  # as on CUDA: full-width rows, the record and the starts' draw as one graph body
+        assert term._record_graph is not None and term.draws_starts
         env.reset()
         meter = term_glue.Meter()
         term_glue.run(env, meter, 2, count_ops=False)
@@ -77,5 +78,10 @@ def test_on_the_graph_path_the_record_graph_counts_as_core_and_two_glue_ops_rema
         # the reset mask's index_fill_, and the log's few ops once per metrics interval (14 before the graph cut)
         assert meter.ops[("curriculum", "glue")] / calls <= 2.5, dict(meter.names["curriculum"])
         assert meter.seconds[("curriculum", "core")] > 0
+        # the start event only confirms the starts the record replay drew (8 ops per call before: 3 core, 4 glue)
+        starts = meter.calls["start event"]
+        assert starts == calls
+        start_ops = meter.ops[("start event", "core")] + meter.ops[("start event", "glue")]
+        assert start_ops == 0, dict(meter.names["start event"])
     finally:
         env.close()

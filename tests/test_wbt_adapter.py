@@ -13,6 +13,7 @@ import torch
 from isaaclab.managers import RewardTermCfg
 from isaaclab.utils import configclass
 from isaaclab2_env import IsaacLab2Env
+from manager_env import use_graph_path
 from wbt_standin import WbtLikeMotionCommand, WbtLikeMotionCommandCfg, WbtLikeTerminationsCfg
 
 from beyondmimic_adaptive.terms import AdaptiveSamplingCurriculum
@@ -78,10 +79,14 @@ def test_config_switch():
     assert cfg.commands.motion.class_type is class_type
 
 
-def test_requested_starts_are_where_the_episodes_start():
+@pytest.mark.parametrize("graph_path", [False, True], ids=["event_draws", "record_replay_draws"])
+def test_requested_starts_are_where_the_episodes_start(graph_path):
     env = make_wbt_env(["curriculum.adaptive.manual_probabilities=[0,1,0]"], num_envs=32)
-    env.reset()
     command, term = env.command, adaptive_term(env)
+    if graph_path:  # the starts drawn and requested (masked) in the curriculum term's record, as on CUDA
+        use_graph_path(term)
+        assert term.draws_starts
+    env.reset()
     assert bool(((command.time_steps >= 50) & (command.time_steps < 100)).all())
     assert torch.equal(command.robot_frame, command.time_steps)  # WBT's own state write, at the start
     assert torch.equal(term.sampler.bin_index(command.motion_ids, command.time_steps), term.start_bins)

@@ -234,7 +234,7 @@ class PerEnvSampling:
             head, total = self.sampler.sampling_parts()  # the parts of ``cdf``, bound now: no guard on env_step
 
             def draw() -> None:
-                self._sample_from(head, total)
+                self.sample_from(head, total)
                 torch.stack((self._start_bins, self._start_motions, self._start_frames), dim=1, out=self._starts)
 
             entry = (cdf, CudaGraphedStep(draw, self.sampler.device, compile=self._compile))
@@ -258,14 +258,25 @@ class PerEnvSampling:
         self.sampler.record_exposure(self._bins_in, mask=self._alive_in)
 
     def _sample_into_outputs(self) -> None:
-        self._sample_from(*self.sampler.sampling_parts())
+        self.sample_from(*self.sampler.sampling_parts())
 
-    def _sample_from(self, head: torch.Tensor, total: torch.Tensor) -> None:
-        """Starts for every env from the CDF of ``head`` and ``total`` (:meth:`AdaptiveSampler.sampling_parts`)."""
+    @property
+    def last_draw(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """The persistent (start bins, motion ids, frames) outputs, as the last full-width draw left them."""
+        return self._start_bins, self._start_motions, self._start_frames
+
+    def sample_from(self, head: torch.Tensor, total: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """(start bins, motion ids, frames) of every env, drawn from the CDF of ``head`` and ``total``
+        (:meth:`AdaptiveSampler.sampling_parts`) into :meth:`sample`'s persistent outputs.
+
+        Fixed shapes, no host sync, in place: for a caller that captures the draw in a graph of its own
+        (the curriculum term's record graph draws the reset envs' starts with the record).
+        """
         # written in place where torch allows (out=): every copy saved is a kernel launch saved
         bins = draw_bins(head, total, self.num_envs, out=self._start_bins)
         motions, _ = self.sampler.layout.uniform_time_in_bin(bins, frames_out=self._start_frames)
         self._start_motions.copy_(motions)
+        return self._start_bins, self._start_motions, self._start_frames
 
     def _rows_fit(self, bins: object, failed: object, finished: object) -> bool:
         """Whether :meth:`record`'s rows are valid (the same test as :meth:`_check_row`, in one go)."""

@@ -1,8 +1,14 @@
 """Isaac Lab adapters over the sampler core: curriculum term, reset event, command contract."""
 
-from .curriculum import AdaptiveCurriculumTermCfg, AdaptiveSamplingCurriculum, resolve_motion_command
+from .checks import resolve_motion_command
+from .curriculum import AdaptiveCurriculumTermCfg, AdaptiveSamplingCurriculum
 from .events import AdaptiveFoldEvent, AdaptiveStartEvent, adaptive_curriculum_terms, find_adaptive_curriculum
-from .motion_command import MotionStartCommand, MotionStartCommandTerm, MotionStartCommandTermCfg
+from .motion_command import (
+    MaskedStartRequests,
+    MotionStartCommand,
+    MotionStartCommandTerm,
+    MotionStartCommandTermCfg,
+)
 from .public import (
     PublicCurriculumTermCfg,
     PublicFoldEvent,
@@ -27,6 +33,7 @@ __all__ = [
     "AdaptiveFoldEvent",
     "AdaptiveSamplingCurriculum",
     "AdaptiveStartEvent",
+    "MaskedStartRequests",
     "MotionStartCommand",
     "MotionStartCommandTerm",
     "MotionStartCommandTermCfg",

@@ -9,10 +9,13 @@ for what only a reset can show (the command applying the requested starts), at t
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .motion_command import MotionStartCommandTerm
+from .motion_command import MotionStartCommand, MotionStartCommandTerm
 from .terminations import motion_finished
+
+if TYPE_CHECKING:
+    from isaaclab.envs import ManagerBasedRLEnv
 
 CONTRACT_MEMBERS = ("command", "motion_fps", "motion_num_frames", "_write_start_state")
 """What a :class:`MotionStartCommandTerm` subclass implements (``motion_num_frames`` before ``super().__init__``)."""
@@ -100,3 +103,39 @@ def check_motion_fps(command_name: str, motion_fps: float, step_dt: float) -> No
             f"env step, so a bin of bin_size_s would pass in {motion_fps / rate:g} x bin_size_s. Resample the motions "
             "to the control rate, or make motion_fps report it."
         )
+
+
+def checked_motion_command(env: ManagerBasedRLEnv, command_name: str) -> MotionStartCommand:
+    """The command term ``command_name`` for a sampler that sets starts: the start contract, its motions'
+    fps against the env's control rate, and the motion's end as a time-out among the live terminations."""
+    command = resolve_motion_command(env, command_name)
+    check_motion_fps(command_name, command.motion_fps, env.step_dt)
+    terminations = env.termination_manager
+    check_time_outs(
+        [(n, terminations.get_term_cfg(n)) for n in terminations.active_terms],
+        motion_end_funcs(type(command)),
+        "env.termination_manager's terms",
+    )
+    return command
+
+
+def resolve_motion_command(env: ManagerBasedRLEnv, command_name: str) -> MotionStartCommand:
+    """The command term ``command_name``, checked against the start contract."""
+    available = env.command_manager.active_terms
+    if command_name not in available:
+        raise ValueError(
+            f"adaptive sampling: no command term named {command_name!r} (available: {available}). "
+            f"Set command_name (YAML key curriculum.adaptive.command_name) to your motion command's name."
+        )
+    command = env.command_manager.get_term(command_name)
+    missing = [
+        name
+        for name in ("motion_ids", "time_steps", "motion_num_frames", "motion_fps", "set_start")
+        if not hasattr(command, name)
+    ]
+    if missing:
+        raise TypeError(
+            f"adaptive sampling: command {command_name!r} ({type(command).__name__}) lacks {missing} of the "
+            "MotionStartCommand contract; subclass beyondmimic_adaptive.terms.MotionStartCommandTerm or add them."
+        )
+    return command

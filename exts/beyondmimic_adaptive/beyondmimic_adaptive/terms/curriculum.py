@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import torch
 import torch.distributed as dist
@@ -22,9 +22,9 @@ from ..sampler import (
 )
 from ..sampler.graphed import GuardedGraphedStep
 from ..sampler.warp_per_env import WarpPerEnvSampling
-from .checks import check_motion_fps, check_time_outs, motion_end_funcs
+from .checks import checked_motion_command
 from .env_ids import EnvIds, EnvIdsNormalizer
-from .motion_command import MotionStartCommand
+from .motion_command import MaskedStartRequests
 
 if TYPE_CHECKING:
     from isaaclab.envs import ManagerBasedRLEnv
@@ -94,11 +94,14 @@ class AdaptiveSamplingCurriculum(ManagerTermBase):
         """The columns of ``_log_rows`` summed over the envs and the calls since the last log."""
         self._ended = self._log_rows[:, -1]
         """(num_envs,) the episode ended now and counts (rewritten in place; the record's mask)."""
+        self._masked_requests = isinstance(self.command, MaskedStartRequests)
         self._fired_and_failed_out = self._fired_and_failed_buffers()
         """The persistent (fired, failed) pair :meth:`_fired_and_failed` writes, chosen once for the terms."""
         self._record_graph = self._graphed_record()
-        """On the CUDA-graph path, :meth:`_record_ended` (termination reads, the record, the log counts) as one
-        graph replay, captured anew if Isaac Lab ever moves a buffer it reads (:meth:`_external_buffers`)."""
+        """On the CUDA-graph path, :meth:`_record_ended` (termination reads, the record, the log counts) and,
+        where the command takes masked requests, the reset envs' new starts (:meth:`_record_and_draw`) as one
+        graph replay, captured anew if Isaac Lab ever moves a buffer it reads (:meth:`_external_buffers`), one
+        capture per sampling CDF (warm-up, adaptive)."""
         self._log_calls = 0
         self._next_log_step = 0  # env step (common_step_counter) of the next log
         self._wired = False  # the start and fold events proved present (their checks then stop)
@@ -148,6 +151,23 @@ class AdaptiveSamplingCurriculum(ManagerTermBase):
         self._next_state_save = self.env_step + self.cfg.state_save_interval_steps
         return state_digest(self.sampler.state_dict())
 
+    @property
+    def draws_starts(self) -> bool:
+        """Whether each call (one graph replay) also draws the reset envs' starts and requests them from the command
+        (:class:`MaskedStartRequests`): the start event then only confirms (:meth:`drawn_starts`)."""
+        return self._masked_requests and self._record_graph is not None
+
+    def drawn_starts(self, env_ids: EnvIds, copy: bool = False) -> tuple[torch.Tensor, torch.Tensor] | None:
+        """Where :attr:`draws_starts`: mark the starts as taken by the start event and, with ``copy``, return the
+        (motion ids, time steps) this reset's call requested for ``env_ids`` (a gather: the event's check at its
+        first reset). None with ``copy`` off."""
+        self._starts_sampled = True
+        if not copy:
+            return None
+        _, motions, frames = cast(PerEnvSampling, self.per_env).last_draw  # the draw path is PerEnvSampling's
+        ids = self.normalize_ids(env_ids)
+        return motions[ids].clone(), frames[ids].clone()
+
     def sample_starts(self, env_ids: EnvIds) -> tuple[torch.Tensor, torch.Tensor]:
         """Draw starts for ``env_ids`` (any form Isaac Lab takes) and remember their bins (for start attribution)."""
         self.sampler.env_step = self.env_step
@@ -178,13 +198,15 @@ class AdaptiveSamplingCurriculum(ManagerTermBase):
         else:
             self._finished.index_fill_(0, ids, True)  # all False between calls (_record_ended clears it)
         if self._record_graph is not None:
+            self.sampler.env_step = self.env_step  # the draw's CDF (warm-up or adaptive)
             self._record_graph()
         else:  # the reset ids spare the CPU a scan of every env for the ended ones
             self._record_ended(rows=None if isinstance(ids, slice) else ids)
         return self._log(env)
 
-    def _record_ended(self, rows: torch.Tensor | None = None) -> None:
-        """Record the episodes of the ``_finished`` envs that ended, count them for the log, clear ``_finished``.
+    def _record_ended(self, rows: torch.Tensor | None = None, clear: bool = True) -> None:
+        """Record the episodes of the ``_finished`` envs that ended, count them for the log, clear ``_finished``
+        (unless ``clear`` is off).
 
         Fixed shapes and no host sync: on CUDA it runs as one captured graph (``rows`` None). An episode
         ended when the last termination compute marked the env done (terminated or timed out), a term of it
@@ -211,16 +233,36 @@ class AdaptiveSamplingCurriculum(ManagerTermBase):
             self.per_env.record(bins, failed, ended, rows=rows)
         torch.logical_and(self._failures, ended[:, None], out=self._log_rows[:, :-1])
         self._log_counts.add_(self._log_rows.sum(dim=0))
-        self._finished.zero_()
+        if clear:
+            self._finished.zero_()
+
+    def _record_and_draw(self) -> None:
+        """The record graph's body: :meth:`_record_ended`, with the reset envs' new starts drawn before the reset
+        mask is cleared (after the record, which charges the ended episodes to their old start bins)."""
+        finished = self._finished
+        self._record_ended(clear=False)
+        per_env = cast(PerEnvSampling, self.per_env)  # the record graph exists on PerEnvSampling's graph path only
+        bins, motions, frames = per_env.sample_from(*self.sampler.sampling_parts())  # every env: fixed shape
+        torch.where(finished, bins, self.start_bins, out=self.start_bins)
+        self.command.request_starts_where(finished, motions, frames)  # type: ignore[attr-defined]
+        finished.zero_()
 
     def _graphed_record(self) -> GuardedGraphedStep | None:
-        """:meth:`_record_ended` as one graph replay where the sampler replays graphs; None elsewhere.
+        """:meth:`_record_ended` (with the draw, :meth:`_record_and_draw`, where the command takes masked requests)
+        as one graph replay where the sampler replays graphs; None elsewhere.
 
         Only with start attribution: the other attributions read the command's ``time_steps``, which
         :class:`MotionStartCommandTerm` replaces by a new tensor every env step (no capture would last)."""
-        if self._by_start and isinstance(self.per_env, PerEnvSampling) and self.per_env.graphed:
-            return GuardedGraphedStep(self._record_ended, self._external_buffers, self.sampler.device)
-        return None
+        if not (self._by_start and isinstance(self.per_env, PerEnvSampling) and self.per_env.graphed):
+            return None
+        if self._masked_requests:  # the draw reads the CDF of the sampler's mode
+            return GuardedGraphedStep(
+                self._record_and_draw, self._external_buffers, self.sampler.device, variant=self._sampling_cdf
+            )
+        return GuardedGraphedStep(self._record_ended, self._external_buffers, self.sampler.device)
+
+    def _sampling_cdf(self) -> torch.Tensor:
+        return self.sampler.sampling_cdf
 
     def _external_buffers(self) -> tuple[int, ...]:
         """Data pointers of the tensors :meth:`_record_ended` reads but the env owns (a graph reads them in place)."""
@@ -347,39 +389,3 @@ def _check_intervals(cfg: AdaptiveCurriculumTermCfg) -> None:
             raise ValueError(
                 f"AdaptiveCurriculumTermCfg.{name}={value!r} is invalid: expected an int >= 1 (env steps)."
             )
-
-
-def checked_motion_command(env: ManagerBasedRLEnv, command_name: str) -> MotionStartCommand:
-    """The command term ``command_name`` for a sampler that sets starts: the start contract, its motions'
-    fps against the env's control rate, and the motion's end as a time-out among the live terminations."""
-    command = resolve_motion_command(env, command_name)
-    check_motion_fps(command_name, command.motion_fps, env.step_dt)
-    terminations = env.termination_manager
-    check_time_outs(
-        [(n, terminations.get_term_cfg(n)) for n in terminations.active_terms],
-        motion_end_funcs(type(command)),
-        "env.termination_manager's terms",
-    )
-    return command
-
-
-def resolve_motion_command(env: ManagerBasedRLEnv, command_name: str) -> MotionStartCommand:
-    """The command term ``command_name``, checked against the start contract."""
-    available = env.command_manager.active_terms
-    if command_name not in available:
-        raise ValueError(
-            f"adaptive sampling: no command term named {command_name!r} (available: {available}). "
-            f"Set command_name (YAML key curriculum.adaptive.command_name) to your motion command's name."
-        )
-    command = env.command_manager.get_term(command_name)
-    missing = [
-        name
-        for name in ("motion_ids", "time_steps", "motion_num_frames", "motion_fps", "set_start")
-        if not hasattr(command, name)
-    ]
-    if missing:
-        raise TypeError(
-            f"adaptive sampling: command {command_name!r} ({type(command).__name__}) lacks {missing} of the "
-            "MotionStartCommand contract; subclass beyondmimic_adaptive.terms.MotionStartCommandTerm or add them."
-        )
-    return command

@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING, Protocol
 import torch
 from isaaclab.managers import EventTermCfg, ManagerTermBase
 
-from .curriculum import AdaptiveSamplingCurriculum, resolve_motion_command
+from .checks import resolve_motion_command
+from .curriculum import AdaptiveSamplingCurriculum
 from .env_ids import EnvIds, EnvIdsNormalizer
 from .motion_command import MotionStartCommand
 
@@ -28,6 +29,9 @@ class AdaptiveStartEvent(ManagerTermBase):
 
     Reset-mode class events are built during ``sim.reset()``, before the command and curriculum
     managers exist, so the command and the curriculum term are looked up on the first call.
+
+    On the CUDA-graph path the curriculum term's record replay, earlier in the same reset, has drawn the starts
+    and requested them from the command (``draws_starts``): the event then only marks them taken.
 
     Isaac Lab resets the event manager's class terms after the command manager in ``_reset_idx``,
     so :meth:`reset` sees the command's resample of the same reset: at the first reset with
@@ -60,6 +64,11 @@ class AdaptiveStartEvent(ManagerTermBase):
             if isinstance(normalize, EnvIdsNormalizer):
                 self._normalize = normalize
         env_ids = self._normalize(env_ids)
+        if getattr(self._curriculum, "draws_starts", False):  # the curriculum's record replay drew and requested them
+            drawn = self._curriculum.drawn_starts(env_ids, copy=not self._verified)  # type: ignore[attr-defined]
+            if drawn is not None:
+                self._to_verify = (env_ids, *drawn)
+            return
         motion_ids, time_steps = self._curriculum.sample_starts(env_ids)
         self._command.set_start(env_ids, motion_ids, time_steps)
         if not self._verified:

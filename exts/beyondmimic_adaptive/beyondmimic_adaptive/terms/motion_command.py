@@ -59,6 +59,24 @@ class MotionStartCommand(Protocol):
         ...
 
 
+@runtime_checkable
+class MaskedStartRequests(Protocol):
+    """Optional part of the start contract: requests over every env at once, with a mask (capturable).
+
+    A command that offers it lets the curriculum term, on the CUDA-graph path, draw the reset envs'
+    starts and request them inside its record graph (one replay per reset instead of a draw, a gather
+    and an ``index_copy_`` per buffer in the start event). It must mean exactly what :meth:`set_start`
+    of the masked envs means.
+    """
+
+    def request_starts_where(self, mask: torch.Tensor, motion_ids: torch.Tensor, time_steps: torch.Tensor) -> None:
+        """Request starts for the envs where ``mask`` (num_envs,) bool holds, from (num_envs,) long rows.
+
+        Fixed shapes and in place, no host sync: it may run inside a captured CUDA graph.
+        """
+        ...
+
+
 class MotionStartCommandTerm(CommandTerm):
     """Command base that keeps (motion id, time step) per env and honours start requests.
 
@@ -114,6 +132,12 @@ class MotionStartCommandTerm(CommandTerm):
             self._requested_motion.index_copy_(0, env_ids, motion_ids)
             self._requested_time.index_copy_(0, env_ids, time_steps)
         fill_envs(self._start_requested, env_ids, True)
+
+    def request_starts_where(self, mask: torch.Tensor, motion_ids: torch.Tensor, time_steps: torch.Tensor) -> None:
+        """:meth:`set_start` for the envs where ``mask`` holds, from full-width rows (:class:`MaskedStartRequests`)."""
+        torch.where(mask, motion_ids, self._requested_motion, out=self._requested_motion)
+        torch.where(mask, time_steps, self._requested_time, out=self._requested_time)
+        self._start_requested.logical_or_(mask)
 
     def motion_finished(self) -> torch.Tensor:
         """(num_envs,) bool: the reference reached the last frame (a success, not a failure)."""

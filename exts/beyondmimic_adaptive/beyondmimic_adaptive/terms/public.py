@@ -29,8 +29,8 @@ from ..sampler import (
     save_sampler_state,
     state_digest,
 )
-from .checks import config_items
-from .curriculum import AdaptiveCurriculumTermCfg, checked_motion_command
+from .checks import checked_motion_command, config_items
+from .curriculum import AdaptiveCurriculumTermCfg
 from .env_ids import EnvIds, normalize_env_ids
 from .events import AdaptiveStartEvent, StartSampler
 from .wiring import (

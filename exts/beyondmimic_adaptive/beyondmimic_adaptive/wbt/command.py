@@ -75,6 +75,12 @@ class WbtStartContract:
         self._requested_time[ids] = time_steps.to(self.device, torch.long).clamp(0, self.latest_start)
         fill_envs(self._start_requested, ids, True)
 
+    def request_starts_where(self, mask: torch.Tensor, motion_ids: torch.Tensor, time_steps: torch.Tensor) -> None:
+        """:meth:`set_start` for the envs where ``mask`` holds, from full-width rows (fixed shapes, capturable)."""
+        torch.where(mask, motion_ids, self.motion_ids, out=self.motion_ids)
+        torch.where(mask, time_steps.clamp(0, self.latest_start), self._requested_time, out=self._requested_time)
+        self._start_requested.logical_or_(mask)
+
     def motion_finished(self) -> torch.Tensor:
         """(num_envs,) bool: the reference is on the motion's last frame (a success)."""
         return self.time_steps >= self._last_frame
