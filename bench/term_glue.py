@@ -9,7 +9,7 @@ the *glue* around them: the terms' own ATen ops (each one kernel launch on CUDA)
 runs a real env with zero actions (the robots fall, so most steps reset some envs) and, for each
 term, counts the non-view ATen ops under a ``TorchDispatchMode`` and times its calls, splitting off
 what the sampler core does (``PerEnvSampling.record/starts/record_exposure``, ``AdaptiveSampler.fold``, and on
-CUDA the curriculum term's record graph, whose replay holds the sampler's record).
+CUDA the curriculum term's record graph, whose replay holds the sampler's record and the starts' draw).
 The core runs eagerly here (the CPU path); its op count on the GPU is bench/launch_count.py's.
 Ops are counted in one pass and time measured in another (the counter's own overhead would skew it);
 the CPU's times are noisy when other jobs share it.
