@@ -159,14 +159,13 @@ class AdaptiveSamplingCurriculum(ManagerTermBase):
 
     def drawn_starts(self, env_ids: EnvIds, copy: bool = False) -> tuple[torch.Tensor, torch.Tensor] | None:
         """Where :attr:`draws_starts`: mark the starts as taken by the start event and, with ``copy``, return the
-        (motion ids, time steps) this reset's call requested for ``env_ids`` (a gather: the event's check at its
-        first reset). None with ``copy`` off."""
+        (motion ids, time steps) this reset's call requested for ``env_ids`` (normalised ids: a gather, for the
+        event's check at its first reset). None with ``copy`` off."""
         self._starts_sampled = True
         if not copy:
             return None
         _, motions, frames = cast(PerEnvSampling, self.per_env).last_draw  # the draw path is PerEnvSampling's
-        ids = self.normalize_ids(env_ids)
-        return motions[ids].clone(), frames[ids].clone()
+        return motions[env_ids].clone(), frames[env_ids].clone()
 
     def sample_starts(self, env_ids: EnvIds) -> tuple[torch.Tensor, torch.Tensor]:
         """Draw starts for ``env_ids`` (any form Isaac Lab takes) and remember their bins (for start attribution)."""

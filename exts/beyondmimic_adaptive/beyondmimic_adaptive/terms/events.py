@@ -63,12 +63,15 @@ class AdaptiveStartEvent(ManagerTermBase):
             normalize = getattr(self._curriculum, "normalize_ids", None)
             if isinstance(normalize, EnvIdsNormalizer):
                 self._normalize = normalize
-        env_ids = self._normalize(env_ids)
         if getattr(self._curriculum, "draws_starts", False):  # the curriculum's record replay drew and requested them
-            drawn = self._curriculum.drawn_starts(env_ids, copy=not self._verified)  # type: ignore[attr-defined]
-            if drawn is not None:
+            if self._verified:
+                self._curriculum.drawn_starts(env_ids)  # type: ignore[attr-defined]
+            else:
+                env_ids = self._normalize(env_ids)
+                drawn = self._curriculum.drawn_starts(env_ids, copy=True)  # type: ignore[attr-defined]
                 self._to_verify = (env_ids, *drawn)
             return
+        env_ids = self._normalize(env_ids)
         motion_ids, time_steps = self._curriculum.sample_starts(env_ids)
         self._command.set_start(env_ids, motion_ids, time_steps)
         if not self._verified:
