@@ -154,16 +154,16 @@ class AdaptiveSamplingCurriculum(ManagerTermBase):
     @property
     def draws_starts(self) -> bool:
         """Whether each call (one graph replay) also draws the reset envs' starts and requests them from the command
-        (:class:`MaskedStartRequests`): the start event then only confirms (:meth:`drawn_starts`)."""
+        (:class:`MaskedStartRequests`): the start event then only confirms (:meth:`starts_taken`)."""
         return self._masked_requests and self._record_graph is not None
 
-    def drawn_starts(self, env_ids: EnvIds, copy: bool = False) -> tuple[torch.Tensor, torch.Tensor] | None:
-        """Where :attr:`draws_starts`: mark the starts as taken by the start event and, with ``copy``, return the
-        (motion ids, time steps) this reset's call requested for ``env_ids`` (normalised ids: a gather, for the
-        event's check at its first reset). None with ``copy`` off."""
+    def starts_taken(self) -> None:
+        """Where :attr:`draws_starts`: the start event's call, in place of :meth:`sample_starts` (the wiring check)."""
         self._starts_sampled = True
-        if not copy:
-            return None
+
+    def drawn_starts(self, env_ids: torch.Tensor | slice) -> tuple[torch.Tensor, torch.Tensor]:
+        """Where :attr:`draws_starts`: the (motion ids, time steps) this reset's call requested for ``env_ids``
+        (normalised ids; a gather and copies, for the start event's check at its first reset)."""
         _, motions, frames = cast(PerEnvSampling, self.per_env).last_draw  # the draw path is PerEnvSampling's
         return motions[env_ids].clone(), frames[env_ids].clone()
 

@@ -64,12 +64,10 @@ class AdaptiveStartEvent(ManagerTermBase):
             if isinstance(normalize, EnvIdsNormalizer):
                 self._normalize = normalize
         if getattr(self._curriculum, "draws_starts", False):  # the curriculum's record replay drew and requested them
-            if self._verified:
-                self._curriculum.drawn_starts(env_ids)  # type: ignore[attr-defined]
-            else:
+            self._curriculum.starts_taken()  # type: ignore[attr-defined]
+            if not self._verified:
                 env_ids = self._normalize(env_ids)
-                drawn = self._curriculum.drawn_starts(env_ids, copy=True)  # type: ignore[attr-defined]
-                self._to_verify = (env_ids, *drawn)
+                self._to_verify = (env_ids, *self._curriculum.drawn_starts(env_ids))  # type: ignore[attr-defined]
             return
         env_ids = self._normalize(env_ids)
         motion_ids, time_steps = self._curriculum.sample_starts(env_ids)
