@@ -4,9 +4,9 @@
     python bench/env_throughput.py --device cpu --num-envs 16 64 [--steps 300] [--motion-files a.npz] [--warp-step]
 
 One process per env count (one Isaac Lab simulation per process) builds the task with its adaptive
-curriculum term, reset event and fold event, then times ``--rounds`` rounds of the three modes, the order
-reversed every other round (off, adaptive, flat; flat, adaptive, off; ...), so that drift of the machine (clocks,
-other jobs) falls on every mode alike:
+curriculum term, reset event and fold event, then times ``--rounds`` rounds of the three modes (``--modes off
+adaptive`` leaves out the control), the order reversed every other round (off, adaptive, flat; flat, adaptive,
+off; ...), so that drift of the machine (clocks, other jobs) falls on every mode alike:
 
 - ``adaptive``: the three terms run as in training;
 - ``off``: the same env with the three terms' functions swapped for no-ops, so the motion command's
@@ -191,8 +191,9 @@ def measure(args: argparse.Namespace, num_envs: int, sink: TextIO | None = None)
     term = env.curriculum_manager._term_cfgs[env.curriculum_manager.active_terms.index("adaptive")].func
     prime_sampling(env)
     rows = []
+    modes = tuple(args.modes)
     for round_index in trange(args.rounds, desc=f"{num_envs} envs: rounds", file=sys.stderr):
-        for mode in MODES if round_index % 2 == 0 else MODES[::-1]:
+        for mode in modes if round_index % 2 == 0 else modes[::-1]:
             calls_before = term._calls + term._folds
             with PHASES[mode](env):
                 rate, resets = _timed_steps(env, action, args.steps, args.warmup)
@@ -254,12 +255,20 @@ ROW_KEYS = frozenset({"num_envs", "mode", "round", "env_steps_per_s", "resets", 
 """What every row of ``--rows-out`` holds (``ops_per_step`` too with ``--count-ops``)."""
 
 
+def modes_of(rows: list[dict]) -> list[str]:
+    """The modes the rows time, in :data:`MODES` order (a run with ``--modes off adaptive`` has no ``flat``)."""
+    return [m for m in MODES if any(r["mode"] == m for r in rows)]
+
+
 def complete_rounds(rows: list[dict]) -> list[dict]:
-    """The rows of the rounds that timed every mode (a run stopped early leaves its last round short)."""
-    modes: dict[tuple[int, int], set[str]] = {}
+    """The rows of the rounds that timed every mode of the run (a run stopped early leaves its last round short)."""
+    timed: dict[tuple[int, int], set[str]] = {}
     for row in rows:
-        modes.setdefault((row["num_envs"], row["round"]), set()).add(row["mode"])
-    return [r for r in rows if modes[(r["num_envs"], r["round"])] == set(MODES)]
+        timed.setdefault((row["num_envs"], row["round"]), set()).add(row["mode"])
+    every = set(modes_of(rows))
+    if "off" not in every or len(every) < 2:  # nothing to pair: no round is complete
+        return []
+    return [r for r in rows if timed[(r["num_envs"], r["round"])] == every]
 
 
 def read_rows(path: Path) -> list[dict]:
@@ -292,39 +301,40 @@ def summary(rows: list[dict]) -> str:
     """Medians per env count and mode, each mode's ratio to ``off``, and every round's values and resets."""
     silent = all(r["term_calls"] == 0 for r in rows if r["mode"] == "off")
     active = all(r["term_calls"] > 0 for r in rows if r["mode"] != "off")
-    lines = [f"sampler terms ran in no 'off' phase: {silent}; in every 'adaptive' and 'flat' phase: {active}"]
-    head = "".join(f"{m + ' (median)':>18}" for m in MODES)
-    lines += [
-        f"{'envs':>7}{head} {'adaptive/off':>13} {'flat/off':>9}  per round: env-steps/s (resets), " + ", ".join(MODES)
-    ]
+    modes = modes_of(rows)
+    others = modes[1:]  # "off" comes first: every ratio is paired with it
+    named = " and ".join(f"'{m}'" for m in others)
+    lines = [f"sampler terms ran in no 'off' phase: {silent}; in every {named} phase: {active}"]
+    head = "".join(f"{m + ' (median)':>18}" for m in modes) + "".join(f"{m + '/off':>13}" for m in others)
+    lines += [f"{'envs':>7}{head}  per round: env-steps/s (resets), " + ", ".join(modes)]
     for num_envs in sorted({r["num_envs"] for r in rows}):
-        of = {m: [r for r in rows if r["num_envs"] == num_envs and r["mode"] == m] for m in MODES}
-        median = {m: statistics.median(r["env_steps_per_s"] for r in of[m]) for m in MODES}
+        of = {m: [r for r in rows if r["num_envs"] == num_envs and r["mode"] == m] for m in modes}
+        median = {m: statistics.median(r["env_steps_per_s"] for r in of[m]) for m in modes}
         rounds = "  ".join(
             " / ".join(f"{r['env_steps_per_s']:.0f} ({r['resets']})" for r in phases)
             for phases in zip(*of.values(), strict=True)
         )
         if len(of["off"]) > MAX_ROUNDS_LISTED:
             rounds = f"({len(of['off'])} rounds: not listed; --rows-out writes them)"
-        cells = "".join(f"{median[m]:>18.0f}" for m in MODES)
-        ratios = f"{median['adaptive'] / median['off']:>13.3f} {median['flat'] / median['off']:>9.3f}"
-        lines.append(f"{num_envs:>7}{cells} {ratios}  {rounds}")
+        cells = "".join(f"{median[m]:>18.0f}" for m in modes)
+        ratios = "".join(f"{median[m] / median['off']:>13.3f}" for m in others)
+        lines.append(f"{num_envs:>7}{cells}{ratios}  {rounds}")
         off = [r["env_steps_per_s"] for r in of["off"]]
-        for mode in MODES[1:]:
+        for mode in others:
             mean, low, high = paired_ratio(off, [r["env_steps_per_s"] for r in of[mode]])
             lines.append(
                 f"{num_envs:>7} {mode}/off paired by round: geometric mean {mean:.3f},"
                 f" 95 % interval {low:.3f}-{high:.3f} over {len(off)} rounds: {verdict(low, high)}"
             )
     if all("ops_per_step" in r for r in rows):
-        lines.append("host ops per env step (median over rounds; --count-ops): envs, " + ", ".join(MODES))
+        lines.append("host ops per env step (median over rounds; --count-ops): envs, " + ", ".join(modes))
         for num_envs in sorted({r["num_envs"] for r in rows}):
             ops = {
                 m: statistics.median(r["ops_per_step"] for r in rows if r["num_envs"] == num_envs and r["mode"] == m)
-                for m in MODES
+                for m in modes
             }
-            added = ", ".join(f"{m} +{ops[m] - ops['off']:.1f}" for m in MODES[1:])
-            lines.append(f"{num_envs:>7} " + " ".join(f"{ops[m]:.1f}" for m in MODES) + f"  ({added} over off)")
+            added = ", ".join(f"{m} +{ops[m] - ops['off']:.1f}" for m in others)
+            lines.append(f"{num_envs:>7} " + " ".join(f"{ops[m]:.1f}" for m in modes) + f"  ({added} over off)")
     return "\n".join(lines)
 
 
@@ -334,7 +344,14 @@ def main() -> None:
     parser.add_argument("--device", type=sim_device, default="cpu", help="cpu or cuda:N")
     parser.add_argument("--num-envs", type=positive_int, nargs="+", default=[16, 64])
     parser.add_argument(
-        "--rounds", type=positive_int, default=2, help="rounds of the three modes (order reversed every other)"
+        "--rounds", type=positive_int, default=2, help="rounds of the modes (order reversed every other)"
+    )
+    parser.add_argument(
+        "--modes",
+        nargs="+",
+        choices=MODES,
+        default=list(MODES),
+        help="the modes each round times (off always: every ratio is paired with it); e.g. off adaptive",
     )
     parser.add_argument("--steps", type=positive_int, default=300, help="timed env steps per phase")
     parser.add_argument("--warmup", type=positive_int, default=50, help="untimed env steps before each phase")
@@ -357,6 +374,9 @@ def main() -> None:
     if args.summarize:
         print(summary(complete_rounds(read_rows(args.summarize))))
         return
+    if "off" not in args.modes or len(set(args.modes)) != len(args.modes) or len(args.modes) < 2:
+        parser.error(f"--modes {' '.join(args.modes)}: give off and at least one of adaptive, flat, each once")
+    args.modes = [m for m in MODES if m in args.modes]  # off first: the summary pairs every ratio with it
     if args.rows_out and not args.rows_out.parent.is_dir():  # before minutes of measurement, not after
         parser.error(f"--rows-out {args.rows_out}: the folder {args.rows_out.parent} does not exist; create it first")
     if args.single:
@@ -369,6 +389,7 @@ def main() -> None:
     for num_envs in args.num_envs:
         command = [sys.executable, __file__, "--single", "--task", args.task, "--device", args.device]
         command += ["--num-envs", str(num_envs), "--rounds", str(args.rounds), "--steps", str(args.steps)]
+        command += ["--modes", *args.modes]
         command += (
             ["--warmup", str(args.warmup)]
             + (["--count-ops", str(args.count_ops)] if args.count_ops else [])
@@ -384,7 +405,7 @@ def main() -> None:
                 f"env_throughput: the run with {num_envs} envs failed (exit code {out.returncode}); its error is above"
             )
         rows += json.loads(line[len("RESULT ") :])
-        for row in rows[-len(MODES) * args.rounds :]:
+        for row in rows[-len(args.modes) * args.rounds :]:
             rate = row["env_steps_per_s"]
             print(
                 f"  {num_envs:>6} envs  round {row['round']}  {row['mode']:>8}: {rate:>10.0f} env-steps/s", flush=True

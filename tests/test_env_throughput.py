@@ -154,6 +154,25 @@ def test_rows_out_writes_every_phase(tmp_path):
     assert [r["mode"] for r in rows] == list(env_throughput.MODES) and f"wrote 3 rows to {out}" in stdout
 
 
+def test_a_run_without_the_flat_control_is_summarized_and_cut_rounds_are_dropped():
+    row = {"num_envs": 8, "resets": 0}
+    rows = [
+        {**row, "mode": m, "round": r, "env_steps_per_s": rate, "term_calls": int(m != "off")}
+        for r, pair in enumerate([(100.0, 99.0), (200.0, 196.0), (300.0, 290.0)])
+        for m, rate in zip(("off", "adaptive"), pair, strict=True)
+    ]
+    assert env_throughput.complete_rounds(rows[:-1]) == rows[:4]  # round 2 timed "off" only
+    text = env_throughput.summary(env_throughput.complete_rounds(rows[:-1]))
+    assert "in every 'adaptive' phase: True" in text and "flat" not in text
+    assert "adaptive/off paired by round: geometric mean 0.985" in text and "over 2 rounds" in text
+
+
+@pytest.mark.parametrize("modes", [["adaptive", "flat"], ["off"], ["off", "adaptive", "off"]])
+def test_modes_without_off_or_with_a_repeat_are_refused(modes):
+    message = exit_message("bench/env_throughput.py", "--num-envs", "4", "--modes", *modes)
+    assert f"--modes {' '.join(modes)}: give off and at least one of adaptive, flat, each once" in message
+
+
 def test_rows_out_in_a_missing_folder_is_refused_before_any_run(tmp_path):
     out = tmp_path / "no_such_folder" / "rows.jsonl"
     message = exit_message("bench/env_throughput.py", "--num-envs", "4", "--rows-out", str(out))
