@@ -52,7 +52,7 @@ def test_only_failure_terms_count_as_failures(make_env, attribution, graph_path)
     term, command = adaptive_term(env), env.command
     if graph_path:  # what runs on CUDA (full-width rows, the term's record as one graph body), eagerly
         use_graph_path(term)
-        assert (term._record_graph is not None) == (attribution == "start") == term.draws_starts
+        assert term._record_graph is not None and term.draws_starts  # every attribution: one graph body
     env.reset()
     for _ in range(3):
         env.step()
@@ -82,13 +82,38 @@ def test_only_failure_terms_count_as_failures(make_env, attribution, graph_path)
     assert term.sampler.exposure_counts.sum().item() == (48 if attribution == "hazard" else 0)
 
 
+@pytest.mark.parametrize("attribution", ["start", "failure", "hazard"])
+def test_the_record_graph_watches_the_commands_frames_where_it_reads_them(make_env, attribution):
+    env = make_env([f"curriculum.adaptive.attribution={attribution}"], num_envs=8)
+    term, command = adaptive_term(env), env.command
+    use_graph_path(term)
+    env.reset()
+    frames = command.time_steps.data_ptr()
+    for _ in range(3):
+        env.fail_flag[:2] = True
+        env.step()
+    # the command advances its frames in place: the capture that reads them lasts
+    assert command.time_steps.data_ptr() == frames and term._record_graph.recaptures == 0
+    command.time_steps = command.time_steps.clone()  # a command that replaces the tensor instead
+    env.fail_flag[:2] = True
+    env.step()
+    # failure and hazard charge the bin an episode ended in (the command's frames): captured anew on the new memory
+    assert term._record_graph.recaptures == (0 if attribution == "start" else 1)
+
+
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA (the term's record as a graph replay)")
-def test_on_cuda_the_terms_record_is_one_graph_replay_that_counts_every_ended_episode(make_env):
+@pytest.mark.parametrize("attribution", ["start", "failure", "hazard"])
+def test_on_cuda_the_terms_record_is_one_graph_replay_that_counts_every_ended_episode(make_env, attribution):
     from beyondmimic_adaptive.sampler.graphed import CudaGraphedStep
 
     num_envs = 64
-    env = make_env(num_envs=num_envs, device="cuda", term_fields={"metrics_interval_steps": 1})
-    term = adaptive_term(env)
+    env = make_env(
+        [f"curriculum.adaptive.attribution={attribution}"],
+        num_envs=num_envs,
+        device="cuda",
+        term_fields={"metrics_interval_steps": 1},
+    )
+    term, command = adaptive_term(env), env.command
     generator = torch.Generator().manual_seed(0)
     episodes = torch.zeros(term.sampler.num_bins, dtype=torch.float64)
     failures = torch.zeros_like(episodes)
@@ -97,11 +122,18 @@ def test_on_cuda_the_terms_record_is_one_graph_replay_that_counts_every_ended_ep
         fell = torch.rand(num_envs, generator=generator) < 0.3
         env.fail_flag.copy_(fell)
         env.timeout_flag.copy_((torch.rand(num_envs, generator=generator) < 0.1) & ~fell)
-        start_bins = term.start_bins.to("cpu", copy=True)
+        # start attribution charges the bin an episode started in, the others the bin it ends in (the reset
+        # comes before the command's update in ManagerBasedRLEnv.step: the frame it stands at now)
+        charged = (
+            term.start_bins
+            if attribution == "start"
+            else term.sampler.bin_index(command.motion_ids, command.time_steps)
+        )
+        charged = charged.to("cpu", copy=True)
         reset_ids = env.step().long().cpu()  # every reset of a step ended a running episode (a term fired)
-        episodes.index_add_(0, start_bins[reset_ids], torch.ones(len(reset_ids), dtype=torch.float64))
+        episodes.index_add_(0, charged[reset_ids], torch.ones(len(reset_ids), dtype=torch.float64))
         failed = reset_ids[fell[reset_ids]]
-        failures.index_add_(0, start_bins[failed], torch.ones(len(failed), dtype=torch.float64))
+        failures.index_add_(0, charged[failed], torch.ones(len(failed), dtype=torch.float64))
         assert float(env.extras["log"]["Curriculum/adaptive/episodes"]) == len(reset_ids)
     assert episodes.sum() > 100 and failures.sum() > 50
     assert torch.equal(term.sampler.episode_counts.cpu(), episodes)

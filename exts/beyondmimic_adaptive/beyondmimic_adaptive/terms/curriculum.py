@@ -250,9 +250,11 @@ class AdaptiveSamplingCurriculum(ManagerTermBase):
         """:meth:`_record_ended` (with the draw, :meth:`_record_and_draw`, where the command takes masked requests)
         as one graph replay where the sampler replays graphs; None elsewhere.
 
-        Only with start attribution: the other attributions read the command's ``time_steps``, which
-        :class:`MotionStartCommandTerm` replaces by a new tensor every env step (no capture would last)."""
-        if not (self._by_start and isinstance(self.per_env, PerEnvSampling) and self.per_env.graphed):
+        With ``failure`` or ``hazard`` attribution the graph also reads the command's ``motion_ids`` and
+        ``time_steps`` (the bin an episode ended in): :meth:`_external_buffers` watches them too, so a command
+        that replaces them by new tensors (instead of writing in place, as :class:`MotionStartCommandTerm` and the
+        WBT adapter do) gets a new capture, and after ``max_recaptures`` the eager record."""
+        if not (isinstance(self.per_env, PerEnvSampling) and self.per_env.graphed):
             return None
         if self._masked_requests:  # the draw reads the CDF of the sampler's mode
             return GuardedGraphedStep(
@@ -267,11 +269,13 @@ class AdaptiveSamplingCurriculum(ManagerTermBase):
         """Data pointers of the tensors :meth:`_record_ended` reads but the env owns (a graph reads them in place)."""
         env = self._env
         terminations = env.termination_manager
+        ended_in = () if self._by_start else (self.command.motion_ids.data_ptr(), self.command.time_steps.data_ptr())
         return (
             env.episode_length_buf.data_ptr(),
             terminations.terminated.data_ptr(),
             terminations.time_outs.data_ptr(),
             *(terminations.get_term(name).data_ptr() for name in self._term_names),
+            *ended_in,
         )
 
     def _log(self, env: ManagerBasedRLEnv) -> dict[str, torch.Tensor] | None:

@@ -155,8 +155,8 @@ class MotionStartCommandTerm(CommandTerm):
 
     def _update_command(self) -> None:
         # advance one frame per control step; hold the last frame (the motion_finished
-        # termination ends the episode there)
-        self.time_steps = torch.minimum(self.time_steps + 1, self._num_frames[self.motion_ids] - 1)
+        # termination ends the episode there). In place: the curriculum term's CUDA graph reads this tensor
+        torch.minimum(self.time_steps + 1, self._num_frames[self.motion_ids] - 1, out=self.time_steps)
 
     def _update_metrics(self) -> None:
         pass
