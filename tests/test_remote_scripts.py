@@ -87,6 +87,38 @@ def test_start_sh_records_its_site_for_the_later_calls(tmp_path):
     assert (study / "bm_site").read_text() == "/opt/site\n"
 
 
+def test_start_sh_evaluates_each_clips_checkpoints_under_a_tag_of_its_own(tmp_path):
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    # a stand-in python that succeeds and appends its arguments (conversion, pack_new.py, evaluate.py)
+    (fake / "python").write_text(f'#!/bin/sh\necho "$@" >> {tmp_path / "args.txt"}\n')
+    (fake / "python").chmod(0o755)
+    study = tmp_path / "study"
+    for name, clip in (("table2_dance2", "dance2_subject1"), ("table2_fight1", "fightAndSports1_subject1")):
+        environ = os.environ | {
+            "BM_STUDY_DIR": str(study),
+            "BM_STUDY": name,
+            "BM_CLIP": clip,
+            "PATH": f"{fake}{os.pathsep}{os.environ['PATH']}",
+        }
+        two = (f"{name}/adaptive/model_2999.pt", f"{name}/uniform/model_2999.pt")
+        script = ROOT / "bench" / "remote" / "start.sh"
+        result = subprocess.run(
+            ["bash", str(script), "csv", "", "3000", *two], env=environ, capture_output=True, text=True, timeout=30
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+    evaluations = []
+    for _ in range(100):  # evaluate.py is started detached
+        lines = (tmp_path / "args.txt").read_text().splitlines() if (tmp_path / "args.txt").exists() else []
+        evaluations = [line.split() for line in lines if line.startswith("scripts/evaluate.py")]
+        if len(evaluations) == 2:
+            break
+        time.sleep(0.05)
+    outs = sorted(words[words.index("--out") + 1] for words in evaluations)
+    assert outs == [f"{study}/evals/e_table2_dance2", f"{study}/evals/e_table2_fight1"]
+    assert not any("bench/ablation.py" in line for line in (tmp_path / "args.txt").read_text().splitlines())
+
+
 def test_the_site_start_sh_ran_with_is_used_without_bm_site(tmp_path):
     study = tmp_path / "study"
     study.mkdir()

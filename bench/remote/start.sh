@@ -7,7 +7,7 @@
 # Converts $BM_CLIP from CSV_DIR (scripts/download_motions.py --from), copies runs/$BM_STUDY (the
 # checkpoints of earlier stretches; none: a new study) into the study folder, counts what is there as
 # already sent (pack_new.py), starts one bench/ablation.py --train-only process per arm (a checkpoint every 50
-# iterations), and evaluates the CHECKPOINTs given (paths under the study folder) alongside.
+# iterations), and evaluates the CHECKPOINTs given (paths under the study folder) alongside (ARMS "" evaluates only).
 # BM_VARIANT adds a --variant arm; BM_DEVICE (default cuda:0) and BM_NUM_ENVS (default 4096) are for a smoke test.
 # Call it once per clip (BM_CLIP=dance2_subject1 BM_STUDY=table2_dance2 ...) to train several side by side.
 # Then: progress.sh to report and pack what is new, stop.sh to end.
@@ -28,5 +28,5 @@ for arm in $arms; do
     ${BM_VARIANT:+--variant "$BM_VARIANT"} --motion-files "$S/motions/$CLIP.npz" \
     > "$S/ablation_${STUDY}_$arm.log" 2>&1 < /dev/null &  # one log per clip and arm
 done
-[ $# -gt 0 ] && bash bench/remote/evalbg.sh e0 "$@"
+[ $# -gt 0 ] && bash bench/remote/evalbg.sh "e_$STUDY" "$@"  # a tag per study: one clip's batch per call
 echo "started $arms at $(date -u +%T)"
