@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import torch
@@ -28,6 +29,26 @@ def run_remote(tmp_path: Path, study_dir: Path, script: str, *args: str, **env: 
 def run_progress(tmp_path: Path, study_dir: Path, wait_s: int, **env: str) -> subprocess.CompletedProcess:
     """progress.sh WAIT_S with the study in ``study_dir``."""
     return run_remote(tmp_path, study_dir, "progress.sh", str(wait_s), **env)
+
+
+def stand_in_python(tmp_path: Path, body: str) -> str:
+    """A PATH whose first ``python`` is a shell script running ``body`` (``$@``: the arguments it got)."""
+    fake = tmp_path / "bin"
+    fake.mkdir(exist_ok=True)
+    (fake / "python").write_text(f"#!/bin/sh\n{body}\n")
+    (fake / "python").chmod(0o755)
+    return f"{fake}{os.pathsep}{os.environ['PATH']}"
+
+
+def recorded_lines(path: Path, enough: Callable[[list[str]], bool]) -> list[str]:
+    """The lines a stand-in python wrote to ``path`` once ``enough(lines)`` holds (the scripts start it detached)."""
+    lines: list[str] = []
+    for _ in range(100):
+        lines = path.read_text().splitlines() if path.exists() else []
+        if enough(lines):
+            break
+        time.sleep(0.05)
+    return lines
 
 
 def study_run(tmp_path: Path) -> Path:
@@ -69,16 +90,9 @@ def test_a_site_that_cannot_import_the_package_is_refused_without_waiting(tmp_pa
 
 
 def test_start_sh_records_its_site_for_the_later_calls(tmp_path):
-    fake = tmp_path / "bin"
-    fake.mkdir()
-    (fake / "python").write_text("#!/bin/sh\nexit 1\n")  # the clip's conversion fails: start.sh stops there
-    (fake / "python").chmod(0o755)
+    path = stand_in_python(tmp_path, "exit 1")  # the clip's conversion fails: start.sh stops there
     study = tmp_path / "study"
-    environ = os.environ | {
-        "BM_STUDY_DIR": str(study),
-        "BM_SITE": "/opt/site",
-        "PATH": f"{fake}{os.pathsep}{os.environ['PATH']}",
-    }
+    environ = os.environ | {"BM_STUDY_DIR": str(study), "BM_SITE": "/opt/site", "PATH": path}
     script = ROOT / "bench" / "remote" / "start.sh"
     result = subprocess.run(
         ["bash", str(script), "csv", "adaptive", "10"], env=environ, capture_output=True, text=True, timeout=30
@@ -88,35 +102,24 @@ def test_start_sh_records_its_site_for_the_later_calls(tmp_path):
 
 
 def test_start_sh_evaluates_each_clips_checkpoints_under_a_tag_of_its_own(tmp_path):
-    fake = tmp_path / "bin"
-    fake.mkdir()
     # a stand-in python that succeeds and appends its arguments (conversion, pack_new.py, evaluate.py)
-    (fake / "python").write_text(f'#!/bin/sh\necho "$@" >> {tmp_path / "args.txt"}\n')
-    (fake / "python").chmod(0o755)
+    path = stand_in_python(tmp_path, f'echo "$@" >> {tmp_path / "args.txt"}')
     study = tmp_path / "study"
     for name, clip in (("table2_dance2", "dance2_subject1"), ("table2_fight1", "fightAndSports1_subject1")):
-        environ = os.environ | {
-            "BM_STUDY_DIR": str(study),
-            "BM_STUDY": name,
-            "BM_CLIP": clip,
-            "PATH": f"{fake}{os.pathsep}{os.environ['PATH']}",
-        }
+        environ = os.environ | {"BM_STUDY_DIR": str(study), "BM_STUDY": name, "BM_CLIP": clip, "PATH": path}
         two = (f"{name}/adaptive/model_2999.pt", f"{name}/uniform/model_2999.pt")
         script = ROOT / "bench" / "remote" / "start.sh"
         result = subprocess.run(
             ["bash", str(script), "csv", "", "3000", *two], env=environ, capture_output=True, text=True, timeout=30
         )
         assert result.returncode == 0, result.stdout + result.stderr
-    evaluations = []
-    for _ in range(100):  # evaluate.py is started detached
-        lines = (tmp_path / "args.txt").read_text().splitlines() if (tmp_path / "args.txt").exists() else []
-        evaluations = [line.split() for line in lines if line.startswith("scripts/evaluate.py")]
-        if len(evaluations) == 2:
-            break
-        time.sleep(0.05)
+    lines = recorded_lines(
+        tmp_path / "args.txt", lambda lines: sum(line.startswith("scripts/evaluate.py") for line in lines) == 2
+    )
+    evaluations = [line.split() for line in lines if line.startswith("scripts/evaluate.py")]
     outs = sorted(words[words.index("--out") + 1] for words in evaluations)
     assert outs == [f"{study}/evals/e_table2_dance2", f"{study}/evals/e_table2_fight1"]
-    assert not any("bench/ablation.py" in line for line in (tmp_path / "args.txt").read_text().splitlines())
+    assert not any("bench/ablation.py" in line for line in lines)
 
 
 def test_the_site_start_sh_ran_with_is_used_without_bm_site(tmp_path):
@@ -140,18 +143,11 @@ def test_nothing_running_ends_the_wait_and_packs(tmp_path):
 
 def evalbg_out(tmp_path: Path, *checkpoints: str) -> str:
     """The ``--out`` evalbg.sh gives evaluate.py (a stand-in ``python`` on PATH records its arguments)."""
-    fake = tmp_path / "bin"
-    fake.mkdir(exist_ok=True)
-    (fake / "python").write_text(f'#!/bin/sh\necho "$@" > {tmp_path / "args.txt"}\n')
-    (fake / "python").chmod(0o755)
-    environ = os.environ | {"BM_STUDY_DIR": str(tmp_path / "study"), "PATH": f"{fake}{os.pathsep}{os.environ['PATH']}"}
+    path = stand_in_python(tmp_path, f'echo "$@" > {tmp_path / "args.txt"}')
+    environ = os.environ | {"BM_STUDY_DIR": str(tmp_path / "study"), "PATH": path}
     script = ROOT / "bench" / "remote" / "evalbg.sh"
     subprocess.run(["bash", str(script), "e1", *checkpoints], env=environ, check=True, capture_output=True, timeout=30)
-    for _ in range(100):  # evaluate.py is started detached
-        if (tmp_path / "args.txt").exists() and (tmp_path / "args.txt").read_text():
-            break
-        time.sleep(0.05)
-    args = (tmp_path / "args.txt").read_text().split()
+    args = " ".join(recorded_lines(tmp_path / "args.txt", bool)).split()
     return args[args.index("--out") + 1]
 
 
