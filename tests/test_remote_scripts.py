@@ -1,6 +1,6 @@
-"""bench/remote/progress.sh, stop.sh and evalbg.sh: progress refuses at once on a fresh machine and stops
+"""bench/remote/progress.sh, stop.sh, evalbg.sh and start.sh: progress refuses at once on a fresh machine and stops
 waiting when none of the study's processes runs; stop ends the study's processes only; evalbg puts every report
-where pack_new.py looks for it."""
+where pack_new.py looks for it; start.sh's arms (train_arm.sh) evaluate their last checkpoint once trained."""
 
 from __future__ import annotations
 
@@ -120,6 +120,50 @@ def test_start_sh_evaluates_each_clips_checkpoints_under_a_tag_of_its_own(tmp_pa
     outs = sorted(words[words.index("--out") + 1] for words in evaluations)
     assert outs == [f"{study}/evals/e_table2_dance2", f"{study}/evals/e_table2_fight1"]
     assert not any("bench/ablation.py" in line for line in lines)
+
+
+def test_each_arm_that_reaches_its_last_iteration_is_evaluated_after_training(tmp_path):
+    # the stand-in python records its arguments; adaptive's training "wrote" its last checkpoint, uniform's did not
+    path = stand_in_python(tmp_path, f'echo "$@" >> {tmp_path / "args.txt"}')
+    study = tmp_path / "study"
+    for arm in ("adaptive", "uniform"):
+        (study / "table2_dance1" / arm).mkdir(parents=True)
+    (study / "table2_dance1" / "adaptive" / "model_2999.pt").write_bytes(b"")
+    environ = os.environ | {"BM_STUDY_DIR": str(study), "PATH": path}
+    script = ROOT / "bench" / "remote" / "start.sh"
+    command = ["bash", str(script), "csv", "adaptive uniform", "3000"]
+    result = subprocess.run(command, env=environ, capture_output=True, text=True, timeout=30)
+    assert result.returncode == 0, result.stdout + result.stderr
+    uniform_log = study / "ablation_table2_dance1_uniform.log"
+    recorded_lines(uniform_log, lambda lines: any("not evaluated" in line for line in lines))
+    lines = recorded_lines(
+        tmp_path / "args.txt",
+        lambda lines: sum(line.startswith(("bench/ablation.py", "scripts/evaluate.py")) for line in lines) == 3,
+    )
+    trainings = [line.split() for line in lines if line.startswith("bench/ablation.py")]
+    assert sorted(words[words.index("--arms") + 1] for words in trainings) == ["adaptive", "uniform"]
+    assert all(words[words.index("--max-iterations") + 1] == "3000" for words in trainings)
+    evaluations = [line.split() for line in lines if line.startswith("scripts/evaluate.py")]
+    assert len(evaluations) == 1
+    words = evaluations[0]
+    assert words[words.index("--checkpoint") + 1] == f"{study}/table2_dance1/adaptive/model_2999.pt"
+    assert words[words.index("--out") + 1] == f"{study}/evals/f_table2_dance1_adaptive/adaptive/eval_model_2999"
+    assert "table2_dance1/uniform/model_2999.pt was not written" in uniform_log.read_text()
+
+
+def test_bm_eval_final_0_trains_only(tmp_path):
+    path = stand_in_python(tmp_path, f'echo "$@" >> {tmp_path / "args.txt"}')
+    study = tmp_path / "study"
+    (study / "table2_dance1" / "adaptive").mkdir(parents=True)
+    (study / "table2_dance1" / "adaptive" / "model_2999.pt").write_bytes(b"")
+    environ = os.environ | {"BM_STUDY_DIR": str(study), "PATH": path, "BM_EVAL_FINAL": "0"}
+    script = ROOT / "bench" / "remote" / "start.sh"
+    subprocess.run(["bash", str(script), "csv", "adaptive", "3000"], env=environ, check=True, timeout=30)
+    recorded_lines(tmp_path / "args.txt", lambda lines: any("bench/ablation.py" in line for line in lines))
+    time.sleep(0.5)  # time for an evaluation to start if train_arm.sh (wrongly) started one
+    lines = (tmp_path / "args.txt").read_text().splitlines()
+    assert any(line.startswith("bench/ablation.py") for line in lines)
+    assert not any(line.startswith("scripts/evaluate.py") for line in lines)
 
 
 def test_the_site_start_sh_ran_with_is_used_without_bm_site(tmp_path):

@@ -6,8 +6,10 @@
 #
 # Converts $BM_CLIP from CSV_DIR (scripts/download_motions.py --from), copies runs/$BM_STUDY (the
 # checkpoints of earlier stretches; none: a new study) into the study folder, counts what is there as
-# already sent (pack_new.py), starts one bench/ablation.py --train-only process per arm (a checkpoint every 50
-# iterations), and evaluates the CHECKPOINTs given (paths under the study folder) alongside (ARMS "" evaluates only).
+# already sent (pack_new.py), starts one train_arm.sh per arm (bench/ablation.py --train-only, a checkpoint every
+# 50 iterations, then the protocol's evaluation of the arm's last checkpoint if it gets there; BM_EVAL_FINAL=0
+# leaves that out), and evaluates the CHECKPOINTs given (paths under the study folder) alongside (ARMS "" evaluates
+# only).
 # BM_VARIANT adds a --variant arm; BM_DEVICE (default cuda:0) and BM_NUM_ENVS (default 4096) are for a smoke test.
 # Call it once per clip (BM_CLIP=dance2_subject1 BM_STUDY=table2_dance2 ...) to train several side by side.
 # Then: progress.sh to report and pack what is new, stop.sh to end.
@@ -22,10 +24,8 @@ if [ ! -d "$S/$STUDY" ]; then
   if [ -d "runs/$STUDY" ]; then cp -r "runs/$STUDY" "$S/"; else mkdir -p "$S/$STUDY"; fi  # else: a new study
   python bench/remote/pack_new.py "$S" "$S/discard" --studies "$STUDY" > /dev/null  # what is here counts as sent
 fi
-for arm in $arms; do
-  setsid nohup python bench/ablation.py --out "$S/$STUDY" --task Tracking-G1-v0 --arms "$arm" --device "$DEVICE" \
-    --num-envs "${BM_NUM_ENVS:-4096}" --eval-every 50 --max-iterations "$max_iterations" --seed 1 --train-only \
-    ${BM_VARIANT:+--variant "$BM_VARIANT"} --motion-files "$S/motions/$CLIP.npz" \
+for arm in $arms; do  # train_arm.sh: the training, then the evaluation of its last checkpoint
+  setsid nohup bash bench/remote/train_arm.sh "$arm" "$max_iterations" \
     > "$S/ablation_${STUDY}_$arm.log" 2>&1 < /dev/null &  # one log per clip and arm
 done
 [ $# -gt 0 ] && bash bench/remote/evalbg.sh "e_$STUDY" "$@"  # a tag per study: one clip's batch per call
