@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 import torch
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -38,6 +39,13 @@ def stand_in_python(tmp_path: Path, body: str) -> str:
     (fake / "python").write_text(f"#!/bin/sh\n{body}\n")
     (fake / "python").chmod(0o755)
     return f"{fake}{os.pathsep}{os.environ['PATH']}"
+
+
+def run_start(study: Path, path: str, *args: str, **env: str) -> subprocess.CompletedProcess:
+    """bench/remote/start.sh ARGS with the study in ``study`` and ``path`` (a stand-in python first) as PATH."""
+    environ = os.environ | {"BM_STUDY_DIR": str(study), "PATH": path, **env}
+    command = ["bash", str(ROOT / "bench" / "remote" / "start.sh"), *args]
+    return subprocess.run(command, env=environ, capture_output=True, text=True, timeout=30)
 
 
 def recorded_lines(path: Path, enough: Callable[[list[str]], bool]) -> list[str]:
@@ -92,11 +100,7 @@ def test_a_site_that_cannot_import_the_package_is_refused_without_waiting(tmp_pa
 def test_start_sh_records_its_site_for_the_later_calls(tmp_path):
     path = stand_in_python(tmp_path, "exit 1")  # the clip's conversion fails: start.sh stops there
     study = tmp_path / "study"
-    environ = os.environ | {"BM_STUDY_DIR": str(study), "BM_SITE": "/opt/site", "PATH": path}
-    script = ROOT / "bench" / "remote" / "start.sh"
-    result = subprocess.run(
-        ["bash", str(script), "csv", "adaptive", "10"], env=environ, capture_output=True, text=True, timeout=30
-    )
+    result = run_start(study, path, "csv", "adaptive", "10", BM_SITE="/opt/site")
     assert result.returncode == 1 and "converting dance1_subject1 failed" in result.stdout
     assert (study / "bm_site").read_text() == "/opt/site\n"
 
@@ -106,12 +110,8 @@ def test_start_sh_evaluates_each_clips_checkpoints_under_a_tag_of_its_own(tmp_pa
     path = stand_in_python(tmp_path, f'echo "$@" >> {tmp_path / "args.txt"}')
     study = tmp_path / "study"
     for name, clip in (("table2_dance2", "dance2_subject1"), ("table2_fight1", "fightAndSports1_subject1")):
-        environ = os.environ | {"BM_STUDY_DIR": str(study), "BM_STUDY": name, "BM_CLIP": clip, "PATH": path}
         two = (f"{name}/adaptive/model_2999.pt", f"{name}/uniform/model_2999.pt")
-        script = ROOT / "bench" / "remote" / "start.sh"
-        result = subprocess.run(
-            ["bash", str(script), "csv", "", "3000", *two], env=environ, capture_output=True, text=True, timeout=30
-        )
+        result = run_start(study, path, "csv", "", "3000", *two, BM_STUDY=name, BM_CLIP=clip)
         assert result.returncode == 0, result.stdout + result.stderr
     lines = recorded_lines(
         tmp_path / "args.txt", lambda lines: sum(line.startswith("scripts/evaluate.py") for line in lines) == 2
@@ -129,10 +129,7 @@ def test_each_arm_that_reaches_its_last_iteration_is_evaluated_after_training(tm
     for arm in ("adaptive", "uniform"):
         (study / "table2_dance1" / arm).mkdir(parents=True)
     (study / "table2_dance1" / "adaptive" / "model_2999.pt").write_bytes(b"")
-    environ = os.environ | {"BM_STUDY_DIR": str(study), "PATH": path}
-    script = ROOT / "bench" / "remote" / "start.sh"
-    command = ["bash", str(script), "csv", "adaptive uniform", "3000"]
-    result = subprocess.run(command, env=environ, capture_output=True, text=True, timeout=30)
+    result = run_start(study, path, "csv", "adaptive uniform", "3000")
     assert result.returncode == 0, result.stdout + result.stderr
     uniform_log = study / "ablation_table2_dance1_uniform.log"
     recorded_lines(uniform_log, lambda lines: any("not evaluated" in line for line in lines))
@@ -156,14 +153,27 @@ def test_bm_eval_final_0_trains_only(tmp_path):
     study = tmp_path / "study"
     (study / "table2_dance1" / "adaptive").mkdir(parents=True)
     (study / "table2_dance1" / "adaptive" / "model_2999.pt").write_bytes(b"")
-    environ = os.environ | {"BM_STUDY_DIR": str(study), "PATH": path, "BM_EVAL_FINAL": "0"}
-    script = ROOT / "bench" / "remote" / "start.sh"
-    subprocess.run(["bash", str(script), "csv", "adaptive", "3000"], env=environ, check=True, timeout=30)
+    assert run_start(study, path, "csv", "adaptive", "3000", BM_EVAL_FINAL="0").returncode == 0
     recorded_lines(tmp_path / "args.txt", lambda lines: any("bench/ablation.py" in line for line in lines))
     time.sleep(0.5)  # time for an evaluation to start if train_arm.sh (wrongly) started one
     lines = (tmp_path / "args.txt").read_text().splitlines()
     assert any(line.startswith("bench/ablation.py") for line in lines)
     assert not any(line.startswith("scripts/evaluate.py") for line in lines)
+
+
+@pytest.mark.parametrize(
+    ("max_iterations", "env", "message"),
+    [
+        ("8k", {}, "start.sh: MAX_ITERATIONS is '8k': give the iteration budget as a positive whole number"),
+        ("0", {}, "start.sh: MAX_ITERATIONS is '0': give the iteration budget as a positive whole number"),
+        ("8000", {"BM_EVAL_FINAL": "yes"}, "start.sh: BM_EVAL_FINAL is 'yes': set it to 1 (evaluate each arm's last"),
+    ],
+)
+def test_start_sh_refuses_bad_input_before_anything_runs(tmp_path, max_iterations, env, message):
+    path = stand_in_python(tmp_path, f'echo "$@" >> {tmp_path / "args.txt"}')
+    result = run_start(tmp_path / "study", path, "csv", "adaptive", max_iterations, **env)
+    assert result.returncode == 2 and message in result.stdout, result.stdout + result.stderr
+    assert not (tmp_path / "args.txt").exists() and not (tmp_path / "study").exists()
 
 
 def test_the_site_start_sh_ran_with_is_used_without_bm_site(tmp_path):
