@@ -41,6 +41,11 @@ def stand_in_python(tmp_path: Path, body: str) -> str:
     return f"{fake}{os.pathsep}{os.environ['PATH']}"
 
 
+def recording_python(tmp_path: Path) -> str:
+    """A PATH whose stand-in ``python`` succeeds and appends its arguments to tmp_path/args.txt, a line a call."""
+    return stand_in_python(tmp_path, f'echo "$@" >> {tmp_path / "args.txt"}')
+
+
 def run_start(study: Path, path: str, *args: str, **env: str) -> subprocess.CompletedProcess:
     """bench/remote/start.sh ARGS with the study in ``study`` and ``path`` (a stand-in python first) as PATH."""
     environ = os.environ | {"BM_STUDY_DIR": str(study), "PATH": path, **env}
@@ -107,7 +112,7 @@ def test_start_sh_records_its_site_for_the_later_calls(tmp_path):
 
 def test_start_sh_evaluates_each_clips_checkpoints_under_a_tag_of_its_own(tmp_path):
     # a stand-in python that succeeds and appends its arguments (conversion, pack_new.py, evaluate.py)
-    path = stand_in_python(tmp_path, f'echo "$@" >> {tmp_path / "args.txt"}')
+    path = recording_python(tmp_path)
     study = tmp_path / "study"
     for name, clip in (("table2_dance2", "dance2_subject1"), ("table2_fight1", "fightAndSports1_subject1")):
         two = (f"{name}/adaptive/model_2999.pt", f"{name}/uniform/model_2999.pt")
@@ -124,7 +129,7 @@ def test_start_sh_evaluates_each_clips_checkpoints_under_a_tag_of_its_own(tmp_pa
 
 def test_each_arm_that_reaches_its_last_iteration_is_evaluated_after_training(tmp_path):
     # the stand-in python records its arguments; adaptive's training "wrote" its last checkpoint, uniform's did not
-    path = stand_in_python(tmp_path, f'echo "$@" >> {tmp_path / "args.txt"}')
+    path = recording_python(tmp_path)
     study = tmp_path / "study"
     for arm in ("adaptive", "uniform"):
         (study / "table2_dance1" / arm).mkdir(parents=True)
@@ -149,7 +154,7 @@ def test_each_arm_that_reaches_its_last_iteration_is_evaluated_after_training(tm
 
 
 def test_bm_eval_final_0_trains_only(tmp_path):
-    path = stand_in_python(tmp_path, f'echo "$@" >> {tmp_path / "args.txt"}')
+    path = recording_python(tmp_path)
     study = tmp_path / "study"
     (study / "table2_dance1" / "adaptive").mkdir(parents=True)
     (study / "table2_dance1" / "adaptive" / "model_2999.pt").write_bytes(b"")
@@ -170,7 +175,7 @@ def test_bm_eval_final_0_trains_only(tmp_path):
     ],
 )
 def test_start_sh_refuses_bad_input_before_anything_runs(tmp_path, max_iterations, env, message):
-    path = stand_in_python(tmp_path, f'echo "$@" >> {tmp_path / "args.txt"}')
+    path = recording_python(tmp_path)
     result = run_start(tmp_path / "study", path, "csv", "adaptive", max_iterations, **env)
     assert result.returncode == 2 and message in result.stdout, result.stdout + result.stderr
     assert not (tmp_path / "args.txt").exists() and not (tmp_path / "study").exists()

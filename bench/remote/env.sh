@@ -9,6 +9,7 @@ export PYTHONPATH=${BM_SITE:+$BM_SITE:}$PWD/exts/beyondmimic_adaptive GIT_PYTHON
 STUDY=${BM_STUDY:-table2_dance1}
 CLIP=${BM_CLIP:-dance1_subject1}
 DEVICE=${BM_DEVICE:-cuda:0}
+EVAL_FINAL=${BM_EVAL_FINAL:-1}  # 1: each arm evaluates its last checkpoint once trained (train_arm.sh); 0: train only
 # The study's own processes: their command lines name the study folder (--out, log_dir=, resume=). Other
 # trainings or evaluations on the machine (another study, a local check) are neither waited for nor stopped.
 study_procs() { echo "($1).*$S/"; }

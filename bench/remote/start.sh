@@ -18,7 +18,7 @@ cd "$(dirname "$0")/../.."; source bench/remote/env.sh
 csv_dir=$1 arms=$2 max_iterations=$3; shift 3
 case $max_iterations in ''|*[!0-9]*|0) echo "start.sh: MAX_ITERATIONS is '$max_iterations': give the iteration budget as" \
   "a positive whole number (e.g. 8000)."; exit 2 ;; esac
-case ${BM_EVAL_FINAL:-1} in 0|1) ;; *) echo "start.sh: BM_EVAL_FINAL is '$BM_EVAL_FINAL': set it to 1 (evaluate each arm's" \
+case $EVAL_FINAL in 0|1) ;; *) echo "start.sh: BM_EVAL_FINAL is '$EVAL_FINAL': set it to 1 (evaluate each arm's" \
   "last checkpoint once trained, the default) or 0 (train only)."; exit 2 ;; esac
 mkdir -p "$S"
 [ -n "${BM_SITE:-}" ] && echo "$BM_SITE" > "$S/bm_site"  # env.sh: progress.sh and the rest import from it

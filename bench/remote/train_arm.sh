@@ -12,7 +12,7 @@ root=$PWD arm=$1 max_iterations=$2
 python bench/ablation.py --out "$S/$STUDY" --task Tracking-G1-v0 --arms "$arm" --device "$DEVICE" \
   --num-envs "${BM_NUM_ENVS:-4096}" --eval-every 50 --max-iterations "$max_iterations" --seed 1 --train-only \
   ${BM_VARIANT:+--variant "$BM_VARIANT"} --motion-files "$S/motions/$CLIP.npz"
-[ "${BM_EVAL_FINAL:-1}" = 1 ] || exit 0
+[ "$EVAL_FINAL" = 1 ] || exit 0
 final=$STUDY/$arm/model_$((max_iterations - 1)).pt
 if [ -f "$S/$final" ]; then
   # by absolute path: a later call may have copied the repository afresh to the same place since the start
