@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from reference_math import bin_lengths, reference_probabilities
 
 from beyondmimic_adaptive import AdaptiveSampler, AdaptiveSamplerCfg
+from beyondmimic_adaptive.sampler.distribution import draw_bins
 
 pytestmark = pytest.mark.fast
 
@@ -262,6 +263,20 @@ def test_manual_override_and_reset():
     assert set(s.sample_bins(1000).tolist()) == {1, 2}
     s.set_manual_probabilities(None)
     torch.testing.assert_close(s.probabilities, torch.full((3,), 1 / 3))
+
+
+def test_every_manual_override_rewrites_one_cdf_in_place():
+    """A draw captured (CUDA graph) for one override reads the next one's values: the CDF tensor is the same."""
+    s = make(frames=(150,))
+    s.set_manual_probabilities([0.0, 3.0, 1.0])
+    cdf, (head, total) = s.sampling_cdf, s.sampling_parts()
+    s.set_manual_probabilities(None)
+    assert s.sampling_cdf is not cdf
+    s.set_manual_probabilities([1.0, 0.0, 0.0])
+    assert s.sampling_cdf is cdf
+    torch.testing.assert_close(cdf, torch.tensor([1.0, 1.0, 1.0]))
+    assert set(draw_bins(head, total, 1000).tolist()) == {0}  # views taken at the first override see the second
+    torch.testing.assert_close(s.probabilities, torch.tensor([1.0, 0.0, 0.0]))
 
 
 def test_metrics():

@@ -118,6 +118,8 @@ class AdaptiveSampler:
         self._manual: torch.Tensor | None = None
         self._manual_cdf: torch.Tensor | None = None
         self._manual_parts: tuple[torch.Tensor, torch.Tensor] | None = None
+        self._manual_buffers: tuple[torch.Tensor, torch.Tensor] | None = None
+        """(B,) probabilities and CDF of every manual override: allocated once, then rewritten in place."""
         if cfg.manual_probabilities is not None:
             self.set_manual_probabilities(cfg.manual_probabilities)
         self._pending = torch.zeros(num_bins, 3, device=self.device)
@@ -322,8 +324,13 @@ class AdaptiveSampler:
             )
         if not bool(torch.isfinite(values).all()) or bool((values < 0).any()) or float(values.sum()) <= 0:
             raise SamplerConfigError("manual_probabilities must be finite, non-negative and have a positive sum.")
-        self._manual = (values / values.sum()).to(self.device)
-        self._manual_cdf = torch.cumsum(self._manual, 0)
+        normalised = (values / values.sum()).to(self.device)
+        if self._manual_buffers is None:
+            self._manual_buffers = (normalised, torch.cumsum(normalised, 0))
+        else:
+            self._manual_buffers[0].copy_(normalised)
+            torch.cumsum(self._manual_buffers[0], 0, out=self._manual_buffers[1])
+        self._manual, self._manual_cdf = self._manual_buffers
         self._manual_parts = cdf_parts(self._manual_cdf)
 
     @property
@@ -332,7 +339,8 @@ class AdaptiveSampler:
 
         Not normalised: its last entry is the total mass, and a draw is scaled by it. The tensor is
         persistent and updated in place by :meth:`fold`; only a change of mode (warm-up ending, a
-        manual override) hands out another tensor.
+        manual override or its end) hands out another tensor. Every manual override shares one tensor,
+        rewritten in place, so a draw captured for one override replays for the next.
         """
         if self._manual_cdf is not None:
             return self._manual_cdf
