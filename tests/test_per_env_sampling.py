@@ -178,3 +178,21 @@ def test_searching_all_but_the_last_cdf_entry_equals_clamping():
         draws = torch.cat((torch.rand(200, generator=generator) * cdf[-1], cdf, cdf[-1:]))
         clamped = torch.searchsorted(cdf, draws, right=True).clamp_max(29)
         assert torch.equal(torch.searchsorted(cdf[:-1], draws, right=True), clamped)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA: the draw is a captured graph there")
+def test_manual_overrides_on_and_off_replay_two_captured_draws():
+    """Every override shares one CDF tensor: its capture replays the next override's values; adaptive keeps its own."""
+    sampler = AdaptiveSampler(AdaptiveSamplerCfg(alpha=0.3), motion_num_frames=FRAMES, fps=50, device="cuda")
+    per_env = PerEnvSampling(sampler, num_envs=256)
+    last, first = sampler.num_bins - 1, 0
+    for probabilities, expected in [(last, {last}), (None, None), (first, {first}), (None, None), (last, {last})]:
+        if probabilities is None:
+            sampler.set_manual_probabilities(None)
+        else:
+            sampler.set_manual_probabilities([float(b == probabilities) for b in range(sampler.num_bins)])
+        for _ in range(5):  # past the graph's warm-up calls: captured, then replayed
+            bins, _, _ = per_env.sample()
+        if expected is not None:
+            assert set(bins.tolist()) == expected
+    assert len(per_env._sample_steps) == 2  # one capture for the override, one for adaptive
