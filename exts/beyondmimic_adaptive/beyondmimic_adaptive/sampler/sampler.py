@@ -14,10 +14,11 @@ import torch.distributed as dist
 from .batch_checks import check_episode_batch
 from .bins import BinLayout
 from .changed_bins import ChangedBins, chunked_addcmul_
-from .config import AdaptiveSamplerCfg, SamplerConfigError
+from .config import AdaptiveSamplerCfg
 from .distribution import cap_probabilities, cdf_parts, draw_bins
 from .graphed import CudaGraphedStep
 from .hazard import hazard_of
+from .manual import ManualOverride
 from .metrics import distribution_metrics
 from .native_fold import default_fixed_shapes, native_fold
 from .rates import FoldTables, fold_every_bin, fold_rows
@@ -115,13 +116,9 @@ class AdaptiveSampler:
         self._uniform_cdf = (torch.cumsum(frames, 0) / frames.sum()).to(torch.float32)
         """(B,) cumsum(w): the frame-uniform CDF, and the ramp the uniform mass is spread with."""
 
-        self._manual: torch.Tensor | None = None
-        self._manual_cdf: torch.Tensor | None = None
-        self._manual_parts: tuple[torch.Tensor, torch.Tensor] | None = None
-        self._manual_buffers: tuple[torch.Tensor, torch.Tensor] | None = None
-        """(B,) probabilities and CDF of every manual override: allocated once, then rewritten in place."""
+        self._manual = ManualOverride(num_bins, cfg.bin_size_s, self.device)
         if cfg.manual_probabilities is not None:
-            self.set_manual_probabilities(cfg.manual_probabilities)
+            self._manual.set(cfg.manual_probabilities)
         self._pending = torch.zeros(num_bins, 3, device=self.device)
         """(B, 3) episodes, failures and exposure recorded since the last fold (one all-reduce)."""
         # views made once: on the CPU every view made per step is an op (about a microsecond)
@@ -302,8 +299,8 @@ class AdaptiveSampler:
     @property
     def probabilities(self) -> torch.Tensor:
         """(B,) start-bin distribution currently used by :meth:`sample`; sums to 1."""
-        if self._manual is not None:
-            return self._manual.clone()
+        if self._manual.active:
+            return self._manual.probabilities.clone()
         if self.in_warmup:
             return self._frame_share.clone()
         if self._cap is not None:
@@ -313,25 +310,7 @@ class AdaptiveSampler:
 
     def set_manual_probabilities(self, probabilities: Sequence[float] | torch.Tensor | None) -> None:
         """Override the distribution for debugging (normalised here); ``None`` restores adaptive."""
-        if probabilities is None:
-            self._manual = self._manual_cdf = self._manual_parts = None
-            return
-        values = torch.as_tensor(probabilities, dtype=torch.float32).flatten().cpu()
-        if values.numel() != self.num_bins:
-            raise SamplerConfigError(
-                f"manual_probabilities has {values.numel()} entries but the motions have {self.num_bins} bins "
-                f"(bin_size_s={self.cfg.bin_size_s}); give one value per bin or null."
-            )
-        if not bool(torch.isfinite(values).all()) or bool((values < 0).any()) or float(values.sum()) <= 0:
-            raise SamplerConfigError("manual_probabilities must be finite, non-negative and have a positive sum.")
-        normalised = (values / values.sum()).to(self.device)
-        if self._manual_buffers is None:
-            self._manual_buffers = (normalised, torch.cumsum(normalised, 0))
-        else:
-            self._manual_buffers[0].copy_(normalised)
-            torch.cumsum(self._manual_buffers[0], 0, out=self._manual_buffers[1])
-        self._manual, self._manual_cdf = self._manual_buffers
-        self._manual_parts = cdf_parts(self._manual_cdf)
+        self._manual.set(probabilities)
 
     @property
     def sampling_cdf(self) -> torch.Tensor:
@@ -339,11 +318,11 @@ class AdaptiveSampler:
 
         Not normalised: its last entry is the total mass, and a draw is scaled by it. The tensor is
         persistent and updated in place by :meth:`fold`; only a change of mode (warm-up ending, a
-        manual override or its end) hands out another tensor. Every manual override shares one tensor,
-        rewritten in place, so a draw captured for one override replays for the next.
+        manual override or its end) hands out another tensor; every manual override shares one
+        (:class:`ManualOverride`).
         """
-        if self._manual_cdf is not None:
-            return self._manual_cdf
+        if self._manual.active:
+            return self._manual.cdf
         return self._uniform_cdf if self.in_warmup else self._adaptive_cdf
 
     def sample_bins(self, n: int, out: torch.Tensor | None = None) -> torch.Tensor:
@@ -357,8 +336,8 @@ class AdaptiveSampler:
 
     def sampling_parts(self) -> tuple[torch.Tensor, torch.Tensor]:
         """:attr:`sampling_cdf` as (all entries but the last, the last as a (1,) tensor): persistent views."""
-        if self._manual_parts is not None:
-            return self._manual_parts
+        if self._manual.active:
+            return self._manual.parts
         return self._uniform_parts if self.in_warmup else self._adaptive_parts
 
     def sample(self, n: int) -> tuple[torch.Tensor, torch.Tensor]:
