@@ -1,4 +1,4 @@
-"""bench/env_throughput.py on the CPU: sampling switched off and on again in one env, as its rounds do."""
+"""bench/env_throughput.py and bench/throughput_summary.py on the CPU: sampling off and on again in one env."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from script_run import ROOT, exit_message, run_ok
 
 sys.path.insert(0, str(ROOT / "bench"))
 import env_throughput
+import throughput_summary
 
 
 @pytest.fixture
@@ -54,11 +55,11 @@ def test_one_env_count_times_the_three_modes_with_the_terms_silent_when_off(tmp_
     cut = tmp_path / "cut.jsonl"
     cut.write_text("".join(line + "\n" for line in rows_out.read_text().splitlines()[:-1]))
     summarized = run_ok("bench/env_throughput.py", "--summarize", str(cut)).stdout
-    assert summarized.strip() == env_throughput.summary(rows[:6])
+    assert summarized.strip() == throughput_summary.summary(rows[:6])
     assert "over 2 rounds" in summarized
     assert all((r["term_calls"] == 0) == (r["mode"] == "off") for r in rows)
     assert all(r["env_steps_per_s"] > 0 for r in rows)
-    text = env_throughput.summary(rows)
+    text = throughput_summary.summary(rows)
     assert "sampler terms ran in no 'off' phase: True; in every 'adaptive' and 'flat' phase: True" in text
     assert "adaptive/off" in text and "flat/off" in text
 
@@ -90,60 +91,60 @@ def test_count_ops_adds_the_host_ops_per_step_of_each_mode():
     # the env's own managers: hundreds of ops per step in every mode (a reset step runs hundreds more, so a
     # few steps cannot order the modes: the terms' few dozen ops are within that noise)
     assert set(ops) == {"off", "adaptive", "flat"} and min(ops.values()) > 100, ops
-    assert "host ops per env step" in env_throughput.summary(rows)
+    assert "host ops per env step" in throughput_summary.summary(rows)
 
 
 @pytest.mark.parametrize(
     ("dof", "exact"), [(1, 12.7062), (2, 4.3027), (3, 3.1824), (4, 2.7764), (9, 2.2622), (29, 2.0452), (120, 1.9799)]
 )
 def test_t_quantile_matches_the_tables(dof, exact):
-    assert env_throughput.t_quantile_975(dof) == pytest.approx(exact, abs=4e-3)
+    assert throughput_summary.t_quantile_975(dof) == pytest.approx(exact, abs=4e-3)
 
 
 def test_t_quantile_refuses_no_degrees_of_freedom():
     with pytest.raises(ValueError, match="0 degrees of freedom; need at least 1"):
-        env_throughput.t_quantile_975(0)
+        throughput_summary.t_quantile_975(0)
 
 
 def test_paired_ratio_pairs_rounds_so_shared_drift_cancels():
     off = [100.0, 200.0, 150.0, 120.0]  # the machine drifts by 2x between rounds
-    mean, low, high = env_throughput.paired_ratio(off, [0.98 * x for x in off])
+    mean, low, high = throughput_summary.paired_ratio(off, [0.98 * x for x in off])
     assert mean == pytest.approx(0.98) and low == pytest.approx(0.98) and high == pytest.approx(0.98)
-    assert env_throughput.verdict(low, high) == "misses >= 0.99"
-    mean, low, high = env_throughput.paired_ratio(off, [1.02 * off[0], 0.96 * off[1], 1.0 * off[2], 0.99 * off[3]])
+    assert throughput_summary.verdict(low, high) == "misses >= 0.99"
+    mean, low, high = throughput_summary.paired_ratio(off, [1.02 * off[0], 0.96 * off[1], 1.0 * off[2], 0.99 * off[3]])
     assert low < 0.99 < high and low < mean < high
-    assert env_throughput.verdict(low, high) == "does not resolve >= 0.99"
-    assert env_throughput.verdict(0.995, 1.01) == "meets >= 0.99"
+    assert throughput_summary.verdict(low, high) == "does not resolve >= 0.99"
+    assert throughput_summary.verdict(0.995, 1.01) == "meets >= 0.99"
 
 
 def test_paired_ratio_of_one_round_has_no_interval_and_refuses_unpaired_rates():
-    assert env_throughput.paired_ratio([10.0], [9.0]) == (pytest.approx(0.9), 0.0, float("inf"))
+    assert throughput_summary.paired_ratio([10.0], [9.0]) == (pytest.approx(0.9), 0.0, float("inf"))
     with pytest.raises(ValueError, match="3 and 2 rates; need one pair per round"):
-        env_throughput.paired_ratio([1.0, 2.0, 3.0], [1.0, 2.0])
+        throughput_summary.paired_ratio([1.0, 2.0, 3.0], [1.0, 2.0])
 
 
 def test_summary_reports_each_modes_paired_interval():
     rows = [
         {"num_envs": 8, "mode": m, "round": r, "env_steps_per_s": rate, "resets": 0, "term_calls": int(m != "off")}
         for r, rates in enumerate([(100.0, 99.0, 101.0), (200.0, 194.0, 206.0)])
-        for m, rate in zip(env_throughput.MODES, rates, strict=True)
+        for m, rate in zip(throughput_summary.MODES, rates, strict=True)
     ]
-    text = env_throughput.summary(rows)
+    text = throughput_summary.summary(rows)
     assert "adaptive/off paired by round: geometric mean 0.980" in text
     assert "flat/off paired by round: geometric mean 1.020" in text and "over 2 rounds" in text
 
 
 def test_many_rounds_are_summarized_without_the_per_round_list_and_kept_in_rows_out(tmp_path):
-    rates = [(100.0 + r, 99.0 + r, 101.0 + r) for r in range(env_throughput.MAX_ROUNDS_LISTED + 1)]
+    rates = [(100.0 + r, 99.0 + r, 101.0 + r) for r in range(throughput_summary.MAX_ROUNDS_LISTED + 1)]
     rows = [
         {"num_envs": 8, "mode": m, "round": r, "env_steps_per_s": rate, "resets": 7, "term_calls": int(m != "off")}
         for r, triple in enumerate(rates)
-        for m, rate in zip(env_throughput.MODES, triple, strict=True)
+        for m, rate in zip(throughput_summary.MODES, triple, strict=True)
     ]
-    text = env_throughput.summary(rows)
+    text = throughput_summary.summary(rows)
     assert "(41 rounds: not listed; --rows-out writes them)" in text and "(7)" not in text
     assert "over 41 rounds" in text
-    assert "(7)" in env_throughput.summary(rows[: 3 * env_throughput.MAX_ROUNDS_LISTED])  # 40 rounds: listed
+    assert "(7)" in throughput_summary.summary(rows[: 3 * throughput_summary.MAX_ROUNDS_LISTED])  # 40 rounds: listed
 
 
 def test_rows_out_writes_every_phase(tmp_path):
@@ -151,7 +152,7 @@ def test_rows_out_writes_every_phase(tmp_path):
     flags = ["--num-envs", "4", "--rounds", "1", "--steps", "2", "--warmup", "1", "--rows-out", str(out)]
     stdout = run_ok("bench/env_throughput.py", *flags).stdout
     rows = [json.loads(line) for line in out.read_text().splitlines()]
-    assert [r["mode"] for r in rows] == list(env_throughput.MODES) and f"wrote 3 rows to {out}" in stdout
+    assert [r["mode"] for r in rows] == list(throughput_summary.MODES) and f"wrote 3 rows to {out}" in stdout
 
 
 def test_a_run_without_the_flat_control_is_summarized_and_cut_rounds_are_dropped():
@@ -161,8 +162,8 @@ def test_a_run_without_the_flat_control_is_summarized_and_cut_rounds_are_dropped
         for r, pair in enumerate([(100.0, 99.0), (200.0, 196.0), (300.0, 290.0)])
         for m, rate in zip(("off", "adaptive"), pair, strict=True)
     ]
-    assert env_throughput.complete_rounds(rows[:-1]) == rows[:4]  # round 2 timed "off" only
-    text = env_throughput.summary(env_throughput.complete_rounds(rows[:-1]))
+    assert throughput_summary.complete_rounds(rows[:-1]) == rows[:4]  # round 2 timed "off" only
+    text = throughput_summary.summary(throughput_summary.complete_rounds(rows[:-1]))
     assert "in every 'adaptive' phase: True" in text and "flat" not in text
     assert "adaptive/off paired by round: geometric mean 0.985" in text and "over 2 rounds" in text
 
@@ -181,10 +182,10 @@ def test_rows_out_in_a_missing_folder_is_refused_before_any_run(tmp_path):
 
 def test_complete_rounds_drops_a_short_last_round_and_summarize_names_a_useless_file(tmp_path):
     row = {"num_envs": 4, "term_calls": 1, "env_steps_per_s": 1.0, "resets": 0}
-    rows = [{**row, "round": r, "mode": m} for r in (0, 1) for m in env_throughput.MODES]
+    rows = [{**row, "round": r, "mode": m} for r in (0, 1) for m in throughput_summary.MODES]
     rows += [{**row, "round": 2, "mode": "off"}]
-    assert env_throughput.complete_rounds(rows) == rows[:-1]
-    assert env_throughput.complete_rounds([{**r, "num_envs": 8} for r in rows[3:]]) == [
+    assert throughput_summary.complete_rounds(rows) == rows[:-1]
+    assert throughput_summary.complete_rounds([{**r, "num_envs": 8} for r in rows[3:]]) == [
         {**r, "num_envs": 8} for r in rows[3:6]
     ]
     missing = tmp_path / "none.jsonl"
