@@ -2,6 +2,7 @@
 
     python bench/env_throughput.py --task Tracking-G1-v0 --device cuda:0 --num-envs 4096 16384 [--rounds 2]
     python bench/env_throughput.py --device cpu --num-envs 16 64 [--steps 300] [--motion-files a.npz] [--warp-step]
+    python bench/env_throughput.py --task Tracking-G1-v0 --device cuda:0 --num-envs 4096 --compile
 
 One process per env count (one Isaac Lab simulation per process) builds the task with its adaptive
 curriculum term, reset event and fold event, then times ``--rounds`` rounds of the three modes (``--modes off
@@ -155,10 +156,13 @@ def ops_per_step(env: Any, action: Any, steps: int) -> float:
     return len(top_level) / steps
 
 
-def build_env(task: str, num_envs: int, device: str, motion_files: list[str] | None, warp_step: bool) -> Any:
+def build_env(
+    task: str, num_envs: int, device: str, motion_files: list[str] | None, warp_step: bool, compile: bool = False
+) -> Any:
     """The registered ``task`` with its adaptive terms, on ``device`` (also bench/term_glue.py's env).
 
-    ``motion_files`` None keeps the task's own clips; ``warp_step`` puts the terms on the Warp-fused step.
+    ``motion_files`` None keeps the task's own clips; ``warp_step`` puts the terms on the Warp-fused step;
+    ``compile`` compiles the bodies of the terms' CUDA graphs (the sampler's ``compile``).
     """
     from isaaclab.envs import ManagerBasedRLEnv
 
@@ -171,6 +175,7 @@ def build_env(task: str, num_envs: int, device: str, motion_files: list[str] | N
     if motion_files:
         cfg.commands.motion.motion_files = motion_files
     cfg.curriculum.adaptive.sampler.warp_step = warp_step
+    cfg.curriculum.adaptive.sampler.compile = compile
     return ManagerBasedRLEnv(cfg=cfg)
 
 
@@ -180,7 +185,7 @@ def measure(args: argparse.Namespace, num_envs: int, sink: TextIO | None = None)
     import torch
     from tqdm import trange
 
-    env = build_env(args.task, num_envs, args.device, args.motion_files, args.warp_step)
+    env = build_env(args.task, num_envs, args.device, args.motion_files, args.warp_step, args.compile)
     env.reset()
     action = torch.zeros(num_envs, env.action_manager.total_action_dim, device=env.device)
     term = env.curriculum_manager._term_cfgs[env.curriculum_manager.active_terms.index("adaptive")].func
@@ -229,6 +234,11 @@ def main() -> None:
     parser.add_argument(
         "--warp-step", action="store_true", help="the terms on the Warp-fused step (warp_step, docs §1.9)"
     )
+    parser.add_argument(
+        "--compile",
+        action="store_true",
+        help="compile the terms' graph bodies (the sampler's compile; the first adaptive phase pays the compile)",
+    )
     parser.add_argument("--rows-out", type=Path, help="also write every phase's row (JSON lines) to this file")
     parser.add_argument(
         "--summarize",
@@ -262,6 +272,7 @@ def main() -> None:
             + (["--count-ops", str(args.count_ops)] if args.count_ops else [])
             + (["--motion-files", *args.motion_files] if args.motion_files else [])
             + (["--warp-step"] if args.warp_step else [])
+            + (["--compile"] if args.compile else [])
             + (["--rows-out", str(args.rows_out)] if args.rows_out else [])
         )
         # stderr passes through: the progress bar, and the error of a run that fails
@@ -277,7 +288,7 @@ def main() -> None:
             print(
                 f"  {num_envs:>6} envs  round {row['round']}  {row['mode']:>8}: {rate:>10.0f} env-steps/s", flush=True
             )
-    warp = " (warp_step)" if args.warp_step else ""
+    warp = (" (warp_step)" if args.warp_step else "") + (" (compile)" if args.compile else "")
     print(f"\n{args.task}{warp} on {args.device}; per phase {args.steps} timed steps after {args.warmup} warm-up steps")
     print(summary(rows))
     if args.rows_out:

@@ -205,3 +205,14 @@ def test_complete_rounds_drops_a_short_last_round_and_summarize_names_a_useless_
         f"env_throughput: --summarize {short}: 1 rows but no complete round (every mode of one round);"
         " the run stopped before its first round ended"
     )
+
+
+@pytest.mark.parametrize("compile", [False, True])
+def test_build_env_hands_compile_to_the_sampler(compile):
+    from beyondmimic_adaptive.terms import find_adaptive_curriculum
+
+    env = env_throughput.build_env("Tracking-Humanoid-v0", 2, "cpu", None, False, compile=compile)
+    try:
+        assert find_adaptive_curriculum(env, "adaptive").sampler.cfg.compile is compile
+    finally:
+        env.close()

@@ -41,16 +41,21 @@ def test_event_start_overrides_command_resample(make_env):
     assert torch.equal(env.command.time_steps[:5], starts + 1)
 
 
-@pytest.mark.parametrize("graph_path", [False, True], ids=["cpu_path", "graph_path"])
-@pytest.mark.parametrize("attribution", ["start", "failure", "hazard"])
-def test_only_failure_terms_count_as_failures(make_env, attribution, graph_path):
+PATHS = [(attribution, path) for path in ("cpu_path", "graph_path") for attribution in ("start", "failure", "hazard")]
+"""Every attribution on both paths; the compiled graph body (slow to compile on the CPU) with the end-bin one."""
+
+
+@pytest.mark.parametrize(("attribution", "path"), [*PATHS, ("failure", "compiled_graph_path")], ids=str)
+def test_only_failure_terms_count_as_failures(make_env, attribution, path):
     # starts outside the last bins, so no episode reaches a motion's end on its own in 3 steps
     starts = "curriculum.adaptive.manual_probabilities=[1,1,1,1,0,1,1,0]"
+    overrides = [f"curriculum.adaptive.attribution={attribution}", starts]
+    if path == "compiled_graph_path":  # the body torch.compile'd (fullgraph) before the capture, as on CUDA
+        overrides.append("curriculum.adaptive.compile=true")
     # a log every env step (the default logs once per metrics_interval_steps, the mean per reset)
-    every_step = {"metrics_interval_steps": 1}
-    env = make_env([f"curriculum.adaptive.attribution={attribution}", starts], num_envs=12, term_fields=every_step)
+    env = make_env(overrides, num_envs=12, term_fields={"metrics_interval_steps": 1})
     term, command = adaptive_term(env), env.command
-    if graph_path:  # what runs on CUDA (full-width rows, the term's record as one graph body), eagerly
+    if path != "cpu_path":  # what runs on CUDA (full-width rows, the term's record as one graph body), eagerly
         use_graph_path(term)
         assert term._record_graph is not None and term.draws_starts  # every attribution: one graph body
     env.reset()
@@ -80,6 +85,8 @@ def test_only_failure_terms_count_as_failures(make_env, attribution, graph_path)
     assert term.failure_terms == ["fell"]
     # hazard: every env's current bin gets one step of exposure per env step (4 steps x 12 envs)
     assert term.sampler.exposure_counts.sum().item() == (48 if attribution == "hazard" else 0)
+    if path == "compiled_graph_path":  # the counts above came from the compiled body
+        assert hasattr(term._record_graph._graphed._step, "_torchdynamo_orig_callable")
 
 
 @pytest.mark.parametrize("attribution", ["start", "failure", "hazard"])

@@ -87,12 +87,14 @@ class AdaptiveSamplerCfg:
 
     compile: bool = False
     """Compile the bodies those CUDA graphs capture (the fold, the per-env record and exposure, the start
-    sampling; not the curriculum term's own record graph, which reads Isaac Lab's termination buffers) with
-    ``torch.compile`` (Inductor, fullgraph, static shapes) before the capture, so each graph
+    sampling, and the curriculum term's record-and-draw graph, which reads Isaac Lab's termination buffers in
+    place) with ``torch.compile`` (Inductor, fullgraph, static shapes) before the capture, so each graph
     replays a few fused kernels instead of a dozen small ones (``sampler/compiled.py``). Applies to the
     fixed-shape path only (CUDA; on the CPU only with ``fixed_shapes``). The first steps pay the compile
-    (seconds); CUDA needs Triton, the CPU a C++ compiler. Off: on an H200 it was no faster (118–207 µs
-    against 118–191 µs per env step, docs/benchmarks.md §1.5; ``bench/sampler_cost.py --compile``)."""
+    (seconds); CUDA needs Triton, the CPU a C++ compiler. Off: on an H200 the sampler alone was no faster
+    (118–207 µs against 118–191 µs per env step, docs/benchmarks.md §1.5; ``bench/sampler_cost.py --compile``);
+    inside a busy env, where each small kernel adds stream time, not measured yet (``bench/env_throughput.py
+    --compile``)."""
 
     warp_step: bool = False
     """Experimental (measured on an H200, docs/benchmarks.md §1.9 and §2: no gain resolved yet): run the fold as

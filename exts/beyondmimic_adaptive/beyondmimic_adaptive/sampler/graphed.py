@@ -109,8 +109,11 @@ class GuardedGraphedStep:
         max_recaptures: int = 2,
         variant: Callable[[], object] | None = None,
         max_variants: int = 4,
+        compile: bool = False,
     ):
         self._step = step
+        self._compile = compile
+        """Compile ``step`` (``compiled.py``) in each capture's first warm-up call, as :class:`CudaGraphedStep` does."""
         self._sources = sources
         self._device = torch.device(device)
         self._max_recaptures = max_recaptures
@@ -146,7 +149,8 @@ class GuardedGraphedStep:
         if entry is None:
             if len(self._captures) >= self._max_variants:
                 self._captures.clear()
-            entry = (variant, self._step if self.eager else CudaGraphedStep(self._step, self._device))
+            step = self._step if self.eager else CudaGraphedStep(self._step, self._device, compile=self._compile)
+            entry = (variant, step)
             self._captures[id(variant)] = entry
         self._graphed = entry[1]
         self._graphed()

@@ -88,11 +88,12 @@ class AdaptiveSamplingCurriculum(ManagerTermBase):
         self._fired = torch.zeros(env.num_envs, dtype=torch.bool, device=env.device)
         self._failed = torch.zeros(env.num_envs, dtype=torch.bool, device=env.device)
         self._failure_keys = [f"failures/{name}" for name in self.failure_terms]
-        self._log_rows = torch.zeros(env.num_envs, len(self.failure_terms) + 1, dtype=torch.bool, device=env.device)
-        """Per env, this call's: the episode ended by each failure term, then it ended at all (``ended``)."""
+        self._log_rows = torch.zeros(len(self.failure_terms) + 1, env.num_envs, dtype=torch.bool, device=env.device)
+        """This call's, one row per failure term then ``ended``: the env's episode ended by that term / at all (rows,
+        so each is contiguous: ``torch.compile`` refuses ``out=`` into a strided view)."""
         self._log_counts = torch.zeros(len(self.failure_terms) + 1, dtype=torch.long, device=env.device)
-        """The columns of ``_log_rows`` summed over the envs and the calls since the last log."""
-        self._ended = self._log_rows[:, -1]
+        """The rows of ``_log_rows`` summed over the envs and the calls since the last log."""
+        self._ended = self._log_rows[-1]
         """(num_envs,) the episode ended now and counts (rewritten in place; the record's mask)."""
         self._masked_requests = isinstance(self.command, MaskedStartRequests)
         self._fired_and_failed_out = self._fired_and_failed_buffers()
@@ -230,8 +231,8 @@ class AdaptiveSamplingCurriculum(ManagerTermBase):
             self.sampler.record(bins, failed, mask=ended)
         else:
             self.per_env.record(bins, failed, ended, rows=rows)
-        torch.logical_and(self._failures, ended[:, None], out=self._log_rows[:, :-1])
-        self._log_counts.add_(self._log_rows.sum(dim=0))
+        torch.logical_and(self._failures.T, ended, out=self._log_rows[:-1])
+        self._log_counts.add_(self._log_rows.sum(dim=1))
         if clear:
             self._finished.zero_()
 
@@ -256,11 +257,10 @@ class AdaptiveSamplingCurriculum(ManagerTermBase):
         WBT adapter do) gets a new capture, and after ``max_recaptures`` the eager record."""
         if not (isinstance(self.per_env, PerEnvSampling) and self.per_env.graphed):
             return None
-        if self._masked_requests:  # the draw reads the CDF of the sampler's mode
-            return GuardedGraphedStep(
-                self._record_and_draw, self._external_buffers, self.sampler.device, variant=self._sampling_cdf
-            )
-        return GuardedGraphedStep(self._record_ended, self._external_buffers, self.sampler.device)
+        step = self._record_and_draw if self._masked_requests else self._record_ended
+        variant = self._sampling_cdf if self._masked_requests else None  # the draw reads the CDF of the sampler's mode
+        device, fused = self.sampler.device, self.sampler.cfg.compile  # compile: the body fused before its capture
+        return GuardedGraphedStep(step, self._external_buffers, device, variant=variant, compile=fused)
 
     def _sampling_cdf(self) -> torch.Tensor:
         return self.sampler.sampling_cdf
