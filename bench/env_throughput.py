@@ -34,6 +34,9 @@ Many short rounds resolve more than a few long ones when the machine drifts. On 
 steps still varied by about 8 % (docs/benchmarks.md §2): pairing within a fraction of a second, e.g. ``--rounds 400
 --steps 5 --warmup 1`` (each phase synchronizes the device at both ends of its timed steps), leaves less of the
 drift in each pair. Beyond 40 rounds the summary leaves out the per-round list; ``--rows-out`` keeps every row.
+The summary leaves out the first ``--skip-rounds`` rounds (default 1): the first round pays one-time costs (the
+first graph captures and compiles; on the G1 on an H200 its rates were 5-14 % of the later rounds'), which would
+move a paired mean over 360 rounds by a few tenths of a percent; the rows keep them.
 ``--rows-out`` gets each row as soon as it is timed: ``--summarize ROWS`` summarizes a run stopped early.
 """
 
@@ -51,7 +54,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TextIO
 
-from throughput_summary import MODES, complete_rounds, read_rows, summary
+from throughput_summary import MODES, after_warmup_rounds, complete_rounds, read_rows, summary
 
 from beyondmimic_adaptive.cli_types import positive_int, sim_device
 
@@ -239,6 +242,12 @@ def main() -> None:
         action="store_true",
         help="compile the terms' graph bodies (the sampler's compile; the first adaptive phase pays the compile)",
     )
+    parser.add_argument(
+        "--skip-rounds",
+        type=int,
+        default=1,
+        help="rounds left out of the summary (one-time costs of the first round; the rows keep them)",
+    )
     parser.add_argument("--rows-out", type=Path, help="also write every phase's row (JSON lines) to this file")
     parser.add_argument(
         "--summarize",
@@ -248,9 +257,19 @@ def main() -> None:
     )
     parser.add_argument("--single", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.skip_rounds < 0:
+        parser.error(f"--skip-rounds {args.skip_rounds}: give a number of rounds >= 0")
     if args.summarize:
-        print(summary(complete_rounds(read_rows(args.summarize))))
+        rows = after_warmup_rounds(complete_rounds(read_rows(args.summarize)), args.skip_rounds)
+        if not rows:
+            parser.error(f"--summarize {args.summarize}: no complete round after --skip-rounds {args.skip_rounds}")
+        print(summary(rows))
         return
+    if not args.single and args.rounds <= args.skip_rounds:
+        parser.error(
+            f"--rounds {args.rounds} with --skip-rounds {args.skip_rounds} leaves no round to summarize;"
+            " give more rounds or --skip-rounds 0"
+        )
     if "off" not in args.modes or len(set(args.modes)) != len(args.modes) or len(args.modes) < 2:
         parser.error(f"--modes {' '.join(args.modes)}: give off and at least one of adaptive, flat, each once")
     args.modes = [m for m in MODES if m in args.modes]  # off first: the summary pairs every ratio with it
@@ -290,7 +309,9 @@ def main() -> None:
             )
     warp = (" (warp_step)" if args.warp_step else "") + (" (compile)" if args.compile else "")
     print(f"\n{args.task}{warp} on {args.device}; per phase {args.steps} timed steps after {args.warmup} warm-up steps")
-    print(summary(rows))
+    if args.skip_rounds:
+        print(f"(the summary leaves out the first {args.skip_rounds} round(s) of each env count: --skip-rounds)")
+    print(summary(after_warmup_rounds(rows, args.skip_rounds)))
     if args.rows_out:
         print(f"wrote {len(rows)} rows to {args.rows_out}")
 

@@ -76,6 +76,12 @@ def complete_rounds(rows: list[dict]) -> list[dict]:
     return [r for r in rows if timed[(r["num_envs"], r["round"])] == every]
 
 
+def after_warmup_rounds(rows: list[dict], skip: int) -> list[dict]:
+    """The rows of the rounds from ``skip`` on: a run's first round pays one-time costs (the first CUDA graph
+    captures, compiles and Warp kernel loads land in its first phases), unlike every later one."""
+    return [r for r in rows if r["round"] >= skip]
+
+
 def read_rows(path: Path) -> list[dict]:
     """The rows of a ``--rows-out`` file, with a clear error for a file that holds none."""
     if not path.is_file():

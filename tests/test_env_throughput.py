@@ -54,9 +54,14 @@ def test_one_env_count_times_the_three_modes_with_the_terms_silent_when_off(tmp_
     assert [json.loads(line) for line in rows_out.read_text().splitlines()] == rows
     cut = tmp_path / "cut.jsonl"
     cut.write_text("".join(line + "\n" for line in rows_out.read_text().splitlines()[:-1]))
-    summarized = run_ok("bench/env_throughput.py", "--summarize", str(cut)).stdout
+    summarized = run_ok("bench/env_throughput.py", "--summarize", str(cut), "--skip-rounds", "0").stdout
     assert summarized.strip() == throughput_summary.summary(rows[:6])
     assert "over 2 rounds" in summarized
+    # by default the first round (one-time costs) is left out of the summary
+    summarized = run_ok("bench/env_throughput.py", "--summarize", str(cut)).stdout
+    assert summarized.strip() == throughput_summary.summary(rows[3:6]) and "over 1 rounds" in summarized
+    message = exit_message("bench/env_throughput.py", "--summarize", str(cut), "--skip-rounds", "2")
+    assert f"--summarize {cut}: no complete round after --skip-rounds 2" in message
     assert all((r["term_calls"] == 0) == (r["mode"] == "off") for r in rows)
     assert all(r["env_steps_per_s"] > 0 for r in rows)
     text = throughput_summary.summary(rows)
@@ -149,7 +154,8 @@ def test_many_rounds_are_summarized_without_the_per_round_list_and_kept_in_rows_
 
 def test_rows_out_writes_every_phase(tmp_path):
     out = tmp_path / "rows.jsonl"
-    flags = ["--num-envs", "4", "--rounds", "1", "--steps", "2", "--warmup", "1", "--rows-out", str(out)]
+    flags = ["--num-envs", "4", "--rounds", "1", "--skip-rounds", "0", "--steps", "2", "--warmup", "1", "--rows-out"]
+    flags.append(str(out))
     stdout = run_ok("bench/env_throughput.py", *flags).stdout
     rows = [json.loads(line) for line in out.read_text().splitlines()]
     assert [r["mode"] for r in rows] == list(throughput_summary.MODES) and f"wrote 3 rows to {out}" in stdout
@@ -216,3 +222,14 @@ def test_build_env_hands_compile_to_the_sampler(compile):
         assert find_adaptive_curriculum(env, "adaptive").sampler.cfg.compile is compile
     finally:
         env.close()
+
+
+@pytest.mark.parametrize(
+    ("flags", "expected"),
+    [
+        (["--rounds", "1"], "--rounds 1 with --skip-rounds 1 leaves no round to summarize"),
+        (["--skip-rounds", "-1"], "--skip-rounds -1: give a number of rounds >= 0"),
+    ],
+)
+def test_skip_rounds_that_leave_nothing_are_refused_before_any_run(flags, expected):
+    assert expected in exit_message("bench/env_throughput.py", "--num-envs", "4", *flags)
