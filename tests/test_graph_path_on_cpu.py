@@ -202,20 +202,25 @@ def test_graph_path_gathers_the_reset_rows_of_the_draw_with_one_op(monkeypatch):
         assert torch.equal(got, whole.index_select(0, ids.long()))
 
 
-def test_guarded_step_is_captured_anew_when_a_source_moves_and_runs_eagerly_past_the_cap(monkeypatch):
-    captured = []
+def stand_in_captures(monkeypatch) -> list[bool]:
+    """Swap ``CudaGraphedStep`` for a stand-in that runs the step eagerly; returns the list it appends each capture's
+    ``compile`` flag to (a capture is what a source change or a new variant must cause)."""
+    captured: list[bool] = []
 
     class Capture:
-        """Stands in for CudaGraphedStep: remembers each capture (what a source change must cause)."""
-
-        def __init__(self, step, device):
-            captured.append(device)
+        def __init__(self, step, device, compile=False):
+            captured.append(compile)
             self._step = step
 
         def __call__(self):
             self._step()
 
     monkeypatch.setattr(graphed, "CudaGraphedStep", Capture)
+    return captured
+
+
+def test_guarded_step_is_captured_anew_when_a_source_moves_and_runs_eagerly_past_the_cap(monkeypatch):
+    captured = stand_in_captures(monkeypatch)
     calls, pointers = [], [(1, 2)]
     guarded = graphed.GuardedGraphedStep(lambda: calls.append(1), lambda: pointers[-1], "cpu", max_recaptures=2)
     for _ in range(3):
@@ -230,20 +235,13 @@ def test_guarded_step_is_captured_anew_when_a_source_moves_and_runs_eagerly_past
     guarded()
     assert len(captured) == 3 and guarded.recaptures == 3 and guarded.eager  # past the cap: eager for good
     assert len(calls) == 7  # every call ran the step exactly once
+    assert captured == [False] * 3
+    graphed.GuardedGraphedStep(lambda: None, lambda: (1,), "cpu", compile=True)()
+    assert captured[-1] is True  # each capture compiles the step where the owner asks (the sampler's compile)
 
 
 def test_guarded_step_keeps_one_capture_per_variant_and_a_source_move_drops_them_all(monkeypatch):
-    captured = []
-
-    class Capture:
-        def __init__(self, step, device):
-            captured.append(1)
-            self._step = step
-
-        def __call__(self):
-            self._step()
-
-    monkeypatch.setattr(graphed, "CudaGraphedStep", Capture)
+    captured = stand_in_captures(monkeypatch)
     warmup, adaptive = torch.zeros(3), torch.ones(3)  # the step's own choice of what to read (the sampler's CDF)
     variant, pointers = [warmup], [(1,)]
     guarded = graphed.GuardedGraphedStep(lambda: None, lambda: pointers[-1], "cpu", variant=lambda: variant[-1])
