@@ -19,6 +19,7 @@ import numpy as np
 import torch
 from isaaclab.managers import CommandTerm, CommandTermCfg, TerminationTermCfg
 from isaaclab.utils import configclass
+from manager_env import failure_flag, timeout_flag
 
 
 class WbtLikeMotionCommand(CommandTerm):
@@ -63,14 +64,6 @@ class WbtLikeMotionCommandCfg(CommandTermCfg):
     resampling_time_range: tuple[float, float] = (1.0e9, 1.0e9)
     time_step_total: int = MISSING
     fps: float = 50.0
-
-
-def failure_flag(env) -> torch.Tensor:
-    return env.fail_flag.clone()
-
-
-def timeout_flag(env) -> torch.Tensor:
-    return env.timeout_flag.clone()
 
 
 @configclass
