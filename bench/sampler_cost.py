@@ -24,6 +24,10 @@ reset event samples as many new starts. Columns:
   record, exposure, fold and draw as five Warp kernels (three up to ``--warp-one-block-max-bins`` bins, where
   the fold is one kernel of one block instead of three grid kernels), replayed on CUDA as one CUDA graph per env
   step (``warp_checks.warp_env_step``). On the CPU the kernels run eagerly on Warp's CPU device.
+- ``warp 4k`` (with ``--warp``): the Warp step with ``draw_first``: the reset envs draw from the CDF of the
+  fold before (as the Isaac Lab terms' starts do), so record and draw are one kernel (four per step), and the
+  draw writes the reset rows of the term's per-env start bins itself (no gather, no copy; for ``start`` the
+  record reads those bins): an env step is one CUDA-graph replay and the metrics every 24 steps.
 
 ``--attribution`` picks the statistics (one row each): ``start`` and ``failure`` cost the same
 (only the bins recorded differ); ``hazard`` also records every env's current bin once per env step
@@ -254,7 +258,7 @@ def main() -> None:
     )
     names = ("per-env", "subset", "public", "pub core", "uniform", "ours MB", "public MB")
     names += ("compiled",) if args.compile else ()
-    names += ("warp",) if args.warp else ()
+    names += ("warp", "warp 4k") if args.warp else ()
     columns = " ".join(f"{column:>10}" for column in names)
     header = f"us per env step ({args.stat}):"
     print(f"{header:<26}{'envs':>7} {'bins':>7} {'attribution':>11} {columns}")
@@ -287,6 +291,8 @@ def main() -> None:
 
             same = warp_graph_matches_eager(device)
             print(f"Warp step: one CUDA graph equals eager launches bit for bit (start, hazard): {same}")
+            same = warp_graph_matches_eager(device, draw_first=True)
+            print(f"Warp step, draw first: one CUDA graph equals eager launches bit for bit (start, hazard): {same}")
             distance, noise = warp_sampling_distance(device)
             print(f"Warp step sampling vs its distribution: total variation {distance:.4f} (noise ~{noise:.4f})")
 
@@ -324,18 +330,19 @@ def _measure_cell(args, device: torch.device, num_bins: int, num_envs: int, attr
         )
         return time_per_env_step(compiled, num_envs, fraction, steps, repeats)
 
-    def warp_cost() -> float:
+    def warp_cost(draw_first: bool = False) -> float:
         from warp_checks import warp_env_step
 
         fused = AdaptiveSampler(replace(cfg, warp_step=True), motion_num_frames=frames, fps=50, device=device)
-        return _median_time(warp_env_step(fused, num_envs, fraction), device, steps, repeats)
+        return _median_time(warp_env_step(fused, num_envs, fraction, draw_first=draw_first), device, steps, repeats)
 
-    cells = ["n/a"] * (7 + args.compile + args.warp)
+    cells = ["n/a"] * (7 + args.compile + 2 * args.warp)
     measures = {0: per_env_cost, 1: subset_cost, 2: public_cost, 3: public_core_cost}
     if args.compile:
         measures[7] = compiled_cost
     if args.warp:
         measures[7 + args.compile] = warp_cost
+        measures[8 + args.compile] = lambda: warp_cost(draw_first=True)
     for column, measure in measures.items():
         try:
             result = measure()

@@ -21,7 +21,8 @@ the graphs). On the CPU there is no GPU: ``issue us`` is the step's time, and th
 
 ``--warp`` profiles the experimental Warp-fused step instead (``warp_step: true``; ``warp_checks.warp_env_step``:
 record, fold and draw as five Warp kernels in one CUDA graph, three up to ``--warp-one-block-max-bins`` bins; the
-profiler's CUDA activity counts Warp's kernels).
+profiler's CUDA activity counts Warp's kernels). With ``--warp-draw-first``: the step of ``sampler_cost.py``'s
+``warp 4k`` column (record and draw in one kernel, four kernels, no gather or copy after the replay).
 """
 
 from __future__ import annotations
@@ -48,14 +49,16 @@ def profile_cell(
     burst: int,
     fraction: float,
     warp: bool = False,
+    draw_first: bool = False,
 ) -> dict[str, float]:
-    """The four numbers of one cell (see the module docstring); ``warp``: of the Warp-fused step."""
+    """The four numbers of one cell (see the module docstring); ``warp``: of the Warp-fused step (``draw_first``:
+    its four-kernel step)."""
     cfg = AdaptiveSamplerCfg(attribution=attribution, warp_step=warp)
     sampler = AdaptiveSampler(cfg, [num_bins * 50], 50, device=device)
     if warp:
         from warp_checks import warp_env_step
 
-        one_step = warp_env_step(sampler, num_envs, fraction)
+        one_step = warp_env_step(sampler, num_envs, fraction, draw_first=draw_first)
     else:
         one_step = per_env_step(sampler, num_envs, fraction)
     for _ in range(2 * METRICS_INTERVAL_STEPS):  # graph capture and warm-up, untimed
@@ -105,18 +108,33 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--steps", type=positive_int, default=200, help="steps of the wall and profiled runs")
     parser.add_argument("--burst", type=positive_int, default=10, help="steps issued without waiting (issue us)")
     parser.add_argument("--warp", action="store_true", help="profile the Warp-fused step (warp_step) instead")
+    parser.add_argument(
+        "--warp-draw-first", action="store_true", help="with --warp: its draw-first step (four kernels, no gather)"
+    )
     add_one_block_bound(parser)
     args = parser.parse_args(argv)
     set_one_block_bound(args)
     device = torch.device(args.device)
     name = torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu"
-    path = "Warp-fused step" if args.warp else "per-env step"
+    if args.warp_draw_first and not args.warp:
+        parser.error("--warp-draw-first profiles a Warp step: add --warp")
+    path = "per-env step"
+    if args.warp:
+        path = "Warp-fused step, draw first" if args.warp_draw_first else "Warp-fused step"
     print(f"device: {name}; torch {torch.__version__}; {path}, {args.reset_fraction:.0%} of envs resetting")
     columns = ("wall us", "issue us", "kernels", "kernel us", "aten ops")
     print(f"{'envs':>7} {'bins':>7} {'attribution':>11} " + " ".join(f"{c:>9}" for c in columns))
     for num_bins, num_envs, attribution in itertools.product(args.bins, args.envs, args.attribution):
         r = profile_cell(
-            device, num_envs, num_bins, attribution, args.steps, args.burst, args.reset_fraction, args.warp
+            device,
+            num_envs,
+            num_bins,
+            attribution,
+            args.steps,
+            args.burst,
+            args.reset_fraction,
+            args.warp,
+            args.warp_draw_first,
         )
         print(
             f"{num_envs:>7} {num_bins:>7} {attribution:>11} {r['wall_us']:>9.1f} {r['issue_us']:>9.1f}"

@@ -14,16 +14,27 @@ from beyondmimic_adaptive.sampler.warp_step import WarpFusedStep
 
 
 def warp_env_step(
-    sampler: AdaptiveSampler, num_envs: int, reset_fraction: float, holder: list[WarpFusedStep] | None = None
+    sampler: AdaptiveSampler,
+    num_envs: int,
+    reset_fraction: float,
+    holder: list[WarpFusedStep] | None = None,
+    draw_first: bool = False,
 ) -> Callable[[], None]:
     """``sampler_cost.per_env_step`` through :class:`WarpFusedStep`: the caller's rows live in the step's
     persistent inputs (written once here, as a term would write them in place), so an env step is one
     :meth:`WarpFusedStep.step` (record, exposure for ``hazard``, fold, draw: one CUDA-graph replay), the
-    metrics every 24 steps, and the reset rows' start bins gathered into the term's per-env buffer."""
+    metrics every 24 steps, and the reset rows' start bins gathered into the term's per-env buffer.
+
+    ``draw_first``: the step draws from the CDF before its fold (``step(draw_first=True)``: record and draw in one
+    kernel, four kernels), and the step's own ``start_bins`` is the term's per-env buffer (the draw writes only the
+    reset rows, so no gather or copy follows); for ``attribution: start`` the record reads those start bins
+    (``attribute_to_start_bins``). An env step is then the replay and the metrics every 24 steps."""
     device = sampler.device
     step = WarpFusedStep(sampler, num_envs, seed=0)
     if holder is not None:
         holder.append(step)
+    if draw_first and sampler.cfg.attribution == "start":
+        step.attribute_to_start_bins()
     step.set_inputs(
         torch.randint(0, sampler.num_bins, (num_envs,), device=device),
         torch.rand(num_envs, device=device) < 0.3,
@@ -35,18 +46,22 @@ def warp_env_step(
     folds = [0]
 
     def one_step() -> None:
-        bins, _, _ = step.step()
+        bins, _, _ = step.step(draw_first=draw_first)
         folds[0] += 1
         if folds[0] % METRICS_INTERVAL_STEPS == 0:
             sampler.metrics()
-        start_bins.index_copy_(0, resetting, bins.index_select(0, resetting))
+        if not draw_first:
+            start_bins.index_copy_(0, resetting, bins.index_select(0, resetting))
 
     return one_step
 
 
-def warp_graph_matches_eager(device: torch.device, steps: int = 50, num_envs: int = 512) -> tuple[bool, bool]:
+def warp_graph_matches_eager(
+    device: torch.device, steps: int = 50, num_envs: int = 512, draw_first: bool = False
+) -> tuple[bool, bool]:
     """Whether the Warp step replayed as one CUDA graph and launched eagerly give the same statistics and
-    the same starts bit for bit (same seed, same rows), for ``start`` and ``hazard``: (start, hazard)."""
+    the same starts bit for bit (same seed, same rows), for ``start`` and ``hazard``: (start, hazard).
+    ``draw_first``: of ``step(draw_first=True)``."""
     results = []
     for attribution in ("start", "hazard"):
         cfg = AdaptiveSamplerCfg(attribution=attribution, alpha=0.1, warp_step=True)
@@ -63,7 +78,7 @@ def warp_graph_matches_eager(device: torch.device, steps: int = 50, num_envs: in
             starts = []
             for step in steps_:
                 step.set_inputs(rows[0], failed, finished, rows[1])
-                starts.append([t.clone() for t in step.step()])
+                starts.append([t.clone() for t in step.step(draw_first=draw_first)])
             same &= all(torch.equal(a[finished], b[finished]) for a, b in zip(*starts, strict=True))
         eager, graphed = samplers
         for a, b in ((eager.failure_rate, graphed.failure_rate), (eager._totals, graphed._totals)):

@@ -1,4 +1,5 @@
-"""Mutation check of tests/test_warp_step.py: each mutant of ``sampler/warp_kernels.py`` must fail it.
+"""Mutation check of tests/test_warp_step.py and tests/test_warp_draw_first.py: each mutant of
+``sampler/warp_kernels.py`` must fail them.
 
 Not a test itself (it rewrites the kernel file for each mutant and restores it): run from the repository root,
 ``PYTHONPATH=$PWD/exts/beyondmimic_adaptive python tests/warp_step_mutants.py``. It prints CAUGHT or SURVIVED
@@ -50,8 +51,25 @@ MUTANTS: dict[str, tuple[str, str]] = {
 }
 
 
+_RECORD = "    _record_env(env, bins, failed, finished, exposure_bins, alive, with_exposure, pending)\n"
+_DRAW = """    _draw_env(
+        env, cdf, needs_start, rng_state, bin_uniform, frame_uniform, use_rng, bin_motion, bin_start, bin_length,
+        out_bins, out_motions, out_frames,
+    )  # fmt: skip
+"""
+DRAW_FIRST_MUTANTS: dict[str, tuple[str, str]] = {
+    "record_draw: no record": (_RECORD + _DRAW, _DRAW),
+    "record_draw: draw before record": (_RECORD + _DRAW, _DRAW + _RECORD),
+    "record_draw: no draw": (_RECORD + _DRAW, _RECORD),
+}
+"""Mutants of ``record_draw_kernel``, each caught by tests/test_warp_draw_first.py."""
+
+
 def main() -> int:
-    return run_mutants({name: (KERNELS, old, new) for name, (old, new) in MUTANTS.items()}, "tests/test_warp_step.py")
+    fold_and_draw = {name: (KERNELS, old, new) for name, (old, new) in MUTANTS.items()}
+    draw_first = {name: (KERNELS, old, new) for name, (old, new) in DRAW_FIRST_MUTANTS.items()}
+    survived = run_mutants(fold_and_draw, "tests/test_warp_step.py")
+    return survived | run_mutants(draw_first, "tests/test_warp_draw_first.py")
 
 
 if __name__ == "__main__":

@@ -22,6 +22,8 @@ is the maths of the torch path, written per element:
 - :func:`draw_kernel` (one thread per env): for the envs that need a start, the inverse-CDF bin (the
   count of head entries <= u T, as ``torch.searchsorted(right=True)``) and the frame
   ``start + min(floor(u' n_s), n_s - 1)`` (``BinLayout.uniform_time_in_bin``).
+- :func:`record_draw_kernel` (one thread per env): the record, then the draw from the CDF of the fold before
+  (``WarpFusedStep.step(draw_first=True)``: four kernels per env step instead of five).
 """
 
 # Warp needs float(0.0) / int(0): a variable that a loop or a branch reassigns must start as a dynamic value,
@@ -46,6 +48,27 @@ NO_FAILURE_MASS = wp.constant(1e-12)
 """``sampler.NEGLIGIBLE_FAILURE_MASS``: at or below this kernel mass the distribution is frame-uniform."""
 
 
+@wp.func
+def _record_env(
+    env: int,
+    bins: wp.array(dtype=wp.int64),
+    failed: wp.array(dtype=wp.bool),
+    finished: wp.array(dtype=wp.bool),
+    exposure_bins: wp.array(dtype=wp.int64),
+    alive: wp.array(dtype=wp.bool),
+    with_exposure: int,
+    pending: wp.array2d(dtype=wp.float32),
+):
+    """Env ``env``'s finished episode (and its exposure) into the pending counts."""
+    if finished[env]:
+        b = int(bins[env])
+        wp.atomic_add(pending, b, 0, 1.0)
+        if failed[env]:
+            wp.atomic_add(pending, b, 1, 1.0)
+    if with_exposure != 0 and alive[env]:
+        wp.atomic_add(pending, int(exposure_bins[env]), 2, 1.0)
+
+
 @wp.kernel
 def record_kernel(
     bins: wp.array(dtype=wp.int64),
@@ -56,14 +79,7 @@ def record_kernel(
     with_exposure: int,
     pending: wp.array2d(dtype=wp.float32),
 ):
-    env = wp.tid()
-    if finished[env]:
-        b = int(bins[env])
-        wp.atomic_add(pending, b, 0, 1.0)
-        if failed[env]:
-            wp.atomic_add(pending, b, 1, 1.0)
-    if with_exposure != 0 and alive[env]:
-        wp.atomic_add(pending, int(exposure_bins[env]), 2, 1.0)
+    _record_env(wp.tid(), bins, failed, finished, exposure_bins, alive, with_exposure, pending)
 
 
 @wp.func
@@ -255,8 +271,9 @@ def fold_one_block_kernel(
         wp.tile_store(cdf, scanned + uniform, offset=first)
 
 
-@wp.kernel
-def draw_kernel(
+@wp.func
+def _draw_env(
+    env: int,
     cdf: wp.array(dtype=wp.float32),
     needs_start: wp.array(dtype=wp.bool),
     rng_state: wp.array(dtype=wp.uint32),
@@ -270,9 +287,8 @@ def draw_kernel(
     out_motions: wp.array(dtype=wp.int64),
     out_frames: wp.array(dtype=wp.int64),
 ):
-    """``use_rng``: draw with each env's own Warp RNG state (advanced in place: deterministic, no shared
-    counter), else read the given uniforms (tests compare with the torch path's draws)."""
-    env = wp.tid()
+    """Env ``env``'s start, if it needs one. ``use_rng``: draw with the env's own Warp RNG state (advanced in
+    place: deterministic, no shared counter), else read the given uniforms (tests compare with the torch path)."""
     if not needs_start[env]:
         return
     u_bin = float(0.0)
@@ -301,6 +317,63 @@ def draw_kernel(
     out_bins[env] = wp.int64(low)
     out_motions[env] = bin_motion[low]
     out_frames[env] = bin_start[low] + offset
+
+
+@wp.kernel
+def draw_kernel(
+    cdf: wp.array(dtype=wp.float32),
+    needs_start: wp.array(dtype=wp.bool),
+    rng_state: wp.array(dtype=wp.uint32),
+    bin_uniform: wp.array(dtype=wp.float32),
+    frame_uniform: wp.array(dtype=wp.float32),
+    use_rng: int,
+    bin_motion: wp.array(dtype=wp.int64),
+    bin_start: wp.array(dtype=wp.int64),
+    bin_length: wp.array(dtype=wp.int64),
+    out_bins: wp.array(dtype=wp.int64),
+    out_motions: wp.array(dtype=wp.int64),
+    out_frames: wp.array(dtype=wp.int64),
+):
+    """One thread per env: :func:`_draw_env`."""
+    env = wp.tid()
+    _draw_env(
+        env, cdf, needs_start, rng_state, bin_uniform, frame_uniform, use_rng, bin_motion, bin_start, bin_length,
+        out_bins, out_motions, out_frames,
+    )  # fmt: skip
+
+
+@wp.kernel
+def record_draw_kernel(
+    bins: wp.array(dtype=wp.int64),
+    failed: wp.array(dtype=wp.bool),
+    finished: wp.array(dtype=wp.bool),
+    exposure_bins: wp.array(dtype=wp.int64),
+    alive: wp.array(dtype=wp.bool),
+    with_exposure: int,
+    pending: wp.array2d(dtype=wp.float32),
+    cdf: wp.array(dtype=wp.float32),
+    needs_start: wp.array(dtype=wp.bool),
+    rng_state: wp.array(dtype=wp.uint32),
+    bin_uniform: wp.array(dtype=wp.float32),
+    frame_uniform: wp.array(dtype=wp.float32),
+    use_rng: int,
+    bin_motion: wp.array(dtype=wp.int64),
+    bin_start: wp.array(dtype=wp.int64),
+    bin_length: wp.array(dtype=wp.int64),
+    out_bins: wp.array(dtype=wp.int64),
+    out_motions: wp.array(dtype=wp.int64),
+    out_frames: wp.array(dtype=wp.int64),
+):
+    """One thread per env: :func:`_record_env`, then :func:`_draw_env` from the CDF as the last fold left it.
+
+    The record reads ``bins[env]`` before the draw writes ``out_bins[env]`` (the same thread), so the two may be
+    one buffer: an env's next episode is then attributed to the start bin drawn here."""
+    env = wp.tid()
+    _record_env(env, bins, failed, finished, exposure_bins, alive, with_exposure, pending)
+    _draw_env(
+        env, cdf, needs_start, rng_state, bin_uniform, frame_uniform, use_rng, bin_motion, bin_start, bin_length,
+        out_bins, out_motions, out_frames,
+    )  # fmt: skip
 
 
 @wp.kernel

@@ -6,6 +6,8 @@ docs/benchmarks.md §1.8 found the graphed torch step host-bound and its graphs 
 exposure (one thread per env), the fold (three grid kernels: rates, kernel masses and their scan per tile
 of bins, the tiles' offsets; or, opted into, one kernel of one block: :data:`ONE_BLOCK_MAX_BINS`), and
 the draw for the envs that reset (one thread per env).
+With ``step(draw_first=True)`` the finished envs draw from the CDF of the fold before (as the Isaac Lab terms'
+starts do), so the record and the draw are one kernel: four per step.
 On CUDA :meth:`WarpFusedStep.step` replays all of them as **one** CUDA graph, captured on torch's stream,
 after the caller has written its rows into the persistent inputs :attr:`~WarpFusedStep.bins` etc. in
 place (or let :meth:`WarpFusedStep.set_inputs` copy them).
@@ -264,30 +266,63 @@ class WarpFusedStep:
         if alive is not None:
             self.alive.copy_(alive)
 
-    def step(self, fold: bool = True) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    def step(self, fold: bool = True, draw_first: bool = False) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """Record the finished envs (and, for ``hazard``, every alive env's exposure), fold if ``fold``,
-        and draw starts for the finished envs: five kernels (three with the one-block fold, two without a
-        fold), one CUDA-graph replay.
+        and draw starts for the finished envs: one CUDA-graph replay.
 
-        Returns the persistent (start bins, motion ids, frames); their :attr:`needs_start` rows are fresh.
+        Args:
+            fold: fold the pending counts (three grid kernels, or one with the one-block fold).
+            draw_first: draw from the CDF **before** this step's fold, as the Isaac Lab terms' starts do (a
+                reset at step t + 1 samples the CDF folded at step t). The record and the draw are then one
+                kernel (``record_draw_kernel``): four kernels per step instead of five. An env's row of
+                :attr:`bins` is read before its new start bin is written, so a caller that attributes episodes
+                to their start bin (``attribution: start``) may keep :attr:`start_bins` as its ``bins``: the
+                draw then feeds the next record with no copy (:meth:`attribute_to_start_bins`).
+
+        Returns the persistent (start bins, motion ids, frames); their :attr:`needs_start` rows are fresh, the
+        others keep their earlier values (so they can serve as the caller's per-env start buffers).
         """
         cdf = self.sampler.sampling_cdf  # warm-up, adaptive or manual: chosen on the host, no sync
-        key = (fold, id(cdf))
+        key = (fold, draw_first, id(cdf))
         entry = self._steps.get(key)
         if entry is None:
             if len(self._steps) >= 8:
                 self._steps.clear()
 
             def body() -> None:
-                self.record()
+                if draw_first:
+                    self._record_and_draw(cdf)
+                else:
+                    self.record()
                 if fold:
                     self.fold()
-                self._draw(cdf, None)
+                if not draw_first:
+                    self._draw(cdf, None)
 
             entry = (cdf, CudaGraphedStep(body, self._device, enabled=self._use_graph))
             self._steps[key] = entry
         entry[1]()
         return self.start_bins, self.start_motions, self.start_frames
+
+    def attribute_to_start_bins(self) -> None:
+        """Make :attr:`bins` (the bin each finished episode is recorded in) the same buffer as :attr:`start_bins`.
+
+        For ``attribution: start`` with :meth:`step`'s ``draw_first``: each record then attributes an episode to
+        the start bin drawn for it at its previous end, and no copy moves the draws into the record's input.
+        Call it before the first :meth:`step`: the CUDA graphs read the buffers of their capture.
+        """
+        if self.needs_start is not self.finished:
+            raise RuntimeError(
+                "WarpFusedStep.attribute_to_start_bins() with draw_every_env: every env draws each step, so the bins "
+                "of the envs still running would change. Build the step without draw_every_env."
+            )
+        if self._steps:
+            raise RuntimeError(
+                "WarpFusedStep.attribute_to_start_bins() after the first step(): its CUDA graphs read the old "
+                "bins buffer. Call it right after building the step."
+            )
+        self.bins = self.start_bins
+        self._arrays["bins"] = self._arrays["start_bins"]
 
     # ------------------------------------------------------------------ the parts (eager launches)
     def record(self) -> None:
@@ -311,18 +346,27 @@ class WarpFusedStep:
         return self.start_bins, self.start_motions, self.start_frames
 
     # ------------------------------------------------------------------ helpers
-    def _draw(self, cdf: torch.Tensor, uniforms: tuple[torch.Tensor, torch.Tensor] | None) -> None:
+    def _record_and_draw(self, cdf: torch.Tensor) -> None:
         a = self._arrays
+        inputs = [a["bins"], a["failed"], a["finished"], a["current_bins"], a["alive"], int(self._hazard), a["pending"]]
+        inputs += self._draw_inputs(cdf, use_rng=True)
+        self._fold.launch(self._fold.kernels.record_draw_kernel, self.num_envs, inputs)
+
+    def _draw(self, cdf: torch.Tensor, uniforms: tuple[torch.Tensor, torch.Tensor] | None) -> None:
         if uniforms is not None:
             self._uniforms[0].copy_(uniforms[0])
             self._uniforms[1].copy_(uniforms[1])
+        inputs = self._draw_inputs(cdf, use_rng=uniforms is None)
+        self._fold.launch(self._fold.kernels.draw_kernel, self.num_envs, inputs)
+
+    def _draw_inputs(self, cdf: torch.Tensor, use_rng: bool) -> list[Any]:
+        a = self._arrays
         cached = self._cdf_arrays.get(id(cdf))
         if cached is None:
             cached = self._cdf_arrays[id(cdf)] = (cdf, self._fold.array(cdf))  # holds the tensor: the id stays its own
-        inputs = [cached[1], a["needs_start"], a["rng"], a["bin_uniform"], a["frame_uniform"], int(uniforms is None)]
+        inputs = [cached[1], a["needs_start"], a["rng"], a["bin_uniform"], a["frame_uniform"], int(use_rng)]
         inputs += [a["bin_motion"], a["bin_start"], a["bin_length_long"]]
-        inputs += [a["start_bins"], a["start_motions"], a["start_frames"]]
-        self._fold.launch(self._fold.kernels.draw_kernel, self.num_envs, inputs)
+        return [*inputs, a["start_bins"], a["start_motions"], a["start_frames"]]
 
 
 def _check_supported(sampler: AdaptiveSampler) -> None:
