@@ -21,11 +21,11 @@ reset event samples as many new starts. Columns:
   the untimed warm-up. On the CPU the sampler keeps fixed shapes and only the fold is compiled (the
   per-env record and draw take the CPU's reset-rows path, as in ``per-env``).
 - ``warp`` (with ``--warp``): the experimental Warp-fused step (``warp_step: true``, ``sampler/warp_step.py``):
-  record, exposure, fold and draw as five Warp kernels (three up to ``--warp-one-block-max-bins`` bins, where
-  the fold is one kernel of one block instead of three grid kernels), replayed on CUDA as one CUDA graph per env
+  record, exposure, fold and draw as four Warp kernels (three up to ``--warp-one-block-max-bins`` bins, where
+  the fold is one kernel of one block instead of two grid kernels), replayed on CUDA as one CUDA graph per env
   step (``warp_checks.warp_env_step``). On the CPU the kernels run eagerly on Warp's CPU device.
-- ``warp 4k`` (with ``--warp``): the Warp step with ``draw_first``: the reset envs draw from the CDF of the
-  fold before (as the Isaac Lab terms' starts do), so record and draw are one kernel (four per step), and the
+- ``warp 1st`` (with ``--warp``): the Warp step with ``draw_first``: the reset envs draw from the CDF of the
+  fold before (as the Isaac Lab terms' starts do), so record and draw are one kernel (three per step), and the
   draw writes the reset rows of the term's per-env start bins itself (no gather, no copy; for ``start`` the
   record reads those bins): an env step is one CUDA-graph replay and the metrics every 24 steps.
 
@@ -258,7 +258,7 @@ def main() -> None:
     )
     names = ("per-env", "subset", "public", "pub core", "uniform", "ours MB", "public MB")
     names += ("compiled",) if args.compile else ()
-    names += ("warp", "warp 4k") if args.warp else ()
+    names += ("warp", "warp 1st") if args.warp else ()
     columns = " ".join(f"{column:>10}" for column in names)
     header = f"us per env step ({args.stat}):"
     print(f"{header:<26}{'envs':>7} {'bins':>7} {'attribution':>11} {columns}")

@@ -20,9 +20,9 @@ kernels help. If both are well below, the time goes in gaps between kernels (lau
 the graphs). On the CPU there is no GPU: ``issue us`` is the step's time, and the kernel columns read 0.
 
 ``--warp`` profiles the experimental Warp-fused step instead (``warp_step: true``; ``warp_checks.warp_env_step``:
-record, fold and draw as five Warp kernels in one CUDA graph, three up to ``--warp-one-block-max-bins`` bins; the
+record, fold and draw as four Warp kernels in one CUDA graph, three up to ``--warp-one-block-max-bins`` bins; the
 profiler's CUDA activity counts Warp's kernels). With ``--warp-draw-first``: the step of ``sampler_cost.py``'s
-``warp 4k`` column (record and draw in one kernel, four kernels, no gather or copy after the replay).
+``warp 1st`` column (record and draw in one kernel, three kernels, no gather or copy after the replay).
 """
 
 from __future__ import annotations
@@ -52,7 +52,7 @@ def profile_cell(
     draw_first: bool = False,
 ) -> dict[str, float]:
     """The four numbers of one cell (see the module docstring); ``warp``: of the Warp-fused step (``draw_first``:
-    its four-kernel step)."""
+    its draw-first step)."""
     cfg = AdaptiveSamplerCfg(attribution=attribution, warp_step=warp)
     sampler = AdaptiveSampler(cfg, [num_bins * 50], 50, device=device)
     if warp:
@@ -109,7 +109,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--burst", type=positive_int, default=10, help="steps issued without waiting (issue us)")
     parser.add_argument("--warp", action="store_true", help="profile the Warp-fused step (warp_step) instead")
     parser.add_argument(
-        "--warp-draw-first", action="store_true", help="with --warp: its draw-first step (four kernels, no gather)"
+        "--warp-draw-first", action="store_true", help="with --warp: its draw-first step (three kernels, no gather)"
     )
     add_one_block_bound(parser)
     args = parser.parse_args(argv)

@@ -1,5 +1,5 @@
 """``--warp-one-block-max-bins`` for the sampler benchmarks (``sampler_cost.py``, ``sampler_profile.py``): the Warp
-fold's bound between its one-block kernel and its three grid kernels (docs/benchmarks.md §1.9), so one GPU call can
+fold's bound between its one-block kernel and its two grid kernels (docs/benchmarks.md §1.9), so one GPU call can
 time both paths."""
 
 from __future__ import annotations
@@ -13,19 +13,19 @@ def _bin_bound(text: str) -> int:
     except ValueError:
         bound = -1
     if bound < 0:
-        raise argparse.ArgumentTypeError(f"expected an int >= 0 (0: always three kernels), got {text!r}")
+        raise argparse.ArgumentTypeError(f"expected an int >= 0 (0: always the grid kernels), got {text!r}")
     return bound
 
 
 def add_one_block_bound(parser: argparse.ArgumentParser) -> None:
     """``--warp-one-block-max-bins``: the Warp fold's bound between its two paths (``warp_step.ONE_BLOCK_MAX_BINS``,
-    0 by default: always the three grid kernels; docs/benchmarks.md §1.9 measured the one-block fold slower)."""
+    0 by default: always the grid kernels; docs/benchmarks.md §1.9 measured the one-block fold slower)."""
     parser.add_argument(
         "--warp-one-block-max-bins",
         type=_bin_bound,
         default=None,
         metavar="BINS",
-        help="with --warp: fold in one kernel of one block up to BINS bins, above in three (default 0: always three)",
+        help="with --warp: fold in one kernel of one block up to BINS bins, above in two grid kernels (default 0)",
     )
 
 
@@ -36,4 +36,4 @@ def set_one_block_bound(args: argparse.Namespace) -> None:
     from beyondmimic_adaptive.sampler import warp_step
 
     warp_step.ONE_BLOCK_MAX_BINS = args.warp_one_block_max_bins
-    print(f"Warp fold: one block up to {args.warp_one_block_max_bins} bins, three kernels above")
+    print(f"Warp fold: one block up to {args.warp_one_block_max_bins} bins, two grid kernels above")

@@ -26,7 +26,7 @@ def warp_env_step(
     metrics every 24 steps, and the reset rows' start bins gathered into the term's per-env buffer.
 
     ``draw_first``: the step draws from the CDF before its fold (``step(draw_first=True)``: record and draw in one
-    kernel, four kernels), and the step's own ``start_bins`` is the term's per-env buffer (the draw writes only the
+    kernel, three kernels), and the step's own ``start_bins`` is the term's per-env buffer (the draw writes only the
     reset rows, so no gather or copy follows); for ``attribution: start`` the record reads those start bins
     (``attribute_to_start_bins``). An env step is then the replay and the metrics every 24 steps."""
     device = sampler.device

@@ -113,7 +113,7 @@ def test_rate_noise_refuses_bad_flags(flags, expected):
         (
             "bench/sampler_profile.py",
             ["--warp", "--warp-one-block-max-bins", "-1"],
-            "argument --warp-one-block-max-bins: expected an int >= 0 (0: always three kernels), got '-1'",
+            "argument --warp-one-block-max-bins: expected an int >= 0 (0: always the grid kernels), got '-1'",
         ),
         ("bench/sampler_profile.py", ["--warp-draw-first"], "--warp-draw-first profiles a Warp step: add --warp"),
         ("bench/choke_points.py", ["--around", "95"], "argument --around: expected 2 arguments"),

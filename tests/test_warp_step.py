@@ -8,7 +8,7 @@
 - starts drawn from given uniforms: the torch path's (bins, motions, frames), but where a draw lies within
   the CDFs' rounding of a bin edge; starts from the Warp RNG: the distribution (total variation).
 
-The fold has two paths (``WarpFold.one_block_max_bins``): three grid kernels (the default), or one kernel of one
+The fold has two paths (``WarpFold.one_block_max_bins``): two grid kernels (the default), or one kernel of one
 block up to the bound (opt-in). The ``fold_path`` fixture runs a test on each, whatever its library's size; the
 tests of the draw alone take the default.
 """
@@ -34,7 +34,7 @@ DEVICES = ["cpu", *(["cuda"] if torch.cuda.is_available() else [])]
 """Warp's CPU device always; on a machine with a GPU also CUDA (there ``step`` replays one CUDA graph)."""
 
 
-FOLD_PATHS = {"one block": 1 << 30, "three kernels": 0}
+FOLD_PATHS = {"one block": 1 << 30, "two kernels": 0}
 """``WarpFold.one_block_max_bins`` that forces each fold path."""
 
 
@@ -56,7 +56,7 @@ def _force_path(sampler: AdaptiveSampler, fold_path: str) -> None:
 
 
 def _pair(
-    attribution: str, device: str = "cpu", fold_path: str = "three kernels", **overrides: object
+    attribution: str, device: str = "cpu", fold_path: str = "two kernels", **overrides: object
 ) -> tuple[AdaptiveSampler, AdaptiveSampler]:
     """(torch fixed-shape sampler, Warp sampler whose fold takes ``fold_path``) of the same config."""
     cfg = AdaptiveSamplerCfg(**{"attribution": attribution, "alpha": 0.3, **overrides})  # type: ignore[arg-type]
@@ -68,7 +68,7 @@ def _pair(
 
 
 def _run_folds(
-    attribution: str, folds: int = 6, seed: int = 0, device: str = "cpu", fold_path: str = "three kernels", **overrides
+    attribution: str, folds: int = 6, seed: int = 0, device: str = "cpu", fold_path: str = "two kernels", **overrides
 ):
     """Both paths after ``folds`` env steps of the same random rows: (torch sampler, fused step)."""
     torch_sampler, warp_sampler = _pair(attribution, device, fold_path, **overrides)
@@ -249,7 +249,7 @@ def test_refused_configs_say_what_to_change() -> None:
 
 @pytest.mark.parametrize("tiles", [10, 300])
 def test_cdf_over_several_scan_tiles(tiles: int, device: str, fold_path: str) -> None:
-    """Libraries of many tiles of ``SCAN_TILE`` bins: the three kernels need the tiles' offsets, and beyond
+    """Libraries of many tiles of ``SCAN_TILE`` bins: the grid kernels need the tiles' offsets, and beyond
     ``SCAN_TILE`` tiles the scan of the tile sums runs in chunks with a carry; the one-block kernel carries a
     running total over its tiles of ``FOLD_TILE`` bins (300 tiles: 19 of them)."""
     from beyondmimic_adaptive.sampler.warp_kernels import FOLD_TILE, SCAN_TILE
@@ -275,8 +275,9 @@ def test_cdf_over_several_scan_tiles(tiles: int, device: str, fold_path: str) ->
 
 
 def test_the_bound_picks_the_fold_path(device: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Up to ``one_block_max_bins`` bins one kernel of one block, above it three; by default three on every device
-    (the one-block fold was slower on an H200 and on the CPU: docs/benchmarks.md §1.9), one block only if asked."""
+    """Up to ``one_block_max_bins`` bins one kernel of one block, above it two grid kernels; by default the grid
+    kernels on every device (the one-block fold was slower on an H200 and on the CPU: docs/benchmarks.md §1.9), one
+    block only if asked."""
     from beyondmimic_adaptive.sampler import warp_step
 
     sampler = AdaptiveSampler(AdaptiveSamplerCfg(warp_step=True), FRAMES, fps=10, device=device)  # 49 bins
@@ -284,7 +285,7 @@ def test_the_bound_picks_the_fold_path(device: str, monkeypatch: pytest.MonkeyPa
     assert sampler._warp_fold.one_block_max_bins == 0 and not sampler._warp_fold.one_block
     monkeypatch.setattr(warp_step, "ONE_BLOCK_MAX_BINS", 49)  # what bench's --warp-one-block-max-bins 49 does
     assert AdaptiveSampler(AdaptiveSamplerCfg(warp_step=True), FRAMES, fps=10, device=device)._warp_fold.one_block
-    kernels = {True: ["fold_one_block_kernel"], False: ["fold_rates_kernel", "mass_scan_kernel", "cdf_offsets_kernel"]}
+    kernels = {True: ["fold_one_block_kernel"], False: ["rates_mass_scan_kernel", "cdf_offsets_kernel"]}
     for bound in (49, 48):
         fold = WarpFold(sampler, one_block_max_bins=bound)
         assert fold.one_block == (bound == 49)

@@ -36,6 +36,19 @@ MUTANTS: dict[str, tuple[str, str]] = {
         "carry = before[SCAN_TILE - 1] + sums[SCAN_TILE - 1]",
         "carry = before[SCAN_TILE - 1]",
     ),
+    "halo bins not folded": (
+        "range(lane, SCAN_TILE + weight.shape[0] - 1, wp.block_dim())",
+        "range(lane, SCAN_TILE, wp.block_dim())",
+    ),
+    "masses from the unfolded rates": (
+        "wp.tile_load(next_rate, shape=SCAN_TILE, offset=start + u)",
+        "wp.tile_load(rate, shape=SCAN_TILE, offset=start + u)",
+    ),
+    "folded rates not committed": ("            rate[s] = next_rate[s]\n", "            rate[s] = rate[s]\n"),
+    "hazard averages not committed": (
+        "                smoothed[s, 1] = next_smoothed[s, 1]\n",
+        "                smoothed[s, 1] = smoothed[s, 1]\n",
+    ),
     "start prior ignored": ("batch = (failures + prior_mass) / (episodes + prior)", "batch = failures / episodes"),
     "draw searchsorted strict": ("if cdf[middle] <= x:", "if cdf[middle + 1] <= x:"),
     # the one-block fold (fold_one_block_kernel)

@@ -98,11 +98,11 @@ class AdaptiveSamplerCfg:
 
     warp_step: bool = False
     """Experimental (measured on an H200, docs/benchmarks.md §1.9 and §2: no gain resolved yet): run the fold as
-    three Warp kernels (rates; kernel masses with their scan per tile of bins; the tiles' offsets;
-    ``sampler/warp_step.py``) instead of about thirteen torch ops, inside the same fold graph, and let
-    :class:`~beyondmimic_adaptive.sampler.warp_step.WarpFusedStep` run a whole env step (record, fold, draw) as
-    five kernels in one CUDA graph; the Isaac Lab terms replay it once per env step (``sampler/warp_per_env.py``).
-    The sampler then keeps fixed shapes on the CPU too; ``compile`` does not
+    two Warp kernels (folded rates with the kernel masses and their scan per tile of bins; the statistics committed
+    with the tiles' offsets; ``sampler/warp_step.py``) instead of about thirteen torch ops, inside the same fold
+    graph, and let :class:`~beyondmimic_adaptive.sampler.warp_step.WarpFusedStep` run a whole env step (record,
+    fold, draw) as four kernels in one CUDA graph; the Isaac Lab terms replay it once per env step
+    (``sampler/warp_per_env.py``). The sampler then keeps fixed shapes on the CPU too; ``compile`` does not
     apply to the fold. Needs NVIDIA Warp; not with ``max_prob_ratio`` or under torch.distributed. Off: the
     torch path stays the default until a GPU run shows the gain."""
 

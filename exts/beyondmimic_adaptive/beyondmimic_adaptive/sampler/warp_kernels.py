@@ -1,24 +1,24 @@
 # mypy: ignore-errors
 # (Warp kernel DSL: its annotations wp.array(dtype=...) and tile calls are checked by Warp at codegen, not mypy)
-"""Warp kernels of the fused per-env step (``warp_step.py``): record, fold (1 kernel or 3), draw.
+"""Warp kernels of the fused per-env step (``warp_step.py``): record, fold (2 kernels, or 1 opted into), draw.
 
 Imported only by :class:`~.warp_step.WarpFusedStep` (Warp is optional for the sampler core). Each kernel
 is the maths of the torch path, written per element:
 
 - :func:`record_kernel` (one thread per env): ``PerEnvSampling.record`` + ``record_exposure``; the counts
   are small integers in float32, so the order of the atomic adds cannot change them.
-- :func:`fold_rates_kernel` (one thread per bin): ``rates.fold_every_bin`` (``start``/``failure``: the
-  moving average of F/N with the prior) and ``hazard.fold_hazard`` (the count averages and
-  1 - exp(-h n_s)); the pending counts go to the totals and are cleared.
-- :func:`mass_scan_kernel` (one block per tile of :data:`SCAN_TILE` bins): k'_s = Σ_u (1 - λ) γ^u r̄_{s+u}
-  with the sampler's (K, B) weight table (0 past the bin's motion, so the sum stops at the motion's end),
-  its scan within the tile, and the tile's sum;
-- :func:`cdf_offsets_kernel` (one block per tile): the tile sums' scan (each block's offset and the total
-  T'), the uniform mass m = [T' <= 1e-12] + λ/(1 - λ) T', and the CDF cumsum(k') + m cumsum(w).
+- :func:`rates_mass_scan_kernel` (one block per tile of :data:`SCAN_TILE` bins): the folded rates
+  (``rates.fold_every_bin`` for ``start``/``failure``: the moving average of F/N with the prior;
+  ``hazard.fold_hazard``: the count averages and 1 - exp(-h n_s)) of the tile and the K - 1 bins after it, into
+  scratch arrays; then k'_s = Σ_u (1 - λ) γ^u r̄_{s+u} with the sampler's (K, B) weight table (0 past the bin's
+  motion, so the sum stops at the motion's end), its scan within the tile, and the tile's sum;
+- :func:`cdf_offsets_kernel` (one block per tile): the tile's statistics committed (rates, averages, the pending
+  counts into the totals, cleared), the tile sums' scan (each block's offset and the total T'), the uniform mass
+  m = [T' <= 1e-12] + λ/(1 - λ) T', and the CDF cumsum(k') + m cumsum(w).
 - :func:`fold_one_block_kernel` (one block, for libraries up to ``warp_step.ONE_BLOCK_MAX_BINS`` bins, 0 by
-  default: opt-in, slower on an H200, docs/benchmarks.md §1.9): the three kernels above as three passes of one
-  block over the bins, with a barrier between them; the scan runs over tiles of :data:`FOLD_TILE` bins, each
-  starting from the running total of those before.
+  default: opt-in, slower on an H200, docs/benchmarks.md §1.9): the fold as three passes of one block over the
+  bins (rates, masses and scan, uniform part), with a barrier between them; the scan runs over tiles of
+  :data:`FOLD_TILE` bins, each starting from the running total of those before.
 - :func:`draw_kernel` (one thread per env): for the envs that need a start, the inverse-CDF bin (the
   count of head entries <= u T, as ``torch.searchsorted(right=True)``) and the frame
   ``start + min(floor(u' n_s), n_s - 1)`` (``BinLayout.uniform_time_in_bin``).
@@ -104,10 +104,9 @@ def _expm1(x: float) -> float:
 
 
 @wp.func
-def _fold_bin(
+def _fold_rate(
     s: int,
     pending: wp.array2d(dtype=wp.float32),
-    totals: wp.array2d(dtype=wp.float64),
     rate: wp.array(dtype=wp.float32),
     smoothed: wp.array2d(dtype=wp.float32),
     bin_length: wp.array(dtype=wp.float32),
@@ -115,39 +114,55 @@ def _fold_bin(
     alpha: float,
     prior: float,
     prior_mass: float,
+    rate_out: wp.array(dtype=wp.float32),
+    smoothed_out: wp.array2d(dtype=wp.float32),
 ):
-    """Bin ``s``'s rate update; its pending counts go to the totals and are cleared (both fold paths)."""
+    """Bin ``s``'s rate (and the hazard's averages) after the fold, from its pending counts, into ``rate_out``
+    and ``smoothed_out``: the inputs themselves (in place), or other arrays (the inputs then stay as they were)."""
     episodes = pending[s, 0]
     failures = pending[s, 1]
     exposure = pending[s, 2]
+    new_rate = rate[s]
     if hazard != 0:
         mean_failures = smoothed[s, 0]
         mean_exposure = smoothed[s, 1]
         if failures + exposure > 0.0:
             mean_failures = _lerp(mean_failures, failures, alpha)
             mean_exposure = _lerp(mean_exposure, exposure, alpha)
-            smoothed[s, 0] = mean_failures
-            smoothed[s, 1] = mean_exposure
+        smoothed_out[s, 0] = mean_failures
+        smoothed_out[s, 1] = mean_exposure
         if mean_exposure > 0.0:
             length = bin_length[s]
             if prior > 0.0:
                 mean_failures = mean_failures + prior_mass
                 mean_exposure = mean_exposure + prior * length
-            rate[s] = -_expm1((mean_failures / mean_exposure) * (-length))
+            new_rate = -_expm1((mean_failures / mean_exposure) * (-length))
     elif episodes > 0.0:
         batch = failures / episodes
         if prior > 0.0:
             batch = (failures + prior_mass) / (episodes + prior)
-        rate[s] = _lerp(rate[s], batch, alpha)
+        new_rate = _lerp(new_rate, batch, alpha)
+    rate_out[s] = new_rate
+
+
+@wp.func
+def _move_pending(s: int, pending: wp.array2d(dtype=wp.float32), totals: wp.array2d(dtype=wp.float64)):
+    """Bin ``s``'s pending counts go to the totals and are cleared."""
     for column in range(3):
         totals[s, column] = totals[s, column] + wp.float64(pending[s, column])
         pending[s, column] = 0.0
 
 
+@wp.func
+def _block_barrier():
+    # Warp has no __syncthreads of its own: a one-element broadcast is a cooperative tile op that holds every
+    # thread of the block until all arrive, so the global writes before it are visible to the block after it
+    wp.tile_from_thread(shape=1, value=0, thread_idx=0)
+
+
 @wp.kernel
-def fold_rates_kernel(
+def rates_mass_scan_kernel(
     pending: wp.array2d(dtype=wp.float32),
-    totals: wp.array2d(dtype=wp.float64),
     rate: wp.array(dtype=wp.float32),
     smoothed: wp.array2d(dtype=wp.float32),
     bin_length: wp.array(dtype=wp.float32),
@@ -155,28 +170,32 @@ def fold_rates_kernel(
     alpha: float,
     prior: float,
     prior_mass: float,
-):
-    """``prior_mass``: prior * prior_mean, rounded once on the host as torch rounds the Python product."""
-    _fold_bin(wp.tid(), pending, totals, rate, smoothed, bin_length, hazard, alpha, prior, prior_mass)
-
-
-@wp.kernel
-def mass_scan_kernel(
-    rate: wp.array(dtype=wp.float32),
+    next_rate: wp.array(dtype=wp.float32),
+    next_smoothed: wp.array2d(dtype=wp.float32),
     weight: wp.array2d(dtype=wp.float32),
     kernel_mass: wp.array(dtype=wp.float32),
     cdf: wp.array(dtype=wp.float32),
     tile_sums: wp.array(dtype=wp.float32),
 ):
-    """One block per tile of bins: the tile's kernel masses, their scan within the tile (into ``cdf``),
-    and the tile's sum (the scan's last entry)."""
-    tile, _lane = wp.tid()
+    """One block per tile of bins: the folded rates of the tile and of the K - 1 bins after it into ``next_rate``
+    (the statistics are only read: the next tile's block folds those K - 1 bins too, to the same values), then the
+    tile's kernel masses, their scan within the tile (into ``cdf``) and the tile's sum (the scan's last entry).
+    ``prior_mass``: prior * prior_mean, rounded once on the host as torch rounds the Python product."""
+    tile, lane = wp.tid()
     start = tile * SCAN_TILE
+    num_bins = rate.shape[0]
+    for j in range(lane, SCAN_TILE + weight.shape[0] - 1, wp.block_dim()):
+        s = start + j
+        if s < num_bins:
+            _fold_rate(
+                s, pending, rate, smoothed, bin_length, hazard, alpha, prior, prior_mass, next_rate, next_smoothed
+            )
+    _block_barrier()
     mass = wp.tile_zeros(shape=SCAN_TILE, dtype=wp.float32)
     for u in range(weight.shape[0]):
         # past the library's end both loads pad with zeros; past a motion's end the weight row holds 0
         w = wp.tile_load(weight[u], shape=SCAN_TILE, offset=start)
-        mass = mass + w * wp.tile_load(rate, shape=SCAN_TILE, offset=start + u)
+        mass = mass + w * wp.tile_load(next_rate, shape=SCAN_TILE, offset=start + u)
     wp.tile_store(kernel_mass, mass, offset=start)
     scanned = wp.tile_scan_inclusive(mass)
     wp.tile_store(cdf, scanned, offset=start)
@@ -190,10 +209,27 @@ def cdf_offsets_kernel(
     uniform_share: float,
     uniform_mass: wp.array(dtype=wp.float32),
     cdf: wp.array(dtype=wp.float32),
+    next_rate: wp.array(dtype=wp.float32),
+    next_smoothed: wp.array2d(dtype=wp.float32),
+    hazard: int,
+    pending: wp.array2d(dtype=wp.float32),
+    totals: wp.array2d(dtype=wp.float64),
+    rate: wp.array(dtype=wp.float32),
+    smoothed: wp.array2d(dtype=wp.float32),
 ):
-    """One block per tile of bins: every block scans the tile sums the same way (its offset, and the total
-    T' of every block alike), then its tile of the CDF becomes scan + offset + m cumsum(w)."""
-    tile, _lane = wp.tid()
+    """One block per tile of bins: the tile's folded statistics are committed (rates and the hazard's averages from
+    :func:`rates_mass_scan_kernel`, the pending counts into the totals); every block scans the tile sums the same
+    way (its offset, and the total T' of every block alike), then its tile of the CDF becomes
+    scan + offset + m cumsum(w)."""
+    tile, lane = wp.tid()
+    for j in range(lane, SCAN_TILE, wp.block_dim()):
+        s = tile * SCAN_TILE + j
+        if s < rate.shape[0]:
+            rate[s] = next_rate[s]
+            if hazard != 0:
+                smoothed[s, 0] = next_smoothed[s, 0]
+                smoothed[s, 1] = next_smoothed[s, 1]
+            _move_pending(s, pending, totals)
     num_tiles = tile_sums.shape[0]
     carry = float(0.0)
     offset = float(0.0)
@@ -214,13 +250,6 @@ def cdf_offsets_kernel(
     ramp = wp.tile_load(uniform_cdf, shape=SCAN_TILE, offset=start)
     shifted = local + wp.tile_full(shape=SCAN_TILE, value=offset, dtype=wp.float32)
     wp.tile_store(cdf, shifted + ramp * wp.tile_full(shape=SCAN_TILE, value=mass, dtype=wp.float32), offset=start)
-
-
-@wp.func
-def _block_barrier():
-    # Warp has no __syncthreads of its own: a one-element broadcast is a cooperative tile op that holds every
-    # thread of the block until all arrive, so the global writes before it are visible to the block after it
-    wp.tile_from_thread(shape=1, value=0, thread_idx=0)
 
 
 @wp.kernel(launch_bounds=FOLD_BLOCK)
@@ -246,7 +275,8 @@ def fold_one_block_kernel(
     _block, lane = wp.tid()
     num_bins = rate.shape[0]
     for s in range(lane, num_bins, wp.block_dim()):  # 1. rates and totals, one bin per thread at a time
-        _fold_bin(s, pending, totals, rate, smoothed, bin_length, hazard, alpha, prior, prior_mass)
+        _fold_rate(s, pending, rate, smoothed, bin_length, hazard, alpha, prior, prior_mass, rate, smoothed)
+        _move_pending(s, pending, totals)
     _block_barrier()
     running = float(0.0)
     for first in range(0, num_bins, FOLD_TILE):  # 2. kernel masses, and their scan carried over the tiles

@@ -7,7 +7,7 @@ and the fold event runs at the end of the step, every step. :class:`WarpPerEnvSa
 
 - ``record`` and ``record_exposure`` only write their rows into the fused step's persistent inputs (copies);
 - :meth:`fold` is :meth:`WarpFusedStep.step`: record (and the hazard's exposure), fold, and a start drawn
-  for **every** env from the new CDF: one CUDA-graph replay of five kernels per env step;
+  for **every** env from the new CDF: one CUDA-graph replay of four kernels per env step;
 - ``starts`` gathers the reset envs' rows of those draws.
 
 So the starts of step t+1's resets come from the CDF folded at step t, as on the torch path (which draws at

@@ -1,13 +1,13 @@
 """The per-env step as a few Warp kernels (experimental; ``AdaptiveSamplerCfg.warp_step``).
 
 docs/benchmarks.md §1.8 found the graphed torch step host-bound and its graphs replaying 37 kernels
-(``start``) or 47 (``hazard``) of about 2 µs each. Here one env step is five Warp kernels
+(``start``) or 47 (``hazard``) of about 2 µs each. Here one env step is four Warp kernels
 (``warp_kernels.py``; three with the opt-in one-block fold): the record of the finished envs and the
-exposure (one thread per env), the fold (three grid kernels: rates, kernel masses and their scan per tile
-of bins, the tiles' offsets; or, opted into, one kernel of one block: :data:`ONE_BLOCK_MAX_BINS`), and
-the draw for the envs that reset (one thread per env).
+exposure (one thread per env), the fold (two grid kernels: the folded rates with the kernel masses and their
+scan per tile of bins, then the statistics committed with the tiles' offsets; or, opted into, one kernel of one
+block: :data:`ONE_BLOCK_MAX_BINS`), and the draw for the envs that reset (one thread per env).
 With ``step(draw_first=True)`` the finished envs draw from the CDF of the fold before (as the Isaac Lab terms'
-starts do), so the record and the draw are one kernel: four per step.
+starts do), so the record and the draw are one kernel: three per step.
 On CUDA :meth:`WarpFusedStep.step` replays all of them as **one** CUDA graph, captured on torch's stream,
 after the caller has written its rows into the persistent inputs :attr:`~WarpFusedStep.bins` etc. in
 place (or let :meth:`WarpFusedStep.set_inputs` copy them).
@@ -19,8 +19,8 @@ averages, the kernel masses, the CDF): the Warp arrays are views of them, so ``p
 Differences from the torch path (``tests/test_warp_step.py`` bounds them):
 
 - the CDF is a scan per tile of bins plus a float32 running total (one block) or each tile's offset
-  (three kernels) (torch's CPU cumsum accumulates in float64, its CUDA scan in float32 in another order):
-  the CDF and the probabilities agree to float32 rounding of the total; with the three kernels, at a tile
+  (grid kernels) (torch's CPU cumsum accumulates in float64, its CUDA scan in float32 in another order):
+  the CDF and the probabilities agree to float32 rounding of the total; with the grid kernels, at a tile
   edge the CDF may step back by about an ulp of the total (an offset and the previous tile's last entry
   are rounded in different orders), which moves a draw only where it falls within that ulp;
 - the hazard's ``expm1`` is computed through float64; kernel masses may be fused multiply-adds on CUDA;
@@ -50,13 +50,14 @@ __all__ = ["ONE_BLOCK_MAX_BINS", "WarpFold", "WarpFusedStep"]
 
 ONE_BLOCK_MAX_BINS = 0
 """The default of :attr:`WarpFold.one_block_max_bins` on every device: libraries of at most this many bins fold in
-one kernel of one block, larger ones in three grid kernels; 0 always takes the three kernels.
+one kernel of one block, larger ones in two grid kernels; 0 always takes the grid kernels.
 
-The one-block fold saves two launches per step but was slower where measured (docs/benchmarks.md §1.9). On an
-NVIDIA H200 (``bench/sampler_profile.py --warp``) its GPU time per env step was 58.6–65.2 µs at 10k bins against
-21.2–23.6 µs for the three kernels, and 19.7–25.0 µs against 18.3–23.7 µs at 100 bins: one block walks the bins in
-turn while the grid kernels spread them over the GPU. On Warp's CPU device a block is one thread, whose tiles
-pad every library to ``FOLD_TILE`` bins, and the three kernels were faster at 100 and 10k bins too.
+The one-block fold saved two launches per step against the three grid kernels of the time but was slower where
+measured (docs/benchmarks.md §1.9). On an NVIDIA H200 (``bench/sampler_profile.py --warp``) its GPU time per env
+step was 58.6–65.2 µs at 10k bins against 21.2–23.6 µs for the three kernels, and 19.7–25.0 µs against 18.3–23.7 µs
+at 100 bins: one block walks the bins in turn while the grid kernels spread them over the GPU. On Warp's CPU device
+a block is one thread, whose tiles pad every library to ``FOLD_TILE`` bins, and the three kernels were faster at 100
+and 10k bins too. The grid path is two kernels since (the rates folded inside the mass kernel).
 ``bench/sampler_cost.py --warp-one-block-max-bins N`` sets this bound for the samplers a benchmark builds."""
 
 
@@ -64,17 +65,19 @@ class WarpFold:
     """The sampler's fixed-shape fold as Warp kernels over its own tensors (``cfg.warp_step``).
 
     Called as the body of the sampler's fold graph (``AdaptiveSampler._fold_step``) in place of the
-    torch ops of ``_fold_pending``. By default three grid kernels: rates and totals (one thread per bin), then
-    kernel masses and their scan per tile, then the tiles' offsets and the uniform mass (one block per tile of
-    ``SCAN_TILE`` bins). Up to :attr:`one_block_max_bins` bins (0 by default: see :data:`ONE_BLOCK_MAX_BINS` for
-    the measurement) it is **one** kernel of one block instead (``fold_one_block_kernel``: rates, then the
-    kernel masses and their scan tile after tile with a running total, then the uniform part, with a barrier
-    between the passes: no second launch, no grid-wide sync).
+    torch ops of ``_fold_pending``. By default two grid kernels of one block per tile of ``SCAN_TILE`` bins: the
+    folded rates of the tile and of the K - 1 bins after it (into scratch arrays: the statistics are only read,
+    so the blocks need no grid-wide sync), the kernel masses and their scan; then the statistics committed (rates,
+    the hazard's averages, the pending counts into the totals), the tiles' offsets and the uniform mass. Up to
+    :attr:`one_block_max_bins` bins (0 by default: see :data:`ONE_BLOCK_MAX_BINS` for the measurement) it is
+    **one** kernel of one block instead (``fold_one_block_kernel``: rates, then the kernel masses and their scan
+    tile after tile with a running total, then the uniform part, with a barrier between the passes: no second
+    launch, no grid-wide sync).
 
     Args:
         sampler: the fixed-shape sampler whose tensors the kernels update.
         one_block_max_bins: the bound (default :data:`ONE_BLOCK_MAX_BINS`, read when the fold is built); 0 always
-            takes the three kernels.
+            takes the two grid kernels.
     """
 
     def __init__(self, sampler: AdaptiveSampler, one_block_max_bins: int | None = None):
@@ -101,6 +104,10 @@ class WarpFold:
         tile = int(warp_kernels.SCAN_TILE)
         self._num_tiles = (sampler.num_bins + tile - 1) // tile
         self._tile_sums = torch.zeros(self._num_tiles, device=sampler.device)
+        self._next_rate = torch.zeros_like(sampler.failure_rate)
+        """Scratch: the folded rates, from the first grid kernel to the second (which commits them)."""
+        self._next_smoothed = torch.zeros_like(sampler._hazard_counts)
+        """Scratch: the hazard's folded count averages, likewise."""
         a = self.array
         self.arrays: dict[str, Any] = {
             "pending": a(sampler._pending),
@@ -114,6 +121,8 @@ class WarpFold:
             "uniform_mass": a(sampler._uniform_mass),
             "adaptive_cdf": a(sampler._adaptive_cdf),
             "tile_sums": a(self._tile_sums),
+            "next_rate": a(self._next_rate),
+            "next_smoothed": a(self._next_smoothed),
         }
 
     @property
@@ -122,25 +131,25 @@ class WarpFold:
         return self.sampler.num_bins <= self.one_block_max_bins
 
     def __call__(self) -> None:
-        """Three kernels: rates (and totals), masses and tile scans, tile offsets; or one (:attr:`one_block`)."""
+        """Two kernels (folded rates, masses, tile scans; commit, tile offsets, CDF), or one (:attr:`one_block`)."""
         cfg = self.sampler.cfg
         a = self.arrays
-        num_bins = self.sampler.num_bins
-        prior_mass = cfg.rate_prior * cfg.rate_prior_mean
-        rates = [a["pending"], a["totals"], a["rate"], a["smoothed"], a["bin_length"], int(self.hazard)]
-        rates += [cfg.alpha, cfg.rate_prior, prior_mass]
+        hazard = int(self.hazard)
         share = self.sampler._uniform_share
+        fold = [cfg.alpha, cfg.rate_prior, cfg.rate_prior * cfg.rate_prior_mean]
         on_cuda = self.device.type == "cuda"
         if self.one_block:
-            rates += [a["weight"], a["kernel_mass"], a["uniform_cdf"], share, a["uniform_mass"], a["adaptive_cdf"]]
+            inputs = [a["pending"], a["totals"], a["rate"], a["smoothed"], a["bin_length"], hazard, *fold]
+            inputs += [a["weight"], a["kernel_mass"], a["uniform_cdf"], share, a["uniform_mass"], a["adaptive_cdf"]]
             block = int(self.kernels.FOLD_BLOCK) if on_cuda else 1
-            self.launch(self.kernels.fold_one_block_kernel, 1, rates, tiled_block=block)
+            self.launch(self.kernels.fold_one_block_kernel, 1, inputs, tiled_block=block)
             return
-        self.launch(self.kernels.fold_rates_kernel, num_bins, rates)
-        tiles = [a["rate"], a["weight"], a["kernel_mass"], a["adaptive_cdf"], a["tile_sums"]]
         block = int(self.kernels.SCAN_TILE) if on_cuda else 1
-        self.launch(self.kernels.mass_scan_kernel, self._num_tiles, tiles, tiled_block=block)
-        cdf = [a["tile_sums"], a["uniform_cdf"], share, a["uniform_mass"], a["adaptive_cdf"]]
+        scan = [a["pending"], a["rate"], a["smoothed"], a["bin_length"], hazard, *fold, a["next_rate"]]
+        scan += [a["next_smoothed"], a["weight"], a["kernel_mass"], a["adaptive_cdf"], a["tile_sums"]]
+        self.launch(self.kernels.rates_mass_scan_kernel, self._num_tiles, scan, tiled_block=block)
+        cdf = [a["tile_sums"], a["uniform_cdf"], share, a["uniform_mass"], a["adaptive_cdf"], a["next_rate"]]
+        cdf += [a["next_smoothed"], hazard, a["pending"], a["totals"], a["rate"], a["smoothed"]]
         self.launch(self.kernels.cdf_offsets_kernel, self._num_tiles, cdf, tiled_block=block)
 
     def array(self, tensor: torch.Tensor, dtype: Any = None) -> Any:
@@ -271,10 +280,10 @@ class WarpFusedStep:
         and draw starts for the finished envs: one CUDA-graph replay.
 
         Args:
-            fold: fold the pending counts (three grid kernels, or one with the one-block fold).
+            fold: fold the pending counts (two grid kernels, or one with the one-block fold).
             draw_first: draw from the CDF **before** this step's fold, as the Isaac Lab terms' starts do (a
                 reset at step t + 1 samples the CDF folded at step t). The record and the draw are then one
-                kernel (``record_draw_kernel``): four kernels per step instead of five. An env's row of
+                kernel (``record_draw_kernel``): three kernels per step instead of four. An env's row of
                 :attr:`bins` is read before its new start bin is written, so a caller that attributes episodes
                 to their start bin (``attribution: start``) may keep :attr:`start_bins` as its ``bins``: the
                 draw then feeds the next record with no copy (:meth:`attribute_to_start_bins`).
@@ -332,7 +341,7 @@ class WarpFusedStep:
         self._fold.launch(self._fold.kernels.record_kernel, self.num_envs, inputs)
 
     def fold(self) -> None:
-        """The fold (:class:`WarpFold`): three grid kernels, or one kernel of one block up to its bound."""
+        """The fold (:class:`WarpFold`): two grid kernels, or one kernel of one block up to its bound."""
         self._fold()
 
     def sample(self, uniforms: tuple[torch.Tensor, torch.Tensor] | None = None) -> tuple[torch.Tensor, ...]:
