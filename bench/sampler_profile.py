@@ -14,6 +14,8 @@ fold, metrics every 24 steps, starts for the resetting envs) and reports per env
   (``torch.profiler``: CUDA-graph replays show the kernels they hold);
 - ``aten ops``: the ATen ops the host dispatches per step (outside graph replays).
 
+``--by-kernel N`` lists each cell's N longest kernels by their GPU time per step (on CUDA).
+
 If ``issue us`` is close to ``wall us``, the host is the bottleneck (Python, launches): fewer
 launches and less Python help. If ``kernel us`` is close to ``wall us``, the GPU is: fewer, fused
 kernels help. If both are well below, the time goes in gaps between kernels (launch latency inside
@@ -30,6 +32,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import time
+from typing import Any
 
 import torch
 from sampler_cost import METRICS_INTERVAL_STEPS, per_env_step
@@ -50,9 +53,9 @@ def profile_cell(
     fraction: float,
     warp: bool = False,
     draw_first: bool = False,
-) -> dict[str, float]:
+) -> dict[str, Any]:
     """The four numbers of one cell (see the module docstring); ``warp``: of the Warp-fused step (``draw_first``:
-    its draw-first step)."""
+    its draw-first step), and ``by_kernel``: GPU µs per step of each kernel name (empty on the CPU)."""
     cfg = AdaptiveSamplerCfg(attribution=attribution, warp_step=warp)
     sampler = AdaptiveSampler(cfg, [num_bins * 50], 50, device=device)
     if warp:
@@ -84,12 +87,16 @@ def profile_cell(
     kernels = [e for e in prof.events() if e.device_type == torch.autograd.DeviceType.CUDA]
     ops = [e for e in prof.events() if e.device_type == torch.autograd.DeviceType.CPU and e.name.startswith("aten::")]
     top_level_ops = [e for e in ops if e.cpu_parent is None or not e.cpu_parent.name.startswith("aten::")]
+    by_kernel: dict[str, float] = {}
+    for e in kernels:
+        by_kernel[e.name] = by_kernel.get(e.name, 0.0) + e.device_time / steps
     return {
         "wall_us": wall * 1e6,
         "issue_us": issue * 1e6,
         "kernels": len(kernels) / steps,
         "kernel_us": sum(e.device_time for e in kernels) / steps,
         "aten_ops": len(top_level_ops) / steps,
+        "by_kernel": by_kernel,
     }
 
 
@@ -110,6 +117,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--warp", action="store_true", help="profile the Warp-fused step (warp_step) instead")
     parser.add_argument(
         "--warp-draw-first", action="store_true", help="with --warp: its draw-first step (three kernels, no gather)"
+    )
+    parser.add_argument(
+        "--by-kernel", type=positive_int, default=0, metavar="N", help="also list each cell's N longest kernels"
     )
     add_one_block_bound(parser)
     args = parser.parse_args(argv)
@@ -141,6 +151,9 @@ def main(argv: list[str] | None = None) -> None:
             f" {r['kernels']:>9.1f} {r['kernel_us']:>9.1f} {r['aten_ops']:>9.1f}",
             flush=True,
         )
+        longest = sorted(r["by_kernel"].items(), key=lambda item: -item[1])[: args.by_kernel]
+        for name, micros in longest:
+            print(f"{'':>27} {micros:>9.2f} us per step  {name[:90]}")
 
 
 if __name__ == "__main__":

@@ -31,6 +31,8 @@ def test_the_table_has_a_row_per_cell():
     rows = [line.split() for line in out.stdout.splitlines() if line.strip().startswith("32 ")]
     assert [(r[1], r[2]) for r in rows] == [("10", "start"), ("20", "start")]
     assert all(float(r[5]) == 0.0 for r in rows)  # kernels per step on the CPU
+    listed = run_ok("bench/sampler_profile.py", "--device", "cpu", "--envs", "32", "--bins", "10", "--by-kernel", "3")
+    assert "us per step" not in listed.stdout  # no kernels on the CPU: nothing to list
 
 
 def test_the_warp_step_issues_a_handful_of_host_ops():
