@@ -174,6 +174,25 @@ def test_starts_from_given_uniforms_are_the_torch_paths(attribution: str, device
     assert torch.equal(motions[same], motion[same]) and torch.equal(frames[same], expected_frames[same])
 
 
+@pytest.mark.parametrize("num_bins", [1, 2, 15, 16, 17, 100, 5000])
+def test_the_draws_search_is_searchsorted(num_bins: int, device: str) -> None:
+    """The draw's search (rounds of 7 probes, then halving) returns ``torch.searchsorted(right=True)``'s bin, bit for
+    bit on the same CDF: random masses with runs of empty bins (flat CDF stretches, ties), both ends of [0, 1)."""
+    sampler = AdaptiveSampler(AdaptiveSamplerCfg(warp_step=True), [num_bins * 10], fps=10, device=device)
+    generator = torch.Generator().manual_seed(num_bins)
+    masses = torch.rand(num_bins, generator=generator) * (torch.rand(num_bins, generator=generator) < 0.7)
+    masses[: num_bins // 2] = 0.0  # u = 0 must pass the leading empty bins (their CDF entries equal x = 0)
+    masses[-1] = 1.0  # not all empty
+    sampler.set_manual_probabilities((masses / masses.sum()).tolist())
+    step = WarpFusedStep(sampler, NUM_ENVS, seed=0)
+    step.finished.fill_(True)
+    u_bin = torch.rand(NUM_ENVS, generator=generator)
+    u_bin[:2] = torch.tensor([0.0, 0.999999940])
+    bins, _, _ = step.sample((u_bin.to(device), torch.zeros(NUM_ENVS, device=device)))
+    head, total = sampler.sampling_parts()
+    assert torch.equal(bins, torch.searchsorted(head, u_bin.to(device) * total, right=True))
+
+
 def test_only_finished_envs_get_a_start() -> None:
     _, step = _run_folds("start")
     step.start_bins.fill_(-1)

@@ -51,6 +51,9 @@ MUTANTS: dict[str, tuple[str, str]] = {
     ),
     "start prior ignored": ("batch = (failures + prior_mass) / (episodes + prior)", "batch = failures / episodes"),
     "draw searchsorted strict": ("if cdf[middle] <= x:", "if cdf[middle + 1] <= x:"),
+    "fan-out probes strict": ("if cdf[low + k * step] <= x:", "if cdf[low + k * step] < x:"),
+    "fan-out round skips a bin": ("low = low + below * step + 1", "low = low + below * step + 2"),
+    "fan-out upper bound one probe short": ("high = low + (below + 1) * step", "high = low + below * step"),
     # the one-block fold (fold_one_block_kernel)
     "one block: kernel direction": ("offset=first + term)", "offset=first - term)"),
     "one block: kernel ignores motion ends": ("tile_load(weight[term]", "tile_load(weight[0]"),
