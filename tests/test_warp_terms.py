@@ -73,7 +73,12 @@ def test_same_outcomes_and_starts_give_the_default_paths_statistics(make_env, at
         assert torch.equal(fused_env.command.time_steps, torch_env.command.time_steps)
     assert saw_failures and saw_quiet_step
     for name in STATISTICS:  # counts are small integers; the rates the same element-wise maths
-        assert torch.equal(getattr(fused.sampler, name), getattr(default.sampler, name)), name
+        fused_values, default_values = getattr(fused.sampler, name), getattr(default.sampler, name)
+        if name == "failure_rate" and attribution == "hazard":  # expm1 through float64 vs torch's float32: an ulp
+            ulp = torch.finfo(torch.float32).eps * default_values.abs()
+            assert bool(((fused_values - default_values).abs() <= 2 * ulp).all()), name
+        else:
+            assert torch.equal(fused_values, default_values), name
     assert bool((fused.sampler.failure_counts > 0).any())
     torch.testing.assert_close(fused.sampler.probabilities, default.sampler.probabilities, rtol=1e-5, atol=1e-7)
     assert fused.sampler.env_step == default.sampler.env_step == 40
