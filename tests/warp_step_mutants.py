@@ -1,5 +1,5 @@
 """Mutation check of tests/test_warp_step.py and tests/test_warp_draw_first.py: each mutant of
-``sampler/warp_kernels.py`` must fail them.
+``sampler/warp_kernels.py`` (the fold) or ``sampler/warp_env_kernels.py`` (record, draw) must fail them.
 
 Not a test itself (it rewrites the kernel file for each mutant and restores it): run from the repository root,
 ``PYTHONPATH=$PWD/exts/beyondmimic_adaptive python tests/warp_step_mutants.py``. It prints CAUGHT or SURVIVED
@@ -13,7 +13,20 @@ import sys
 
 from mutation import run_mutants
 
-KERNELS = pathlib.Path("exts/beyondmimic_adaptive/beyondmimic_adaptive/sampler/warp_kernels.py")
+SAMPLER = pathlib.Path("exts/beyondmimic_adaptive/beyondmimic_adaptive/sampler")
+KERNELS = SAMPLER / "warp_kernels.py"
+ENV_KERNELS = SAMPLER / "warp_env_kernels.py"
+ENV_MUTANTS = {
+    "draw scaled by wrong total",
+    "frame from the bin draw",
+    "exposure into failures column",
+    "failures counted for every finished",
+    "draw searchsorted strict",
+    "fan-out probes strict",
+    "fan-out round skips a bin",
+    "fan-out upper bound one probe short",
+}
+"""The mutants of ``warp_env_kernels.py`` (record and draw); the others are of the fold's ``warp_kernels.py``."""
 
 MUTANTS: dict[str, tuple[str, str]] = {
     "kernel direction (s - u)": ("offset=start + u)", "offset=start - u)"),
@@ -26,11 +39,11 @@ MUTANTS: dict[str, tuple[str, str]] = {
     "draw scaled by wrong total": ("x = u_bin * cdf[last]", "x = u_bin * cdf[last - 1]"),
     "frame from the bin draw": ("wp.int64(u_frame * float(length))", "wp.int64(u_bin * float(length))"),
     "lerp small branch wrong base": ("difference + wp.float64(start))", "difference + wp.float64(end))"),
-    "exposure into failures column": ("int(exposure_bins[env]), 2, 1.0)", "int(exposure_bins[env]), 1, 1.0)"),
+    "exposure into failures column": ("int(rows.exposure_bins[env]), 2, 1.0)", "int(rows.exposure_bins[env]), 1, 1.0)"),
     "uniform mass test flipped": ("if carry <= NO_FAILURE_MASS:", "if carry > NO_FAILURE_MASS:"),
     "hazard prior without length": ("mean_exposure + prior * length", "mean_exposure + prior"),
     "pending not cleared": ("        pending[s, column] = 0.0\n", "        pending[s, column] = pending[s, column]\n"),
-    "failures counted for every finished": ("        if failed[env]:\n", "        if True:\n"),
+    "failures counted for every finished": ("        if rows.failed[env]:\n", "        if True:\n"),
     "no tile offsets": ("            offset = before[tile - first]", "            offset = before[0]"),
     "chunk carry drops the last sum": (
         "carry = before[SCAN_TILE - 1] + sums[SCAN_TILE - 1]",
@@ -67,12 +80,8 @@ MUTANTS: dict[str, tuple[str, str]] = {
 }
 
 
-_RECORD = "    _record_env(env, bins, failed, finished, exposure_bins, alive, with_exposure, pending)\n"
-_DRAW = """    _draw_env(
-        env, cdf, needs_start, rng_state, bin_uniform, frame_uniform, use_rng, bin_motion, bin_start, bin_length,
-        out_bins, out_motions, out_frames,
-    )  # fmt: skip
-"""
+_RECORD = "    _record_env(env, rows)\n"
+_DRAW = "    _draw_env(env, cdf, use_rng, draws)\n"
 DRAW_FIRST_MUTANTS: dict[str, tuple[str, str]] = {
     "record_draw: no record": (_RECORD + _DRAW, _DRAW),
     "record_draw: draw before record": (_RECORD + _DRAW, _DRAW + _RECORD),
@@ -82,8 +91,10 @@ DRAW_FIRST_MUTANTS: dict[str, tuple[str, str]] = {
 
 
 def main() -> int:
-    fold_and_draw = {name: (KERNELS, old, new) for name, (old, new) in MUTANTS.items()}
-    draw_first = {name: (KERNELS, old, new) for name, (old, new) in DRAW_FIRST_MUTANTS.items()}
+    fold_and_draw = {
+        name: (ENV_KERNELS if name in ENV_MUTANTS else KERNELS, old, new) for name, (old, new) in MUTANTS.items()
+    }
+    draw_first = {name: (ENV_KERNELS, old, new) for name, (old, new) in DRAW_FIRST_MUTANTS.items()}
     survived = run_mutants(fold_and_draw, "tests/test_warp_step.py")
     return survived | run_mutants(draw_first, "tests/test_warp_draw_first.py")
 

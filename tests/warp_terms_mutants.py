@@ -48,7 +48,11 @@ MUTANTS: dict[str, tuple[pathlib.Path, str, str]] = {
         "        if isinstance(self.per_env, WarpPerEnvSampling):  # the env",
         "        if False:  # the env",
     ),
-    "draw mask ignored": (STEP, 'inputs = [cached[1], a["needs_start"]', 'inputs = [cached[1], a["finished"]'),
+    "draw mask ignored": (
+        STEP,
+        "draws.needs_start, draws.rng_state = a(self.needs_start, wp.bool)",
+        "draws.needs_start, draws.rng_state = a(self.finished, wp.bool)",
+    ),
 }
 
 

@@ -1,12 +1,10 @@
 # mypy: ignore-errors
 # (Warp kernel DSL: its annotations wp.array(dtype=...) and tile calls are checked by Warp at codegen, not mypy)
-"""Warp kernels of the fused per-env step (``warp_step.py``): record, fold (2 kernels, or 1 opted into), draw.
+"""Warp kernels of the sampler's fold (``warp_step.py``): two grid kernels, or one of one block opted into.
 
-Imported only by :class:`~.warp_step.WarpFusedStep` (Warp is optional for the sampler core). Each kernel
-is the maths of the torch path, written per element:
+Imported only by :class:`~.warp_step.WarpFold` (Warp is optional for the sampler core); the per-env kernels (record,
+draw) are in ``warp_env_kernels.py``. Each kernel is the maths of the torch path, written per element:
 
-- :func:`record_kernel` (one thread per env): ``PerEnvSampling.record`` + ``record_exposure``; the counts
-  are small integers in float32, so the order of the atomic adds cannot change them.
 - :func:`rates_mass_scan_kernel` (one block per tile of :data:`SCAN_TILE` bins): the folded rates
   (``rates.fold_every_bin`` for ``start``/``failure``: the moving average of F/N with the prior;
   ``hazard.fold_hazard``: the count averages and 1 - exp(-h n_s)) of the tile and the K - 1 bins after it, into
@@ -19,16 +17,11 @@ is the maths of the torch path, written per element:
   default: opt-in, slower on an H200, docs/benchmarks.md §1.9): the fold as three passes of one block over the
   bins (rates, masses and scan, uniform part), with a barrier between them; the scan runs over tiles of
   :data:`FOLD_TILE` bins, each starting from the running total of those before.
-- :func:`draw_kernel` (one thread per env): for the envs that need a start, the inverse-CDF bin (the
-  count of head entries <= u T, as ``torch.searchsorted(right=True)``) and the frame
-  ``start + min(floor(u' n_s), n_s - 1)`` (``BinLayout.uniform_time_in_bin``).
-- :func:`record_draw_kernel` (one thread per env): the record, then the draw from the CDF of the fold before
-  (``WarpFusedStep.step(draw_first=True)``: four kernels per env step instead of five).
 """
 
-# Warp needs float(0.0) / int(0): a variable that a loop or a branch reassigns must start as a dynamic value,
-# not a literal constant (ruff's UP018 / RUF046 would rewrite them as literals).
-# ruff: noqa: UP018, RUF046
+# Warp needs float(0.0): a variable that a loop or a branch reassigns must start as a dynamic value, not a literal
+# constant (ruff's UP018 would rewrite it as a literal).
+# ruff: noqa: UP018
 from __future__ import annotations
 
 import warp as wp
@@ -44,45 +37,8 @@ FOLD_TILE = wp.constant(4096)
 FOLD_BLOCK = wp.constant(1024)
 """Threads of :func:`fold_one_block_kernel`'s one block on CUDA (the CPU runs a tile with one thread)."""
 
-SEARCH_FANOUT_MIN = wp.constant(16)
-"""The draw's search probes 7 entries at once while its range holds at least this many (then halves it)."""
-
 NO_FAILURE_MASS = wp.constant(1e-12)
 """``sampler.NEGLIGIBLE_FAILURE_MASS``: at or below this kernel mass the distribution is frame-uniform."""
-
-
-@wp.func
-def _record_env(
-    env: int,
-    bins: wp.array(dtype=wp.int64),
-    failed: wp.array(dtype=wp.bool),
-    finished: wp.array(dtype=wp.bool),
-    exposure_bins: wp.array(dtype=wp.int64),
-    alive: wp.array(dtype=wp.bool),
-    with_exposure: int,
-    pending: wp.array2d(dtype=wp.float32),
-):
-    """Env ``env``'s finished episode (and its exposure) into the pending counts."""
-    if finished[env]:
-        b = int(bins[env])
-        wp.atomic_add(pending, b, 0, 1.0)
-        if failed[env]:
-            wp.atomic_add(pending, b, 1, 1.0)
-    if with_exposure != 0 and alive[env]:
-        wp.atomic_add(pending, int(exposure_bins[env]), 2, 1.0)
-
-
-@wp.kernel
-def record_kernel(
-    bins: wp.array(dtype=wp.int64),
-    failed: wp.array(dtype=wp.bool),
-    finished: wp.array(dtype=wp.bool),
-    exposure_bins: wp.array(dtype=wp.int64),
-    alive: wp.array(dtype=wp.bool),
-    with_exposure: int,
-    pending: wp.array2d(dtype=wp.float32),
-):
-    _record_env(wp.tid(), bins, failed, finished, exposure_bins, alive, with_exposure, pending)
 
 
 @wp.func
@@ -302,126 +258,3 @@ def fold_one_block_kernel(
         scanned = wp.tile_load(cdf, shape=FOLD_TILE, offset=first)
         uniform = ramp * wp.tile_full(shape=FOLD_TILE, value=total_mass, dtype=wp.float32)
         wp.tile_store(cdf, scanned + uniform, offset=first)
-
-
-@wp.func
-def _draw_env(
-    env: int,
-    cdf: wp.array(dtype=wp.float32),
-    needs_start: wp.array(dtype=wp.bool),
-    rng_state: wp.array(dtype=wp.uint32),
-    bin_uniform: wp.array(dtype=wp.float32),
-    frame_uniform: wp.array(dtype=wp.float32),
-    use_rng: int,
-    bin_motion: wp.array(dtype=wp.int64),
-    bin_start: wp.array(dtype=wp.int64),
-    bin_length: wp.array(dtype=wp.int64),
-    out_bins: wp.array(dtype=wp.int64),
-    out_motions: wp.array(dtype=wp.int64),
-    out_frames: wp.array(dtype=wp.int64),
-):
-    """Env ``env``'s start, if it needs one. ``use_rng``: draw with the env's own Warp RNG state (advanced in
-    place: deterministic, no shared counter), else read the given uniforms (tests compare with the torch path)."""
-    if not needs_start[env]:
-        return
-    u_bin = float(0.0)
-    u_frame = float(0.0)
-    if use_rng != 0:
-        state = rng_state[env]
-        u_bin = wp.randf(state)
-        u_frame = wp.randf(state)
-        rng_state[env] = state
-    else:
-        u_bin = bin_uniform[env]
-        u_frame = frame_uniform[env]
-    last = cdf.shape[0] - 1
-    x = u_bin * cdf[last]
-    # searchsorted(cdf[:-1], x, right=True): the count of head entries <= x (at most B - 1), the first index in
-    # [low, high] whose entry exceeds x. Rounds of 7 probes first: their loads are independent, so a round costs one
-    # memory latency and shrinks the range 8-fold (a binary step halves it for the same latency).
-    low = int(0)
-    high = last
-    while high - low >= SEARCH_FANOUT_MIN:
-        step = (high - low) // 8
-        below = int(0)  # probes at or below x (the CDF grows: they come first)
-        for k in range(1, 8):
-            if cdf[low + k * step] <= x:
-                below = k
-        if below < 7:
-            high = low + (below + 1) * step
-        if below > 0:
-            low = low + below * step + 1
-    while low < high:
-        middle = (low + high) // 2
-        if cdf[middle] <= x:
-            low = middle + 1
-        else:
-            high = middle
-    length = bin_length[low]
-    offset = wp.min(wp.int64(u_frame * float(length)), length - wp.int64(1))
-    out_bins[env] = wp.int64(low)
-    out_motions[env] = bin_motion[low]
-    out_frames[env] = bin_start[low] + offset
-
-
-@wp.kernel
-def draw_kernel(
-    cdf: wp.array(dtype=wp.float32),
-    needs_start: wp.array(dtype=wp.bool),
-    rng_state: wp.array(dtype=wp.uint32),
-    bin_uniform: wp.array(dtype=wp.float32),
-    frame_uniform: wp.array(dtype=wp.float32),
-    use_rng: int,
-    bin_motion: wp.array(dtype=wp.int64),
-    bin_start: wp.array(dtype=wp.int64),
-    bin_length: wp.array(dtype=wp.int64),
-    out_bins: wp.array(dtype=wp.int64),
-    out_motions: wp.array(dtype=wp.int64),
-    out_frames: wp.array(dtype=wp.int64),
-):
-    """One thread per env: :func:`_draw_env`."""
-    env = wp.tid()
-    _draw_env(
-        env, cdf, needs_start, rng_state, bin_uniform, frame_uniform, use_rng, bin_motion, bin_start, bin_length,
-        out_bins, out_motions, out_frames,
-    )  # fmt: skip
-
-
-@wp.kernel
-def record_draw_kernel(
-    bins: wp.array(dtype=wp.int64),
-    failed: wp.array(dtype=wp.bool),
-    finished: wp.array(dtype=wp.bool),
-    exposure_bins: wp.array(dtype=wp.int64),
-    alive: wp.array(dtype=wp.bool),
-    with_exposure: int,
-    pending: wp.array2d(dtype=wp.float32),
-    cdf: wp.array(dtype=wp.float32),
-    needs_start: wp.array(dtype=wp.bool),
-    rng_state: wp.array(dtype=wp.uint32),
-    bin_uniform: wp.array(dtype=wp.float32),
-    frame_uniform: wp.array(dtype=wp.float32),
-    use_rng: int,
-    bin_motion: wp.array(dtype=wp.int64),
-    bin_start: wp.array(dtype=wp.int64),
-    bin_length: wp.array(dtype=wp.int64),
-    out_bins: wp.array(dtype=wp.int64),
-    out_motions: wp.array(dtype=wp.int64),
-    out_frames: wp.array(dtype=wp.int64),
-):
-    """One thread per env: :func:`_record_env`, then :func:`_draw_env` from the CDF as the last fold left it.
-
-    The record reads ``bins[env]`` before the draw writes ``out_bins[env]`` (the same thread), so the two may be
-    one buffer: an env's next episode is then attributed to the start bin drawn here."""
-    env = wp.tid()
-    _record_env(env, bins, failed, finished, exposure_bins, alive, with_exposure, pending)
-    _draw_env(
-        env, cdf, needs_start, rng_state, bin_uniform, frame_uniform, use_rng, bin_motion, bin_start, bin_length,
-        out_bins, out_motions, out_frames,
-    )  # fmt: skip
-
-
-@wp.kernel
-def seed_kernel(seed: int, rng_state: wp.array(dtype=wp.uint32)):
-    env = wp.tid()
-    rng_state[env] = wp.rand_init(seed, env)

@@ -1,11 +1,11 @@
 """The per-env step as a few Warp kernels (experimental; ``AdaptiveSamplerCfg.warp_step``).
 
 docs/benchmarks.md §1.8 found the graphed torch step host-bound and its graphs replaying 37 kernels
-(``start``) or 47 (``hazard``) of about 2 µs each. Here one env step is four Warp kernels
-(``warp_kernels.py``; three with the opt-in one-block fold): the record of the finished envs and the
-exposure (one thread per env), the fold (two grid kernels: the folded rates with the kernel masses and their
-scan per tile of bins, then the statistics committed with the tiles' offsets; or, opted into, one kernel of one
-block: :data:`ONE_BLOCK_MAX_BINS`), and the draw for the envs that reset (one thread per env).
+(``start``) or 47 (``hazard``) of about 2 µs each. Here one env step is four Warp kernels (``warp_env_kernels.py``,
+``warp_kernels.py``; three with the opt-in one-block fold): the record of the finished envs and the exposure (one
+thread per env), the fold (two grid kernels: the folded rates with the kernel masses and their scan per tile of
+bins, then the statistics committed with the tiles' offsets; or, opted into, one kernel of one block:
+:data:`ONE_BLOCK_MAX_BINS`), and the draw for the envs that reset (one thread per env).
 With ``step(draw_first=True)`` the finished envs draw from the CDF of the fold before (as the Isaac Lab terms'
 starts do), so the record and the draw are one kernel: three per step.
 On CUDA :meth:`WarpFusedStep.step` replays all of them as **one** CUDA graph, captured on torch's stream,
@@ -231,29 +231,29 @@ class WarpFusedStep:
             seed = int(torch.randint(0, 2**31 - 1, (1,)))  # the CPU generator: no device sync
         layout = sampler.layout
         self._bin_length_long = layout.bin_length.contiguous()
-        self._bin_motion = layout.bin_motion.contiguous()
         self._bin_start = layout.bin_start.contiguous()
+        from . import warp_env_kernels
+
+        self._kernels: Any = warp_env_kernels
         a = fold.array
-        self._arrays = {
-            "rng": a(self._rng, wp.uint32),
-            "bins": a(self.bins, wp.int64),
-            "failed": a(self.failed, wp.bool),
-            "finished": a(self.finished, wp.bool),
-            "current_bins": a(self.current_bins, wp.int64),
-            "alive": a(self.alive, wp.bool),
-            "needs_start": a(self.needs_start, wp.bool),
-            "pending": fold.arrays["pending"],
-            "bin_uniform": a(self._uniforms[0]),
-            "frame_uniform": a(self._uniforms[1]),
-            "bin_motion": a(self._bin_motion, wp.int64),
-            "bin_start": a(self._bin_start, wp.int64),
-            "bin_length_long": a(self._bin_length_long, wp.int64),
-            "start_bins": a(self.start_bins, wp.int64),
-            "start_motions": a(self.start_motions, wp.int64),
-            "start_frames": a(self.start_frames, wp.int64),
-        }
+        rows = warp_env_kernels.EpisodeRows()
+        rows.bins, rows.failed = a(self.bins, wp.int64), a(self.failed, wp.bool)
+        rows.finished, rows.alive = a(self.finished, wp.bool), a(self.alive, wp.bool)
+        rows.exposure_bins, rows.with_exposure = a(self.current_bins, wp.int64), int(self._hazard)
+        rows.pending = fold.arrays["pending"]
+        self._rows = rows
+        """The record's arrays (one struct per kernel launch)."""
+        draws = warp_env_kernels.StartDraws()
+        draws.needs_start, draws.rng_state = a(self.needs_start, wp.bool), a(self._rng, wp.uint32)
+        draws.bin_uniform, draws.frame_uniform = a(self._uniforms[0]), a(self._uniforms[1])
+        draws.bin_motion, draws.bin_start = a(layout.bin_motion.contiguous(), wp.int64), a(self._bin_start, wp.int64)
+        draws.bin_length = a(self._bin_length_long, wp.int64)
+        draws.out_bins, draws.out_motions = a(self.start_bins, wp.int64), a(self.start_motions, wp.int64)
+        draws.out_frames = a(self.start_frames, wp.int64)
+        self._draws = draws
+        """The draw's arrays."""
         self._cdf_arrays: dict[int, tuple[torch.Tensor, Any]] = {}
-        fold.launch(fold.kernels.seed_kernel, num_envs, [seed, self._arrays["rng"]])
+        fold.launch(warp_env_kernels.seed_kernel, num_envs, [seed, draws.rng_state])
         self._use_graph = (sampler.cfg.cuda_graph if cuda_graph is None else cuda_graph) and device.type == "cuda"
         self._steps: dict[tuple[bool, int], tuple[torch.Tensor, CudaGraphedStep]] = {}
 
@@ -331,14 +331,12 @@ class WarpFusedStep:
                 "bins buffer. Call it right after building the step."
             )
         self.bins = self.start_bins
-        self._arrays["bins"] = self._arrays["start_bins"]
+        self._rows.bins = self._draws.out_bins
 
     # ------------------------------------------------------------------ the parts (eager launches)
     def record(self) -> None:
         """One kernel: the inputs' finished episodes (and the exposure, ``hazard``) into the pending counts."""
-        a = self._arrays
-        inputs = [a["bins"], a["failed"], a["finished"], a["current_bins"], a["alive"], int(self._hazard), a["pending"]]
-        self._fold.launch(self._fold.kernels.record_kernel, self.num_envs, inputs)
+        self._fold.launch(self._kernels.record_kernel, self.num_envs, [self._rows])
 
     def fold(self) -> None:
         """The fold (:class:`WarpFold`): two grid kernels, or one kernel of one block up to its bound."""
@@ -356,26 +354,22 @@ class WarpFusedStep:
 
     # ------------------------------------------------------------------ helpers
     def _record_and_draw(self, cdf: torch.Tensor) -> None:
-        a = self._arrays
-        inputs = [a["bins"], a["failed"], a["finished"], a["current_bins"], a["alive"], int(self._hazard), a["pending"]]
-        inputs += self._draw_inputs(cdf, use_rng=True)
-        self._fold.launch(self._fold.kernels.record_draw_kernel, self.num_envs, inputs)
+        inputs = [self._rows, self._cdf_array(cdf), 1, self._draws]
+        self._fold.launch(self._kernels.record_draw_kernel, self.num_envs, inputs)
 
     def _draw(self, cdf: torch.Tensor, uniforms: tuple[torch.Tensor, torch.Tensor] | None) -> None:
         if uniforms is not None:
             self._uniforms[0].copy_(uniforms[0])
             self._uniforms[1].copy_(uniforms[1])
-        inputs = self._draw_inputs(cdf, use_rng=uniforms is None)
-        self._fold.launch(self._fold.kernels.draw_kernel, self.num_envs, inputs)
+        inputs = [self._cdf_array(cdf), int(uniforms is None), self._draws]
+        self._fold.launch(self._kernels.draw_kernel, self.num_envs, inputs)
 
-    def _draw_inputs(self, cdf: torch.Tensor, use_rng: bool) -> list[Any]:
-        a = self._arrays
+    def _cdf_array(self, cdf: torch.Tensor) -> Any:
+        """The Warp view of ``cdf`` (one per CDF tensor, kept with it so that its id stays its own)."""
         cached = self._cdf_arrays.get(id(cdf))
         if cached is None:
-            cached = self._cdf_arrays[id(cdf)] = (cdf, self._fold.array(cdf))  # holds the tensor: the id stays its own
-        inputs = [cached[1], a["needs_start"], a["rng"], a["bin_uniform"], a["frame_uniform"], int(use_rng)]
-        inputs += [a["bin_motion"], a["bin_start"], a["bin_length_long"]]
-        return [*inputs, a["start_bins"], a["start_motions"], a["start_frames"]]
+            cached = self._cdf_arrays[id(cdf)] = (cdf, self._fold.array(cdf))
+        return cached[1]
 
 
 def _check_supported(sampler: AdaptiveSampler) -> None:
