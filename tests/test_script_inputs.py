@@ -116,6 +116,7 @@ def test_rate_noise_refuses_bad_flags(flags, expected):
             "argument --warp-one-block-max-bins: expected an int >= 0 (0: always the grid kernels), got '-1'",
         ),
         ("bench/sampler_profile.py", ["--warp-draw-first"], "--warp-draw-first profiles a Warp step: add --warp"),
+        ("bench/sampler_profile.py", ["--by-kernel", "0"], "argument --by-kernel: expected an int >= 1, got '0'"),
         ("bench/choke_points.py", ["--around", "95"], "argument --around: expected 2 arguments"),
     ],
 )

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The sampler's GPU checks and benchmarks in one call (docs/benchmarks.md §1.4, §1.8–§1.10), each step under its
+# The sampler's GPU checks and benchmarks in one call (docs/benchmarks.md §1.4, §1.8–§1.11), each step under its
 # own timeout, everything written to $OUT/gpu_checks.txt as it goes.
 #
 #   bash bench/remote/gpu_checks.sh [SECONDS_PER_STEP]      (default 150)
@@ -15,7 +15,8 @@ step() {
 }
 nvidia-smi --query-gpu=name,driver_version --format=csv,noheader >> "$log" 2>&1
 git log --oneline -1 >> "$log" 2>&1
-step python -m pytest -q tests/test_warp_step.py tests/test_graphed_device.py tests/test_compiled_steps.py
+step python -m pytest -q tests/test_warp_step.py tests/test_warp_draw_first.py tests/test_graphed_device.py \
+  tests/test_compiled_steps.py
 step python -m pytest -q tests/test_warp_terms.py    # the terms on the fused step: no host sync after capture
 step python bench/sampler_cost.py --device cuda --envs 1024 4096 16384 --bins 100 1000 10000 \
   --attribution start hazard --repeats 3 --budget-s 0.2 --warp
@@ -23,5 +24,7 @@ step python bench/sampler_cost.py --device cuda --envs 4096 16384 --bins 100000 
   --attribution start hazard --repeats 3 --budget-s 0.2    # issue 13 item 3: cost and memory at scale
 step python bench/sampler_profile.py --device cuda --envs 4096 16384 --bins 100 10000 --attribution start hazard --warp
 step python bench/sampler_profile.py --device cuda --envs 4096 16384 --bins 100 10000 --attribution start hazard --warp \
-  --warp-one-block-max-bins 16384    # the opt-in one-block Warp fold against the default three kernels (§1.9)
+  --warp-draw-first --by-kernel 3    # the draw-first step (§1.11) and its three kernels' GPU time
+step python bench/sampler_profile.py --device cuda --envs 4096 16384 --bins 100 10000 --attribution start hazard --warp \
+  --warp-one-block-max-bins 16384    # the opt-in one-block Warp fold against the default grid kernels (§1.9)
 tail -n 60 "$log"
