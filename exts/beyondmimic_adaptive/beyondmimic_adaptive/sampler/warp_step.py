@@ -255,7 +255,7 @@ class WarpFusedStep:
         self._cdf_arrays: dict[int, tuple[torch.Tensor, Any]] = {}
         fold.launch(warp_env_kernels.seed_kernel, num_envs, [seed, draws.rng_state])
         self._use_graph = (sampler.cfg.cuda_graph if cuda_graph is None else cuda_graph) and device.type == "cuda"
-        self._steps: dict[tuple[bool, int], tuple[torch.Tensor, CudaGraphedStep]] = {}
+        self._steps: dict[tuple[bool, bool, int], tuple[torch.Tensor, CudaGraphedStep]] = {}
 
     # ------------------------------------------------------------------ the whole step
     def set_inputs(
