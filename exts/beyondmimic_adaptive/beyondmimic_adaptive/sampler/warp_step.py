@@ -230,7 +230,8 @@ class WarpFusedStep:
         if seed is None:
             seed = int(torch.randint(0, 2**31 - 1, (1,)))  # the CPU generator: no device sync
         layout = sampler.layout
-        self._bin_length_long = layout.bin_length.contiguous()
+        self._bin_length_long = layout.bin_length.contiguous()  # kept: the Warp views below read their memory
+        self._bin_motion = layout.bin_motion.contiguous()
         self._bin_start = layout.bin_start.contiguous()
         from . import warp_env_kernels
 
@@ -246,7 +247,7 @@ class WarpFusedStep:
         draws = warp_env_kernels.StartDraws()
         draws.needs_start, draws.rng_state = a(self.needs_start, wp.bool), a(self._rng, wp.uint32)
         draws.bin_uniform, draws.frame_uniform = a(self._uniforms[0]), a(self._uniforms[1])
-        draws.bin_motion, draws.bin_start = a(layout.bin_motion.contiguous(), wp.int64), a(self._bin_start, wp.int64)
+        draws.bin_motion, draws.bin_start = a(self._bin_motion, wp.int64), a(self._bin_start, wp.int64)
         draws.bin_length = a(self._bin_length_long, wp.int64)
         draws.out_bins, draws.out_motions = a(self.start_bins, wp.int64), a(self.start_motions, wp.int64)
         draws.out_frames = a(self.start_frames, wp.int64)
