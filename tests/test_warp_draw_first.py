@@ -12,20 +12,10 @@ import pytest
 import torch
 
 pytest.importorskip("warp")
-from test_warp_step import DEVICES, FRAMES, NUM_ENVS, _pair
+from test_warp_step import DEVICES, FRAMES, NUM_ENVS, _pair, random_rows
 
 from beyondmimic_adaptive import AdaptiveSampler, AdaptiveSamplerCfg
 from beyondmimic_adaptive.sampler.warp_step import WarpFusedStep
-
-
-def _rows(generator: torch.Generator, num_bins: int, device: str) -> tuple[torch.Tensor, ...]:
-    """One env step's (bins, failed, finished, current bins, alive)."""
-    bins = torch.randint(0, num_bins, (NUM_ENVS,), generator=generator)
-    failed = torch.rand(NUM_ENVS, generator=generator) < 0.4
-    finished = torch.rand(NUM_ENVS, generator=generator) < 0.3
-    current = torch.randint(0, num_bins, (NUM_ENVS,), generator=generator)
-    alive = torch.rand(NUM_ENVS, generator=generator) < 0.9
-    return tuple(t.to(device) for t in (bins, failed, finished, current, alive))
 
 
 @pytest.mark.parametrize("device", DEVICES)
@@ -38,7 +28,7 @@ def test_draw_first_is_record_draw_fold_bit_for_bit(device: str, attribution: st
         generator = torch.Generator().manual_seed(3)
         starts = []
         for _ in range(6):
-            step.set_inputs(*_rows(generator, sampler.num_bins, device))
+            step.set_inputs(*random_rows(generator, sampler.num_bins, device))
             if fused:
                 out = step.step(draw_first=True)
             else:

@@ -67,6 +67,16 @@ def _pair(
     return torch_sampler, warp_sampler
 
 
+def random_rows(generator: torch.Generator, num_bins: int, device: str) -> tuple[torch.Tensor, ...]:
+    """One env step's random (bins, failed, finished, current bins, alive) rows of ``NUM_ENVS`` envs."""
+    bins = torch.randint(0, num_bins, (NUM_ENVS,), generator=generator)
+    failed = torch.rand(NUM_ENVS, generator=generator) < 0.4
+    finished = torch.rand(NUM_ENVS, generator=generator) < 0.3
+    current = torch.randint(0, num_bins, (NUM_ENVS,), generator=generator)
+    alive = torch.rand(NUM_ENVS, generator=generator) < 0.9
+    return tuple(t.to(device) for t in (bins, failed, finished, current, alive))
+
+
 def _run_folds(
     attribution: str, folds: int = 6, seed: int = 0, device: str = "cpu", fold_path: str = "two kernels", **overrides
 ):
@@ -75,12 +85,7 @@ def _run_folds(
     step = WarpFusedStep(warp_sampler, NUM_ENVS, seed=1)
     generator = torch.Generator().manual_seed(seed)
     for _ in range(folds):
-        bins = torch.randint(0, torch_sampler.num_bins, (NUM_ENVS,), generator=generator)
-        failed = torch.rand(NUM_ENVS, generator=generator) < 0.4
-        finished = torch.rand(NUM_ENVS, generator=generator) < 0.3
-        current = torch.randint(0, torch_sampler.num_bins, (NUM_ENVS,), generator=generator)
-        alive = torch.rand(NUM_ENVS, generator=generator) < 0.9
-        bins, failed, finished, current, alive = (t.to(device) for t in (bins, failed, finished, current, alive))
+        bins, failed, finished, current, alive = random_rows(generator, torch_sampler.num_bins, device)
         torch_sampler.record(bins, failed, mask=finished)
         if attribution == "hazard":
             torch_sampler.record_exposure(current, mask=alive)
