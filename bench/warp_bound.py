@@ -18,7 +18,7 @@ def _bin_bound(text: str) -> int:
 
 
 def add_one_block_bound(parser: argparse.ArgumentParser) -> None:
-    """``--warp-one-block-max-bins``: the Warp fold's bound between its two paths (``warp_step.ONE_BLOCK_MAX_BINS``,
+    """``--warp-one-block-max-bins``: the Warp fold's bound between its two paths (``warp_fold.ONE_BLOCK_MAX_BINS``,
     0 by default: always the grid kernels; docs/benchmarks.md §1.9 measured the one-block fold slower)."""
     parser.add_argument(
         "--warp-one-block-max-bins",
@@ -33,7 +33,7 @@ def set_one_block_bound(args: argparse.Namespace) -> None:
     """Apply ``--warp-one-block-max-bins`` to the Warp samplers built from now on."""
     if args.warp_one_block_max_bins is None:
         return
-    from beyondmimic_adaptive.sampler import warp_step
+    from beyondmimic_adaptive.sampler import warp_fold
 
-    warp_step.ONE_BLOCK_MAX_BINS = args.warp_one_block_max_bins
+    warp_fold.ONE_BLOCK_MAX_BINS = args.warp_one_block_max_bins
     print(f"Warp fold: one block up to {args.warp_one_block_max_bins} bins, two grid kernels above")

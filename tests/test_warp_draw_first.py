@@ -93,5 +93,65 @@ def test_attribute_to_start_bins_refusals() -> None:
         every_env.attribute_to_start_bins()
     step = WarpFusedStep(sampler, NUM_ENVS, seed=0)
     step.step(draw_first=True)
-    with pytest.raises(RuntimeError, match=r"after the first step\(\): its CUDA graphs read the old bins buffer"):
+    with pytest.raises(RuntimeError, match=r"bind\(\) after the first step\(\): its CUDA graphs read the old buffers"):
         step.attribute_to_start_bins()
+
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_bound_buffers_record_one_mask_and_draw_another(device: str) -> None:
+    """The curriculum term's binding: the ended envs recorded, the reset envs drawn (a superset), the draws' bins in
+    the caller's buffer; :meth:`record_draw` + :meth:`fold` eagerly equal ``step(draw_first=True)`` bit for bit."""
+    results = []
+    for eager in (True, False):
+        _, sampler = _pair("start", device, warmup_steps=0)
+        step = WarpFusedStep(sampler, NUM_ENVS, seed=11)
+        ended, reset = (torch.zeros(NUM_ENVS, dtype=torch.bool, device=device) for _ in range(2))
+        failed = torch.zeros(NUM_ENVS, dtype=torch.bool, device=device)
+        seeded = torch.Generator().manual_seed(9)
+        start_bins = torch.randint(0, sampler.num_bins, (NUM_ENVS,), generator=seeded).to(device)
+        step.bind(finished=ended, failed=failed, needs_start=reset, start_bins=start_bins)
+        step.attribute_to_start_bins()
+        assert step.bins is start_bins and step.start_bins is start_bins and step.finished is ended
+        generator = torch.Generator().manual_seed(4)
+        for _ in range(5):
+            reset.copy_(torch.rand(NUM_ENVS, generator=generator) < 0.5)
+            ended.copy_(reset & (torch.rand(NUM_ENVS, generator=generator) < 0.6))
+            failed.copy_(torch.rand(NUM_ENVS, generator=generator) < 0.5)
+            expected = torch.zeros_like(sampler._pending[:, :2])
+            expected.index_add_(0, start_bins[ended], torch.stack((ended, failed & ended), 1)[ended].float())
+            bins_before, motions_before = start_bins.clone(), step.start_motions.clone()
+            if eager:
+                step.record_draw()
+                assert torch.equal(sampler._pending[:, :2], expected)  # the ended envs only, in their start bins
+                step.fold()
+            else:
+                step.step(draw_first=True)
+            assert torch.equal(start_bins[~reset], bins_before[~reset])  # only the reset envs drew
+            assert torch.equal(step.start_motions[~reset], motions_before[~reset])
+        assert sampler.episode_counts.sum() > 10
+        results.append((start_bins, step.start_frames, sampler.failure_rate, sampler._adaptive_cdf, step._rng))
+    for eager_value, graph_value in zip(*results, strict=True):
+        assert torch.equal(eager_value, graph_value)
+
+
+def test_bind_refusals() -> None:
+    sampler = AdaptiveSampler(AdaptiveSamplerCfg(warp_step=True), FRAMES, fps=10)
+    step = WarpFusedStep(sampler, NUM_ENVS, seed=0)
+    rows = torch.zeros(NUM_ENVS, dtype=torch.bool)
+    with pytest.raises(
+        TypeError, match=rf"bind\(finished=...\) expects a contiguous bool tensor of shape \({NUM_ENVS},\)"
+    ):
+        step.bind(finished=rows.long())
+    with pytest.raises(
+        TypeError,
+        match=r"bind\(start_bins=...\) expects a contiguous int64 tensor .* got torch.int64 tensor of shape \(97,\)",
+    ):
+        step.bind(start_bins=torch.zeros(NUM_ENVS + 1, dtype=torch.long))  # 97 rows
+    with pytest.raises(TypeError, match=r"bind\(needs_start=...\) expects a contiguous bool"):
+        step.bind(needs_start=torch.zeros(NUM_ENVS, 2, dtype=torch.bool)[:, 0])
+    every_env = WarpFusedStep(sampler, NUM_ENVS, seed=0, draw_every_env=True)
+    with pytest.raises(RuntimeError, match=r"bind\(needs_start=...\) with draw_every_env"):
+        every_env.bind(needs_start=rows)
+    step.step(draw_first=True)
+    with pytest.raises(RuntimeError, match=r"bind\(\) after the first step\(\)"):
+        step.bind(failed=rows)

@@ -25,7 +25,8 @@ from beyondmimic_adaptive import AdaptiveSampler, AdaptiveSamplerCfg
 from beyondmimic_adaptive.sampler.config import SamplerConfigError
 
 pytest.importorskip("warp")
-from beyondmimic_adaptive.sampler.warp_step import WarpFold, WarpFusedStep
+from beyondmimic_adaptive.sampler.warp_fold import WarpFold
+from beyondmimic_adaptive.sampler.warp_step import WarpFusedStep
 
 FRAMES = [120, 57, 9, 300]
 """Four motions of 12, 6, 1 and 30 bins at 10 fps and 1 s bins: K = 5 crosses every motion boundary."""
@@ -302,12 +303,12 @@ def test_the_bound_picks_the_fold_path(device: str, monkeypatch: pytest.MonkeyPa
     """Up to ``one_block_max_bins`` bins one kernel of one block, above it two grid kernels; by default the grid
     kernels on every device (the one-block fold was slower on an H200 and on the CPU: docs/benchmarks.md §1.9), one
     block only if asked."""
-    from beyondmimic_adaptive.sampler import warp_step
+    from beyondmimic_adaptive.sampler import warp_fold
 
     sampler = AdaptiveSampler(AdaptiveSamplerCfg(warp_step=True), FRAMES, fps=10, device=device)  # 49 bins
-    assert warp_step.ONE_BLOCK_MAX_BINS == 0
+    assert warp_fold.ONE_BLOCK_MAX_BINS == 0
     assert sampler._warp_fold.one_block_max_bins == 0 and not sampler._warp_fold.one_block
-    monkeypatch.setattr(warp_step, "ONE_BLOCK_MAX_BINS", 49)  # what bench's --warp-one-block-max-bins 49 does
+    monkeypatch.setattr(warp_fold, "ONE_BLOCK_MAX_BINS", 49)  # what bench's --warp-one-block-max-bins 49 does
     assert AdaptiveSampler(AdaptiveSamplerCfg(warp_step=True), FRAMES, fps=10, device=device)._warp_fold.one_block
     kernels = {True: ["fold_one_block_kernel"], False: ["rates_mass_scan_kernel", "cdf_offsets_kernel"]}
     for bound in (49, 48):

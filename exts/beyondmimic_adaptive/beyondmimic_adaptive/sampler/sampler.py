@@ -151,7 +151,7 @@ class AdaptiveSampler:
         self._warp_fold: Callable[[], None] | None = None
         """The fold as Warp kernels (``cfg.warp_step``, experimental: ``warp_step.py``), or None."""
         if cfg.warp_step:
-            from .warp_step import WarpFold  # Warp is imported only when asked for
+            from .warp_fold import WarpFold  # Warp is imported only when asked for
 
             self._warp_fold = WarpFold(self)
         fold_body = self._fold_pending if self._warp_fold is None else self._warp_fold

@@ -1,8 +1,8 @@
 # mypy: ignore-errors
 # (Warp kernel DSL: its annotations wp.array(dtype=...) and tile calls are checked by Warp at codegen, not mypy)
-"""Warp kernels of the sampler's fold (``warp_step.py``): two grid kernels, or one of one block opted into.
+"""Warp kernels of the sampler's fold (``warp_fold.py``): two grid kernels, or one of one block opted into.
 
-Imported only by :class:`~.warp_step.WarpFold` (Warp is optional for the sampler core); the per-env kernels (record,
+Imported only by :class:`~.warp_fold.WarpFold` (Warp is optional for the sampler core); the per-env kernels (record,
 draw) are in ``warp_env_kernels.py``. Each kernel is the maths of the torch path, written per element:
 
 - :func:`rates_mass_scan_kernel` (one block per tile of :data:`SCAN_TILE` bins): the folded rates
@@ -13,7 +13,7 @@ draw) are in ``warp_env_kernels.py``. Each kernel is the maths of the torch path
 - :func:`cdf_offsets_kernel` (one block per tile): the tile's statistics committed (rates, averages, the pending
   counts into the totals, cleared), the tile sums' scan (each block's offset and the total T'), the uniform mass
   m = [T' <= 1e-12] + λ/(1 - λ) T', and the CDF cumsum(k') + m cumsum(w).
-- :func:`fold_one_block_kernel` (one block, for libraries up to ``warp_step.ONE_BLOCK_MAX_BINS`` bins, 0 by
+- :func:`fold_one_block_kernel` (one block, for libraries up to ``warp_fold.ONE_BLOCK_MAX_BINS`` bins, 0 by
   default: opt-in, slower on an H200, docs/benchmarks.md §1.9): the fold as three passes of one block over the
   bins (rates, masses and scan, uniform part), with a barrier between them; the scan runs over tiles of
   :data:`FOLD_TILE` bins, each starting from the running total of those before.
