@@ -25,6 +25,7 @@ from isaaclab.managers import (
 )
 from isaaclab.utils import configclass
 
+from beyondmimic_adaptive.sampler import PerEnvSampling
 from beyondmimic_adaptive.terms import MotionStartCommandTerm, MotionStartCommandTermCfg, motion_finished
 
 
@@ -150,6 +151,9 @@ class ManagerTestEnv:
 
 def use_graph_path(term) -> None:
     """Put an adaptive curriculum term on its CUDA-graph path (full-width rows, its record, and the starts' draw
-    where the command takes masked requests, as one graph body), run eagerly: what a CUDA env runs."""
+    where the command takes masked requests, as one graph body; with ``warp_step`` the fold too), run eagerly:
+    what a CUDA env runs."""
+    if term._one_replay_possible(graphed=True):  # warp_step: PerEnvSampling's graph path, not the Warp per-env one
+        term.per_env = PerEnvSampling(term.sampler, term.start_bins.shape[0])
     term.per_env._use_graph, term.per_env._subset = True, False
     term._record_graph = term._graphed_record()

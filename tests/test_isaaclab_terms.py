@@ -45,19 +45,26 @@ PATHS = [(attribution, path) for path in ("cpu_path", "graph_path") for attribut
 """Every attribution on both paths; the compiled graph body (slow to compile on the CPU) with the end-bin one."""
 
 
-@pytest.mark.parametrize(("attribution", "path"), [*PATHS, ("failure", "compiled_graph_path")], ids=str)
+WARP_REPLAY = [("start", "warp_replay"), ("failure", "warp_replay")]
+"""``warp_step`` on the graph path: the record replay also folds, with Warp kernels (no hazard: see the term)."""
+
+
+@pytest.mark.parametrize(("attribution", "path"), [*PATHS, ("failure", "compiled_graph_path"), *WARP_REPLAY], ids=str)
 def test_only_failure_terms_count_as_failures(make_env, attribution, path):
     # starts outside the last bins, so no episode reaches a motion's end on its own in 3 steps
     starts = "curriculum.adaptive.manual_probabilities=[1,1,1,1,0,1,1,0]"
     overrides = [f"curriculum.adaptive.attribution={attribution}", starts]
     if path == "compiled_graph_path":  # the body torch.compile'd (fullgraph) before the capture, as on CUDA
         overrides.append("curriculum.adaptive.compile=true")
+    if path == "warp_replay":
+        overrides.append("curriculum.adaptive.warp_step=true")
     # a log every env step (the default logs once per metrics_interval_steps, the mean per reset)
     env = make_env(overrides, num_envs=12, term_fields={"metrics_interval_steps": 1})
     term, command = adaptive_term(env), env.command
     if path != "cpu_path":  # what runs on CUDA (full-width rows, the term's record as one graph body), eagerly
         use_graph_path(term)
         assert term._record_graph is not None and term.draws_starts  # every attribution: one graph body
+        assert (term._fused is not None) == (path == "warp_replay")
     env.reset()
     for _ in range(3):
         env.step()
@@ -108,14 +115,18 @@ def test_the_record_graph_watches_the_commands_frames_where_it_reads_them(make_e
     assert term._record_graph.recaptures == (0 if attribution == "start" else 1)
 
 
+WARP_CUDA = [(a, True) for a in ("start", "failure")]
+"""With ``warp_step`` the replay also folds (the sampler's counts are totals after each step)."""
+
+
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA (the term's record as a graph replay)")
-@pytest.mark.parametrize("attribution", ["start", "failure", "hazard"])
-def test_on_cuda_the_terms_record_is_one_graph_replay_that_counts_every_ended_episode(make_env, attribution):
+@pytest.mark.parametrize(("attribution", "warp"), [(a, False) for a in ("start", "failure", "hazard")] + WARP_CUDA)
+def test_on_cuda_the_terms_record_is_one_graph_replay_that_counts_every_ended_episode(make_env, attribution, warp):
     from beyondmimic_adaptive.sampler.graphed import CudaGraphedStep
 
     num_envs = 64
     env = make_env(
-        [f"curriculum.adaptive.attribution={attribution}"],
+        [f"curriculum.adaptive.attribution={attribution}", f"curriculum.adaptive.warp_step={str(warp).lower()}"],
         num_envs=num_envs,
         device="cuda",
         term_fields={"metrics_interval_steps": 1},
@@ -148,6 +159,7 @@ def test_on_cuda_the_terms_record_is_one_graph_replay_that_counts_every_ended_ep
     graphed = term._record_graph._graphed
     assert isinstance(graphed, CudaGraphedStep) and graphed._graph is not None  # captured and replayed
     assert term._record_graph.recaptures == 0  # Isaac Lab's buffers stayed where the capture read them
+    assert (term._fused is not None) == warp and int(term.sampler._pending.sum()) == 0  # folded every step
     torch.cuda.synchronize()
     torch.cuda.set_sync_debug_mode("error")
     try:  # a mid-episode reset of 4 envs (no term fired: it ends no episode), with no host sync
@@ -158,12 +170,14 @@ def test_on_cuda_the_terms_record_is_one_graph_replay_that_counts_every_ended_ep
     assert int(term.sampler._pending.sum()) == 0
 
 
-def test_on_the_graph_path_the_record_replay_draws_the_starts_and_the_event_only_confirms(make_env, monkeypatch):
+@pytest.mark.parametrize("warp", [False, True], ids=["torch", "warp_replay"])
+def test_on_the_graph_path_the_record_replay_draws_the_starts_and_the_event_only_confirms(make_env, monkeypatch, warp):
     # bin 3 only, after a warm-up of 2 env steps (uniform over frames): two sampling CDFs, one capture each
-    env = make_env(["curriculum.adaptive.manual_probabilities=null", "curriculum.adaptive.warmup_steps=2"], num_envs=32)
+    overrides = ["curriculum.adaptive.manual_probabilities=null", "curriculum.adaptive.warmup_steps=2"]
+    env = make_env([*overrides, f"curriculum.adaptive.warp_step={str(warp).lower()}"], num_envs=32)
     term, command = adaptive_term(env), env.command
     use_graph_path(term)
-    assert term.draws_starts
+    assert term.draws_starts and (term._fused is not None) == warp
 
     def refuse(*args, **kwargs):
         raise AssertionError("the start event drew or requested again")

@@ -1,4 +1,5 @@
-"""Mutation check of tests/test_warp_terms.py: each mutant of the terms' Warp wiring must fail it.
+"""Mutation check of tests/test_warp_terms.py and tests/test_warp_one_replay.py: each mutant of the terms' Warp
+wiring must fail them.
 
 Not a test itself (it rewrites a source file for each mutant and restores it): run from the repository root,
 ``PYTHONPATH=$PWD/exts/beyondmimic_adaptive python tests/warp_terms_mutants.py``. It prints CAUGHT or SURVIVED
@@ -56,8 +57,33 @@ MUTANTS: dict[str, tuple[pathlib.Path, str, str]] = {
 }
 
 
+ONE_REPLAY_MUTANTS: dict[str, tuple[pathlib.Path, str, str]] = {
+    "the fold event folds again after the replay": (TERM, "if self._folded:  # the record", "if False:  # the record"),
+    "the replay's fold not noted": (TERM, "            self._folded = self._fused is not None", "            pass"),
+    "the replay does not fold": (
+        TERM,
+        "        fused.record_draw()\n        fused.fold()\n",
+        "        fused.record_draw()\n",
+    ),
+    "draws only for the ended envs": (
+        TERM,
+        "fused.bind(finished=ended, failed=failed, needs_start=self._finished, start_bins=self.start_bins)",
+        "fused.bind(finished=ended, failed=failed, start_bins=self.start_bins)",
+    ),
+    "end bins not written": (TERM, "            fused.bins.copy_(self._episode_bins())\n", "            pass\n"),
+    "starts not requested": (
+        TERM,
+        "        self.command.request_starts_where(self._finished, fused.start_motions, fused.start_frames)",
+        "        pass",
+    ),
+    "reset mask not cleared": (TERM, "[attr-defined]\n        self._finished.zero_()\n", "[attr-defined]\n"),
+}
+"""Mutants of the one-replay path (``warp_step`` on the graph path), each caught by tests/test_warp_one_replay.py."""
+
+
 def main() -> int:
-    return run_mutants(MUTANTS, "tests/test_warp_terms.py")
+    survived = run_mutants(MUTANTS, "tests/test_warp_terms.py")
+    return survived | run_mutants(ONE_REPLAY_MUTANTS, "tests/test_warp_one_replay.py")
 
 
 if __name__ == "__main__":

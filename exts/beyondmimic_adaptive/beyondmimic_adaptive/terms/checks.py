@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
+from ..motion import MotionFileError
 from .motion_command import MotionStartCommand, MotionStartCommandTerm
 from .terminations import motion_finished
 
@@ -139,3 +140,27 @@ def resolve_motion_command(env: ManagerBasedRLEnv, command_name: str) -> MotionS
             "MotionStartCommand contract; subclass beyondmimic_adaptive.terms.MotionStartCommandTerm or add them."
         )
     return command
+
+
+def check_motion_lengths(command: MotionStartCommand, bin_size_s: float) -> None:
+    """Refuse a motion shorter than one sampler bin (its only bin would be partial), naming it and the fix."""
+    frames_per_bin = bin_size_s * command.motion_fps
+    names = getattr(command, "motion_files", None)
+    for index, frames in enumerate(command.motion_num_frames):
+        if frames < frames_per_bin:
+            name = names[index] if names else f"motion {index}"
+            raise MotionFileError(
+                f"{name}: {frames} frames ({frames / command.motion_fps:g} s) is shorter than one sampler bin "
+                f"({bin_size_s:g} s). Use a longer clip or lower curriculum.adaptive.bin_size_s."
+            )
+
+
+def check_positive_ints(cfg: Any, names: Iterable[str]) -> None:
+    """Refuse a field of ``cfg`` in ``names`` that is not an int >= 1 (env steps), naming it.
+
+    The curriculum term's fold uses its intervals on every env step: a 0 would fail there, mid-training.
+    """
+    for name in names:
+        value = getattr(cfg, name)
+        if not (isinstance(value, int) and not isinstance(value, bool) and value >= 1):
+            raise ValueError(f"{type(cfg).__name__}.{name}={value!r} is invalid: expected an int >= 1 (env steps).")

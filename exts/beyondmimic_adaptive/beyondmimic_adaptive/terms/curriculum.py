@@ -10,7 +10,6 @@ import torch.distributed as dist
 from isaaclab.managers import CurriculumTermCfg, ManagerTermBase
 from isaaclab.utils import configclass
 
-from ..motion import MotionFileError
 from ..sampler import (
     AdaptiveSampler,
     AdaptiveSamplerCfg,
@@ -22,8 +21,10 @@ from ..sampler import (
 )
 from ..sampler.graphed import GuardedGraphedStep
 from ..sampler.warp_per_env import WarpPerEnvSampling
-from .checks import checked_motion_command
+from ..sampler.warp_step import WarpFusedStep
+from .checks import check_motion_lengths, check_positive_ints, checked_motion_command
 from .env_ids import EnvIds, EnvIdsNormalizer
+from .episode_ends import EpisodeEnds
 from .motion_command import MaskedStartRequests
 
 if TYPE_CHECKING:
@@ -51,22 +52,28 @@ class AdaptiveSamplingCurriculum(ManagerTermBase):
 
     def __init__(self, cfg: AdaptiveCurriculumTermCfg, env: ManagerBasedRLEnv):
         super().__init__(cfg, env)
-        _check_intervals(cfg)
+        check_positive_ints(cfg, ("metrics_interval_steps", "state_save_interval_steps"))
         self.command = checked_motion_command(env, cfg.command_name)
         self.sampler = AdaptiveSampler(
             cfg.sampler, self.command.motion_num_frames, self.command.motion_fps, device=env.device
         )
+        self._masked_requests = isinstance(self.command, MaskedStartRequests)
+        self._hazard = cfg.sampler.attribution == "hazard"  # only then is exposure recorded (its cost)
+        self._by_start = cfg.sampler.attribution == "start"
+        graphed = cfg.sampler.cuda_graph and self.sampler.device.type == "cuda"
         self.per_env: PerEnvSampling | WarpPerEnvSampling = (
             WarpPerEnvSampling(self.sampler, env.num_envs)
-            if cfg.sampler.warp_step
+            if cfg.sampler.warp_step and not self._one_replay_possible(graphed)
             else PerEnvSampling(self.sampler, env.num_envs)
         )
-        """Fixed-shape record and sample over all envs (CUDA graphs on the GPU); with ``warp_step`` the
-        Warp-fused step, whose one replay per env step (:meth:`fold_statistics`) records, folds and draws."""
-        terminations = env.termination_manager
-        self.failure_terms = [n for n in terminations.active_terms if not terminations.get_term_cfg(n).time_out]
+        """Fixed-shape record and sample over all envs (CUDA graphs on the GPU); with ``warp_step`` where the record
+        replay cannot draw and fold (``hazard``, a command without masked requests) the Warp-fused step, whose one
+        replay per env step (:meth:`fold_statistics`) records, folds and draws."""
+        self.ends = EpisodeEnds(env)
+        """Which of a reset's episodes ended, and by which terms (persistent masks, the log counts)."""
+        self.failure_terms = self.ends.failure_terms
         """Names of the termination terms that count as failures (every non-time-out term)."""
-        self.success_terms = [n for n in terminations.active_terms if terminations.get_term_cfg(n).time_out]
+        self.success_terms = self.ends.success_terms
         """Names of the time-out termination terms (an episode they end is a success)."""
         self.start_bins = torch.zeros(env.num_envs, dtype=torch.long, device=env.device)
         """(num_envs,) bin each env's current episode started in (written by :meth:`sample_starts`)."""
@@ -78,53 +85,27 @@ class AdaptiveSamplingCurriculum(ManagerTermBase):
         self.normalize_ids = EnvIdsNormalizer(env.num_envs, env.device)
         """The env ids in normal form; a reset's ids tensor is converted once for this term and its start event."""
         self._finished = torch.zeros(env.num_envs, dtype=torch.bool, device=env.device)
-        self._hazard = cfg.sampler.attribution == "hazard"  # only then is exposure recorded (its cost)
-        self._by_start = cfg.sampler.attribution == "start"
-        # every term's value at the last compute, failures first: one stack into one persistent buffer
-        self._term_names = self.failure_terms + self.success_terms
-        self._terms = torch.zeros(env.num_envs, len(self._term_names), dtype=torch.bool, device=env.device)
-        self._failures = self._terms[:, : len(self.failure_terms)]
-        self._never_fired = torch.zeros(env.num_envs, dtype=torch.bool, device=env.device)
-        self._fired = torch.zeros(env.num_envs, dtype=torch.bool, device=env.device)
-        self._failed = torch.zeros(env.num_envs, dtype=torch.bool, device=env.device)
-        self._failure_keys = [f"failures/{name}" for name in self.failure_terms]
-        self._log_rows = torch.zeros(len(self.failure_terms) + 1, env.num_envs, dtype=torch.bool, device=env.device)
-        """This call's, one row per failure term then ``ended``: the env's episode ended by that term / at all (rows,
-        so each is contiguous: ``torch.compile`` refuses ``out=`` into a strided view)."""
-        self._log_counts = torch.zeros(len(self.failure_terms) + 1, dtype=torch.long, device=env.device)
-        """The rows of ``_log_rows`` summed over the envs and the calls since the last log."""
-        self._ended = self._log_rows[-1]
-        """(num_envs,) the episode ended now and counts (rewritten in place; the record's mask)."""
-        self._masked_requests = isinstance(self.command, MaskedStartRequests)
-        self._fired_and_failed_out = self._fired_and_failed_buffers()
-        """The persistent (fired, failed) pair :meth:`_fired_and_failed` writes, chosen once for the terms."""
+        self._true = torch.ones((), dtype=torch.bool, device=env.device)
+        self._fused: WarpFusedStep | None = None
+        """With ``warp_step`` on the graph path: the Warp kernels the record replay runs (record and draw, fold)."""
+        self._folded = False
+        """The record replay folded since the fold event last ran (it then skips its own fold)."""
         self._record_graph = self._graphed_record()
         """On the CUDA-graph path, :meth:`_record_ended` (termination reads, the record, the log counts) and,
-        where the command takes masked requests, the reset envs' new starts (:meth:`_record_and_draw`) as one
-        graph replay, captured anew if Isaac Lab ever moves a buffer it reads (:meth:`_external_buffers`), one
-        capture per sampling CDF (warm-up, adaptive)."""
+        where the command takes masked requests, the reset envs' new starts (:meth:`_record_and_draw`; with
+        ``warp_step`` also the fold, :meth:`_record_draw_fold`) as one graph replay, captured anew if Isaac Lab
+        ever moves a buffer it reads (:meth:`_external_buffers`), one capture per sampling CDF (warm-up,
+        adaptive)."""
         self._log_calls = 0
         self._next_log_step = 0  # env step (common_step_counter) of the next log
         self._wired = False  # the start and fold events proved present (their checks then stop)
-        self._check_motion_lengths()
+        check_motion_lengths(self.command, cfg.sampler.bin_size_s)
         self._calls = 0
         self._folds = 0
         self._starts_sampled = False
         self._step_offset = 0  # env steps before this process started (restored state)
         self._metrics = self.sampler.metrics()  # refreshed every cfg.metrics_interval_steps folds
         self._next_state_save = cfg.state_save_interval_steps
-
-    def _check_motion_lengths(self) -> None:
-        frames_per_bin = self.cfg.sampler.bin_size_s * self.command.motion_fps
-        names = getattr(self.command, "motion_files", None)
-        for index, frames in enumerate(self.command.motion_num_frames):
-            if frames < frames_per_bin:
-                name = names[index] if names else f"motion {index}"
-                raise MotionFileError(
-                    f"{name}: {frames} frames ({frames / self.command.motion_fps:g} s) is shorter than one sampler "
-                    f"bin ({self.cfg.sampler.bin_size_s:g} s). Use a longer clip or lower "
-                    "curriculum.adaptive.bin_size_s."
-                )
 
     @property
     def env_step(self) -> int:
@@ -165,7 +146,10 @@ class AdaptiveSamplingCurriculum(ManagerTermBase):
     def drawn_starts(self, env_ids: torch.Tensor | slice) -> tuple[torch.Tensor, torch.Tensor]:
         """Where :attr:`draws_starts`: the (motion ids, time steps) this reset's call requested for ``env_ids``
         (normalised ids; a gather and copies, for the start event's check at its first reset)."""
-        _, motions, frames = cast(PerEnvSampling, self.per_env).last_draw  # the draw path is PerEnvSampling's
+        if self._fused is not None:
+            motions, frames = self._fused.start_motions, self._fused.start_frames
+        else:
+            _, motions, frames = cast(PerEnvSampling, self.per_env).last_draw  # the draw path is PerEnvSampling's
         return motions[env_ids].clone(), frames[env_ids].clone()
 
     def sample_starts(self, env_ids: EnvIds) -> tuple[torch.Tensor, torch.Tensor]:
@@ -192,49 +176,51 @@ class AdaptiveSamplingCurriculum(ManagerTermBase):
             self._check_wiring(env)
         self._calls += 1
         # every env's row, with the reset ones marked: fixed shapes, so on CUDA the rest is one graph launch
-        ids = self.normalize_ids(env_ids)
+        graphed = self._record_graph is not None
+        # on the graph path the ids as given (int32 from step()): no conversion launched
+        ids: torch.Tensor | slice
+        if graphed and isinstance(env_ids, torch.Tensor) and self._is_id_row(env_ids):
+            ids = env_ids
+        else:
+            ids = self.normalize_ids(env_ids)
         if isinstance(ids, slice):
             self._finished.fill_(True)
         else:
-            self._finished.index_fill_(0, ids, True)  # all False between calls (_record_ended clears it)
+            self._finished.index_put_((ids,), self._true)  # int32 or int64; all False between calls
         if self._record_graph is not None:
             self.sampler.env_step = self.env_step  # the draw's CDF (warm-up or adaptive)
             self._record_graph()
+            self._folded = self._fused is not None
         else:  # the reset ids spare the CPU a scan of every env for the ended ones
             self._record_ended(rows=None if isinstance(ids, slice) else ids)
         return self._log(env)
 
-    def _record_ended(self, rows: torch.Tensor | None = None, clear: bool = True) -> None:
-        """Record the episodes of the ``_finished`` envs that ended, count them for the log, clear ``_finished``
-        (unless ``clear`` is off).
-
-        Fixed shapes and no host sync: on CUDA it runs as one captured graph (``rows`` None). An episode
-        ended when the last termination compute marked the env done (terminated or timed out), a term of it
-        fired, and the episode ran. Any other reset (an eval loop's or a wrapper's mid-episode reset, a
-        visualizer's reset that marks envs terminated with no term fired, a reset right after a step-reset)
-        ends none. The done flag also guards against term values that outlive their step (Isaac Lab 2.3.0's
-        get_term reports each env's last episode end).
-        """
-        env = self._env
-        terminations = env.termination_manager
-        fired, failed = self._fired_and_failed(terminations)
-        ended = self._ended  # written in place: the record's mask, and the log's last column
-        done = terminations.terminated | terminations.time_outs
-        torch.logical_and(self._finished & (env.episode_length_buf > 0) & done, fired, out=ended)
-        bins = (
-            self.start_bins
-            if self._by_start
-            else self.sampler.bin_index(self.command.motion_ids, self.command.time_steps)
+    def _is_id_row(self, env_ids: torch.Tensor) -> bool:
+        # dtype, shape and device live on the host: no sync
+        return (
+            env_ids.dim() == 1
+            and env_ids.dtype in (torch.int32, torch.int64)
+            and env_ids.device == self._finished.device
         )
+
+    def _record_ended(self, rows: torch.Tensor | None = None, clear: bool = True) -> None:
+        """Record the episodes of the ``_finished`` envs that ended (:class:`EpisodeEnds`), count them for the log,
+        clear ``_finished`` (unless ``clear`` is off). Fixed shapes and no host sync: on CUDA it runs as one
+        captured graph (``rows`` None)."""
+        ended, failed = self.ends.mark(self._finished)
         # ``failed`` counts only where ``ended`` (the record's mask) holds, so it needs no ``& ended``
         if self._record_graph is not None:
-            self.sampler.record(bins, failed, mask=ended)
+            self.sampler.record(self._episode_bins(), failed, mask=ended)
         else:
-            self.per_env.record(bins, failed, ended, rows=rows)
-        torch.logical_and(self._failures.T, ended, out=self._log_rows[:-1])
-        self._log_counts.add_(self._log_rows.sum(dim=1))
+            self.per_env.record(self._episode_bins(), failed, ended, rows=rows)
         if clear:
             self._finished.zero_()
+
+    def _episode_bins(self) -> torch.Tensor:
+        """(num_envs,) the bin each env's episode is charged to: its start bin, or where it is now (ended)."""
+        if self._by_start:
+            return self.start_bins
+        return self.sampler.bin_index(self.command.motion_ids, self.command.time_steps)
 
     def _record_and_draw(self) -> None:
         """The record graph's body: :meth:`_record_ended`, with the reset envs' new starts drawn before the reset
@@ -247,9 +233,41 @@ class AdaptiveSamplingCurriculum(ManagerTermBase):
         self.command.request_starts_where(finished, motions, frames)  # type: ignore[attr-defined]
         finished.zero_()
 
+    def _record_draw_fold(self) -> None:
+        """The record graph's body with ``warp_step``: the ended episodes read in torch, then three Warp kernels
+        (record and draw in one, from the last fold's CDF, the draws' bins straight into :attr:`start_bins`; the
+        fold), the starts requested from the command: the env step's whole sampler work in one replay."""
+        fused = cast(WarpFusedStep, self._fused)
+        self.ends.mark(self._finished)  # into the step's bound record mask and failures
+        if not self._by_start:
+            fused.bins.copy_(self._episode_bins())
+        fused.record_draw()
+        fused.fold()
+        self.command.request_starts_where(self._finished, fused.start_motions, fused.start_frames)  # type: ignore[attr-defined]
+        self._finished.zero_()
+
+    def _one_replay_possible(self, graphed: bool) -> bool:
+        """Whether the record replay can also fold, with the Warp kernels (:meth:`_record_draw_fold`): with
+        ``warp_step`` on the graph path (``graphed``), for a command with masked requests, without the hazard (whose
+        exposure is counted after the command advanced, at the fold event) and without an all-reduce (every rank
+        folds at the fold event, in lockstep; ``warp_step`` refuses it anyway)."""
+        cfg = self.cfg.sampler
+        distributed = cfg.sync_distributed and dist.is_available() and dist.is_initialized()
+        return cfg.warp_step and graphed and self._masked_requests and not self._hazard and not distributed
+
+    def _warp_reset_step(self) -> WarpFusedStep:
+        """The Warp step of :meth:`_record_draw_fold`, reading and writing this term's buffers in place."""
+        fused = WarpFusedStep(self.sampler, self._env.num_envs)
+        ended, failed = self.ends.ended, self.ends.failed
+        fused.bind(finished=ended, failed=failed, needs_start=self._finished, start_bins=self.start_bins)
+        if self._by_start:
+            fused.attribute_to_start_bins()
+        return fused
+
     def _graphed_record(self) -> GuardedGraphedStep | None:
-        """:meth:`_record_ended` (with the draw, :meth:`_record_and_draw`, where the command takes masked requests)
-        as one graph replay where the sampler replays graphs; None elsewhere.
+        """:meth:`_record_ended` (with the draw, :meth:`_record_and_draw`, where the command takes masked requests;
+        with ``warp_step`` also the fold, :meth:`_record_draw_fold`) as one graph replay where the sampler replays
+        graphs; None elsewhere.
 
         With ``failure`` or ``hazard`` attribution the graph also reads the command's ``motion_ids`` and
         ``time_steps`` (the bin an episode ended in): :meth:`_external_buffers` watches them too, so a command
@@ -257,26 +275,23 @@ class AdaptiveSamplingCurriculum(ManagerTermBase):
         WBT adapter do) gets a new capture, and after ``max_recaptures`` the eager record."""
         if not (isinstance(self.per_env, PerEnvSampling) and self.per_env.graphed):
             return None
-        step = self._record_and_draw if self._masked_requests else self._record_ended
+        if self._one_replay_possible(graphed=True):
+            self._fused = self._warp_reset_step()
+            step = self._record_draw_fold
+        else:
+            step = self._record_and_draw if self._masked_requests else self._record_ended
         variant = self._sampling_cdf if self._masked_requests else None  # the draw reads the CDF of the sampler's mode
-        device, fused = self.sampler.device, self.sampler.cfg.compile  # compile: the body fused before its capture
-        return GuardedGraphedStep(step, self._external_buffers, device, variant=variant, compile=fused)
+        device = self.sampler.device
+        compile = self.sampler.cfg.compile and self._fused is None  # the body fused before its capture (not Warp's)
+        return GuardedGraphedStep(step, self._external_buffers, device, variant=variant, compile=compile)
 
     def _sampling_cdf(self) -> torch.Tensor:
         return self.sampler.sampling_cdf
 
     def _external_buffers(self) -> tuple[int, ...]:
         """Data pointers of the tensors :meth:`_record_ended` reads but the env owns (a graph reads them in place)."""
-        env = self._env
-        terminations = env.termination_manager
         ended_in = () if self._by_start else (self.command.motion_ids.data_ptr(), self.command.time_steps.data_ptr())
-        return (
-            env.episode_length_buf.data_ptr(),
-            terminations.terminated.data_ptr(),
-            terminations.time_outs.data_ptr(),
-            *(terminations.get_term(name).data_ptr() for name in self._term_names),
-            *ended_in,
-        )
+        return (*self.ends.buffers(), *ended_in)
 
     def _log(self, env: ManagerBasedRLEnv) -> dict[str, torch.Tensor] | None:
         """The log values, once every ``cfg.metrics_interval_steps`` env steps; None (nothing logged) in between.
@@ -292,13 +307,8 @@ class AdaptiveSamplingCurriculum(ManagerTermBase):
         if env.common_step_counter < self._next_log_step:
             return None
         self._next_log_step = env.common_step_counter + self.cfg.metrics_interval_steps
-        means = self._log_counts / self._log_calls
-        self._log_counts.zero_()
+        log = {**self._metrics, **self.ends.log_means(self._log_calls)}
         self._log_calls = 0
-        log = dict(self._metrics)
-        for index, key in enumerate(self._failure_keys):
-            log[key] = means[index]
-        log["episodes"] = means[-1]
         return log
 
     def _check_wiring(self, env: ManagerBasedRLEnv) -> None:
@@ -316,26 +326,6 @@ class AdaptiveSamplingCurriculum(ManagerTermBase):
             )
         self._wired = self._starts_sampled and self._folds > 0
 
-    def _fired_and_failed_buffers(self) -> tuple[torch.Tensor, torch.Tensor]:
-        """The persistent (num_envs,) tensors :meth:`_fired_and_failed` writes: any term fired, a failure term fired."""
-        if not self._term_names:
-            return self._never_fired, self._never_fired
-        if not self.success_terms:
-            return self._fired, self._fired
-        return self._fired, (self._failed if self.failure_terms else self._never_fired)
-
-    def _fired_and_failed(self, terminations) -> tuple[torch.Tensor, torch.Tensor]:
-        """(num_envs,) bool each: any term fired, a failure term fired (at the last compute; fixed shape, no sync),
-        written in place into ``_fired_and_failed_out``."""
-        fired, failed = self._fired_and_failed_out
-        if not self._term_names:
-            return fired, failed
-        torch.stack([terminations.get_term(name) for name in self._term_names], dim=1, out=self._terms)
-        torch.any(self._terms, dim=1, out=fired)
-        if failed is not fired and failed is not self._never_fired:
-            torch.any(self._failures, dim=1, out=failed)
-        return fired, failed
-
     def fold_statistics(self) -> None:
         """Fold the recorded episodes into the sampler (every env step, on every rank alike).
 
@@ -345,7 +335,9 @@ class AdaptiveSamplingCurriculum(ManagerTermBase):
         self.sampler.env_step = self.env_step
         if self._hazard:
             self.per_env.record_exposure(self.sampler.bin_index(self.command.motion_ids, self.command.time_steps))
-        if isinstance(self.per_env, WarpPerEnvSampling):  # the env step's one replay: record, exposure, fold, draws
+        if self._folded:  # the record replay folded (warp_step): nothing was recorded since
+            self._folded = False
+        elif isinstance(self.per_env, WarpPerEnvSampling):  # the env step's one replay: record, exposure, fold, draws
             self.per_env.fold()
         else:
             self.sampler.fold()
@@ -381,14 +373,3 @@ class AdaptiveCurriculumTermCfg(CurriculumTermCfg):
     """Where to keep the sampler state for resuming (None: not saved). Written atomically."""
     state_save_interval_steps: int = 1200
     """Env steps between two state saves (scripts/train.py aligns it with the checkpoints)."""
-
-
-def _check_intervals(cfg: AdaptiveCurriculumTermCfg) -> None:
-    # the fold uses these on every env step (a 0 would fail there, mid-training); SamplerHistory
-    # checks its own interval
-    for name in ("metrics_interval_steps", "state_save_interval_steps"):
-        value = getattr(cfg, name)
-        if not (isinstance(value, int) and not isinstance(value, bool) and value >= 1):
-            raise ValueError(
-                f"AdaptiveCurriculumTermCfg.{name}={value!r} is invalid: expected an int >= 1 (env steps)."
-            )
