@@ -133,6 +133,22 @@ def core(meter: Meter, method: Callable[..., Any]) -> Callable[..., Any]:
     return wrapped
 
 
+def timed(meter: Meter, part: str, method: Callable[..., Any]) -> Callable[..., Any]:
+    """``method`` with its host time added to ``part`` of the term that calls it (a share of that term's core)."""
+
+    @functools.wraps(method)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        term = meter.term
+        start = time.perf_counter()
+        try:
+            return method(*args, **kwargs)
+        finally:
+            if term is not None:
+                meter.seconds[(term, part)] += time.perf_counter() - start
+
+    return wrapped
+
+
 def install(env: Any, meter: Meter, name: str = "adaptive") -> None:
     """Put probes in place of the three terms and meter the sampler core's entry points."""
     from beyondmimic_adaptive.terms import find_adaptive_curriculum
@@ -144,7 +160,12 @@ def install(env: Any, meter: Meter, name: str = "adaptive") -> None:
             setattr(term.per_env, method, core(meter, getattr(term.per_env, method)))
     term.sampler.fold = core(meter, term.sampler.fold)
     if term._record_graph is not None:  # CUDA graphs: the whole record (the sampler's included) is one replay
-        term._record_graph = core(meter, term._record_graph)
+        guarded = term._record_graph
+        guarded._sources = timed(meter, "guard", guarded._sources)  # the data-pointer check of Isaac Lab's buffers
+        term._record_graph = core(meter, guarded)
+    from beyondmimic_adaptive.sampler import graphed
+
+    graphed.CudaGraphedStep.__call__ = timed(meter, "graph", graphed.CudaGraphedStep.__call__)  # type: ignore[method-assign]
     manager = env.curriculum_manager
     cfgs = {
         "curriculum": manager._term_cfgs[manager.active_terms.index(name)],
@@ -249,6 +270,11 @@ def main() -> None:
         print("\n".join(table(meter, args.steps, ops, op_calls)))
         if meter.cuda:
             print(step_bound(meter, args.steps, wall_s))
+        for term in TERMS:
+            calls = max(meter.calls[term], 1)
+            guard, graph = (1e6 * meter.seconds[(term, part)] / calls for part in ("guard", "graph"))
+            if guard or graph:
+                print(f"  {term}: of its core per call, {graph:.1f} us in CUDA-graph steps, {guard:.1f} us guard check")
         for term in TERMS:
             detail = ", ".join(f"{op} {n}" for op, n in sorted(names[term].items()))
             print(f"  glue ops of {term} ({args.steps} steps): {detail or '-'}")

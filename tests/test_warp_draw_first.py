@@ -114,9 +114,9 @@ def test_bound_buffers_record_one_mask_and_draw_another(device: str) -> None:
         assert step.bins is start_bins and step.start_bins is start_bins and step.finished is ended
         generator = torch.Generator().manual_seed(4)
         for _ in range(5):
-            reset.copy_(torch.rand(NUM_ENVS, generator=generator) < 0.5)
-            ended.copy_(reset & (torch.rand(NUM_ENVS, generator=generator) < 0.6))
-            failed.copy_(torch.rand(NUM_ENVS, generator=generator) < 0.5)
+            reset.copy_((torch.rand(NUM_ENVS, generator=generator) < 0.5).to(device))
+            ended.copy_(reset & (torch.rand(NUM_ENVS, generator=generator) < 0.6).to(device))
+            failed.copy_((torch.rand(NUM_ENVS, generator=generator) < 0.5).to(device))
             expected = torch.zeros_like(sampler._pending[:, :2])
             expected.index_add_(0, start_bins[ended], torch.stack((ended, failed & ended), 1)[ended].float())
             bins_before, motions_before = start_bins.clone(), step.start_motions.clone()
