@@ -96,6 +96,28 @@ def test_only_failure_terms_count_as_failures(make_env, attribution, path):
         assert hasattr(term._record_graph._graphed._step, "_torchdynamo_orig_callable")
 
 
+def test_the_record_graph_watches_the_termination_buffer_with_no_view_per_term(make_env, monkeypatch):
+    env = make_env(num_envs=8)
+    term, terminations = adaptive_term(env), env.termination_manager
+    use_graph_path(term)
+    env.reset()
+    assert term.ends._one_term_buffer  # Isaac Lab keeps every term's value in one (num_envs, terms) buffer
+    views = []
+    get_term = terminations.get_term
+    monkeypatch.setattr(terminations, "get_term", lambda name: views.append(name) or get_term(name))
+    term._external_buffers()
+    assert views == []  # the check reads the buffer's address: no view per call
+    for _ in range(2):
+        env.fail_flag[:2] = True
+        env.step()
+    assert term._record_graph.recaptures == 0
+    terminations._term_dones = terminations._term_dones.clone()  # a manager that replaces its buffer
+    env.fail_flag[:3] = True
+    env.step()
+    assert term._record_graph.recaptures == 1  # captured anew on the new buffer
+    assert term.sampler.episode_counts.sum() + term.sampler._pending[:, 0].sum() == 7  # 2 + 2 + 3 falls
+
+
 @pytest.mark.parametrize("attribution", ["start", "failure", "hazard"])
 def test_the_record_graph_watches_the_commands_frames_where_it_reads_them(make_env, attribution):
     env = make_env([f"curriculum.adaptive.attribution={attribution}"], num_envs=8)

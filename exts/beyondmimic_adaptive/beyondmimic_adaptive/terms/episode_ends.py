@@ -59,6 +59,9 @@ class EpisodeEnds:
         self._log_counts = torch.zeros(len(self.failure_terms) + 1, dtype=torch.long, device=device)
         """The rows of ``_log_rows`` summed over the envs and the calls since the last :meth:`log_means`."""
         self._log_keys = [*(f"failures/{name}" for name in self.failure_terms), "episodes"]
+        self._one_term_buffer = self._terms_share_one_buffer()
+        """Every ``get_term`` is a column of the manager's one (num_envs, terms) buffer (Isaac Lab 2.3 and 3.0):
+        :meth:`buffers` then reads that buffer's address, not a new view per term."""
 
     def mark(self, reset: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """(ended, failed), both (num_envs,) bool: the episodes of the ``reset`` envs that ended now and count, and
@@ -85,12 +88,28 @@ class EpisodeEnds:
         return {key: means[index] for index, key in enumerate(self._log_keys)}
 
     def buffers(self) -> tuple[int, ...]:
-        """Data pointers of the env's tensors :meth:`mark` reads (a captured graph reads them in place)."""
+        """Data pointers of the env's tensors :meth:`mark` reads (a captured graph reads them in place).
+
+        Called before every replay of the curriculum term's graph, with the GPU idle after Isaac Lab's reset sync,
+        so its host time is the env step's: with a view per term it took 62 us per call on the G1 (five terms) on an
+        H200 host (``bench/term_glue.py``)."""
         env = self._env
         terminations = env.termination_manager
+        if self._one_term_buffer:
+            terms: tuple[int, ...] = (terminations._term_dones.data_ptr(),)
+        else:
+            terms = tuple(terminations.get_term(name).data_ptr() for name in self.term_names)
         return (
             env.episode_length_buf.data_ptr(),
             terminations.terminated.data_ptr(),
             terminations.time_outs.data_ptr(),
-            *(terminations.get_term(name).data_ptr() for name in self.term_names),
+            *terms,
         )
+
+    def _terms_share_one_buffer(self) -> bool:
+        terminations = self._env.termination_manager
+        dones = getattr(terminations, "_term_dones", None)
+        if not (isinstance(dones, torch.Tensor) and dones.dim() == 2 and self.term_names):
+            return False
+        base = dones.untyped_storage().data_ptr()
+        return all(terminations.get_term(name).untyped_storage().data_ptr() == base for name in self.term_names)
