@@ -98,14 +98,15 @@ class AdaptiveSamplerCfg:
 
     warp_step: bool = False
     """Experimental (measured on an H200, docs/benchmarks.md §1.9, §1.11 and §2: the sampler's step alone 1.5–6×
-    faster than the torch path, but the G1 env slower on it: 0.959 of the sampler-off throughput against 0.986).
+    faster than the torch path; the G1 env at 0.9926 of its sampler-off throughput against 0.9884 on the torch path).
     Runs the fold as two Warp kernels (folded rates with the kernel masses and their scan per tile of bins; the
-    statistics committed with the tiles' offsets; ``sampler/warp_step.py``) instead of about thirteen torch ops,
-    inside the same fold graph, and lets :class:`~beyondmimic_adaptive.sampler.warp_step.WarpFusedStep` run a whole
-    env step (record, fold, draw) as four kernels in one CUDA graph; the Isaac Lab terms replay it once per env step
-    (``sampler/warp_per_env.py``). The sampler then keeps fixed shapes on the CPU too; ``compile`` does not apply to
-    the fold. Needs NVIDIA Warp; not with ``max_prob_ratio`` or under torch.distributed. Off by default: the terms'
-    wiring for it lacks the glue cuts of the torch path (docs/benchmarks.md §2)."""
+    statistics committed with the tiles' offsets; ``sampler/warp_fold.py``) instead of about thirteen torch ops, and
+    lets :class:`~beyondmimic_adaptive.sampler.warp_step.WarpFusedStep` run a whole env step (record, fold, draw) as
+    three or four kernels. In the Isaac Lab terms on CUDA, for a command with masked start requests and ``start`` or
+    ``failure`` attribution, the curriculum term's one graph replay per env step records, draws and folds; for
+    ``hazard`` or another command the fold event replays the step (``sampler/warp_per_env.py``). The sampler then
+    keeps fixed shapes on the CPU too; ``compile`` does not apply to the Warp kernels. Needs NVIDIA Warp; not with
+    ``max_prob_ratio`` or under torch.distributed. Off by default: it has not trained a policy on a GPU yet."""
 
     def validate(self) -> None:
         """Raise :class:`SamplerConfigError` naming the first out-of-range field and its range."""

@@ -1,5 +1,10 @@
 """The terms' per-env calls over the Warp-fused step: one replay per env step (``cfg.warp_step``, experimental).
 
+The Isaac Lab terms use it where the curriculum term's own record replay cannot draw and fold: ``hazard`` attribution
+(its exposure is counted after the command advanced) and commands without masked start requests. Elsewhere on CUDA
+the curriculum term binds a :class:`WarpFusedStep` to its own buffers and replays its record, draw and fold itself
+(``terms/curriculum.py``; docs/benchmarks.md §2 measured that wiring faster).
+
 Isaac Lab runs an env step's sampler work in three places (``ManagerBasedRLEnv.step``): the curriculum term
 records the finished episodes in ``_reset_idx``, the reset event draws the reset envs' starts right after it,
 and the fold event runs at the end of the step, every step. :class:`WarpPerEnvSampling` keeps the calls of
