@@ -9,7 +9,7 @@ recorders) are inert stand-ins: there is no robot here.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import MISSING
 from unittest.mock import MagicMock
 
@@ -147,6 +147,28 @@ class ManagerTestEnv:
         self.fail_flag[:] = False
         self.timeout_flag[:] = False
         return reset_ids
+
+
+def run_alike(envs: Sequence[ManagerTestEnv], seed: int, after_step: Callable[[], None], steps: int = 40) -> None:
+    """Reset the envs, then ``steps`` env steps of each with the same random outcomes, ``after_step`` after each:
+    about 35 % of the envs end (none on every fifth step), half of those by a failure, the others by a time-out.
+    Checks that some env failed and that some step had no reset."""
+    generator = torch.Generator().manual_seed(seed)
+    for env in envs:
+        env.reset()
+    saw_failures = saw_quiet_step = False
+    num_envs = envs[0].num_envs
+    for step in range(steps):
+        ends = torch.rand(num_envs, generator=generator) < (0.0 if step % 5 == 4 else 0.35)
+        fails = ends & (torch.rand(num_envs, generator=generator) < 0.5)
+        saw_failures |= bool(fails.any())
+        saw_quiet_step |= not bool(ends.any())
+        for env in envs:
+            env.fail_flag[:] = fails
+            env.timeout_flag[:] = ends & ~fails
+            env.step()
+        after_step()
+    assert saw_failures and saw_quiet_step
 
 
 def use_graph_path(term) -> None:

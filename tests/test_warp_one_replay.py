@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 import torch
-from manager_env import use_graph_path
+from manager_env import run_alike, use_graph_path
 
 from beyondmimic_adaptive.terms import AdaptiveSamplingCurriculum
 
@@ -51,24 +51,14 @@ def test_same_outcomes_and_starts_give_the_torch_replays_statistics(make_env, at
         return bins, motions, frames
 
     torch_term.per_env.sample_from = warp_draws  # type: ignore[method-assign]
-    generator = torch.Generator().manual_seed(5)
-    warp_env.reset()
-    torch_env.reset()
-    saw_failures = saw_quiet_step = False
-    for step in range(40):
-        ends = torch.rand(NUM_ENVS, generator=generator) < (0.0 if step % 5 == 4 else 0.35)
-        fails = ends & (torch.rand(NUM_ENVS, generator=generator) < 0.5)
-        saw_failures |= bool(fails.any())
-        saw_quiet_step |= not bool(ends.any())
-        for env in (warp_env, torch_env):
-            env.fail_flag[:] = fails
-            env.timeout_flag[:] = ends & ~fails
-            env.step()
+
+    def same_starts() -> None:
         assert torch.equal(warp_term.start_bins, torch_term.start_bins)
         assert torch.equal(warp_env.command.time_steps, torch_env.command.time_steps)
         starts = warp_term.sampler.bin_index(warp_env.command.motion_ids, warp_env.command.robot_frame)
         assert torch.equal(starts, warp_term.start_bins)  # the robot stands where the replay drew
-    assert saw_failures and saw_quiet_step
+
+    run_alike((warp_env, torch_env), 5, same_starts)
     assert warp_term.sampler.episode_counts.sum() > 50
     for name in STATISTICS:  # counts are small integers, the rates the same element-wise maths
         warp_values, torch_values = getattr(warp_term.sampler, name), getattr(torch_term.sampler, name)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import pytest
 import torch
+from manager_env import run_alike
 
 from beyondmimic_adaptive.sampler import SamplerConfigError, state_digest
 from beyondmimic_adaptive.terms import AdaptiveSamplingCurriculum
@@ -55,23 +56,13 @@ def test_same_outcomes_and_starts_give_the_default_paths_statistics(make_env, at
 
     fused.per_env.starts = keep_starts  # type: ignore[method-assign]
     default.per_env.starts = lambda rows: drawn.pop()  # type: ignore[method-assign]
-    generator = torch.Generator().manual_seed(3)
-    fused_env.reset()
-    torch_env.reset()
-    saw_failures = saw_quiet_step = False
-    for step in range(40):
-        ends = torch.rand(NUM_ENVS, generator=generator) < (0.0 if step % 5 == 4 else 0.35)
-        fails = ends & (torch.rand(NUM_ENVS, generator=generator) < 0.5)
-        saw_failures |= bool(fails.any())
-        saw_quiet_step |= not bool(ends.any())
-        for env in (fused_env, torch_env):
-            env.fail_flag[:] = fails
-            env.timeout_flag[:] = ends & ~fails
-            env.step()
+
+    def same_starts() -> None:
         assert not drawn
         assert torch.equal(fused.start_bins, default.start_bins)
         assert torch.equal(fused_env.command.time_steps, torch_env.command.time_steps)
-    assert saw_failures and saw_quiet_step
+
+    run_alike((fused_env, torch_env), 3, same_starts)
     for name in STATISTICS:  # counts are small integers; the rates the same element-wise maths
         fused_values, default_values = getattr(fused.sampler, name), getattr(default.sampler, name)
         if name == "failure_rate" and attribution == "hazard":  # expm1 through float64 vs torch's float32: an ulp

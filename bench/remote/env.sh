@@ -13,3 +13,15 @@ EVAL_FINAL=${BM_EVAL_FINAL:-1}  # 1: each arm evaluates its last checkpoint once
 # The study's own processes: their command lines name the study folder (--out, log_dir=, resume=). Other
 # trainings or evaluations on the machine (another study, a local check) are neither waited for nor stopped.
 study_procs() { echo "($1).*$S/"; }
+# bm_step CMD...: CMD under `timeout $limit`, its output appended to $log between its start time and its exit status.
+bm_step() {
+  echo "== $(date -u +%T) $*" | tee -a "$log"
+  timeout "$limit" "$@" >> "$log" 2>&1
+  echo "== exit $?" | tee -a "$log"
+}
+# bm_header: the GPU, its driver and the commit, appended to $log (its folder made first).
+bm_header() {
+  mkdir -p "$(dirname "$log")"
+  nvidia-smi --query-gpu=name,driver_version --format=csv,noheader >> "$log" 2>&1
+  git log --oneline -1 >> "$log" 2>&1
+}

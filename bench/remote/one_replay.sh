@@ -7,22 +7,15 @@ set -u
 cd "$(dirname "$0")/../.."; source bench/remote/env.sh
 what=$1; limit=${2:-420}
 log=$OUT/one_replay.txt
-mkdir -p "$OUT"
-step() {
-  echo "== $(date -u +%T) $*" | tee -a "$log"
-  timeout "$limit" "$@" >> "$log" 2>&1
-  echo "== exit $?" | tee -a "$log"
-}
-nvidia-smi --query-gpu=name,driver_version --format=csv,noheader >> "$log" 2>&1
-git log --oneline -1 >> "$log" 2>&1
+bm_header
 g1=(--task Tracking-G1-v0 --device cuda:0)
 case $what in
-  tests) step python -m pytest -q -p no:cacheprovider tests/test_warp_one_replay.py tests/test_warp_draw_first.py \
+  tests) bm_step python -m pytest -q -p no:cacheprovider tests/test_warp_one_replay.py tests/test_warp_draw_first.py \
       tests/test_warp_terms.py tests/test_isaaclab_terms.py -k "cuda or bound or one_replay or draw_first or replay" ;;
-  glue) step python bench/term_glue.py "${g1[@]}" --envs 4096 --steps 200 --warmup 20 --warp-step ;;
-  throughput) step python bench/env_throughput.py "${g1[@]}" --num-envs 4096 --rounds 360 --steps 5 --warmup 1 \
+  glue) bm_step python bench/term_glue.py "${g1[@]}" --envs 4096 --steps 200 --warmup 20 --warp-step ;;
+  throughput) bm_step python bench/env_throughput.py "${g1[@]}" --num-envs 4096 --rounds 360 --steps 5 --warmup 1 \
       --modes off adaptive --warp-step --rows-out "$OUT/env_throughput_g1_one_replay_r360.jsonl" ;;
-  throughput-torch) step python bench/env_throughput.py "${g1[@]}" --num-envs 4096 --rounds 360 --steps 5 \
+  throughput-torch) bm_step python bench/env_throughput.py "${g1[@]}" --num-envs 4096 --rounds 360 --steps 5 \
       --warmup 1 --modes off adaptive --rows-out "$OUT/env_throughput_g1_torch_r360.jsonl" ;;
   *) echo "unknown step $what (tests, glue, throughput, throughput-torch)"; exit 2 ;;
 esac
