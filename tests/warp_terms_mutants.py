@@ -46,8 +46,8 @@ MUTANTS: dict[str, tuple[pathlib.Path, str, str]] = {
     "draws only for the finished envs": (PER_ENV, "draw_every_env=True", "draw_every_env=False"),
     "the fold event skips the fused step": (
         TERM,
-        "        if isinstance(self.per_env, WarpPerEnvSampling):  # the env",
-        "        if False:  # the env",
+        "        elif isinstance(self.per_env, WarpPerEnvSampling):  # the env",
+        "        elif False:  # the env",
     ),
     "draw mask ignored": (
         STEP,
