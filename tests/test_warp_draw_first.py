@@ -89,8 +89,10 @@ def test_start_bins_feed_the_next_record(device: str) -> None:
 def test_attribute_to_start_bins_refusals() -> None:
     sampler = AdaptiveSampler(AdaptiveSamplerCfg(warp_step=True), FRAMES, fps=10)
     every_env = WarpFusedStep(sampler, NUM_ENVS, seed=0, draw_every_env=True)
-    with pytest.raises(RuntimeError, match="with draw_every_env: every env draws each step"):
+    with pytest.raises(RuntimeError, match="attribute_to_start_bins\\) with draw_every_env: every env draws each step"):
         every_env.attribute_to_start_bins()
+    with pytest.raises(RuntimeError, match="attribute_to_start_bins\\) with draw_every_env"):
+        every_env.bind(bins=every_env.start_bins)
     step = WarpFusedStep(sampler, NUM_ENVS, seed=0)
     step.step(draw_first=True)
     with pytest.raises(RuntimeError, match=r"bind\(\) after the first step\(\): its CUDA graphs read the old buffers"):

@@ -197,11 +197,6 @@ class WarpFusedStep:
         the start bin drawn for it at its previous end, and no copy moves the draws into the record's input.
         Call it before the first :meth:`step`: the CUDA graphs read the buffers of their capture.
         """
-        if self._draw_every_env:
-            raise RuntimeError(
-                "WarpFusedStep.attribute_to_start_bins() with draw_every_env: every env draws each step, so the bins "
-                "of the envs still running would change. Build the step without draw_every_env."
-            )
         self.bind(bins=self.start_bins)
 
     def bind(
@@ -234,6 +229,13 @@ class WarpFusedStep:
             raise RuntimeError(
                 "WarpFusedStep.bind() after the first step(): its CUDA graphs read the old buffers. Bind right after "
                 "building the step."
+            )
+        drawn_bins = self.start_bins if start_bins is None else start_bins
+        if self._draw_every_env and bins is not None and bins is drawn_bins:
+            raise RuntimeError(
+                "WarpFusedStep: the start bins as the record's bins (attribute_to_start_bins) with draw_every_env: "
+                "every env draws each step, so the bins of the envs still running would change. Build the step "
+                "without draw_every_env."
             )
         if needs_start is not None and self._draw_every_env:
             raise RuntimeError(
