@@ -140,6 +140,8 @@ def test_bind_refusals() -> None:
     sampler = AdaptiveSampler(AdaptiveSamplerCfg(warp_step=True), FRAMES, fps=10)
     step = WarpFusedStep(sampler, NUM_ENVS, seed=0)
     rows = torch.zeros(NUM_ENVS, dtype=torch.bool)
+    step.bind(finished=rows)
+    assert step.finished is rows and step.needs_start is rows  # built without draw_every_env: the draw mask follows
     with pytest.raises(
         TypeError, match=rf"bind\(finished=...\) expects a contiguous bool tensor of shape \({NUM_ENVS},\)"
     ):

@@ -243,23 +243,23 @@ class WarpFusedStep:
                 "without draw_every_env to draw only where a mask of yours holds."
             )
         wp, a = self._fold.wp, self._fold.array
-        given = {"bins": bins, "failed": failed, "finished": finished, "needs_start": needs_start}
-        given["start_bins"] = start_bins
-        for name, tensor in given.items():
+        if finished is not None and needs_start is None and self.needs_start is self.finished:
+            needs_start = finished  # the draw mask stays the record mask, as built
+        # name -> (its value, the struct and field of the Warp view, the dtype)
+        targets = {
+            "bins": (bins, self._rows, "bins", wp.int64),
+            "failed": (failed, self._rows, "failed", wp.bool),
+            "finished": (finished, self._rows, "finished", wp.bool),
+            "needs_start": (needs_start, self._draws, "needs_start", wp.bool),
+            "start_bins": (start_bins, self._draws, "out_bins", wp.int64),
+        }
+        for name, (tensor, _, _, wp_dtype) in targets.items():
             if tensor is not None:
-                self._check_bound(name, tensor, torch.long if name.endswith("bins") else torch.bool)
-        if start_bins is not None:
-            self.start_bins, self._draws.out_bins = start_bins, a(start_bins, wp.int64)
-        if bins is not None:
-            self.bins, self._rows.bins = bins, a(bins, wp.int64)
-        if failed is not None:
-            self.failed, self._rows.failed = failed, a(failed, wp.bool)
-        if finished is not None:
-            if self.needs_start is self.finished and needs_start is None:
-                self.needs_start, self._draws.needs_start = finished, a(finished, wp.bool)
-            self.finished, self._rows.finished = finished, a(finished, wp.bool)
-        if needs_start is not None:
-            self.needs_start, self._draws.needs_start = needs_start, a(needs_start, wp.bool)
+                self._check_bound(name, tensor, torch.long if wp_dtype is wp.int64 else torch.bool)
+        for name, (tensor, struct, field, wp_dtype) in targets.items():
+            if tensor is not None:
+                setattr(self, name, tensor)
+                setattr(struct, field, a(tensor, wp_dtype))
 
     def _check_bound(self, name: str, tensor: torch.Tensor, dtype: torch.dtype) -> None:
         ok = (
