@@ -41,7 +41,8 @@ the bytes of every tensor reachable from the sampler and its ``PerEnvSampling`` 
 kernel tables, buffers; views counted once per storage). On CUDA it is the growth of
 ``torch.cuda.memory_allocated`` from before construction to after the timed steps, which also holds
 the CUDA graphs' static tensors. ``public MB`` is the same for the public sampler (with its
-command's per-env time steps and sampling metrics, 20 bytes per env).
+command's per-env time steps and sampling metrics, 20 bytes per env). ``warp MB`` (with ``--warp``) is the same
+for the draw-first Warp step: the sampler with the Warp fold's scratch rows and the step's per-env rows.
 
 A cell's steps shrink so that one repeat takes about ``--budget-s`` seconds (at least 5 steps):
 the largest libraries would otherwise take minutes per cell. A column that cannot run at a size
@@ -64,6 +65,7 @@ import gc
 import itertools
 import statistics
 import time
+import types
 from collections.abc import Callable
 from dataclasses import replace
 
@@ -258,7 +260,7 @@ def main() -> None:
     )
     names = ("per-env", "subset", "public", "pub core", "uniform", "ours MB", "public MB")
     names += ("compiled",) if args.compile else ()
-    names += ("warp", "warp 1st") if args.warp else ()
+    names += ("warp", "warp 1st", "warp MB") if args.warp else ()
     columns = " ".join(f"{column:>10}" for column in names)
     header = f"us per env step ({args.stat}):"
     print(f"{header:<26}{'envs':>7} {'bins':>7} {'attribution':>11} {columns}")
@@ -330,14 +332,18 @@ def _measure_cell(args, device: torch.device, num_bins: int, num_envs: int, attr
         )
         return time_per_env_step(compiled, num_envs, fraction, steps, repeats)
 
-    def warp_cost(draw_first: bool = False) -> float:
+    def warp_cost(draw_first: bool = False) -> float | tuple[float, float]:
         from warp_checks import warp_env_step
 
+        before, holder = _allocated(device), []
         fused = AdaptiveSampler(replace(cfg, warp_step=True), motion_num_frames=frames, fps=50, device=device)
-        return _median_time(warp_env_step(fused, num_envs, fraction, draw_first=draw_first), device, steps, repeats)
+        step = warp_env_step(fused, num_envs, fraction, holder, draw_first=draw_first)
+        cost = _median_time(step, device, steps, repeats)
+        return (cost, _held_bytes(device, before, fused, holder)) if draw_first else cost
 
-    cells = ["n/a"] * (7 + args.compile + 2 * args.warp)
+    cells = ["n/a"] * (7 + args.compile + 3 * args.warp)
     measures = {0: per_env_cost, 1: subset_cost, 2: public_cost, 3: public_core_cost}
+    sizes = {0: 5, 2: 6, 8 + args.compile: 9 + args.compile}  # the MB column of a cost column
     if args.compile:
         measures[7] = compiled_cost
     if args.warp:
@@ -351,7 +357,7 @@ def _measure_cell(args, device: torch.device, num_bins: int, num_envs: int, attr
             continue
         if isinstance(result, tuple):
             cells[column] = f"{result[0]:.1f}"
-            cells[5 if column == 0 else 6] = f"{result[1] / 1e6:.2f}"
+            cells[sizes[column]] = f"{result[1] / 1e6:.2f}"
         else:
             cells[column] = f"{result:.1f}"
     cells[4] = f"{time_uniform_per_step(num_envs, fraction, steps, repeats, device, num_bins):.1f}"
@@ -390,7 +396,7 @@ def _held_bytes(device: torch.device, before: int, *objects: object) -> int:
             pending.extend(item.values())
         elif isinstance(item, (list, tuple, set)):
             pending.extend(item)
-        elif hasattr(item, "__dict__") and not isinstance(item, (type, torch.device, torch.dtype)):
+        elif hasattr(item, "__dict__") and not isinstance(item, (type, types.ModuleType, torch.device, torch.dtype)):
             pending.extend(vars(item).values())
     return sum(storages.values())
 

@@ -268,15 +268,16 @@ def test_refused_configs_say_what_to_change() -> None:
     sampler = AdaptiveSampler(AdaptiveSamplerCfg(), FRAMES, fps=10, fixed_shapes=False)
     with pytest.raises(SamplerConfigError, match="fixed_shapes=True"):
         WarpFold(sampler)
-    with pytest.raises(SamplerConfigError, match=r"AdaptiveSamplerCfg.warp_step=1 is invalid: expected true or false"):
+    expected = r"AdaptiveSamplerCfg.warp_step=1 is invalid: expected true, false or null"
+    with pytest.raises(SamplerConfigError, match=expected):
         AdaptiveSamplerCfg(warp_step=1).validate()  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("tiles", [10, 300])
 def test_cdf_over_several_scan_tiles(tiles: int, device: str, fold_path: str) -> None:
     """Libraries of many tiles of ``SCAN_TILE`` bins: the grid kernels need the tiles' offsets, and beyond
-    ``SCAN_TILE`` tiles the scan of the tile sums runs in chunks with a carry; the one-block kernel carries a
-    running total over its tiles of ``FOLD_TILE`` bins (300 tiles: 19 of them)."""
+    ``SCAN_TILE`` tiles each thread of a block adds more than one tile sum into the offsets and the total; the
+    one-block kernel carries a running total over its tiles of ``FOLD_TILE`` bins (300 tiles: 19 of them)."""
     from beyondmimic_adaptive.sampler.warp_kernels import FOLD_TILE, SCAN_TILE
 
     frames = [(tiles - 1) * SCAN_TILE * 10 + 3, 120, 9]

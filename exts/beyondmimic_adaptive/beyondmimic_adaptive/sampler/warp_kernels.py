@@ -11,7 +11,8 @@ draw) are in ``warp_env_kernels.py``. Each kernel is the maths of the torch path
   scratch arrays; then k'_s = Σ_u (1 - λ) γ^u r̄_{s+u} with the sampler's (K, B) weight table (0 past the bin's
   motion, so the sum stops at the motion's end), its scan within the tile, and the tile's sum;
 - :func:`cdf_offsets_kernel` (one block per tile): the tile's statistics committed (rates, averages, the pending
-  counts into the totals, cleared), the tile sums' scan (each block's offset and the total T'), the uniform mass
+  counts into the totals, cleared), the tile's offset (the sum of the tile sums before it) and the total T' in one
+  block-wide sum, the uniform mass
   m = [T' <= 1e-12] + λ/(1 - λ) T', and the CDF cumsum(k') + m cumsum(w).
 - :func:`fold_one_block_kernel` (one block, for libraries up to ``warp_fold.ONE_BLOCK_MAX_BINS`` bins, 0 by
   default: opt-in, slower on an H200, docs/benchmarks.md §1.9): the fold as three passes of one block over the
@@ -177,9 +178,11 @@ def cdf_offsets_kernel(
     smoothed: wp.array2d(dtype=wp.float32),
 ):
     """One block per tile of bins: the tile's folded statistics are committed (rates and the hazard's averages from
-    :func:`rates_mass_scan_kernel`, the pending counts into the totals); every block scans the tile sums the same
-    way (its offset, and the total T' of every block alike), then its tile of the CDF becomes
-    scan + offset + m cumsum(w)."""
+    :func:`rates_mass_scan_kernel`, the pending counts into the totals); every block sums the tile sums before its
+    own (its offset) and all of them (the total T', the same in every block), then its tile of the CDF becomes
+    scan + offset + m cumsum(w). Both come from one block-wide sum of (offset, total) pairs, not from a scan of the
+    tile sums: a scan in every block cost 8.3–8.7 µs per fold at 100k bins on an H200 (391 tiles, two chunks of
+    the scan; docs/benchmarks.md §1.11), against 3.7–4.3 µs up to 10k bins."""
     tile, lane = wp.tid()
     for j in range(lane, SCAN_TILE, wp.block_dim()):
         s = tile * SCAN_TILE + j
@@ -189,18 +192,21 @@ def cdf_offsets_kernel(
                 smoothed[s, 0] = next_smoothed[s, 0]
                 smoothed[s, 1] = next_smoothed[s, 1]
             _move_pending(s, pending, totals)
-    num_tiles = tile_sums.shape[0]
-    carry = float(0.0)
-    offset = float(0.0)
-    for chunk in range((num_tiles + SCAN_TILE - 1) // SCAN_TILE):
-        first = chunk * SCAN_TILE
-        sums = wp.tile_load(tile_sums, shape=SCAN_TILE, offset=first)
-        before = wp.tile_scan_exclusive(sums) + wp.tile_full(shape=SCAN_TILE, value=carry, dtype=wp.float32)
-        if tile >= first and tile < first + SCAN_TILE:  # the same branch for the whole block
-            offset = before[tile - first]
-        carry = before[SCAN_TILE - 1] + sums[SCAN_TILE - 1]
-    mass = uniform_share * carry
-    if carry <= NO_FAILURE_MASS:
+    # the offset (the sum of the tile sums before this tile) and the total T' as one block sum of per-thread
+    # partials: each thread adds every block_dim-th tile sum, the same for every block, so every block gets the
+    # same T' bit for bit; one load per thread per SCAN_TILE tiles (2 at 100k bins) instead of a scan of them all
+    before_part = float(0.0)
+    total_part = float(0.0)
+    for i in range(lane, tile_sums.shape[0], wp.block_dim()):
+        tile_sum = tile_sums[i]
+        total_part = total_part + tile_sum
+        if i < tile:
+            before_part = before_part + tile_sum
+    sums = wp.tile_sum(wp.tile(wp.vec2(before_part, total_part), preserve_type=True))[0]
+    offset = sums[0]
+    total = sums[1]
+    mass = uniform_share * total
+    if total <= NO_FAILURE_MASS:
         mass = mass + 1.0
     if tile == 0:
         uniform_mass[0] = mass
