@@ -159,12 +159,22 @@ def ops_per_step(env: Any, action: Any, steps: int) -> float:
     return len(top_level) / steps
 
 
+WARP_STEP: dict[str, bool | None] = {"true": True, "false": False, "null": None}
+"""``--warp-step`` values and the ``warp_step`` each sets."""
+
+
 def build_env(
-    task: str, num_envs: int, device: str, motion_files: list[str] | None, warp_step: bool, compile: bool = False
+    task: str,
+    num_envs: int,
+    device: str,
+    motion_files: list[str] | None,
+    warp_step: bool | None,
+    compile: bool = False,
 ) -> Any:
     """The registered ``task`` with its adaptive terms, on ``device`` (also bench/term_glue.py's env).
 
-    ``motion_files`` None keeps the task's own clips; ``warp_step`` puts the terms on the Warp-fused step;
+    ``motion_files`` None keeps the task's own clips; ``warp_step`` puts the terms on the Warp-fused step (None:
+    the default, automatic);
     ``compile`` compiles the bodies of the terms' CUDA graphs (the sampler's ``compile``).
     """
     from isaaclab.envs import ManagerBasedRLEnv
@@ -192,6 +202,8 @@ def measure(args: argparse.Namespace, num_envs: int, sink: TextIO | None = None)
     env.reset()
     action = torch.zeros(num_envs, env.action_manager.total_action_dim, device=env.device)
     term = env.curriculum_manager._term_cfgs[env.curriculum_manager.active_terms.index("adaptive")].func
+    one_replay = term._fused is not None
+    print(f"the term's sampler: warp_step {term.sampler.cfg.warp_step}, one replay {one_replay}", file=sys.stderr)
     prime_sampling(env)
     rows = []
     modes = tuple(args.modes)
@@ -235,7 +247,13 @@ def main() -> None:
         "--count-ops", type=positive_int, default=0, metavar="STEPS", help="count host ops per env step over STEPS"
     )
     parser.add_argument(
-        "--warp-step", action="store_true", help="the terms on the Warp-fused step (warp_step, docs §1.9)"
+        "--warp-step",
+        nargs="?",
+        const="true",
+        default="false",
+        choices=sorted(WARP_STEP),
+        help="the sampler's warp_step: true (also the bare flag; docs §2), false (default: the torch path), or null "
+        "(the config's default, automatic)",
     )
     parser.add_argument(
         "--compile",
@@ -257,6 +275,8 @@ def main() -> None:
     )
     parser.add_argument("--single", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    args.warp_step_value = args.warp_step
+    args.warp_step = WARP_STEP[args.warp_step]
     if args.skip_rounds < 0:
         parser.error(f"--skip-rounds {args.skip_rounds}: give a number of rounds >= 0")
     if args.summarize:
@@ -290,7 +310,7 @@ def main() -> None:
             ["--warmup", str(args.warmup)]
             + (["--count-ops", str(args.count_ops)] if args.count_ops else [])
             + (["--motion-files", *args.motion_files] if args.motion_files else [])
-            + (["--warp-step"] if args.warp_step else [])
+            + ["--warp-step", args.warp_step_value]
             + (["--compile"] if args.compile else [])
             + (["--rows-out", str(args.rows_out)] if args.rows_out else [])
         )
@@ -307,7 +327,9 @@ def main() -> None:
             print(
                 f"  {num_envs:>6} envs  round {row['round']}  {row['mode']:>8}: {rate:>10.0f} env-steps/s", flush=True
             )
-    warp = (" (warp_step)" if args.warp_step else "") + (" (compile)" if args.compile else "")
+    warp = (f" (warp_step {args.warp_step_value})" if args.warp_step is not False else "") + (
+        " (compile)" if args.compile else ""
+    )
     print(f"\n{args.task}{warp} on {args.device}; per phase {args.steps} timed steps after {args.warmup} warm-up steps")
     if args.skip_rounds:
         print(f"(the summary leaves out the first {args.skip_rounds} round(s) of each env count: --skip-rounds)")

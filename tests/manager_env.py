@@ -175,7 +175,8 @@ def use_graph_path(term) -> None:
     """Put an adaptive curriculum term on its CUDA-graph path (full-width rows, its record, and the starts' draw
     where the command takes masked requests, as one graph body; with ``warp_step`` the fold too), run eagerly:
     what a CUDA env runs."""
-    if term._one_replay_possible(graphed=True):  # warp_step: PerEnvSampling's graph path, not the Warp per-env one
+    term._one_replay_applies = term._one_replay_wiring(graphed=True)
+    if term._one_replay_possible():  # warp_step: PerEnvSampling's graph path, not the Warp per-env one
         term.per_env = PerEnvSampling(term.sampler, term.start_bins.shape[0])
     term.per_env._use_graph, term.per_env._subset = True, False
     term._record_graph = term._graphed_record()

@@ -77,6 +77,8 @@ def train(overrides: Sequence[str] = ()) -> Path:
                 for _, term in [*named_terms, *public_terms]:
                     term.save_state()  # from the start: a run killed before its first periodic save still resumes
                 hooks = [SamplerLogHook(term, name, run.image_interval) for name, term in named_terms]
+                for name, term in named_terms:
+                    print(f"[train] sampler {name}: {term.sampler_path}")
                 attach_log_hooks(runner, hooks)
                 ranks = f" (rank {world.rank} of {world.size})" if world.distributed else ""
                 size = f"{run.num_envs} envs x {run.iterations} iterations"

@@ -96,17 +96,25 @@ class AdaptiveSamplerCfg:
     inside a busy env, where each small kernel adds stream time, not measured yet (``bench/env_throughput.py
     --compile``)."""
 
-    warp_step: bool = False
-    """Experimental (measured on an H200, docs/benchmarks.md §1.9, §1.11 and §2: the sampler's step alone 1.5–6×
-    faster than the torch path; the G1 env at 0.9926 of its sampler-off throughput against 0.9884 on the torch path).
-    Runs the fold as two Warp kernels (folded rates with the kernel masses and their scan per tile of bins; the
-    statistics committed with the tiles' offsets; ``sampler/warp_fold.py``) instead of about thirteen torch ops, and
-    lets :class:`~beyondmimic_adaptive.sampler.warp_step.WarpFusedStep` run a whole env step (record, fold, draw) as
-    three or four kernels. In the Isaac Lab terms on CUDA, for a command with masked start requests and ``start`` or
-    ``failure`` attribution, the curriculum term's one graph replay per env step records, draws and folds; for
-    ``hazard`` or another command the fold event replays the step (``sampler/warp_per_env.py``). The sampler then
-    keeps fixed shapes on the CPU too; ``compile`` does not apply to the Warp kernels. Needs NVIDIA Warp; not with
-    ``max_prob_ratio`` or under torch.distributed. Off by default: it has not trained a policy on a GPU yet."""
+    warp_step: Optional[bool] = None  # noqa: UP045 (OmegaConf reads this type)
+    """The sampler's step as NVIDIA Warp kernels: ``null`` (default, automatic), ``true`` or ``false``.
+
+    With Warp the fold is two kernels (folded rates with the kernel masses and their scan per tile of bins; the
+    statistics committed with the tiles' offsets; ``sampler/warp_fold.py``) instead of about thirteen torch ops,
+    and :class:`~beyondmimic_adaptive.sampler.warp_step.WarpFusedStep` runs a whole env step (record, fold, draw)
+    as three or four kernels. In the Isaac Lab terms on CUDA, for a command with masked start requests and
+    ``start`` or ``failure`` attribution, the curriculum term's one graph replay per env step then records, draws
+    and folds: on an H200 the G1 env ran at 0.9926 of its sampler-off throughput this way, against 0.9884 on the
+    torch path (docs/benchmarks.md §2). For ``hazard`` or another command the fold event replays the Warp step
+    (``sampler/warp_per_env.py``, slower there than the torch path: 0.959).
+
+    - ``null``: the curriculum term takes Warp exactly where that one replay applies: CUDA graphs on a CUDA
+      device, Warp :data:`~beyondmimic_adaptive.sampler.warp_fold.AUTO_MIN_WARP` or newer, ``start`` or
+      ``failure`` attribution, a command with masked start requests, no ``max_prob_ratio``, no ``compile``, no
+      torch.distributed; torch elsewhere. A sampler built directly (``AdaptiveSampler(cfg, ...)``) runs torch.
+    - ``true``: Warp wherever it runs (also on the CPU, where the sampler then keeps fixed shapes, and for
+      ``hazard``); refuses ``max_prob_ratio`` and torch.distributed. ``compile`` does not apply to Warp kernels.
+    - ``false``: the torch path everywhere."""
 
     def validate(self) -> None:
         """Raise :class:`SamplerConfigError` naming the first out-of-range field and its range."""
@@ -141,7 +149,9 @@ class AdaptiveSamplerCfg:
             "in [0, 1]",
         )
         _check(isinstance(self.compile, bool), "compile", self.compile, "true or false (default false)")
-        _check(isinstance(self.warp_step, bool), "warp_step", self.warp_step, "true or false (default false)")
+        warp = self.warp_step
+        expected = "true, false or null (default null: automatic)"
+        _check(warp is None or isinstance(warp, bool), "warp_step", warp, expected)
         _check(_is_int(self.warmup_steps) and self.warmup_steps >= 0, "warmup_steps", self.warmup_steps, ">= 0")
         if self.manual_probabilities is not None:
             values = list(self.manual_probabilities)

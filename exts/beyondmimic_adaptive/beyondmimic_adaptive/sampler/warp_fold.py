@@ -16,7 +16,13 @@ from .config import SamplerConfigError
 if TYPE_CHECKING:
     from .sampler import AdaptiveSampler
 
-__all__ = ["ONE_BLOCK_MAX_BINS", "WarpFold", "check_warp_supported"]
+__all__ = ["AUTO_MIN_WARP", "ONE_BLOCK_MAX_BINS", "WarpFold", "check_warp_supported", "warp_runs_on"]
+
+
+AUTO_MIN_WARP = (1, 17)
+"""The oldest NVIDIA Warp (major, minor) that ``warp_step: null`` (automatic) picks the Warp kernels with: the
+version they were tested and measured with (the tile scans and reductions, ``wp.tile(..., preserve_type=True)``,
+need a recent Warp). ``warp_step: true`` tries any installed Warp."""
 
 
 ONE_BLOCK_MAX_BINS = 0
@@ -142,6 +148,26 @@ class WarpFold:
             )
         else:
             wp.launch(kernel, dim=dim, inputs=inputs, device=self.wp_device, stream=stream)
+
+
+def warp_runs_on(device: torch.device | str) -> bool:
+    """Whether ``warp_step: null`` may pick the Warp kernels on ``device``: a CUDA device, and an NVIDIA Warp of
+    :data:`AUTO_MIN_WARP` or newer that sees CUDA. Imports Warp only for a CUDA device; never raises."""
+    if torch.device(device).type != "cuda":
+        return False
+    try:
+        import warp as wp
+    except ImportError:
+        return False
+    version = getattr(wp, "__version__", None)  # a stand-in module (a test double) has none
+    if not isinstance(version, str):
+        return False
+    try:
+        major_minor = tuple(int(part) for part in version.split(".")[:2])
+        wp.init()
+        return major_minor >= AUTO_MIN_WARP and bool(wp.is_cuda_available())
+    except Exception:  # an unparsable version or a Warp that cannot start: the torch path
+        return False
 
 
 def check_warp_supported(sampler: AdaptiveSampler) -> None:

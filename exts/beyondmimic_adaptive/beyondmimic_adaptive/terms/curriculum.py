@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import field
+from dataclasses import field, replace
 from typing import TYPE_CHECKING, cast
 
 import torch
@@ -20,6 +20,7 @@ from ..sampler import (
     state_digest,
 )
 from ..sampler.graphed import GuardedGraphedStep
+from ..sampler.warp_fold import warp_runs_on
 from ..sampler.warp_per_env import WarpPerEnvSampling
 from ..sampler.warp_step import WarpFusedStep
 from .checks import check_motion_lengths, check_positive_ints, checked_motion_command
@@ -57,16 +58,21 @@ class AdaptiveSamplingCurriculum(ManagerTermBase):
         super().__init__(cfg, env)
         check_positive_ints(cfg, ("metrics_interval_steps", "state_save_interval_steps"))
         self.command = checked_motion_command(env, cfg.command_name)
-        self.sampler = AdaptiveSampler(
-            cfg.sampler, self.command.motion_num_frames, self.command.motion_fps, device=env.device
-        )
         self._masked_requests = isinstance(self.command, MaskedStartRequests)
         self._hazard = cfg.sampler.attribution == "hazard"  # only then is exposure recorded (its cost)
         self._by_start = cfg.sampler.attribution == "start"
-        graphed = cfg.sampler.cuda_graph and self.sampler.device.type == "cuda"
+        graphed = cfg.sampler.cuda_graph and torch.device(env.device).type == "cuda"
+        self._one_replay_applies = self._one_replay_wiring(graphed)
+        self.sampler = AdaptiveSampler(
+            self._resolved_sampler_cfg(env.device),
+            self.command.motion_num_frames,
+            self.command.motion_fps,
+            device=env.device,
+        )
+        """The sampler, built with ``warp_step`` resolved (``null``: :meth:`_resolved_sampler_cfg`)."""
         self.per_env: PerEnvSampling | WarpPerEnvSampling = (
             WarpPerEnvSampling(self.sampler, env.num_envs)
-            if cfg.sampler.warp_step and not self._one_replay_possible(graphed)
+            if self.sampler.cfg.warp_step and not self._one_replay_applies
             else PerEnvSampling(self.sampler, env.num_envs)
         )
         """Fixed-shape record and sample over all envs (CUDA graphs on the GPU); with ``warp_step`` where the record
@@ -113,6 +119,16 @@ class AdaptiveSamplingCurriculum(ManagerTermBase):
     def env_step(self) -> int:
         """Env steps of the whole training, across resumes."""
         return self._step_offset + self._env.common_step_counter
+
+    @property
+    def sampler_path(self) -> str:
+        """The sampler's step as built (``warp_step`` resolved), for the logs."""
+        warp = f"warp_step {self.cfg.sampler.warp_step} -> {self.sampler.cfg.warp_step}"
+        if self._fused is not None:
+            return f"{warp}: Warp kernels, one record replay per env step records, draws and folds"
+        if isinstance(self.per_env, WarpPerEnvSampling):
+            return f"{warp}: Warp kernels, the fold event replays the step"
+        return f"{warp}: torch{', CUDA graphs' if self.per_env.graphed else ''}"
 
     def save_state(self, path: str | None = None) -> None:
         """Write the sampler state (atomically) to ``path`` or ``cfg.state_path``; rank 0 only."""
@@ -236,14 +252,29 @@ class AdaptiveSamplingCurriculum(ManagerTermBase):
         self.command.request_starts_where(self._finished, fused.start_motions, fused.start_frames)  # type: ignore[attr-defined]
         self._finished.zero_()
 
-    def _one_replay_possible(self, graphed: bool) -> bool:
-        """Whether the record replay can also fold, with the Warp kernels (:meth:`_record_draw_fold`): with
-        ``warp_step`` on the graph path (``graphed``), for a command with masked requests, without the hazard (whose
-        exposure is counted after the command advanced, at the fold event) and without an all-reduce (every rank
-        folds at the fold event, in lockstep; ``warp_step`` refuses it anyway)."""
+    def _one_replay_wiring(self, graphed: bool) -> bool:
+        """Whether the record replay could also fold, with the Warp kernels (:meth:`_record_draw_fold`): on the
+        graph path (``graphed``), for a command with masked requests, without the hazard (whose exposure is counted
+        after the command advanced, at the fold event) and without an all-reduce (every rank folds at the fold
+        event, in lockstep; ``warp_step`` refuses it anyway)."""
         cfg = self.cfg.sampler
         distributed = cfg.sync_distributed and dist.is_available() and dist.is_initialized()
-        return cfg.warp_step and graphed and self._masked_requests and not self._hazard and not distributed
+        return graphed and self._masked_requests and not self._hazard and not distributed
+
+    def _resolved_sampler_cfg(self, device: str) -> AdaptiveSamplerCfg:
+        """The sampler config with ``warp_step: null`` (automatic) made true or false: true where the one replay
+        applies (:meth:`_one_replay_wiring`), Warp runs on the device (:func:`warp_runs_on`) and the config asks
+        for nothing the Warp kernels do not do (``max_prob_ratio``, ``compile``); an explicit value as given."""
+        cfg = self.cfg.sampler
+        if cfg.warp_step is not None:
+            return cfg
+        warp = self._one_replay_applies and not cfg.max_prob_ratio and not cfg.compile and warp_runs_on(device)
+        return replace(cfg, warp_step=warp)
+
+    def _one_replay_possible(self) -> bool:
+        """Whether the record replay folds too (:meth:`_record_draw_fold`): the sampler runs Warp and the wiring
+        allows it (:meth:`_one_replay_wiring`)."""
+        return bool(self.sampler.cfg.warp_step) and self._one_replay_applies
 
     def _warp_reset_step(self) -> WarpFusedStep:
         """The Warp step of :meth:`_record_draw_fold`, reading and writing this term's buffers in place."""
@@ -265,7 +296,7 @@ class AdaptiveSamplingCurriculum(ManagerTermBase):
         WBT adapter do) gets a new capture, and after ``max_recaptures`` the eager record."""
         if not (isinstance(self.per_env, PerEnvSampling) and self.per_env.graphed):
             return None
-        if self._one_replay_possible(graphed=True):
+        if self._one_replay_possible():
             self._fused = self._warp_reset_step()
             step = self._record_draw_fold
         else:
