@@ -149,6 +149,7 @@ class AdaptiveSamplingCurriculum(ManagerTermBase):
         if isinstance(self.per_env, WarpPerEnvSampling):
             self.per_env.discard_draws()  # drawn from the statistics before the restore
         self._next_state_save = self.env_step + self.cfg.state_save_interval_steps
+        self._metrics = self.sampler.metrics()  # the next log shows the restored statistics
         return state_digest(self.sampler.state_dict())
 
     @property
