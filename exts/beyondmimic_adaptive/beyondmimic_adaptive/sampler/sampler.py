@@ -149,7 +149,7 @@ class AdaptiveSampler:
             self._cap = self._frame_share * cfg.max_prob_ratio
         self._refresh()
         self._warp_fold: Callable[[], None] | None = None
-        """The fold as Warp kernels (``cfg.warp_step``, experimental: ``warp_step.py``), or None."""
+        """The fold as Warp kernels (``cfg.warp_step`` true: ``warp_fold.py``), or None."""
         if cfg.warp_step:
             from .warp_fold import WarpFold  # Warp is imported only when asked for
 

@@ -1,4 +1,4 @@
-"""The sampler's fixed-shape fold as Warp kernels (experimental; ``AdaptiveSamplerCfg.warp_step``).
+"""The sampler's fixed-shape fold as Warp kernels (``AdaptiveSamplerCfg.warp_step``).
 
 :class:`WarpFold` launches the kernels of ``warp_kernels.py`` over the sampler's own tensors: the Warp arrays are
 views of them, so ``probabilities``, ``metrics`` and ``state_dict`` read what the kernels wrote, and nothing is

@@ -1,7 +1,8 @@
-"""The terms' per-env calls over the Warp-fused step: one replay per env step (``cfg.warp_step``, experimental).
+"""The terms' per-env calls over the Warp-fused step: one replay per env step (``cfg.warp_step: true`` only).
 
-The Isaac Lab terms use it where the curriculum term's own record replay cannot draw and fold: ``hazard`` attribution
-(its exposure is counted after the command advanced) and commands without masked start requests. Elsewhere on CUDA
+The Isaac Lab terms use it, with ``warp_step: true`` (the default ``null`` takes the torch path there), where the
+curriculum term's own record replay cannot draw and fold: ``hazard`` attribution (its exposure is counted after the
+command advanced) and commands without masked start requests. Elsewhere on CUDA
 the curriculum term binds a :class:`WarpFusedStep` to its own buffers and replays its record, draw and fold itself
 (``terms/curriculum.py``; docs/benchmarks.md §2 measured that wiring faster).
 

@@ -1,4 +1,4 @@
-"""The per-env step as a few Warp kernels (experimental; ``AdaptiveSamplerCfg.warp_step``).
+"""The per-env step as a few Warp kernels (``AdaptiveSamplerCfg.warp_step``).
 
 docs/benchmarks.md §1.8 found the graphed torch step host-bound and its graphs replaying 37 kernels
 (``start``) or 47 (``hazard``) of about 2 µs each. Here one env step is four Warp kernels (``warp_env_kernels.py``,
