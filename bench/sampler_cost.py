@@ -61,16 +61,15 @@ prints ``n/a`` and the reason below the table.
 from __future__ import annotations
 
 import argparse
-import gc
 import itertools
 import statistics
 import time
-import types
 from collections.abc import Callable
 from dataclasses import replace
 
 import torch
 from graph_checks import graph_matches_eager, graph_sampling_distance
+from held_memory import allocated_bytes, held_bytes
 from public_sampler import PublicBeyondMimicSampler
 from warp_bound import add_one_block_bound, set_one_block_bound
 
@@ -153,6 +152,8 @@ def time_public_per_step(
         holder.append(sampler)
     sampler.time_steps.copy_(torch.randint(0, num_bins * 50, (num_envs,), device=device))
     finished = torch.rand(num_envs, device=device) < reset_fraction
+    if not bool(finished.any()):  # setup, untimed: the public command's multinomial refuses a draw for 0 envs
+        finished[0] = True
     terminated = finished & (torch.rand(num_envs, device=device) < 0.3)
     resetting = finished.nonzero().flatten()
 
@@ -306,21 +307,21 @@ def _measure_cell(args, device: torch.device, num_bins: int, num_envs: int, attr
     steps, repeats, fraction = args.steps, args.repeats, args.reset_fraction
 
     def per_env_cost() -> tuple[float, float]:
-        before = _allocated(device)
+        before = allocated_bytes(device)
         sampler = AdaptiveSampler(cfg, motion_num_frames=frames, fps=50, device=device)
         holder: list[PerEnvSampling] = []
         cost = time_per_env_step(sampler, num_envs, fraction, steps, repeats, holder)
-        return cost, _held_bytes(device, before, sampler, holder)
+        return cost, held_bytes(device, before, sampler, holder)
 
     def subset_cost() -> float:
         sampler = AdaptiveSampler(replace(cfg, cuda_graph=False), motion_num_frames=frames, fps=50, device=device)
         return time_subset_step(sampler, num_envs, fraction, steps, repeats)
 
     def public_cost() -> tuple[float, float]:
-        before = _allocated(device)
+        before = allocated_bytes(device)
         holder: list[PublicBeyondMimicSampler] = []
         cost = time_public_per_step(num_bins, num_envs, fraction, steps, repeats, device, holder)
-        return cost, _held_bytes(device, before, holder[0])
+        return cost, held_bytes(device, before, holder[0])
 
     def public_core_cost() -> float:
         return time_public_core_per_step(num_bins, num_envs, fraction, steps, repeats, device)
@@ -335,11 +336,11 @@ def _measure_cell(args, device: torch.device, num_bins: int, num_envs: int, attr
     def warp_cost(draw_first: bool = False) -> float | tuple[float, float]:
         from warp_checks import warp_env_step
 
-        before, holder = _allocated(device), []
+        before, holder = allocated_bytes(device), []
         fused = AdaptiveSampler(replace(cfg, warp_step=True), motion_num_frames=frames, fps=50, device=device)
         step = warp_env_step(fused, num_envs, fraction, holder, draw_first=draw_first)
         cost = _median_time(step, device, steps, repeats)
-        return (cost, _held_bytes(device, before, fused, holder)) if draw_first else cost
+        return (cost, held_bytes(device, before, fused, holder)) if draw_first else cost
 
     cells = ["n/a"] * (7 + args.compile + 3 * args.warp)
     measures = {0: per_env_cost, 1: subset_cost, 2: public_cost, 3: public_core_cost}
@@ -362,43 +363,6 @@ def _measure_cell(args, device: torch.device, num_bins: int, num_envs: int, attr
             cells[column] = f"{result:.1f}"
     cells[4] = f"{time_uniform_per_step(num_envs, fraction, steps, repeats, device, num_bins):.1f}"
     return cells
-
-
-def _allocated(device: torch.device) -> int:
-    """CUDA memory allocated now, after the previous cells' garbage is freed: tensors of an earlier
-    cell that the collector would free during this cell's timed steps would count against it (a
-    negative growth, seen on an H200: docs/benchmarks.md §1.4)."""
-    if device.type != "cuda":
-        return 0
-    gc.collect()
-    torch.cuda.synchronize(device)
-    return torch.cuda.memory_allocated(device)
-
-
-def _held_bytes(device: torch.device, before: int, *objects: object) -> int:
-    """CUDA: growth of the allocated memory since ``before`` (graph pools included); CPU: the bytes
-    of every tensor storage reachable from ``objects``, each storage once."""
-    if device.type == "cuda":
-        torch.cuda.synchronize(device)
-        return torch.cuda.memory_allocated(device) - before
-    storages: dict[int, int] = {}
-    seen: set[int] = set()
-    pending = list(objects)
-    while pending:
-        item = pending.pop()
-        if id(item) in seen:
-            continue
-        seen.add(id(item))
-        if isinstance(item, torch.Tensor):
-            storage = item.untyped_storage()
-            storages[storage.data_ptr()] = storage.nbytes()
-        elif isinstance(item, dict):
-            pending.extend(item.values())
-        elif isinstance(item, (list, tuple, set)):
-            pending.extend(item)
-        elif hasattr(item, "__dict__") and not isinstance(item, (type, types.ModuleType, torch.device, torch.dtype)):
-            pending.extend(vars(item).values())
-    return sum(storages.values())
 
 
 if __name__ == "__main__":
