@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from reference_math import bin_lengths, reference_probabilities
 
 from beyondmimic_adaptive import AdaptiveSampler, AdaptiveSamplerCfg
+from beyondmimic_adaptive.sampler import distribution_metrics
 from beyondmimic_adaptive.sampler.distribution import draw_bins
 
 pytestmark = pytest.mark.fast
@@ -291,6 +292,33 @@ def test_metrics():
     assert m["entropy_normalized"].item() == pytest.approx(0.0, abs=1e-6)
     assert m["effective_bins"].item() == pytest.approx(1.0)
     assert m["mean_failure_rate"].item() == pytest.approx(0.1)
+
+
+@settings(max_examples=40, deadline=None)
+@given(num_bins=st.integers(1, 300), zeros=st.floats(0.0, 0.9), seed=st.integers(0, 2**31 - 1))
+def test_metrics_match_a_float64_reference(num_bins: int, zeros: float, seed: int):
+    generator = torch.Generator().manual_seed(seed)
+    weights = torch.rand(num_bins, generator=generator, dtype=torch.float64)
+    weights[torch.rand(num_bins, generator=generator) < zeros] = 0.0  # empty bins: p log p counts 0
+    weights[0] += 0.1
+    p = weights / weights.sum()
+    rates = torch.rand(num_bins, generator=generator, dtype=torch.float64)
+    seen = torch.rand(num_bins, generator=generator) < 0.7
+    m = distribution_metrics(p.float(), rates.float(), seen)
+    nonzero = p[p > 0]
+    entropy = -(nonzero * nonzero.log()).sum() / math.log(num_bins) if num_bins > 1 else torch.tensor(1.0)
+    expected = {
+        "entropy_normalized": entropy,
+        "top1_prob": p.max(),
+        "effective_bins": 1.0 / (p * p).sum(),
+        "prob_max_over_uniform": p.max() * num_bins,
+        "mean_failure_rate": rates[seen].sum() / max(int(seen.sum()), 1),
+        "seen_fraction": seen.double().mean(),
+    }
+    for name, value in expected.items():
+        assert float(m[name]) == pytest.approx(float(value), rel=1e-5, abs=1e-6), name
+    assert p[int(m["top1_bin"])] == p.max()
+    assert all(value.dim() == 0 for value in m.values())
 
 
 @settings(max_examples=60, deadline=None)
