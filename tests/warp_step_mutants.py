@@ -43,6 +43,7 @@ MUTANTS: dict[str, tuple[str, str]] = {
     "uniform mass test flipped": ("if total <= NO_FAILURE_MASS:", "if total > NO_FAILURE_MASS:"),
     "hazard prior without length": ("mean_exposure + prior * length", "mean_exposure + prior"),
     "pending not cleared": ("        pending[s, column] = 0.0\n", "        pending[s, column] = pending[s, column]\n"),
+    "exposure-only bins not moved": (" or pending[s, 2] != 0.0:", ":"),
     "failures counted for every finished": ("        if rows.failed[env]:\n", "        if True:\n"),
     "no tile offsets": ("    offset = sums[0]\n", "    offset = float(0.0)\n"),
     "tile offset counts its own tile": ("if i < tile:", "if i <= tile:"),
