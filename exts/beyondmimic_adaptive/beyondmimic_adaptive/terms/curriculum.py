@@ -47,9 +47,10 @@ class AdaptiveSamplingCurriculum(ManagerTermBase):
     :class:`AdaptiveFoldEvent` interval event once per env step. Isaac Lab calls curriculum terms
     only on steps with resets, which differ between ranks; the interval event runs on every step of
     every rank, so under torch.distributed every rank all-reduces and folds in lockstep. With
-    ``warp_step`` on one CUDA device (``start`` or ``failure`` attribution, a command with masked requests) the
-    record replay folds too, right after its draw, and the fold event folds only on steps without a reset: the same
-    statistics, one replay per env step.
+    the Warp kernels (``warp_step``; the default ``null`` takes them wherever this applies) on one CUDA device
+    (``start`` or ``failure`` attribution, a command with masked requests) the record replay folds too, right
+    after its draw, and the fold event folds only on steps without a reset: the same statistics, one replay per
+    env step.
     """
 
     cfg: AdaptiveCurriculumTermCfg
