@@ -185,7 +185,8 @@ def cdf_offsets_kernel(
     own (its offset) and all of them (the total T', the same in every block), then its tile of the CDF becomes
     scan + offset + m cumsum(w). Both come from one block-wide sum of (offset, total) pairs, not from a scan of the
     tile sums: a scan in every block cost 8.3–8.7 µs per fold at 100k bins on an H200 (391 tiles, two chunks of
-    the scan; docs/benchmarks.md §1.11), against 3.7–4.3 µs up to 10k bins."""
+    the scan; docs/benchmarks.md §1.11), against 3.7–4.3 µs up to 10k bins; with these sums and the idle bins
+    only read (:func:`_move_pending`), 4.6–5.4 µs (§1.12)."""
     tile, lane = wp.tid()
     for j in range(lane, SCAN_TILE, wp.block_dim()):
         s = tile * SCAN_TILE + j
