@@ -11,7 +11,7 @@ import pytest
 import torch
 
 from beyondmimic_adaptive import AdaptiveSampler, AdaptiveSamplerCfg
-from beyondmimic_adaptive.sampler import PerEnvSampling
+from beyondmimic_adaptive.sampler import PerEnvSampling, SamplerConfigError
 from beyondmimic_adaptive.sampler.warp_fold import AUTO_MIN_WARP, warp_runs_on
 from beyondmimic_adaptive.terms import AdaptiveSamplingCurriculum
 
@@ -60,6 +60,19 @@ def test_null_takes_warp_where_the_one_replay_applies(make_env, monkeypatch, ove
     monkeypatch.setattr("beyondmimic_adaptive.terms.curriculum.warp_runs_on", lambda d: False)
     no_warp = term._resolved_sampler_cfg("cuda:0").warp_step
     assert no_warp is (warp if term.cfg.sampler.warp_step is not None else False)  # no usable Warp: torch
+
+
+@pytest.mark.parametrize(("sync", "warp"), [(True, False), (False, True)])
+def test_under_torchrun_null_takes_torch_before_the_process_group_exists(make_env, monkeypatch, sync, warp):
+    # rsl-rl's runner joins the ranks after the env is built: WORLD_SIZE is all the term can see then
+    monkeypatch.setattr("beyondmimic_adaptive.terms.curriculum.warp_runs_on", lambda d: True)
+    monkeypatch.setenv("WORLD_SIZE", "2")
+    term = _term(make_env([f"curriculum.adaptive.sync_distributed={str(sync).lower()}"], num_envs=8))
+    term._one_replay_applies = term._one_replay_wiring(graphed=True)  # as on a CUDA device
+    assert term._resolved_sampler_cfg("cuda:0").warp_step is warp  # unsynced ranks may each run Warp
+    if sync:  # an explicit true is refused there, with the fix
+        with pytest.raises(SamplerConfigError, match=r"warp_step to null \(the default"):
+            AdaptiveSampler(AdaptiveSamplerCfg(warp_step=True), [250, 120], fps=50)
 
 
 def _fake_warp(monkeypatch, version: object, cuda: bool = True) -> None:

@@ -7,6 +7,7 @@ read back to the host. :class:`~.warp_step.WarpFusedStep` adds the per-env recor
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING, Any
 
 import torch
@@ -14,9 +15,10 @@ import torch
 from .config import SamplerConfigError
 
 if TYPE_CHECKING:
+    from .config import AdaptiveSamplerCfg
     from .sampler import AdaptiveSampler
 
-__all__ = ["AUTO_MIN_WARP", "ONE_BLOCK_MAX_BINS", "WarpFold", "check_warp_supported", "warp_runs_on"]
+__all__ = ["AUTO_MIN_WARP", "ONE_BLOCK_MAX_BINS", "WarpFold", "all_reduces", "check_warp_supported", "warp_runs_on"]
 
 
 AUTO_MIN_WARP = (1, 17)
@@ -170,6 +172,20 @@ def warp_runs_on(device: torch.device | str) -> bool:
         return False
 
 
+def all_reduces(cfg: AdaptiveSamplerCfg) -> bool:
+    """Whether the sampler's counts will be all-reduced across processes: ``sync_distributed`` under
+    torch.distributed, or under ``torchrun`` before the process group exists (``WORLD_SIZE`` > 1: rsl-rl's runner
+    creates the group only after the env, and with it the sampler, is built)."""
+    if not cfg.sync_distributed:
+        return False
+    if torch.distributed.is_available() and torch.distributed.is_initialized():
+        return True
+    try:
+        return int(os.environ.get("WORLD_SIZE", "1")) > 1
+    except ValueError:  # not ours to judge here (the training refuses it, naming it)
+        return False
+
+
 def check_warp_supported(sampler: AdaptiveSampler) -> None:
     """Refuse, with the fix, what the Warp kernels do not implement."""
     cfg = sampler.cfg
@@ -183,8 +199,9 @@ def check_warp_supported(sampler: AdaptiveSampler) -> None:
             "warp_step needs a fixed-shape sampler (the CPU's changed-bins fold keeps its own bookkeeping): build "
             "AdaptiveSampler(..., fixed_shapes=True), or set warp_step to false."
         )
-    if cfg.sync_distributed and torch.distributed.is_available() and torch.distributed.is_initialized():
+    if all_reduces(cfg):
         raise SamplerConfigError(
             "warp_step does not all-reduce the pending counts under torch.distributed yet: set "
-            "curriculum.adaptive.warp_step to false for multi-GPU training."
+            "curriculum.adaptive.warp_step to null (the default, which takes the torch path there) or false for "
+            "multi-GPU training."
         )

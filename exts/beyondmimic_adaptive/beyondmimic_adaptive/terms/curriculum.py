@@ -20,7 +20,7 @@ from ..sampler import (
     state_digest,
 )
 from ..sampler.graphed import GuardedGraphedStep
-from ..sampler.warp_fold import warp_runs_on
+from ..sampler.warp_fold import all_reduces, warp_runs_on
 from ..sampler.warp_per_env import WarpPerEnvSampling
 from ..sampler.warp_step import WarpFusedStep
 from .checks import check_motion_lengths, check_positive_ints, checked_motion_command
@@ -257,11 +257,10 @@ class AdaptiveSamplingCurriculum(ManagerTermBase):
     def _one_replay_wiring(self, graphed: bool) -> bool:
         """Whether the record replay could also fold, with the Warp kernels (:meth:`_record_draw_fold`): on the
         graph path (``graphed``), for a command with masked requests, without the hazard (whose exposure is counted
-        after the command advanced, at the fold event) and without an all-reduce (every rank folds at the fold
-        event, in lockstep; ``warp_step`` refuses it anyway)."""
-        cfg = self.cfg.sampler
-        distributed = cfg.sync_distributed and dist.is_available() and dist.is_initialized()
-        return graphed and self._masked_requests and not self._hazard and not distributed
+        after the command advanced, at the fold event) and without an all-reduce, also under ``torchrun`` before
+        rsl-rl's runner joins the ranks (:func:`all_reduces`; every rank folds at the fold event, in lockstep;
+        ``warp_step`` refuses it anyway)."""
+        return graphed and self._masked_requests and not self._hazard and not all_reduces(self.cfg.sampler)
 
     def _resolved_sampler_cfg(self, device: str) -> AdaptiveSamplerCfg:
         """The sampler config with ``warp_step: null`` (automatic) made true or false: true where the one replay
