@@ -198,7 +198,7 @@ def measure(args: argparse.Namespace, num_envs: int, sink: TextIO | None = None)
     import torch
     from tqdm import trange
 
-    env = build_env(args.task, num_envs, args.device, args.motion_files, args.warp_step, args.compile)
+    env = build_env(args.task, num_envs, args.device, args.motion_files, WARP_STEP[args.warp_step], args.compile)
     env.reset()
     action = torch.zeros(num_envs, env.action_manager.total_action_dim, device=env.device)
     term = env.curriculum_manager._term_cfgs[env.curriculum_manager.active_terms.index("adaptive")].func
@@ -275,8 +275,6 @@ def main() -> None:
     )
     parser.add_argument("--single", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    args.warp_step_value = args.warp_step
-    args.warp_step = WARP_STEP[args.warp_step]
     if args.skip_rounds < 0:
         parser.error(f"--skip-rounds {args.skip_rounds}: give a number of rounds >= 0")
     if args.summarize:
@@ -310,7 +308,7 @@ def main() -> None:
             ["--warmup", str(args.warmup)]
             + (["--count-ops", str(args.count_ops)] if args.count_ops else [])
             + (["--motion-files", *args.motion_files] if args.motion_files else [])
-            + ["--warp-step", args.warp_step_value]
+            + ["--warp-step", args.warp_step]
             + (["--compile"] if args.compile else [])
             + (["--rows-out", str(args.rows_out)] if args.rows_out else [])
         )
@@ -327,7 +325,7 @@ def main() -> None:
             print(
                 f"  {num_envs:>6} envs  round {row['round']}  {row['mode']:>8}: {rate:>10.0f} env-steps/s", flush=True
             )
-    warp = (f" (warp_step {args.warp_step_value})" if args.warp_step is not False else "") + (
+    warp = (f" (warp_step {args.warp_step})" if args.warp_step != "false" else "") + (
         " (compile)" if args.compile else ""
     )
     print(f"\n{args.task}{warp} on {args.device}; per phase {args.steps} timed steps after {args.warmup} warm-up steps")

@@ -45,7 +45,9 @@ def test_an_off_phase_first_needs_the_fold_to_have_run(env):
 def test_one_env_count_times_the_three_modes_with_the_terms_silent_when_off(tmp_path):
     rows_out = tmp_path / "rows.jsonl"
     flags = ["--single", "--num-envs", "4", "--rounds", "3", "--steps", "3", "--warmup", "2", "--rows-out", rows_out]
-    stdout = run_ok("bench/env_throughput.py", *map(str, flags)).stdout
+    done = run_ok("bench/env_throughput.py", *map(str, flags), "--warp-step", "null")  # the default: torch on the CPU
+    assert "the term's sampler: warp_step False, one replay False" in done.stderr
+    stdout = done.stdout
     rows = json.loads(next(line for line in stdout.splitlines() if line.startswith("RESULT "))[len("RESULT ") :])
     order = [(r["round"], r["mode"]) for r in rows]
     assert order[:6] == [(0, "off"), (0, "adaptive"), (0, "flat"), (1, "flat"), (1, "adaptive"), (1, "off")]
@@ -60,6 +62,8 @@ def test_one_env_count_times_the_three_modes_with_the_terms_silent_when_off(tmp_
     # by default the first round (one-time costs) is left out of the summary
     summarized = run_ok("bench/env_throughput.py", "--summarize", str(cut)).stdout
     assert summarized.strip() == throughput_summary.summary(rows[3:6]) and "over 1 rounds" in summarized
+    message = exit_message("bench/env_throughput.py", "--warp-step", "auto", "--num-envs", "4")
+    assert "argument --warp-step: invalid choice: 'auto' (choose from 'false', 'null', 'true')" in message
     message = exit_message("bench/env_throughput.py", "--summarize", str(cut), "--skip-rounds", "2")
     assert f"--summarize {cut}: no complete round after --skip-rounds 2" in message
     assert all((r["term_calls"] == 0) == (r["mode"] == "off") for r in rows)

@@ -23,8 +23,8 @@ __all__ = ["AUTO_MIN_WARP", "ONE_BLOCK_MAX_BINS", "WarpFold", "all_reduces", "ch
 
 AUTO_MIN_WARP = (1, 17)
 """The oldest NVIDIA Warp (major, minor) that ``warp_step: null`` (automatic) picks the Warp kernels with: the
-version they were tested and measured with (the tile scans and reductions, ``wp.tile(..., preserve_type=True)``,
-need a recent Warp). ``warp_step: true`` tries any installed Warp."""
+version they were tested and measured with (Isaac Lab 3.0's). Older versions were not tried, and their tile
+operations may differ. ``warp_step: true`` tries any installed Warp."""
 
 
 ONE_BLOCK_MAX_BINS = 0
