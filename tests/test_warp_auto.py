@@ -13,11 +13,11 @@ import torch
 from beyondmimic_adaptive import AdaptiveSampler, AdaptiveSamplerCfg
 from beyondmimic_adaptive.sampler import PerEnvSampling, SamplerConfigError
 from beyondmimic_adaptive.sampler.warp_fold import AUTO_MIN_WARP, warp_runs_on
-from beyondmimic_adaptive.terms import AdaptiveSamplingCurriculum
+from beyondmimic_adaptive.terms import AdaptiveSamplingCurriculum, find_adaptive_curriculum
 
 
 def _term(env) -> AdaptiveSamplingCurriculum:
-    return env.curriculum_manager.cfg.adaptive.func
+    return find_adaptive_curriculum(env, "adaptive")
 
 
 def test_the_default_is_null_and_runs_torch_on_the_cpu(make_env):
