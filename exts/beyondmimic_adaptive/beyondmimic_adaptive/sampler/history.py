@@ -59,8 +59,9 @@ class SamplerHistory:
         """Take a snapshot of (B,) ``probabilities`` and ``statistic`` now (callers check :meth:`due` first)."""
         self._next_step = env_step + self.interval_steps
         self._steps.append(env_step)
-        self._probabilities.append(probabilities.detach().cpu().numpy())
-        self._values.append(statistic.detach().cpu().numpy())
+        # copies, also on the CPU, where .cpu() would return the sampler's own tensor, which each fold updates in place
+        self._probabilities.append(probabilities.detach().to("cpu", copy=True).numpy())
+        self._values.append(statistic.detach().to("cpu", copy=True).numpy())
         if len(self._steps) >= self.chunk_size:
             self.flush()
 
@@ -88,6 +89,10 @@ class SamplerHistory:
 def load_history(directory: str | Path) -> dict[str, Any]:
     """All chunks of ``directory`` in order.
 
+    A run resumed from its last state records again the steps after that state, which a chunk written before the
+    run stopped may already hold: a chunk's snapshots at or after the first step of a later chunk are dropped (the
+    resumed run's replace them), so ``env_step`` always increases.
+
     Returns env_step (S,), probabilities (S, B), the statistic (S, B) under its name (``failure_rate``,
     ``failed_count``) and that name under ``"statistic"`` (a str; ``failure_rate`` for files without one).
     """
@@ -103,8 +108,16 @@ def load_history(directory: str | Path) -> dict[str, Any]:
             "curricula. Keep one run's history_*.npz in a folder."
         )
     name = names[0]
+    steps = [p["env_step"] for p in parts]
+    keep, later_start = [], np.iinfo(np.int64).max
+    for chunk_steps in reversed(steps):  # a later chunk's first step supersedes an earlier chunk's steps from there
+        keep.append(chunk_steps < later_start)
+        if len(chunk_steps):
+            later_start = min(later_start, int(chunk_steps[0]))
+    keep.reverse()
     history: dict[str, Any] = {
-        key: np.concatenate([p[key] for p in parts]) for key in ("env_step", "probabilities", name)
+        key: np.concatenate([p[key][k] for p, k in zip(parts, keep, strict=True)])
+        for key in ("env_step", "probabilities", name)
     }
     history[STATISTIC_KEY] = name
     return history
