@@ -127,3 +127,16 @@ def test_a_saved_run_keeps_its_overrides_and_takes_new_ones(tmp_path):
     del old["env"], old["agent"]  # a run saved before these keys existed
     OmegaConf.save(OmegaConf.create(old), tmp_path / "config.yaml")
     assert saved_run_config(tmp_path).run.env == {}
+
+
+def test_a_resume_reads_the_newest_saved_config_with_the_command_line_on_top(tmp_path):
+    from omegaconf import OmegaConf
+
+    from beyondmimic_adaptive.runs.config import training_config
+
+    for name, num_envs in [("config.yaml", 4), ("config_resume_model_9.yaml", 6), ("config_resume_model_10.yaml", 8)]:
+        OmegaConf.save(train_config([f"num_envs={num_envs}", "curriculum=uniform"]).cfg, tmp_path / name)
+    config = training_config([f"resume={tmp_path}", "seed=7"])
+    assert config.run.num_envs == 8 and config.run.seed == 7 and config.run.resume == str(tmp_path)
+    assert config.cfg.curriculum.adaptive.lambda_uniform == 1.0  # curriculum=uniform, kept without saying it again
+    assert training_config(["num_envs=3"]).run.num_envs == 3  # no resume: the packaged config

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from omegaconf import OmegaConf
 
 from beyondmimic_adaptive.hydra_config import ConfigError, PublicCurriculumNode, compose_config, parse_curriculum
 from beyondmimic_adaptive.sampler import (
@@ -249,8 +250,10 @@ def test_a_public_run_saves_its_counts_resumes_them_and_refuses_another_curricul
     state = torch.load(run / "sampler" / "state.pt", weights_only=True)
     assert state["format"] == PUBLIC_STATE_FORMAT and state["env_step"] == 24  # one iteration of 24 steps
     check_public_history(run, steps=[1, 11, 21])
-    resumed = train([*common, "iterations=1", f"resume={run}", "history_interval_steps=10"])
+    resumed = train([f"resume={run}"])  # the saved config: public, 4 envs, 1 iteration, history every 10 steps
     assert torch.load(resumed / "sampler" / "state.pt", weights_only=True)["env_step"] == 48
+    kept = OmegaConf.load(resumed / "config_resume_model_0.yaml")
+    assert kept.num_envs == 4 and list(kept.curriculum) == ["public"] and kept.resume == str(run)
     check_public_history(resumed, steps=[1, 11, 21, 25, 35, 45])  # the resumed process records from its first fold
     adaptive = [o.replace("curriculum=public", "curriculum=adaptive") for o in common]
     with pytest.raises(RunError, match="not an adaptive sampler state"):

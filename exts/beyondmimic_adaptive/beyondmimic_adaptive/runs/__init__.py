@@ -27,6 +27,7 @@ from .config import (
     paths_and_overrides,
     saved_run_config,
     train_config,
+    training_config,
 )
 from .evaluation import evaluate_checkpoint, evaluate_checkpoints, report_dirs
 from .policy import LoadedPolicy, load_policy_env
@@ -50,4 +51,5 @@ __all__ = [
     "saved_run_config",
     "train",
     "train_config",
+    "training_config",
 ]

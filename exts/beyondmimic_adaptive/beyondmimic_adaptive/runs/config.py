@@ -2,7 +2,7 @@
 
 A run's config is the packaged ``train.yaml`` (:mod:`beyondmimic_adaptive.hydra_config`) with Hydra
 overrides on top; :func:`beyondmimic_adaptive.runs.train` saves it as ``config.yaml`` in the run
-folder, and evaluating, playing or exporting a checkpoint reads it back (:func:`saved_run_config`).
+folder, and resuming the run, evaluating, playing or exporting a checkpoint reads it back (:func:`saved_run_config`).
 """
 
 from __future__ import annotations
@@ -74,14 +74,37 @@ def train_config(overrides: Sequence[str] = ()) -> RunConfig:
     return _validated(cfg)
 
 
+def training_config(overrides: Sequence[str] = ()) -> RunConfig:
+    """What :func:`~beyondmimic_adaptive.runs.train` runs: :func:`train_config` of ``overrides``, or with
+    ``resume=<run>`` the run's saved config with ``overrides`` on top (:func:`saved_run_config`), so a resume keeps
+    the task, the sizes and the curriculum its run was started with unless an override changes them."""
+    config = train_config(overrides)
+    if config.run.resume is None:
+        return config
+    return saved_run_config(Path(config.run.resume), overrides)
+
+
+_RESUME_CONFIG = re.compile(r"config_resume_model_(\d+)\.yaml")
+
+
+def saved_config_file(run_dir: Path) -> Path:
+    """The newest config ``run_dir`` holds: ``config.yaml`` of the first run, or the ``config_resume_model_<it>.yaml``
+    of the resume from the latest checkpoint (``RunFolder.config_suffix`` names them)."""
+    resumes = {
+        int(m.group(1)): f for f in run_dir.glob("config_resume_*.yaml") if (m := _RESUME_CONFIG.fullmatch(f.name))
+    }
+    return resumes[max(resumes)] if resumes else run_dir / "config.yaml"
+
+
 def saved_run_config(run_dir: Path | None, overrides: Sequence[str] = ()) -> RunConfig:
-    """The ``config.yaml`` saved in ``run_dir`` with ``overrides`` on top; the packaged defaults without one.
+    """The newest config saved in ``run_dir`` (:func:`saved_config_file`) with ``overrides`` on top; the packaged
+    defaults without one.
 
     Each overridden key replaces the saved one; the overrides are validated against the packaged
     schema in any case (a typo fails even when the run has a saved config).
     """
     composed = train_config(overrides).cfg
-    saved = run_dir / "config.yaml" if run_dir is not None else None
+    saved = saved_config_file(run_dir) if run_dir is not None else None
     if saved is None or not saved.is_file():
         return _validated(composed)
     cfg = OmegaConf.load(saved)

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from .config import RunError, train_config
+from .config import RunError, training_config
 from .distributed import (
     check_same_layout,
     check_same_statistics,
@@ -29,6 +29,9 @@ from .task_cfg import apply_run_config, task_cfgs
 def train(overrides: Sequence[str] = ()) -> Path:
     """Train with the packaged ``train.yaml`` and Hydra ``overrides``; returns the run folder.
 
+    ``resume=<run>`` continues that run with its saved config, the other ``overrides`` on top
+    (:func:`~beyondmimic_adaptive.runs.config.training_config`).
+
     Nothing is written before the config, the task and the motions are known to be valid; every
     problem before training starts is a :class:`RunError` naming the key and the fix.
 
@@ -42,7 +45,7 @@ def train(overrides: Sequence[str] = ()) -> Path:
     from ..viz.train_logging import SamplerLogHook, attach_log_hooks
 
     world = world_from_env()
-    config = rank_run(train_config(overrides), world)
+    config = rank_run(training_config(overrides), world)
     run = config.run
     check_logger(run)
     env_cfg, agent_cfg = task_cfgs(run.task)
