@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import field
 
 import gymnasium as gym
@@ -140,3 +141,28 @@ def test_a_resume_reads_the_newest_saved_config_with_the_command_line_on_top(tmp
     assert config.run.num_envs == 8 and config.run.seed == 7 and config.run.resume == str(tmp_path)
     assert config.cfg.curriculum.adaptive.lambda_uniform == 1.0  # curriculum=uniform, kept without saying it again
     assert training_config(["num_envs=3"]).run.num_envs == 3  # no resume: the packaged config
+
+
+@pytest.mark.parametrize(
+    ("field", "fix"),
+    [
+        ("state_save_interval_steps", "set save_interval="),
+        ("history_interval_steps", "set the run key history_interval_steps="),
+        ("state_path", "choose it with log_dir= and run_name="),
+    ],
+)
+def test_an_env_override_of_a_field_the_run_sets_is_refused_with_the_run_key(tmp_path, field, fix):
+    from beyondmimic_adaptive.runs.folder import RunFolder, attach_sampler_files
+
+    value = "/tmp/x" if field == "state_path" else 48
+    config = train_config([f"env.curriculum.adaptive.{field}={value}"])
+    env_cfg, agent_cfg = task_cfgs(config.run.task)
+    apply_run_config(env_cfg, agent_cfg, config)
+    with pytest.raises(RunError, match=rf"env\.curriculum\.adaptive\.{field}: the run sets it; .*{re.escape(fix)}"):
+        attach_sampler_files(env_cfg, RunFolder(tmp_path), config.run, steps_per_iteration=24, writer=False)
+    ok = train_config(["env.curriculum.adaptive.metrics_interval_steps=48"])  # a field the run leaves alone
+    env_cfg, agent_cfg = task_cfgs(ok.run.task)
+    apply_run_config(env_cfg, agent_cfg, ok)
+    attach_sampler_files(env_cfg, RunFolder(tmp_path), ok.run, steps_per_iteration=24)
+    assert env_cfg.curriculum.adaptive.metrics_interval_steps == 48
+    assert env_cfg.curriculum.adaptive.state_save_interval_steps == ok.run.save_interval * 24

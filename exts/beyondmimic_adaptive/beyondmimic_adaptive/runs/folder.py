@@ -16,6 +16,7 @@ from typing import Any
 from omegaconf import OmegaConf
 
 from ..hydra_config import RunNode
+from .cfg_overrides import flatten
 from .checkpoints import resume_checkpoint
 from .config import RunConfig, RunError
 
@@ -61,17 +62,37 @@ def attach_sampler_files(
     ``history_interval_steps`` env steps, its state saved with the checkpoints' cadence next to them.
 
     ``writer=False`` (ranks other than 0 of a multi-process run) leaves them without files: their
-    statistics equal rank 0's, and a resume reads the state from :attr:`RunFolder.sampler_state`."""
+    statistics equal rank 0's, and a resume reads the state from :attr:`RunFolder.sampler_state`.
+
+    The run owns these four fields: an ``env.curriculum.<term>.<field>`` override of one is refused, naming the
+    run key to set instead (the state must be saved with every checkpoint for a resume to match its weights)."""
     from ..terms import AdaptiveCurriculumTermCfg, PublicCurriculumTermCfg
 
+    terms = {
+        name: term
+        for name, term in vars(env_cfg.curriculum).items()
+        if isinstance(term, (AdaptiveCurriculumTermCfg, PublicCurriculumTermCfg))
+    }
+    for path in flatten(run.env):
+        parts = path.split(".")
+        if len(parts) == 3 and parts[0] == "curriculum" and parts[1] in terms and parts[2] in _RUN_OWNED:
+            raise RunError(f"override env.{path}: the run sets it; {_RUN_OWNED[parts[2]]}")
     if not writer:
         return
-    for term in vars(env_cfg.curriculum).values():
-        if isinstance(term, (AdaptiveCurriculumTermCfg, PublicCurriculumTermCfg)):
-            term.history_dir = str(folder.path / "sampler")
-            term.history_interval_steps = run.history_interval_steps
-            term.state_path = str(folder.sampler_state)
-            term.state_save_interval_steps = run.save_interval * steps_per_iteration
+    for term in terms.values():
+        term.history_dir = str(folder.path / "sampler")
+        term.history_interval_steps = run.history_interval_steps
+        term.state_path = str(folder.sampler_state)
+        term.state_save_interval_steps = run.save_interval * steps_per_iteration
+
+
+_RUN_OWNED = {
+    "history_dir": "the history goes to the run folder's sampler/ (choose it with log_dir= and run_name=).",
+    "state_path": "the state goes to the run folder's sampler/state.pt (choose it with log_dir= and run_name=).",
+    "history_interval_steps": "set the run key history_interval_steps= instead.",
+    "state_save_interval_steps": "the state is saved with every checkpoint: set save_interval= (iterations) instead.",
+}
+"""The sampler terms' fields :func:`attach_sampler_files` writes, and what to set instead."""
 
 
 def write_run_configs(folder: RunFolder, config: RunConfig, env_cfg: Any, agent_cfg: Any) -> None:
