@@ -18,7 +18,7 @@ from isaaclab.managers import EventManager, RewardTermCfg, TerminationTermCfg
 from isaaclab.utils import configclass
 from manager_env import ManagerTestEnv, use_graph_path
 
-from beyondmimic_adaptive.hydra_config import compose_config
+from beyondmimic_adaptive.hydra_config import ConfigError, compose_config
 from beyondmimic_adaptive.hydra_config.isaaclab_binding import apply_curriculum_config
 from beyondmimic_adaptive.sampler import AdaptiveSamplerCfg, SamplerConfigError
 from beyondmimic_adaptive.terms import (
@@ -233,6 +233,23 @@ def test_enable_validates_the_sampler_config_at_once():
     with pytest.raises(SamplerConfigError, match="gamma"):
         enable_adaptive_sampling(cfg, AdaptiveSamplerCfg(gamma=1.5), command_name="ref")
     assert cfg.curriculum is None and cfg.events is None  # nothing half-written
+
+
+def test_a_second_adaptive_term_on_the_same_command_is_refused_naming_both():
+    cfg = own_env_cfg()
+    use_yaml(cfg)  # the entry "adaptive", as a task that enables adaptive sampling itself has it
+    mine = "+curriculum.mine={type:adaptive_sampling,command_name:ref,gamma:0.5}"
+    with pytest.raises(ConfigError, match=r"curriculum\.mine: .*term 'adaptive' already draws the starts of command"):
+        apply_curriculum_config(cfg, compose_config("train", ["~curriculum", mine]).curriculum)
+    assert getattr(cfg.curriculum, "mine", None) is None  # nothing half-written
+    with pytest.raises(ValueError, match=r"Name this entry 'adaptive' to replace it"):
+        enable_adaptive_sampling(cfg, AdaptiveSamplerCfg(), command_name="ref", name="mine")
+    # disabling the first in the same config makes room, also where its entry comes after the new one
+    off = "+curriculum.adaptive={type:adaptive_sampling,command_name:ref,enabled:false}"
+    composed = compose_config("train", ["~curriculum", mine, off]).curriculum
+    assert list(composed) == ["mine", "adaptive"]
+    apply_curriculum_config(cfg, composed)
+    assert getattr(cfg.curriculum, "adaptive", None) is None and cfg.curriculum.mine.sampler.gamma == 0.5
 
 
 class LateFrames(ClipCommand):

@@ -40,10 +40,14 @@ def apply_curriculum_config(env_cfg: Any, curriculum: DictConfig | dict[str, Cur
     for node in nodes.values():
         if isinstance(node, AdaptiveCurriculumNode) and node.enabled:
             check_adaptive_wiring(env_cfg, node, node.command_name)
-    for name, node in nodes.items():
+    # the disabled entries first: an enabled one is checked against the terms that stay
+    for name, node in sorted(nodes.items(), key=lambda item: bool(getattr(item[1], "enabled", True))):
         if isinstance(node, AdaptiveCurriculumNode):
             if node.enabled:
-                enable_adaptive_sampling(env_cfg, node, command_name=node.command_name, name=name)
+                try:
+                    enable_adaptive_sampling(env_cfg, node, command_name=node.command_name, name=name)
+                except ValueError as err:
+                    raise ConfigError(f"curriculum.{name}: {err}") from None
             else:
                 disable_adaptive_sampling(env_cfg, name=name)
             continue

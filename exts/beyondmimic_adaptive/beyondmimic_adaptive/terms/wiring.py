@@ -67,9 +67,19 @@ def enable_adaptive_sampling(
 ) -> None:
     """Add the curriculum term ``name``, its reset event and its fold event; other terms of the task stay.
 
-    Checks the config first (:func:`check_adaptive_wiring`) and writes nothing if a check fails.
+    Checks the config first (:func:`check_adaptive_wiring`) and writes nothing if a check fails. Another adaptive
+    term on the same command is refused: both would draw its starts (give this one that term's name to replace it).
     """
     check_adaptive_wiring(env_cfg, sampler, command_name)
+    curriculum = getattr(env_cfg, "curriculum", None)
+    others = config_items(curriculum) if curriculum is not None else {}
+    for other, term in others.items():
+        if other != name and isinstance(term, AdaptiveCurriculumTermCfg) and term.command_name == command_name:
+            raise ValueError(
+                f"adaptive sampling: curriculum term {other!r} already draws the starts of command {command_name!r};"
+                f" a second term {name!r} would draw them again. Name this entry {other!r} to replace it, or remove"
+                f" that one first (curriculum.{other}.enabled=false; disable_adaptive_sampling(env_cfg, {other!r}))."
+            )
     if env_cfg.curriculum is None:
         env_cfg.curriculum = CurriculumCfg()
     if env_cfg.events is None:
