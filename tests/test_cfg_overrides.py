@@ -166,3 +166,10 @@ def test_an_env_override_of_a_field_the_run_sets_is_refused_with_the_run_key(tmp
     attach_sampler_files(env_cfg, RunFolder(tmp_path), ok.run, steps_per_iteration=24)
     assert env_cfg.curriculum.adaptive.metrics_interval_steps == 48
     assert env_cfg.curriculum.adaptive.state_save_interval_steps == ok.run.save_interval * 24
+
+
+def test_an_env_override_of_a_sampler_value_out_of_range_stops_before_the_env_is_built():
+    config = train_config(["env.curriculum.adaptive.sampler.gamma=1.5"])
+    env_cfg, agent_cfg = task_cfgs(config.run.task)
+    with pytest.raises(RunError, match=r"env\.curriculum\.adaptive\.sampler: AdaptiveSamplerCfg\.gamma=1\.5 is"):
+        apply_run_config(env_cfg, agent_cfg, config)

@@ -82,8 +82,8 @@ def test_compiled_sampling_with_torch_generator_draws_the_eager_starts(monkeypat
             assert torch.equal(want, have), name
 
 
-def test_compile_must_be_a_bool():
-    with pytest.raises(
-        SamplerConfigError, match=r"AdaptiveSamplerCfg.compile='yes' is invalid: expected true or false"
-    ):
-        AdaptiveSamplerCfg(compile="yes").validate()  # type: ignore[arg-type]
+@pytest.mark.parametrize("flag", ["compile", "cuda_graph", "sync_distributed"])
+def test_the_switches_must_be_bools(flag):
+    # a truthy string ("no") would otherwise switch the path on
+    with pytest.raises(SamplerConfigError, match=rf"AdaptiveSamplerCfg.{flag}='no' is invalid: expected true or false"):
+        AdaptiveSamplerCfg(**{flag: "no"}).validate()

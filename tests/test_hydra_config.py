@@ -162,6 +162,10 @@ def test_composition_keeps_both_terms():
         (["curriculum.adaptive.max_prob_ratio=0.5"], "max_prob_ratio=0.5 is invalid: expected null or 0 (off)"),
         (["curriculum.adaptive.rate_prior=-2"], "rate_prior=-2.0 is invalid: expected a finite number >= 0"),
         (["curriculum.adaptive.rate_prior_mean=2"], "rate_prior_mean=2.0 is invalid: expected in [0, 1]"),
+        (
+            ["curriculum.adaptive.warp_step=true", "curriculum.adaptive.max_prob_ratio=2"],
+            "warp_step=True is invalid: expected false or null with a max_prob_ratio (Warp has no cap)",
+        ),
         (["curriculum.adaptive.type=fancy"], "curriculum.adaptive.type='fancy' is unknown"),
         (["curriculum.adaptive.command_name="], "curriculum.adaptive.command_name='' is invalid: name a command"),
         (["curriculum=[adaptive,action_rate_ramp]", "curriculum.action_rate_ramp.func=x"], "func='x' is invalid"),

@@ -7,7 +7,7 @@ reset envs' draws (``sampler/warp_per_env.py``). On Warp's CPU device, against t
 - the same episode outcomes and starts give the same statistics (counts and rates bit for bit, as
   ``test_warp_step.py`` finds for the sampler; kernel masses and probabilities within float32 rounding);
 - starts lie inside the clips, follow the distribution (warm-up's end included) and are not reused;
-- save and restore round-trip; ``max_prob_ratio`` is refused with its message.
+- save and restore round-trip; ``max_prob_ratio`` is refused with its message when the config is parsed.
 """
 
 from __future__ import annotations
@@ -16,7 +16,8 @@ import pytest
 import torch
 from manager_env import run_alike
 
-from beyondmimic_adaptive.sampler import SamplerConfigError, state_digest
+from beyondmimic_adaptive.hydra_config import ConfigError
+from beyondmimic_adaptive.sampler import state_digest
 from beyondmimic_adaptive.terms import AdaptiveSamplingCurriculum
 
 pytest.importorskip("warp")
@@ -172,7 +173,7 @@ def test_save_and_restore_round_trip(make_env, tmp_path):
 
 
 def test_max_prob_ratio_is_refused_with_its_fix(make_env):
-    with pytest.raises(SamplerConfigError, match=r"max_prob_ratio to null or warp_step to false"):
+    with pytest.raises(ConfigError, match=r"warp_step=True is invalid: .*max_prob_ratio to null or warp_step to false"):
         make_env([*WARP, "curriculum.adaptive.max_prob_ratio=2.0"], num_envs=4)
 
 

@@ -77,12 +77,28 @@ def apply_run_config(
     else:
         disable_adaptive_sampling(env_cfg)
     apply_cfg_overrides(env_cfg, run.env, "env")
+    if "curriculum" in run.env:
+        _check_samplers(env_cfg)
     agent_cfg.seed = run.seed
     agent_cfg.device = run.device
     agent_cfg.max_iterations = run.iterations
     agent_cfg.save_interval = run.save_interval
     apply_cfg_overrides(agent_cfg, run.agent, "agent")
     return handle_deprecated_rsl_rl_cfg(agent_cfg, check_rsl_rl_version())
+
+
+def _check_samplers(env_cfg: Any) -> None:
+    """The sampler configs once more after ``env.curriculum`` overrides (the YAML's were checked when parsed), so
+    an out-of-range value stops the run before the env is built."""
+    from ..sampler import SamplerConfigError
+    from ..terms import AdaptiveCurriculumTermCfg, PublicCurriculumTermCfg
+
+    for name, term in vars(env_cfg.curriculum).items():
+        if isinstance(term, (AdaptiveCurriculumTermCfg, PublicCurriculumTermCfg)):
+            try:
+                term.sampler.validate()
+            except SamplerConfigError as err:
+                raise RunError(f"override env.curriculum.{name}.sampler: {err}") from None
 
 
 def play_mode(env_cfg: Any) -> None:

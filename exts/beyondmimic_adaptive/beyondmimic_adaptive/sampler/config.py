@@ -148,10 +148,14 @@ class AdaptiveSamplerCfg:
             self.rate_prior_mean,
             "in [0, 1]",
         )
-        _check(isinstance(self.compile, bool), "compile", self.compile, "true or false (default false)")
+        for flag, default in (("sync_distributed", "true"), ("cuda_graph", "true"), ("compile", "false")):
+            value = getattr(self, flag)
+            _check(isinstance(value, bool), flag, value, f"true or false (default {default})")
         warp = self.warp_step
         expected = "true, false or null (default null: automatic)"
         _check(warp is None or isinstance(warp, bool), "warp_step", warp, expected)
+        no_cap = "false or null with a max_prob_ratio (Warp has no cap): set max_prob_ratio to null or warp_step to"
+        _check(not (warp is True and cap), "warp_step", warp, f"{no_cap} false")
         _check(_is_int(self.warmup_steps) and self.warmup_steps >= 0, "warmup_steps", self.warmup_steps, ">= 0")
         if self.manual_probabilities is not None:
             values = list(self.manual_probabilities)
