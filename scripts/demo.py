@@ -138,6 +138,14 @@ def main() -> None:
         parser.exit(2, f"demo.py: config error: {err}\n")
     if not isinstance(node, AdaptiveCurriculumNode):
         parser.exit(2, "demo.py: the demo needs the adaptive curriculum entry (curriculum=adaptive or uniform).\n")
+    if not node.enabled:
+        parser.exit(2, "demo.py: curriculum.adaptive.enabled=false leaves no adaptive arm to compare; drop it.\n")
+    if node.attribution == "hazard":
+        parser.exit(
+            2,
+            "demo.py: curriculum.adaptive.attribution=hazard needs the env steps each bin was played, which the demo's "
+            "whole-episode model does not record; use start or failure (hazard runs in the Isaac Lab terms).\n",
+        )
     demo = config.demo
     out_dir = Path(demo.out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)

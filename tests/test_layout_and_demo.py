@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from script_run import run_script
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -45,3 +46,17 @@ def test_demo_rejects_bad_override_with_the_key(tmp_path):
     result = run_script("scripts/demo.py", "curriculum.adaptive.gamma=2", f"demo.out_dir={tmp_path}")
     assert result.returncode != 0  # (an uncaught exception, a traceback, fails the test in run_script)
     assert "gamma=2.0 is invalid: expected in (0, 1]" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("override", "expected"),
+    [
+        ("curriculum.adaptive.enabled=false", "enabled=false leaves no adaptive arm"),
+        ("curriculum.adaptive.attribution=hazard", "attribution=hazard needs the env steps each bin was played"),
+    ],
+)
+def test_demo_refuses_what_its_model_cannot_run(tmp_path, override, expected):
+    # both ran before and printed an "adaptive" arm that was uniform sampling
+    result = run_script("scripts/demo.py", override, f"demo.out_dir={tmp_path}")
+    assert result.returncode == 2 and expected in result.stderr
+    assert not (tmp_path / "summary.txt").exists()
