@@ -170,6 +170,7 @@ def test_composition_keeps_both_terms():
         (["curriculum.adaptive.command_name="], "curriculum.adaptive.command_name='' is invalid: name a command"),
         (["curriculum=[adaptive,action_rate_ramp]", "curriculum.action_rate_ramp.func=x"], "func='x' is invalid"),
         (["curriculum=nosuch"], "Could not find 'curriculum/nosuch'"),
+        (["curriculum=null"], "not null: to train without adaptive sampling set curriculum.adaptive.enabled=false"),
         (["+curriculum.extra=3"], "curriculum.extra must be a mapping"),
     ],
 )

@@ -60,11 +60,18 @@ def compose_config(
     try:
         with initialize_config_dir(config_dir=str(directory.resolve()), version_base="1.3"):
             return compose(config_name=config_name, overrides=[_open_key(o) for o in overrides])
-    except HydraException as err:
+    except (HydraException, ValueError) as err:  # ValueError: a group set to null (curriculum=null)
+        hint = "" if isinstance(err, HydraException) else _NULL_GROUP_HINT
         raise ConfigError(
-            f"cannot compose '{config_name}' with overrides {list(overrides)}: {err}{_schema_reason(err)}\n"
+            f"cannot compose '{config_name}' with overrides {list(overrides)}: {err}{_schema_reason(err)}{hint}\n"
             f"The keys and their defaults are in {PACKAGED_CONFIG_DIR} (e.g. curriculum/adaptive.yaml)."
         ) from None
+
+
+_NULL_GROUP_HINT = (
+    "\nA config group takes a name or a list of names, not null: to train without adaptive sampling set "
+    "curriculum.adaptive.enabled=false."
+)
 
 
 OPEN_GROUPS = ("env.", "agent.")
