@@ -13,6 +13,7 @@ from omegaconf import OmegaConf
 
 from beyondmimic_adaptive.hydra_config import ConfigError, PublicCurriculumNode, compose_config, parse_curriculum
 from beyondmimic_adaptive.sampler import (
+    MotionInputError,
     PublicBeyondMimicSampler,
     PublicSamplerCfg,
     SamplerStateError,
@@ -128,13 +129,30 @@ def test_state_round_trips_and_a_foreign_state_changes_nothing():
     fresh.load_state_dict(s.state_dict())
     assert torch.equal(fresh.failed_count, s.failed_count) and fresh.env_step == 7
     other = core(frames=(600,))
+    negative = {**core(frames=(600,)).state_dict(), "failed_count": torch.tensor([-1.0, 0.0])}
     for bad, message in (
         ({"format": "beyondmimic_adaptive.sampler/2"}, "not a public sampler state"),
         (s.state_dict(), "was made for"),
+        (negative, "'failed_count' must be a finite, non-negative float tensor"),  # it loaded, then sample() failed
     ):
         with pytest.raises(SamplerStateError, match=message):
             other.load_state_dict(bad)
         assert other.failed_count.sum() == 0 and other.env_step == 0
+
+
+@pytest.mark.parametrize(
+    ("frames", "fps", "expected"),
+    [
+        ((100,), 0.0, "fps=0.0 is invalid: expected a finite number > 0"),
+        ((100,), -5.0, "fps=-5.0 is invalid"),
+        ((10.7,), 50.0, r"motion_num_frames\[0\]=10.7 is invalid: every motion needs an integer frame count"),
+        ((100, 0), 50.0, r"motion_num_frames\[1\]=0 is invalid"),
+        ((100,), 0.5, "a bin must hold at least one frame"),
+    ],
+)
+def test_a_bad_timeline_is_refused_like_the_adaptive_samplers(frames, fps, expected):
+    with pytest.raises(MotionInputError, match=expected):
+        PublicBeyondMimicSampler.for_motions(PublicSamplerCfg(), frames, fps, "cpu")
 
 
 def test_yaml_composes_onto_its_schema():

@@ -24,15 +24,8 @@ class BinLayout:
     """
 
     def __init__(self, motion_num_frames: Sequence[int], fps: float, bin_size_s: float, device: str | torch.device):
-        frames = _validated_frames(motion_num_frames)
-        if not (isinstance(fps, (int, float)) and math.isfinite(fps) and fps > 0):
-            raise MotionInputError(f"fps={fps!r} is invalid: expected a finite number > 0 (frames per second).")
+        frames = check_layout_inputs(motion_num_frames, fps, bin_size_s)
         frames_per_bin = bin_size_s * fps
-        if frames_per_bin < 1.0:
-            raise MotionInputError(
-                f"bin_size_s * fps = {bin_size_s} * {fps} = {frames_per_bin:g} frames per bin: a bin must hold at "
-                f"least one frame. Raise curriculum.adaptive.bin_size_s to >= {1.0 / fps:g} s."
-            )
         self.device = torch.device(device)
         self.fps = float(fps)
         self.bin_size_s = float(bin_size_s)
@@ -116,6 +109,21 @@ class BinLayout:
     def describe(self) -> dict[str, object]:
         """Plain description of the layout, stored with the sampler state to detect mismatches."""
         return {"motion_num_frames": list(self.motion_num_frames), "fps": self.fps, "bin_size_s": self.bin_size_s}
+
+
+def check_layout_inputs(motion_num_frames: Sequence[int], fps: float, bin_size_s: float) -> list[int]:
+    """The frame counts as ints, once they, ``fps`` and ``bin_size_s * fps`` (>= 1 frame per bin) are checked;
+    a :class:`MotionInputError` naming the value and the fix otherwise."""
+    frames = _validated_frames(motion_num_frames)
+    if not (isinstance(fps, (int, float)) and math.isfinite(fps) and fps > 0):
+        raise MotionInputError(f"fps={fps!r} is invalid: expected a finite number > 0 (frames per second).")
+    frames_per_bin = bin_size_s * fps
+    if frames_per_bin < 1.0:
+        raise MotionInputError(
+            f"bin_size_s * fps = {bin_size_s} * {fps} = {frames_per_bin:g} frames per bin: a bin must hold at "
+            f"least one frame. Raise curriculum.adaptive.bin_size_s to >= {1.0 / fps:g} s."
+        )
+    return frames
 
 
 def _validated_frames(motion_num_frames: Sequence[int]) -> list[int]:

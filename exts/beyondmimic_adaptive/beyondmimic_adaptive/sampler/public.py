@@ -40,6 +40,7 @@ from typing import Any
 
 import torch
 
+from .bins import check_layout_inputs
 from .config import SamplerConfigError, _is_int, _is_number
 from .state import SamplerStateError
 
@@ -141,9 +142,7 @@ class PublicBeyondMimicSampler:
     ) -> PublicBeyondMimicSampler:
         """The sampler of ``cfg`` over the concatenated timeline of motions of these lengths at ``fps``."""
         cfg.validate()
-        frames = [int(n) for n in motion_num_frames]
-        if not frames or min(frames) < 1:
-            raise ValueError(f"public sampler: every motion needs >= 1 frame, got motion_num_frames={frames}.")
+        frames = check_layout_inputs(motion_num_frames, fps, cfg.bin_size_s)
         total = sum(frames)
         bins = public_bin_count(total, cfg.bin_size_s * fps)
         sampler = cls(total, bins, device, cfg.alpha, cfg.uniform_ratio, cfg.kernel_size, cfg.kernel_decay, num_envs)
@@ -245,9 +244,9 @@ class PublicBeyondMimicSampler:
         for key in ("failed_count", "step_failed"):
             value = state.get(key)
             ok = isinstance(value, torch.Tensor) and value.shape == (self.num_bins,) and value.is_floating_point()
-            if not (ok and isinstance(value, torch.Tensor) and bool(torch.isfinite(value).all())):
+            if not (ok and isinstance(value, torch.Tensor) and bool((torch.isfinite(value) & (value >= 0)).all())):
                 raise SamplerStateError(
-                    f"saved public sampler state key {key!r} must be a finite float tensor of shape "
+                    f"saved public sampler state key {key!r} must be a finite, non-negative float tensor of shape "
                     f"({self.num_bins},), got {value!r:.80}."
                 )
         if not _is_int(state.get("env_step")) or state["env_step"] < 0:
