@@ -168,6 +168,7 @@ def test_composition_keeps_both_terms():
         ),
         (["curriculum.adaptive.type=fancy"], "curriculum.adaptive.type='fancy' is unknown"),
         (["curriculum.adaptive.command_name="], "curriculum.adaptive.command_name='' is invalid: name a command"),
+        (["+curriculum.x={type:adaptive_sampling,command_name:''}"], "curriculum.x.command_name='' is invalid"),
         (["curriculum=[adaptive,action_rate_ramp]", "curriculum.action_rate_ramp.func=x"], "func='x' is invalid"),
         (["curriculum=nosuch"], "Could not find 'curriculum/nosuch'"),
         (["curriculum=null"], "not null: to train without adaptive sampling set curriculum.adaptive.enabled=false"),

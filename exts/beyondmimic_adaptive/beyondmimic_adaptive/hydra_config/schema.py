@@ -226,8 +226,8 @@ def parse_node(schema: type[Schema], entry: DictConfig | dict, prefix: str, what
         message = str(err).replace("curriculum.adaptive.", prefix).replace("curriculum.public.", prefix)
         raise ConfigError(message) from None
     except ConfigError as err:
-        message = str(err).replace("curriculum.<entry>.", prefix).replace("curriculum.public.", prefix)
-        raise ConfigError(message) from None
+        message = str(err).replace("curriculum.<entry>.", prefix).replace("curriculum.adaptive.", prefix)
+        raise ConfigError(message.replace("curriculum.public.", prefix)) from None
     return cast(Schema, instance)
 
 
