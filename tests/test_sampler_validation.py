@@ -75,11 +75,18 @@ def test_manual_probabilities_of_wrong_length():
         (torch.tensor([0]), torch.tensor([True]), torch.tensor([1.0]), "mask=...) expects a bool"),
     ],
 )
-def test_update_rejects_wrong_types(bins, failed, mask, expected):
+@pytest.mark.parametrize("call", ["update", "record"])
+def test_update_and_record_reject_wrong_types_naming_the_call(bins, failed, mask, expected, call):
     s = AdaptiveSampler(AdaptiveSamplerCfg(), motion_num_frames=[100], fps=50)
     with pytest.raises(TypeError) as err:
-        s.update(bins, failed, mask=mask)
-    assert expected in str(err.value)
+        getattr(s, call)(bins, failed, mask=mask)
+    assert f"{call}({expected}" in str(err.value)
+
+
+def test_record_needs_the_failed_flags():
+    s = AdaptiveSampler(AdaptiveSamplerCfg(), motion_num_frames=[100], fps=50)
+    with pytest.raises(TypeError, match=r"record\(failed=...\) expects a bool tensor of shape \(1,\), got NoneType"):
+        s.record(torch.tensor([0]), None)  # type: ignore[arg-type]
 
 
 def test_state_round_trip_is_bit_exact():

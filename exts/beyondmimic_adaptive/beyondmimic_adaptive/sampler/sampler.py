@@ -181,12 +181,13 @@ class AdaptiveSampler:
             failed: (N,) bool, True where the episode ended by a failure term.
             mask: optional (N,) bool; False drops an episode (e.g. one that never ran).
         """
-        self.record(bins, failed, mask)
+        check_episode_batch(bins, failed, mask, "update")
+        self._record_checked(bins, failed, mask)
         self.fold()
 
     def record(self, bins: torch.Tensor, failed: torch.Tensor, mask: torch.Tensor | None = None) -> None:
         """Add finished episodes to the pending per-bin counts; the statistics change at :meth:`fold`."""
-        check_episode_batch(bins, failed, mask)
+        check_episode_batch(bins, failed, mask, "record")
         self._record_checked(bins, failed, mask)
 
     def _record_checked(
