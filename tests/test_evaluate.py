@@ -208,6 +208,9 @@ def test_start_bins_evaluate_only_those_bins_as_the_full_evaluation_does(tmp_pat
     # without the first bin there is no whole-clip number: None, not a made-up one
     late = evaluate_checkpoint(run / "model_0.pt", 1, out=tmp_path / "late", start_bins=[3])
     assert late["full_clip_completion"] == [None] and late["median_furthest_frame"] == [None]
+    # no frame of bins 0-2 was played from bin 3: no error there (it read 0.0 m, as if tracked perfectly)
+    assert late["body_pos_error_per_bin"][:3] == [None] * 3 and late["body_pos_error_per_bin"][3] > 0
+    assert "null" in (tmp_path / "late" / "eval.json").read_text() and (tmp_path / "late" / "eval.png").is_file()
     # the script's flag; its table lists the started bins only
     table = evaluate(run / "model_0.pt", "--out", str(tmp_path / "cli"), "--start-bins", "1")
     rows = [line.split() for line in table.splitlines() if line.split() and line.split()[0].isdigit()]

@@ -28,7 +28,7 @@ def format_table(report: dict[str, Any]) -> str:
     lines = [f"{'bin':>4} {'motion':>6} {'completion':>10} {'body pos err [m]':>16}"]
     for b in started_bins(report):
         m, c, e = report["bin_motion"][b], report["completion_per_bin"][b], report["body_pos_error_per_bin"][b]
-        lines.append(f"{b:>4} {m:>6} {c:>10.2f} {e:>16.3f}")
+        lines.append(f"{b:>4} {m:>6} {c:>10.2f} {'-' if e is None else format(e, '.3f'):>16}")
     lines.append(f"full-clip completion per motion: {report['full_clip_completion']} ({full_clip_summary(report)})")
     lines.append(f"median furthest frame from frame 0: {report['median_furthest_frame']} of {report['num_frames']}")
     lines.append(f"mean completion over bins: {report['mean_completion']:.3f}")
@@ -94,7 +94,8 @@ def plot_report(report: dict[str, Any], path: Path) -> None:
     completion = [float("nan") if c is None else c for c in report["completion_per_bin"]]  # None: not started
     ax[0].bar(bins, completion, color="tab:green")
     ax[0].set(ylabel="completion from bin", ylim=(0, 1.05), title=Path(report["checkpoint"]).name)
-    ax[1].bar(bins, report["body_pos_error_per_bin"], color="tab:red")
+    errors = [float("nan") if e is None else e for e in report["body_pos_error_per_bin"]]  # None: no frame played
+    ax[1].bar(bins, errors, color="tab:red")
     ax[1].set(ylabel="body pos error [m]")
     if ended:  # a start can be ended by several terms at once: each is drawn
         bottom = [0] * len(bins)

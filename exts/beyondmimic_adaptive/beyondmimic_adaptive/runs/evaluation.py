@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import copy
 import json
+import math
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -251,7 +252,8 @@ def evaluate_policies(
     shape = (num_policies, len(started), envs_per_bin)
     completion = completed.float().view(shape).mean(2).cpu()
     played = reached.view(shape).float().cpu()  # frames played from each start
-    errors = (error_sum / error_count.clamp_min(1)).view(num_policies, layout.num_bins)
+    # None (JSON null) where no env played a frame of the bin: 0.0 would read as perfect tracking
+    errors = (error_sum / error_count).where(error_count > 0, torch.nan).view(num_policies, layout.num_bins).cpu()
     first_bins = layout.bin_offsets[:-1].tolist()
     median_played = played.median(dim=2).values
     row = {b: i for i, b in enumerate(started)}  # bin -> its row among the started ones
@@ -268,7 +270,7 @@ def evaluate_policies(
             "start_bins": started,
             "bin_motion": layout.bin_motion.tolist(),
             "completion_per_bin": _per_bin(completion[k], started, layout.num_bins),
-            "body_pos_error_per_bin": errors[k].tolist(),
+            "body_pos_error_per_bin": [None if math.isnan(e) else e for e in errors[k].tolist()],
             # per motion (None: its first bin was not started): the share of its frame-0 starts that end it
             "full_clip_completion": [float(completion[k, row[b]]) if b in row else None for b in first_bins],
             # per motion: median over the starts at its frame 0 of the frames played before the end or a failure
