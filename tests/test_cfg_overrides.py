@@ -8,6 +8,7 @@ from dataclasses import field
 
 import gymnasium as gym
 import pytest
+import torch
 from isaaclab.utils import configclass
 
 from beyondmimic_adaptive.runs.cfg_overrides import apply_cfg_overrides, flatten
@@ -173,3 +174,16 @@ def test_an_env_override_of_a_sampler_value_out_of_range_stops_before_the_env_is
     env_cfg, agent_cfg = task_cfgs(config.run.task)
     with pytest.raises(RunError, match=r"env\.curriculum\.adaptive\.sampler: AdaptiveSamplerCfg\.gamma=1\.5 is"):
         apply_run_config(env_cfg, agent_cfg, config)
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="a machine without CUDA")
+def test_a_cuda_device_on_a_machine_without_one_is_named_before_the_env_is_built():
+    config = train_config(["device=cuda:0"])  # e.g. a run trained on a GPU, evaluated on a laptop
+    env_cfg, agent_cfg = task_cfgs(config.run.task)
+    with pytest.raises(RunError, match=r"device=cuda:0, but this machine has 0 CUDA device\(s\) .*give device=cpu"):
+        apply_run_config(env_cfg, agent_cfg, config)
+
+
+def test_a_seed_numpy_refuses_is_a_config_error():
+    with pytest.raises(RunError, match=r"seed=-5 is invalid: use an int in \[0, 2\*\*32 - 1\]"):
+        train_config(["seed=-5"])

@@ -147,12 +147,13 @@ class RunNode:
     :class:`AdaptiveCurriculumNode` or :class:`TermCurriculumNode`."""
 
     def validate(self) -> None:
-        """Counts and intervals >= 1, a known logger, a ``cpu``/``cuda`` device."""
+        """Counts and intervals >= 1, a known logger, a ``cpu``/``cuda`` device, a seed numpy takes."""
         for key in ("num_envs", "iterations", "save_interval", "history_interval_steps"):
             _require(getattr(self, key) >= 1, key, getattr(self, key), "use an int >= 1")
         _require(self.logger in LOGGERS, "logger", self.logger, f"use one of {list(LOGGERS)}")
         _require(self.image_interval >= 0, "image_interval", self.image_interval, "use an int >= 0 (0: no images)")
         _require(is_sim_device(self.device), "device", self.device, "use 'cpu' or 'cuda:N'")
+        _require(0 <= self.seed < 2**32, "seed", self.seed, "use an int in [0, 2**32 - 1]")
 
 
 @dataclass

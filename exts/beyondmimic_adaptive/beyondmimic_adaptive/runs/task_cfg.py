@@ -63,6 +63,7 @@ def apply_run_config(
     from ..terms import disable_adaptive_sampling
 
     run = config.run
+    check_device_available(run.device)
     env_cfg.scene.num_envs = run.num_envs
     env_cfg.seed = run.seed
     set_device(env_cfg, run.device)
@@ -85,6 +86,23 @@ def apply_run_config(
     agent_cfg.save_interval = run.save_interval
     apply_cfg_overrides(agent_cfg, run.agent, "agent")
     return handle_deprecated_rsl_rl_cfg(agent_cfg, check_rsl_rl_version())
+
+
+def check_device_available(device: str) -> None:
+    """A ``cuda`` device this machine has; a :class:`RunError` with the fix otherwise (a run saved on a GPU and
+    evaluated where there is none names ``cuda:0`` in its config)."""
+    import torch
+
+    if not device.startswith("cuda"):
+        return
+    suffix = device.partition(":")[2]
+    index = int(suffix) if suffix.isdigit() else 0
+    count = torch.cuda.device_count() if torch.cuda.is_available() else 0
+    if index >= count:
+        raise RunError(
+            f"device={device}, but this machine has {count} CUDA device(s){'' if count else ' (no driver or GPU)'};"
+            " give device=cpu (the scripts: --device cpu)" + (f" or cuda:0 ... cuda:{count - 1}." if count else ".")
+        )
 
 
 def _check_samplers(env_cfg: Any) -> None:
