@@ -52,6 +52,8 @@ def test_checked_checkpoint_and_resume_name_the_problem_and_the_fix(tmp_path):
 
     with pytest.raises(RunError, match=r"model_7.pt does not exist; give a model_<iteration>.pt"):
         checked_checkpoint(tmp_path / "model_7.pt")
+    with pytest.raises(RunError, match=r"is a folder; give one of its model_<iteration>.pt, and it holds none"):
+        checked_checkpoint(tmp_path)
     with pytest.raises(RunError, match=r"holds no model_<iteration>.pt checkpoint"):
         resume_checkpoint(tmp_path)
     save_checkpoint(tmp_path / "model_1.pt")
@@ -60,6 +62,8 @@ def test_checked_checkpoint_and_resume_name_the_problem_and_the_fix(tmp_path):
     with pytest.raises(RunError, match=r"model_2.pt is truncated .* pick an earlier model_<iteration>.pt"):
         checked_checkpoint(tmp_path / "model_2.pt")
     assert checked_checkpoint(tmp_path / "model_1.pt") == tmp_path / "model_1.pt"
+    with pytest.raises(RunError, match=r"is a folder; give one of its model_<iteration>.pt \(its newest complete one"):
+        checked_checkpoint(tmp_path)
     assert resume_checkpoint(tmp_path) == (tmp_path / "model_1.pt", [tmp_path / "model_2.pt"])
     cut_off(tmp_path / "model_1.pt")
     with pytest.raises(RunError, match=r"every checkpoint \(model_1.pt, model_2.pt\) is truncated"):

@@ -104,6 +104,44 @@ def test_play_writes_a_video_with_one_frame_per_step(run, tmp_path):
     assert frames == 10  # one per control step: a dropped or extra frame changes the count
 
 
+def test_play_on_other_motions_starts_an_empty_sampler(run, tmp_path):
+    from beyondmimic_adaptive.assets import DEMO_LONG_MOTION
+
+    out = tmp_path / "other.mp4"  # the run trained on the short clip: its sampler state has other bins
+    result = script(
+        "scripts/play.py",
+        "--checkpoint",
+        str(run / "model_1.pt"),
+        "--steps",
+        "3",
+        "--out",
+        str(out),
+        "--width",
+        "160",
+        "--height",
+        "128",
+        f"motion_files=[{DEMO_LONG_MOTION}]",
+        "curriculum.adaptive.manual_probabilities=null",
+    )  # fmt: skip (the fixture's are per short-clip bin)
+    assert "the run's sampler state does not fit, the sampler starts empty" in result.stdout
+    assert out.stat().st_size > 0
+
+
+def test_a_checkpoint_of_another_task_is_named():
+    from beyondmimic_adaptive.runs import RunError
+    from beyondmimic_adaptive.runs.checkpoints import load_actor
+
+    class Runner:  # what rsl-rl raises for an actor of other observation sizes
+        def load(self, *args, **kwargs):
+            raise RuntimeError(
+                "Error(s) in loading state_dict for MLPModel:\n\tsize mismatch for obs_normalizer._mean: copying a "
+                "param with shape torch.Size([1, 120]) from checkpoint, the shape in current model is [1, 160]."
+            )
+
+    with pytest.raises(RunError, match=r"model_1.pt does not fit task 'Tracking-G1-v0' \(size mismatch for obs_"):
+        load_actor(Runner(), Path("model_1.pt"), "cpu", "Tracking-G1-v0")
+
+
 def test_play_g1_without_a_checkpoint(tmp_path):
     import imageio_ffmpeg
 
@@ -117,6 +155,8 @@ def test_play_and_export_fail_clearly(tmp_path):
     for args, message in (
         (["scripts/play.py", "--steps", "3"], "without --checkpoint, give --out"),
         (["scripts/play.py", "--checkpoint", str(tmp_path / "none.pt")], "does not exist"),
+        (["scripts/play.py", "--checkpoint", str(tmp_path)], "is a folder; give one of its model_<iteration>.pt"),
+        (["scripts/play.py", "--task", "Tracking-Humanoid-v0", "--out", "x.mp4", "--width", "0"], "positive multiples"),
         (["scripts/export_onnx.py", "--checkpoint", str(tmp_path / "none.pt")], "does not exist"),
     ):
         result = run_script(*args)  # an uncaught exception (a traceback) fails the test here

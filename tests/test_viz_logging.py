@@ -122,8 +122,9 @@ def test_stick_figure_edges_and_frame():
     pos = np.array([[0.0, 0.0, 1.0], [0.0, 0.0, 0.5], [0.0, 0.1, 0.0]])
     frame = renderer.render(pos, pos + 0.1, "bin 3")
     assert frame.shape == (128, 160, 3)
-    with pytest.raises(ValueError, match="multiples of 16"):
-        StickFigureRenderer([], width=100, height=128)
+    for width in (100, 0, -16):  # 0 passed the old check, and ffmpeg then wrote nothing
+        with pytest.raises(ValueError, match="must be positive multiples of 16"):
+            StickFigureRenderer([], width=width, height=128)
 
 
 def test_wandb_reader_rejects_foreign_files(tmp_path):

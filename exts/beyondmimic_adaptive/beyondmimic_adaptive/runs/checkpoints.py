@@ -50,6 +50,10 @@ def latest_complete(run_dir: Path) -> tuple[Path | None, list[Path]]:
 
 def checked_checkpoint(checkpoint: Path) -> Path:
     """``checkpoint`` if it exists and was written to the end; else a :class:`RunError` saying what to pick."""
+    if checkpoint.is_dir():
+        newest, _ = latest_complete(checkpoint)
+        hint = f" (its newest complete one: {newest})" if newest is not None else ", and it holds none"
+        raise RunError(f"checkpoint {checkpoint} is a folder; give one of its model_<iteration>.pt{hint}.")
     if not checkpoint.is_file():
         raise RunError(f"checkpoint {checkpoint} does not exist; give a model_<iteration>.pt of a training run.")
     if not is_complete(checkpoint):
@@ -65,9 +69,20 @@ INFERENCE_LOAD = {"actor": True}
 so a checkpoint without the critic and the optimizer state (the shipped policies, assets/policies/) loads too."""
 
 
-def load_actor(runner: Any, checkpoint: Path, device: str) -> None:
-    """Load the actor of ``checkpoint`` into rsl-rl's ``OnPolicyRunner`` (for inference; see :data:`INFERENCE_LOAD`)."""
-    runner.load(str(checkpoint), load_cfg=INFERENCE_LOAD, map_location=device)
+def load_actor(runner: Any, checkpoint: Path, device: str, task: str) -> None:
+    """Load the actor of ``checkpoint`` into rsl-rl's ``OnPolicyRunner`` (for inference; see :data:`INFERENCE_LOAD`).
+
+    A checkpoint of another task (other observation or action sizes) is a :class:`RunError` naming ``task``."""
+    try:
+        runner.load(str(checkpoint), load_cfg=INFERENCE_LOAD, map_location=device)
+    except RuntimeError as err:
+        if "size mismatch" not in str(err):
+            raise
+        mismatch = next((line.strip() for line in str(err).splitlines() if "size mismatch" in line), "")
+        raise RunError(
+            f"checkpoint {checkpoint} does not fit task {task!r} ({mismatch}): it was trained on another task or "
+            "robot. Give the task= its run was trained with (its config.yaml), or a checkpoint of this task."
+        ) from None
 
 
 def resume_checkpoint(run_dir: Path) -> tuple[Path, list[Path]]:

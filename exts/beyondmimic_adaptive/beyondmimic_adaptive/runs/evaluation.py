@@ -201,7 +201,7 @@ def evaluate_policies(
         wrapped, runner = make_runner(env, agent_cfg, run)
         policies = []
         for checkpoint in checkpoints:  # one runner, each actor loaded into it in turn and copied out
-            load_actor(runner, checkpoint, run.device)
+            load_actor(runner, checkpoint, run.device, run.task)
             policies.append(copy.deepcopy(runner.get_inference_policy(device=run.device)))
         policy = _batched_policy(policies, envs_each)
 

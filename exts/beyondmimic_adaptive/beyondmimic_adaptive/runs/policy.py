@@ -46,6 +46,7 @@ def load_policy_env(
     """
     import torch
 
+    from ..sampler import SamplerStateError
     from ..terms import (
         AdaptiveCurriculumTermCfg,
         AdaptiveSamplingCurriculum,
@@ -75,10 +76,13 @@ def load_policy_env(
         if keep_sampler and state is not None and state.is_file():
             terms: list[AdaptiveSamplingCurriculum | PublicSamplingCurriculum] = [*adaptive_curriculum_terms(env)]
             for term in [*terms, *public_curriculum_terms(env)]:
-                term.restore_state(str(state))
+                try:
+                    term.restore_state(str(state))
+                except SamplerStateError as err:  # e.g. other motion_files: the policy plays them all the same
+                    print(f"[policy] the run's sampler state does not fit, the sampler starts empty: {err}")
         wrapped, runner = make_runner(env, agent_cfg, run)
         if checkpoint is not None:
-            load_actor(runner, checkpoint, run.device)
+            load_actor(runner, checkpoint, run.device, run.task)
     except BaseException:
         env.close()  # one simulation at a time: a failed load leaves none behind
         raise

@@ -59,8 +59,8 @@ class StickFigureRenderer:
     def __init__(
         self, edges: list[tuple[int, int]], width: int = 640, height: int = 480, dpi: int = 80, half_extent: float = 1.2
     ):
-        if width % 16 or height % 16:
-            raise ValueError(f"width={width} and height={height} must be multiples of 16 (H.264 macroblocks).")
+        if width % 16 or height % 16 or width < 16 or height < 16:
+            raise ValueError(f"width={width} and height={height} must be positive multiples of 16 (H.264 macroblocks).")
         self.edges = np.asarray(edges, dtype=np.int64).reshape(-1, 2)
         self.half_extent = half_extent
         self.figure = Figure(figsize=(width / dpi, height / dpi), dpi=dpi)
