@@ -104,3 +104,18 @@ def test_missing_and_corrupt_files(tmp_path):
     np.savez(pickled, **{**valid_arrays(), "extra": np.array([{"a": 1}], dtype=object)})
     with pytest.raises(MotionFileError, match=re.escape("cannot read motion file")):
         load_motion(pickled)
+
+
+def test_a_csv_given_as_a_motion_names_the_converter(tmp_path):
+    csv = tmp_path / "dance1_subject1.csv"
+    csv.write_text("0.0,0.0,0.8\n")
+    with pytest.raises(MotionFileError, match=re.escape("is a CSV; the tasks read .npz motions. Convert it with")):
+        load_motion(csv)
+
+
+def test_a_saved_clip_is_written_at_exactly_the_path_given(tmp_path):
+    # numpy's savez appends .npz to a name without it, so cut_motion.py / csv_to_npz.py printed a file that was not
+    clip = load_motion(write(tmp_path, valid_arrays()))
+    clip.save(tmp_path / "jump")
+    assert (tmp_path / "jump").is_file() and not (tmp_path / "jump.npz").exists()
+    assert load_motion(tmp_path / "jump").num_frames == clip.num_frames

@@ -65,7 +65,8 @@ class MotionClip:
                 arrays[key] = np.array(names, dtype=np.str_)
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         extras: dict[str, Any] = self.extras  # Any: numpy's stub would let ** fill allow_pickle: bool
-        np.savez_compressed(path, **arrays, **extras)
+        with open(path, "wb") as file:  # a file object: numpy appends .npz to a name without it
+            np.savez_compressed(file, **arrays, **extras)
 
 
 def load_motion(
@@ -136,6 +137,11 @@ def load_motion(
 def _read_npz(path: Path) -> dict[str, np.ndarray]:
     if not path.is_file():
         raise MotionFileError(f"motion file {path} does not exist. Check the motion file path (motion_files).")
+    if path.suffix.lower() == ".csv":
+        raise MotionFileError(
+            f"motion file {path} is a CSV; the tasks read .npz motions. Convert it with scripts/csv_to_npz.py (the "
+            "LAFAN1 G1 retargets: scripts/download_motions.py converts them as it downloads)."
+        )
     try:
         with np.load(path, allow_pickle=False) as data:
             return {key: data[key] for key in data.files}
