@@ -30,6 +30,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("overrides", nargs="*")
     args = parser.parse_intermixed_args(sys.argv[1:] if argv is None else argv)
     overrides = [*args.overrides, *([f"device={args.device}"] if args.device else [])]
+    if args.out is not None and args.out.is_dir():
+        parser.error(f"--out {args.out} is a folder; give the ONNX file's path (e.g. {args.out / 'policy.onnx'}).")
 
     from beyondmimic_adaptive.export import export_checkpoint
 
