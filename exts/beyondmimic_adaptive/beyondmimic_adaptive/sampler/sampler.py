@@ -177,7 +177,8 @@ class AdaptiveSampler:
         """Record finished episodes and fold them into the statistics (:meth:`record` + :meth:`fold`).
 
         Args:
-            bins: (N,) global bin ids of the episodes.
+            bins: (N,) global bin ids of the episodes, each in [0, num_bins) (also where ``mask`` is False: the
+                rows are gathered before they are masked, with fixed shapes and no host sync).
             failed: (N,) bool, True where the episode ended by a failure term.
             mask: optional (N,) bool; False drops an episode (e.g. one that never ran).
         """
