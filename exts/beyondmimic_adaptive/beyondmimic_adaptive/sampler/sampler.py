@@ -178,7 +178,7 @@ class AdaptiveSampler:
 
         Args:
             bins: (N,) global bin ids of the episodes, each in [0, num_bins) (also where ``mask`` is False: the
-                rows are gathered before they are masked, with fixed shapes and no host sync).
+                rows are indexed before they are masked, with fixed shapes and no host sync).
             failed: (N,) bool, True where the episode ended by a failure term.
             mask: optional (N,) bool; False drops an episode (e.g. one that never ran).
         """
