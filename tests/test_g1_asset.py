@@ -12,7 +12,7 @@ import pytest
 from beyondmimic_adaptive.assets import G1_USD
 
 pxr = pytest.importorskip("pxr")
-from pxr import Usd, UsdGeom, UsdPhysics  # noqa: E402
+from pxr import Usd, UsdGeom, UsdPhysics, UsdShade  # noqa: E402
 
 MJCF_JOINT_NAMES = [
     "left_hip_pitch_joint", "left_hip_roll_joint", "left_hip_yaw_joint", "left_knee_joint",
@@ -80,3 +80,19 @@ def test_collision_only_no_meshes(stage):
     assert len(gprims) - len(sites) == 33  # the MJCF's collision geoms
     assert not any("visual" in str(p.GetPath()).lower() for p in prims)
     assert not stage.GetRootLayer().GetExternalReferences()  # self-contained: no mesh files, no sublayers
+
+
+def test_the_ground_never_sets_a_contacts_friction_over_the_robots_randomised_one():
+    """Newton's MuJoCo solver takes the larger friction of a contact's two shapes: a ground of 1.0 (Newton's default,
+    before) lifted every randomised friction below 1.0 to 1.0, so the paper's low-friction half never happened."""
+    from beyondmimic_adaptive.assets import GROUND_USD
+    from beyondmimic_adaptive.tasks.tracking.config.g1 import TrackingG1EnvCfg
+
+    stage = Usd.Stage.Open(str(GROUND_USD))
+    plane = stage.GetPrimAtPath("/ground/CollisionPlane")
+    material = UsdShade.MaterialBindingAPI(plane).GetDirectBinding(materialPurpose="physics").GetMaterial()
+    ground = UsdPhysics.MaterialAPI(material.GetPrim())
+    friction = (ground.GetStaticFrictionAttr().Get(), ground.GetDynamicFrictionAttr().Get())
+    randomised = TrackingG1EnvCfg().events.physics_material.params["static_friction_range"]
+    assert randomised == (0.3, 1.6)  # BeyondMimic's range
+    assert max(friction) <= randomised[0], friction
