@@ -44,7 +44,8 @@ class TrackingSceneCfg(InteractiveSceneCfg):
 
 @configclass
 class CommandsCfg:
-    """The reference motion and the reset noise around it (BeyondMimic's ranges)."""
+    """The reference motion and the reset noise around it: BeyondMimic's position, yaw and joint ranges; the G1 adds its
+    roll and pitch and its start velocities (the humanoid keeps these smaller ones)."""
 
     motion = mdp.MotionCommandCfg(
         motion_files=MISSING,
