@@ -8,7 +8,7 @@ cost on the GPU is the sampler core's graphs (bench/launch_count.py, bench/sampl
 the *glue* around them: the terms' own ATen ops (each one kernel launch on CUDA) and Python. This
 runs a real env with zero actions (the robots fall, so most steps reset some envs) and, for each
 term, counts the non-view ATen ops under a ``TorchDispatchMode`` and times its calls, splitting off
-what the sampler core does (``PerEnvSampling.record/starts/record_exposure``, ``AdaptiveSampler.fold``, and on
+what the sampler core does (``PerEnvSampling.record/starts/record_exposure``, ``AdaptiveSampler.fold/metrics``, and on
 CUDA the curriculum term's record graph, whose replay holds the sampler's record and the starts' draw).
 The core runs eagerly here (the CPU path); its op count on the GPU is bench/launch_count.py's.
 Ops are counted in one pass and time measured in another (the counter's own overhead would skew it);
@@ -159,6 +159,7 @@ def install(env: Any, meter: Meter, name: str = "adaptive") -> None:
         if hasattr(term.per_env, method):
             setattr(term.per_env, method, core(meter, getattr(term.per_env, method)))
     term.sampler.fold = core(meter, term.sampler.fold)
+    term.sampler.metrics = core(meter, term.sampler.metrics)  # the logged distribution metrics, once per interval
     if term._record_graph is not None:  # CUDA graphs: the whole record (the sampler's included) is one replay
         guarded = term._record_graph
         guarded._sources = timed(meter, "guard", guarded._sources)  # the data-pointer check of Isaac Lab's buffers

@@ -6,7 +6,7 @@ import pytest
 import torch
 from manager_env import use_graph_path
 
-from beyondmimic_adaptive.terms import AdaptiveSamplingCurriculum
+from beyondmimic_adaptive.terms import AdaptiveSamplingCurriculum, find_adaptive_curriculum
 
 
 def adaptive_term(env) -> AdaptiveSamplingCurriculum:
@@ -406,9 +406,11 @@ def test_the_counts_are_logged_once_per_interval_as_their_mean_per_reset(make_en
     env = make_env(["curriculum.adaptive.manual_probabilities=[1,1,1,1,0,1,1,0]"], num_envs=8,
                    term_fields={"metrics_interval_steps": 3})  # fmt: skip
     assert "Curriculum/adaptive/episodes" in env.reset()  # step 0: the first log
-    logged = []
+    term = find_adaptive_curriculum(env, "adaptive")
+    logged, folded = [], []
     for fallen in (2, 0, 4, 1, 1, 1):  # env steps 1..6: envs 0..fallen-1 fail
         env.fail_flag[:fallen] = True
+        folded.append(term.sampler.metrics())  # what the folds so far give (a log comes before the step's fold)
         env.step()
         logged.append(env.extras["log"].get("Curriculum/adaptive/episodes"))
     assert [value is None for value in logged] == [True, True, False, True, True, False]
@@ -416,3 +418,9 @@ def test_the_counts_are_logged_once_per_interval_as_their_mean_per_reset(make_en
     assert float(logged[2]) == 3.0 and float(logged[5]) == 1.0
     assert float(env.extras["log"]["Curriculum/adaptive/failures/fell"]) == 1.0
     assert "Curriculum/adaptive/top1_prob" in env.extras["log"]  # the distribution metrics on the same cadence
+    # of the statistics folded up to the log: they were an interval behind (at step 3 the empty sampler's)
+    for name, value in folded[5].items():
+        assert torch.equal(env.extras["log"][f"Curriculum/adaptive/{name}"], value), name
+    assert float(folded[2]["seen_fraction"]) > 0 and float(folded[5]["mean_failure_rate"]) != float(
+        folded[2]["mean_failure_rate"]
+    )

@@ -201,7 +201,7 @@ def test_public_replaces_the_adaptive_term_and_refuses_both(make_env):
         make_env(["curriculum=[adaptive,public]"], num_envs=4)
 
 
-def test_failed_episodes_pull_the_starts_to_their_bin(make_env):
+def test_failed_episodes_pull_the_starts_to_their_bin(make_env, tmp_path):
     from beyondmimic_adaptive.terms import find_public_curriculum
 
     env = make_env(["curriculum=public", "curriculum.public.alpha=1.0"], num_envs=16, motion_num_frames=(250, 120))
@@ -221,6 +221,12 @@ def test_failed_episodes_pull_the_starts_to_their_bin(make_env):
     starts = term.sampler.timeline_frames(command.robot_motion, command.robot_frame)  # what the command started
     assert bool((drawn_bins(starts, 8, 370) == 6).all()), starts
     torch.testing.assert_close(command.time_steps, command.robot_frame + 1)  # one step on since
+    # a restore into a new env: the first log (the initial reset's) shows the restored distribution, not uniform
+    term.save_state(str(tmp_path / "state.pt"))
+    resumed = make_env(["curriculum=public", "curriculum.public.alpha=1.0"], num_envs=16, motion_num_frames=(250, 120))
+    find_public_curriculum(resumed, "public").restore_state(str(tmp_path / "state.pt"))
+    logged = resumed.reset()
+    assert float(logged["Curriculum/public/sampling_top1_prob"]) > 0.99, logged
 
 
 def test_kitless_humanoid_runs_with_the_public_arm():

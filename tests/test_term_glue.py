@@ -24,8 +24,8 @@ def test_glue_ops_per_call_of_each_term_do_not_creep_back_up():
     # the curriculum's); 16 -> 14 with the log counts summed in place; raise these only with a measured reason
     assert glue_per_call["curriculum"] <= 14.5, result.stdout
     assert glue_per_call["start event"] <= 4, result.stdout
-    # the fold's own op: the metrics every metrics_interval_steps folds (~24 ops / 24 folds)
-    assert glue_per_call["fold event"] <= 1.5, result.stdout
+    # the fold event's own ops: none since the logged metrics (the sampler's, core) moved to the log (0.5 before)
+    assert glue_per_call["fold event"] <= 0.25, result.stdout
 
 
 class _Pair:

@@ -94,8 +94,8 @@ def test_save_and_restore_through_the_terms_is_exact_with_pending_counts(make_en
     for name, value in saved.items():
         assert torch.equal(loaded[name], value), f"{name} differs after the restore"
     # the first log after the restore shows the restored statistics, not those of the empty sampler it replaced
-    logged = restored._metrics
-    assert float(logged["seen_fraction"]) > 0 and float(logged["mean_failure_rate"]) > 0
+    logged = restored._log(resumed)
+    assert logged is not None and float(logged["seen_fraction"]) > 0 and float(logged["mean_failure_rate"]) > 0
     for name, value in restored.sampler.metrics().items():
         assert torch.equal(logged[name], value), f"logged {name} is not the restored sampler's"
     # the same next fold on both (the envs' commands differ, so fold the sampler alone): the pending

@@ -113,7 +113,6 @@ class AdaptiveSamplingCurriculum(ManagerTermBase):
         self._folds = 0
         self._starts_sampled = False
         self._step_offset = 0  # env steps before this process started (restored state)
-        self._metrics = self.sampler.metrics()  # refreshed every cfg.metrics_interval_steps folds
         self._next_state_save = cfg.state_save_interval_steps
 
     @property
@@ -150,7 +149,6 @@ class AdaptiveSamplingCurriculum(ManagerTermBase):
         if isinstance(self.per_env, WarpPerEnvSampling):
             self.per_env.discard_draws()  # drawn from the statistics before the restore
         self._next_state_save = self.env_step + self.cfg.state_save_interval_steps
-        self._metrics = self.sampler.metrics()  # the next log shows the restored statistics
         return state_digest(self.sampler.state_dict())
 
     @property
@@ -322,14 +320,15 @@ class AdaptiveSamplingCurriculum(ManagerTermBase):
         with ``.item()``, a host sync), and rsl-rl concatenates each key's values over the iteration: a
         dict every step costs about two launches per key and step. So the per-term failure and episode
         counts are summed on the device (:meth:`_record_ended`) and logged as their mean per call over the
-        interval, with the distribution metrics (refreshed on the same interval): the same means rsl-rl
-        would have taken.
+        interval, with the distribution metrics of the statistics folded so far (computed now, so a log is never
+        an interval behind, nor shows the empty sampler a restore replaced): the same means rsl-rl would have
+        taken.
         """
         self._log_calls += 1
         if env.common_step_counter < self._next_log_step:
             return None
         self._next_log_step = env.common_step_counter + self.cfg.metrics_interval_steps
-        log = {**self._metrics, **self.ends.log_means(self._log_calls)}
+        log = {**self.sampler.metrics(), **self.ends.log_means(self._log_calls)}
         self._log_calls = 0
         return log
 
@@ -364,8 +363,6 @@ class AdaptiveSamplingCurriculum(ManagerTermBase):
         else:
             self.sampler.fold()
         self._folds += 1
-        if self._folds % self.cfg.metrics_interval_steps == 0:
-            self._metrics = self.sampler.metrics()
         if self.history is not None:
             self.history.maybe_record(self.sampler)
         if self.cfg.state_path is not None and self.env_step >= self._next_state_save:
@@ -389,8 +386,8 @@ class AdaptiveCurriculumTermCfg(CurriculumTermCfg):
     history_interval_steps: int = 240
     """Env steps between two history snapshots."""
     metrics_interval_steps: int = 24
-    """Env steps between two recomputations of the logged distribution metrics (one PPO iteration), and between
-    two logs of the term's values (the failure and episode counts are their mean per reset over the interval)."""
+    """Env steps between two logs of the term's values (one PPO iteration): the distribution metrics, computed at
+    the log, and the failure and episode counts, their mean per reset over the interval."""
     state_path: str | None = None
     """Where to keep the sampler state for resuming (None: not saved). Written atomically."""
     state_save_interval_steps: int = 1200

@@ -119,6 +119,7 @@ class PublicSamplingCurriculum(ManagerTermBase):
         self.sampler.load_state_dict(read_sampler_state(path))
         self._step_offset = self.sampler.env_step - self._env.common_step_counter
         self._next_state_save = self.env_step + self.cfg.state_save_interval_steps
+        self._metrics = self.sampler.sampling_metrics()  # the next log shows the restored statistics
         return state_digest(self.sampler.state_dict())
 
     def flush_history(self) -> None:
