@@ -129,6 +129,22 @@ def test_a_second_reset_before_the_fold_gets_new_draws(make_env):
     assert torch.equal(term.sampler.bin_index(env.command.robot_motion, env.command.robot_frame), term.start_bins)
 
 
+@pytest.mark.parametrize("switch", [[0, 0, 0, 0, 0, 0, 0, 1], None])
+def test_a_new_manual_override_between_fold_and_reset_gets_new_draws(make_env, switch):
+    """An override rewrites the same CDF tensor in place: the fold's draws from the previous one were used."""
+    env = make_env([*WARP, "curriculum.adaptive.manual_probabilities=[1,0,0,0,0,0,0,0]"], num_envs=8)
+    term = adaptive_term(env)
+    env.reset()
+    env.step()  # the fold draws every env's next start from the first override: bin 0
+    term.sampler.set_manual_probabilities(switch)  # another override, or back to adaptive (uniform: no statistics)
+    env.fail_flag[:] = True
+    env.step()  # every env restarts
+    if switch is not None:
+        assert bool((term.start_bins == 7).all()), term.start_bins
+    else:
+        assert bool((term.start_bins != 0).any()), term.start_bins
+
+
 def test_two_records_before_a_fold_count_both(make_env):
     """A reset between steps (staged rows waiting) keeps the staged rows: they go in with the torch record."""
     env = make_env(WARP, num_envs=8)

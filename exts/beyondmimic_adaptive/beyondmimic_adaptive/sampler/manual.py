@@ -24,6 +24,9 @@ class ManualOverride:
         self._device = device
         self.active = False
         """Whether an override is set (the sampler draws from it instead of the adaptive distribution)."""
+        self.generation = 0
+        """Counts the calls of :meth:`set`: one override replaces another in the same tensors, so a draw made
+        earlier is known to be stale by this number, not by the CDF tensor's identity."""
         self._buffers: tuple[torch.Tensor, torch.Tensor, tuple[torch.Tensor, torch.Tensor]] | None = None
         """(B,) probabilities, (B,) CDF and the CDF's draw views (:func:`cdf_parts`), once the first override is set."""
 
@@ -31,6 +34,7 @@ class ManualOverride:
         """Set the override (one non-negative value per bin, any positive sum), or end it with ``None``."""
         if probabilities is None:
             self.active = False
+            self.generation += 1
             return
         values = torch.as_tensor(probabilities, dtype=torch.float32).flatten().cpu()
         if values.numel() != self._num_bins:
@@ -48,6 +52,7 @@ class ManualOverride:
             self._buffers[0].copy_(normalised)
             torch.cumsum(self._buffers[0], 0, out=self._buffers[1])
         self.active = True
+        self.generation += 1
 
     @property
     def probabilities(self) -> torch.Tensor:

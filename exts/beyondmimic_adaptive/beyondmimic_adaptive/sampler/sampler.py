@@ -315,6 +315,12 @@ class AdaptiveSampler:
         self._manual.set(probabilities)
 
     @property
+    def manual_generation(self) -> int:
+        """Counts the manual overrides set or ended: a draw cached from :attr:`sampling_cdf` is stale once it moves
+        (an override rewrites the same CDF tensor in place)."""
+        return self._manual.generation
+
+    @property
     def sampling_cdf(self) -> torch.Tensor:
         """(B,) the CDF :meth:`sample_bins` draws from now (manual, warm-up uniform or adaptive).
 

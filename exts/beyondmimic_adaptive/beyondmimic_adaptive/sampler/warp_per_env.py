@@ -57,8 +57,8 @@ class WarpPerEnvSampling:
         self._exposure_staged = False
         self._all_alive = True
         """The step's ``alive`` input is all True (the hazard's exposure counts every env)."""
-        self._drawn_from: torch.Tensor | None = None
-        """The CDF the unused draws came from; None once a reset used them (or before the first draw)."""
+        self._drawn_from: tuple[torch.Tensor, int] | None = None
+        """The CDF and manual generation the unused draws came from; None once a reset used them (or none yet)."""
 
     def record(
         self, bins: torch.Tensor, failed: torch.Tensor, finished: torch.Tensor, rows: torch.Tensor | None = None
@@ -104,11 +104,15 @@ class WarpPerEnvSampling:
             fused.alive.fill_(False)
             self._all_alive = False
         fused.step(fold=True)
-        self._drawn_from = self.sampler.sampling_cdf
+        self._drawn_from = self._distribution()
         if self._staged:  # the rows are counted: a step without resets (no record call) must count none
             fused.finished.zero_()
             self._staged = False
         self._exposure_staged = False
+
+    def _distribution(self) -> tuple[torch.Tensor, int]:
+        """What the starts are drawn from: the sampling CDF tensor and the manual override's generation."""
+        return self.sampler.sampling_cdf, self.sampler.manual_generation
 
     def discard_draws(self) -> None:
         """Draw afresh at the next :meth:`starts` (the statistics changed in place: a restored state)."""
@@ -124,7 +128,8 @@ class WarpPerEnvSampling:
             rows: (n,) int env ids, a slice, or None for all envs.
         """
         fused = self.fused
-        if self._drawn_from is not self.sampler.sampling_cdf:  # used, never drawn, or another CDF since
+        drawn, now = self._drawn_from, self._distribution()
+        if drawn is None or drawn[0] is not now[0] or drawn[1] != now[1]:  # used, never drawn, or changed since
             fused.sample()
         self._drawn_from = None
         outputs = (fused.start_bins, fused.start_motions, fused.start_frames)
