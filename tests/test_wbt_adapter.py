@@ -16,6 +16,7 @@ from isaaclab2_env import IsaacLab2Env
 from manager_env import use_graph_path
 from wbt_standin import WbtLikeMotionCommand, WbtLikeMotionCommandCfg, WbtLikeTerminationsCfg
 
+from beyondmimic_adaptive.hydra_config import ConfigError
 from beyondmimic_adaptive.terms import AdaptiveSamplingCurriculum
 from beyondmimic_adaptive.wbt import adaptive_motion_command_class, use_adaptive_sampling
 
@@ -152,6 +153,23 @@ def test_unknown_command_and_foreign_overrides_are_refused():
         use_adaptive_sampling(wbt_env_cfg(), command_name="ref")
     with pytest.raises(ValueError, match=r"override 'num_envs=4' is not in the curriculum group"):
         use_adaptive_sampling(wbt_env_cfg(), ["num_envs=4"])
+
+
+def test_the_command_name_reaches_the_public_sampler_too():
+    cfg = wbt_env_cfg()
+    cfg.commands.ref, cfg.commands.motion = cfg.commands.motion, None  # WBT's command under another name
+    use_adaptive_sampling(cfg, ["curriculum=public"], command_name="ref")
+    assert cfg.curriculum.public.command_name == "ref"  # it said: no command term named 'motion'
+
+
+def test_a_bad_override_leaves_the_env_config_as_it_was():
+    cfg = wbt_env_cfg()
+    with pytest.raises(ConfigError, match=r"curriculum\.adaptive\.gamma"):
+        use_adaptive_sampling(cfg, ["curriculum.adaptive.gamma=abc"])
+    assert cfg.commands.motion.class_type is WbtLikeMotionCommand and cfg.curriculum is None
+    assert getattr(cfg.terminations, "motion_end", None) is None
+    with pytest.raises(TypeError, match=r"overrides must be a list of Hydra overrides, not 'curriculum=uniform'"):
+        use_adaptive_sampling(cfg, "curriculum=uniform")  # type: ignore[arg-type]
 
 
 def test_running_hydra_app_is_left_as_it_was(tmp_path):

@@ -12,6 +12,7 @@ from omegaconf import DictConfig
 
 from ..hydra_config import compose_config
 from ..hydra_config.isaaclab_binding import apply_curriculum_config
+from ..hydra_config.schema import ADAPTIVE_TYPE, PUBLIC_TYPE
 from ..terms.terminations import motion_finished
 from .command import adaptive_motion_command_class
 
@@ -43,26 +44,28 @@ def use_adaptive_sampling(
             f"use_adaptive_sampling: the env config has no command {command_name!r} (commands: {names}). "
             "Pass command_name= the name of WBT's motion command."
         )
+    if isinstance(overrides, str):
+        raise TypeError(f"use_adaptive_sampling: overrides must be a list of Hydra overrides, not {overrides!r}.")
     for key in overrides:
         if not key.startswith(("curriculum", "+curriculum", "~curriculum")):
             raise ValueError(
                 f"use_adaptive_sampling: override {key!r} is not in the curriculum group; only curriculum.* keys "
                 "(e.g. curriculum.adaptive.gamma=0.8) or curriculum=<name> configure adaptive sampling."
             )
+    backup = get_gh_backup()
+    try:  # first: a config error leaves the env config as it was
+        curriculum = compose_config("train", list(overrides), config_dir).curriculum
+    finally:
+        restore_gh_from_backup(backup)
+    # the command name is this function's argument, not a YAML key the user has to repeat
+    for node in curriculum.values():
+        if node.get("type") in (ADAPTIVE_TYPE, PUBLIC_TYPE):
+            node.command_name = command_name
     command_cfg.class_type = adaptive_motion_command_class(command_cfg.class_type)
     setattr(
         env_cfg.terminations,
         MOTION_END_TERM,
         TerminationTermCfg(func=motion_finished, time_out=True, params={"command_name": command_name}),
     )
-    backup = get_gh_backup()
-    try:
-        curriculum = compose_config("train", list(overrides), config_dir).curriculum
-    finally:
-        restore_gh_from_backup(backup)
-    # the command name is this function's argument, not a YAML key the user has to repeat
-    for node in curriculum.values():
-        if node.get("type") == "adaptive_sampling":
-            node.command_name = command_name
     apply_curriculum_config(env_cfg, curriculum)
     return curriculum
