@@ -74,3 +74,16 @@ def test_main_job_refuses_a_used_run_folder_before_playing(tmp_path):
     result = run_script("scripts/main_job.py", "--out", str(tmp_path))
     assert result.returncode == 1 and f"{tmp_path} already holds a run" in result.stderr
     assert not (tmp_path / "g1_longdance").exists()
+
+
+def test_main_job_refuses_what_would_send_its_run_elsewhere_before_playing(tmp_path):
+    for args, message in (
+        (["--out", str(tmp_path / "o"), f"resume={tmp_path}"], "overrides ['resume="),
+        (["--out", str(tmp_path / "o"), "run_name=x"], "the job sets these"),
+    ):
+        result = run_script("scripts/main_job.py", *args)
+        assert result.returncode == 1 and message in result.stderr, result.stderr[-2000:]
+    (tmp_path / "file").write_text("x")
+    result = run_script("scripts/main_job.py", "--out", str(tmp_path / "file"))
+    assert result.returncode == 1 and "is a file; give a folder" in result.stderr
+    assert not (tmp_path / "o").exists()

@@ -79,12 +79,21 @@ class StepClock:
         return "\n".join([*lines, f"  {'total':<10} {sum(s for _, s in self.times):6.0f} s"])
 
 
+JOB_KEYS = ("log_dir", "run_name", "resume")
+"""Run keys the job sets itself (from ``--out``); an override of one is refused."""
+
+
 def run_main_job(settings: MainJobSettings) -> None:
     """Run the four steps; a :class:`~beyondmimic_adaptive.runs.RunError` stops the job with its message."""
     out = settings.out
+    owned = [o for o in settings.overrides if o.lstrip("+~").split("=", 1)[0] in JOB_KEYS]
+    if owned:
+        raise RunError(f"overrides {owned}: the job sets these (its run goes to --out and starts fresh); drop them.")
     overrides = [f"log_dir={out.parent}", f"run_name={out.name}", f"iterations={settings.iterations}"]
     overrides += [f"num_envs={settings.num_envs}", *settings.overrides]
-    train_config(overrides)  # a bad override fails now, before the policy's minutes
+    iterations = train_config(overrides).run.iterations  # a bad override fails now, before the policy's minutes
+    if out.exists() and not out.is_dir():
+        raise RunError(f"--out {out} is a file; give a folder (new, or without a run in it).")
     if any(out.glob("model_*.pt")):
         raise RunError(f"{out} already holds a run; delete it or give another --out.")
     load = os.getloadavg()
@@ -105,7 +114,7 @@ def run_main_job(settings: MainJobSettings) -> None:
     )
     print(policy_lines(report, published_report()), flush=True)
     run_dir = clock.step("train", lambda: train(overrides))
-    checkpoint = run_dir / f"model_{settings.iterations - 1}.pt"
+    checkpoint = run_dir / f"model_{iterations - 1}.pt"  # iterations= among the overrides wins over --iterations
     print(format_table(clock.step("evaluate", lambda: evaluate_checkpoint(checkpoint, envs_per_bin=1))))
     from .viz import plot_run_history
 
@@ -114,7 +123,7 @@ def run_main_job(settings: MainJobSettings) -> None:
     print(f"[main] the shipped G1 policy (trained on a GPU) in {policy_out}/:")
     for name in (*(["play.mp4"] if video is not None else []), "first_frame.json"):
         print(f"  {policy_out / name}")
-    print(f"[main] the CPU training run ({settings.iterations} iterations: the pipeline, no policy yet) in {run_dir}/:")
+    print(f"[main] the CPU training run ({iterations} iterations: the pipeline, no policy yet) in {run_dir}/:")
     for name in ("config.yaml", checkpoint.name, "eval.json", "eval.png", "sampler_heatmap.png", "sampler/"):
         print(f"  {run_dir / name}")
     print(f"  TensorBoard: tensorboard --logdir {run_dir}")
