@@ -80,6 +80,10 @@ def test_layout_differences_name_the_rank_and_the_key():
     assert layout_differences([{"adaptive": layout}, {"b": layout}]) == [
         "rank 1 has adaptive terms ['b'], rank 0 ['adaptive']"
     ]
+    # a third rank without rank 0's term: named, not a KeyError from the ranks before it
+    assert layout_differences([{"adaptive": layout}, {"adaptive": layout}, {"b": layout}]) == [
+        "rank 2 has adaptive terms ['b'], rank 0 ['adaptive']"
+    ]
     # unsynced on every rank: nothing is all-reduced, the ranks may differ; unsynced on one rank would hang
     unsynced = {**layout, "sync_distributed": False}
     assert layout_differences([{"a": unsynced}, {"a": {**unsynced, "bin_size_s": 0.5}}]) == []

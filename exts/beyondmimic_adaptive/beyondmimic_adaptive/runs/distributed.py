@@ -180,7 +180,7 @@ def layout_differences(per_rank: Sequence[Mapping[str, Mapping[str, object]]]) -
             problems.append(f"rank {rank} has adaptive terms {list(layouts)}, rank 0 {list(reference)}")
             continue
         for name, layout in layouts.items():
-            if not any(ranks[name].get("sync_distributed", True) for ranks in per_rank):
+            if not any(ranks.get(name, {}).get("sync_distributed", True) for ranks in per_rank):
                 continue
             for key, value in layout.items():
                 if value != reference[name].get(key):
