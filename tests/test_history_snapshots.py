@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import torch
 
 from beyondmimic_adaptive.sampler import AdaptiveSampler, AdaptiveSamplerCfg, SamplerHistory, load_history
@@ -38,3 +39,18 @@ def test_a_resumed_runs_snapshots_replace_those_written_after_its_state(tmp_path
     loaded = load_history(tmp_path)
     assert loaded["env_step"].tolist() == list(range(12))
     assert loaded["failure_rate"][:, 0].tolist() == [*range(6), *(100.0 + s for s in range(6, 12))]
+
+
+def test_a_heatmap_row_sits_at_its_own_env_step_when_the_snapshots_are_unevenly_spaced():
+    from beyondmimic_adaptive.viz.heatmap import rows_on_a_step_grid
+
+    steps = np.array([0, 24, 48, 96, 192])  # the live hook thins old rows: the spacing doubles
+    rows, bottom, top = rows_on_a_step_grid(steps)
+    assert (bottom, top) == (0.0, 288.0) and len(rows) == 12  # a row per 24 steps, the last held for 96
+    centers = bottom + (np.arange(len(rows)) + 0.5) * (top - bottom) / len(rows)
+    for center, row in zip(centers, rows, strict=True):
+        assert steps[row] <= center < (steps[row + 1] if row + 1 < len(steps) else top), (center, row)
+    assert rows.tolist() == [0, 1, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4]
+    assert rows_on_a_step_grid(np.array([5]))[1:] == (5.0, 6.0)
+    with pytest.raises(ValueError, match="env steps must increase"):
+        rows_on_a_step_grid(np.array([0, 24, 24]))

@@ -56,11 +56,11 @@ def draw_sampler_heatmap(
         raise ValueError(f"{len(steps)} env steps for {data['probabilities'].shape[0]} snapshots.")
     fig = Figure(figsize=figsize, dpi=dpi)
     axes = fig.subplots(1, 2, sharey=True)
-    top = steps[-1] if len(steps) > 1 and steps[-1] > steps[0] else steps[0] + 1
+    rows, bottom, top = rows_on_a_step_grid(steps)
     panels = (("probabilities", PANELS[0][1]), ("values", statistic_label(statistic)))
     for ax, (key, label) in zip(axes, panels, strict=True):
-        extent = (-0.5, data[key].shape[1] - 0.5, steps[0], top)
-        image = ax.imshow(data[key], aspect="auto", origin="lower", interpolation="nearest", extent=extent)
+        extent = (-0.5, data[key].shape[1] - 0.5, bottom, top)
+        image = ax.imshow(data[key][rows], aspect="auto", origin="lower", interpolation="nearest", extent=extent)
         ax.set(xlabel=f"bin ({bin_size_s:g} s)", title=label)
         fig.colorbar(image, ax=ax)
     axes[0].set_ylabel("env step")
@@ -68,6 +68,25 @@ def draw_sampler_heatmap(
         fig.suptitle(title)
     fig.tight_layout()
     return fig
+
+
+def rows_on_a_step_grid(steps: np.ndarray, max_rows: int = 2048) -> tuple[np.ndarray, float, float]:
+    """The snapshot shown on each row of an image with evenly spaced env steps: (row -> snapshot index, bottom, top).
+
+    ``imshow`` spreads its rows evenly over the y range, but snapshots need not be evenly spaced (the live hook
+    keeps every other old one; a resume may change the interval). Each snapshot holds from its step to the next
+    one's (the last for the spacing before it), on a grid as fine as the closest two, at most ``max_rows`` rows.
+    """
+    steps = np.asarray(steps, dtype=np.float64)
+    if len(steps) < 2 or not bool((np.diff(steps) > 0).all()):
+        if len(steps) > 1:
+            raise ValueError(f"env steps must increase, got {steps[:8].tolist()}{' ...' if len(steps) > 8 else ''}.")
+        return np.zeros(len(steps), dtype=np.int64), float(steps[0]), float(steps[0]) + 1.0
+    spacing = np.diff(steps)
+    bottom, top = float(steps[0]), float(steps[-1] + spacing[-1])
+    count = int(min(max_rows, np.ceil((top - bottom) / spacing.min())))
+    centers = bottom + (np.arange(count) + 0.5) * (top - bottom) / count
+    return np.searchsorted(steps, centers, side="right") - 1, bottom, top
 
 
 def figure_to_rgb(fig: Figure) -> np.ndarray:
