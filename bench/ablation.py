@@ -124,6 +124,7 @@ def result_row(arm: str, iterations: int, report: dict, train_wall_s: float | No
     """One line of results.jsonl from an evaluation report (``evaluate_checkpoint``'s, or its eval.json)."""
     row = {"arm": arm, "iterations": iterations, "train_wall_s": train_wall_s}
     row |= {key: report[key] for key in REPORT_KEYS}
+    row["bin_size_s"] = report.get("bin_size_s", 1.0)  # the reach plots' bins (rows before 2026-12-04: 1 s)
     if "median_seconds_played_per_bin" in report:  # evaluations since 2026-12-02
         row["median_seconds_played_per_bin"] = report["median_seconds_played_per_bin"]
     return row
@@ -272,8 +273,12 @@ def main(argv: list[str] | None = None) -> None:
         plot_completion_heatmaps(results, args.out / "completion_heatmaps.png")
         plot_latest_per_bin(results, args.out / "completion_latest.png")
         latest = {f"{arm} @ {rows[-1]['iterations']}": rows[-1] for arm, rows in rows_by_arm(results).items()}
-        plot_reach(latest, args.out / "reach_latest.png")  # arms whose latest row has survival times
-        plot_reach_heatmaps(results, args.out / "reach_heatmaps.png")  # every row with survival times
+        sizes = sorted({row.get("bin_size_s", 1.0) for row in results})
+        if len(sizes) > 1:
+            raise SystemExit(f"ablation --plot: the rows' bin sizes differ ({sizes} s); plot arms of one bin size.")
+        bin_size_s = sizes[0] if sizes else 1.0
+        plot_reach(latest, args.out / "reach_latest.png", bin_size_s)  # arms whose latest row has survival times
+        plot_reach_heatmaps(results, args.out / "reach_heatmaps.png", bin_size_s)  # every row with survival times
     print(f"whole clip counted as completed at a share >= {args.done_at:g} of its starts from frame 0")
     print(summary(results, args.done_at))
 

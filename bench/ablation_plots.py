@@ -55,7 +55,7 @@ def plot_completion_heatmaps(results: list[dict], path: Path) -> None:
         grid = np.array([r["completion_per_bin"] for r in rows])
         image = ax.imshow(grid, aspect="auto", origin="lower", vmin=0, vmax=1, cmap="viridis", interpolation="nearest")
         ax.set_yticks(range(len(rows)), [str(r["iterations"]) for r in rows])
-        ax.set(title=f"{arm}: completion from each start bin", xlabel="start bin (1 s)", ylabel="iteration")
+        ax.set(title=f"{arm}: completion from each start bin", xlabel="start bin", ylabel="iteration")
         fig.colorbar(image, ax=ax, fraction=0.03)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
@@ -76,7 +76,7 @@ def plot_latest_per_bin(results: list[dict], path: Path) -> None:
             where="mid",
             label=f"{arm} @ {last['iterations']}",
         )
-    ax.set(xlabel="start bin (1 s)", ylabel="completion to the clip's end", ylim=(0, 1.05))
+    ax.set(xlabel="start bin", ylabel="completion to the clip's end", ylim=(0, 1.05))
     ax.grid(alpha=0.3)
     ax.legend()
     fig.tight_layout()
@@ -96,7 +96,7 @@ def plot_reach(labelled: dict[str, dict], path: Path, bin_size_s: float = 1.0) -
         played = np.asarray(report["median_seconds_played_per_bin"]) / bin_size_s
         ax.step(np.arange(len(played)), np.arange(len(played)) + played, where="post", label=label)
     ax.plot([0, len(played)], [0, len(played)], color="grey", linestyle=":", label="falls where it starts")
-    ax.set(xlabel="start bin (1 s)", ylabel="bin where the median start ends")
+    ax.set(xlabel=f"start bin ({bin_size_s:g} s)", ylabel="bin where the median start ends")
     ax.grid(alpha=0.3)
     ax.legend()
     fig.tight_layout()
@@ -129,7 +129,9 @@ def plot_reach_heatmaps(results: list[dict], path: Path, bin_size_s: float = 1.0
         )
         ax.set_yticks(range(len(iterations)), [str(it) for it in iterations])
         ax.set(
-            title=f"{arm}: bin where each start bin's median start ends", xlabel="start bin (1 s)", ylabel="iteration"
+            title=f"{arm}: bin where each start bin's median start ends",
+            xlabel=f"start bin ({bin_size_s:g} s)",
+            ylabel="iteration",
         )
         fig.colorbar(image, ax=ax, fraction=0.03)
     fig.tight_layout()

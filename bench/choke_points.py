@@ -48,11 +48,20 @@ def labelled_paths(items: list[str], flag: str) -> dict[str, Path]:
 
 
 def choke_points(report: dict, top: int = 3) -> list[tuple[int, int]]:
-    """(bin, count) of the bins where the median starts of the failing start bins end, most first."""
-    played = np.asarray(report["median_seconds_played_per_bin"]) / report.get("bin_size_s", 1.0)
+    """(bin, count) of the bins where the median starts of the failing start bins end, most first.
+
+    A median start that played to its motion's end did not fail (its bin fails less often than that): it is left
+    out, or the clip's last bin would count every such bin as a choke."""
+    bin_size_s = report.get("bin_size_s", 1.0)
+    played = np.asarray(report["median_seconds_played_per_bin"]) / bin_size_s
     failing = np.asarray(report["completion_per_bin"]) < 0.9
-    ends = np.floor(np.arange(len(played)) + played).astype(int)
-    return Counter(ends[failing].tolist()).most_common(top)
+    ends = np.arange(len(played)) + played
+    motion = np.asarray(report["bin_motion"])
+    first_bin = np.searchsorted(motion, motion)  # each bin's motion's first bin (the bins go motion by motion)
+    fps = report.get("fps", 50.0)  # reports before 2026-12-04 lack it; every task here runs at 50 Hz
+    last_frame_s = (np.asarray(report["num_frames"], dtype=np.float64) - 1) / fps  # a start at a bin's first frame
+    reached_end = ends >= first_bin + last_frame_s[motion] / bin_size_s - 1e-4
+    return Counter(np.floor(ends[failing & ~reached_end]).astype(int).tolist()).most_common(top)
 
 
 def run_knobs(path: Path) -> dict[str, float | int | None]:
@@ -81,13 +90,14 @@ def sampler_state(path: Path, **overrides: float | int | None) -> dict[str, list
     state = read_sampler_state(path)
     layout = state["layout"]
     knobs = {**run_knobs(path), **overrides}
-    cfg = AdaptiveSamplerCfg(attribution=state["attribution"], **knobs)
+    cfg = AdaptiveSamplerCfg(attribution=state["attribution"], bin_size_s=layout["bin_size_s"], **knobs)
     sampler = AdaptiveSampler(cfg, layout["motion_num_frames"], layout["fps"], device="cpu")
     sampler.load_state_dict(state)
     sampler.fold()  # nothing pending: the statistics stay, the distribution is made with ``cfg``
     p = sampler.probabilities.double()
     return {
         "attribution": cfg.attribution,
+        "bin_size_s": cfg.bin_size_s,
         "knobs": ", ".join(f"{key}={getattr(cfg, key)}" for key in VARIANT_KEYS),
         "probability_x_bins": (p * p.numel()).tolist(),
         "failure_rate": sampler.failure_rate.double().tolist(),
@@ -136,7 +146,8 @@ def plot_states(states: dict[str, dict], around: tuple[int, int], path: Path) ->
         r_ax.bar(x, s["failure_rate"][lo : hi + 1], width, label=label)
     p_ax.axhline(1.0, color="grey", linestyle=":", label="uniform")
     p_ax.set(ylabel="start probability x bins")
-    r_ax.set(xlabel="bin (1 s)", ylabel="folded failure rate", ylim=(0, 1.05))
+    bin_size_s = next(iter(states.values()))["bin_size_s"]
+    r_ax.set(xlabel=f"bin ({bin_size_s:g} s)", ylabel="folded failure rate", ylim=(0, 1.05))
     for ax in (p_ax, r_ax):
         ax.grid(alpha=0.3)
         ax.legend()
@@ -162,6 +173,9 @@ def main(argv: list[str] | None = None) -> None:
         bins = len(s["failure_rate"])
         if args.focus is not None and not 0 <= args.focus < bins:
             raise SystemExit(f"choke_points.py --focus {args.focus}: {label} has bins 0..{bins - 1}.")
+        if not 0 <= args.around[0] <= args.around[1] < bins:
+            first, last = args.around
+            raise SystemExit(f"choke_points.py --around {first} {last}: {label} has bins 0..{bins - 1}.")
     args.out.mkdir(parents=True, exist_ok=True)
     for label, report in reports.items():
         if "median_seconds_played_per_bin" not in report:

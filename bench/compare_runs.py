@@ -5,7 +5,8 @@
 
 Each ``NAME=DIR`` is a run folder of ``python -m beyondmimic_adaptive.runs train`` (scripts/train.py); every events
 file in it is read, so a resumed run's stretches join up (an iteration logged twice keeps its last value). Each
-table cell is the mean of a logged value over the ``--window`` iterations up to that row's iteration: rsl-rl logs
+table cell is the mean of a logged value over the ``--window`` iterations before that row's iteration count N (the
+TensorBoard steps N - window .. N - 1, rsl-rl counting from 0): rsl-rl logs
 episode means per iteration, which are noisy. ``--plot`` draws the same values per iteration, one panel per value.
 """
 
@@ -62,7 +63,8 @@ def rows(runs: dict[str, dict[str, dict[int, float]]], every: int, window: int) 
 def table(table_rows: list[dict], window: int) -> str:
     """Markdown: iteration, run, then each value's window mean."""
     head = f"| iteration | run | {' | '.join(VALUES)} |"
-    lines = [f"(means over the {window} iterations up to each row's)", head, "|" + " --- |" * (len(VALUES) + 2)]
+    note = f"(means over the {window} iterations before each row's count: TensorBoard steps N - {window} .. N - 1)"
+    lines = [note, head, "|" + " --- |" * (len(VALUES) + 2)]
     for row in sorted(table_rows, key=lambda r: (r["iteration"], r["run"])):
         cells = ["n/a" if row[c] is None else f"{row[c]:.4g}" for c in VALUES]
         lines.append(f"| {row['iteration']} | {row['run']} | {' | '.join(cells)} |")
@@ -103,8 +105,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--plot", type=Path, help="draw the values per iteration into this PNG")
     parser.add_argument("--rows-out", type=Path, help="also write the rows as JSON lines")
     args = parser.parse_args(argv)
+    names = [name for name, _ in args.runs]
+    if len(set(names)) < len(names):
+        parser.error(f"run names repeat ({names}): give each NAME=RUN_DIR its own name.")
     runs = {name: read_run(folder) for name, folder in args.runs}
     table_rows = rows(runs, args.every, args.window)
+    if not table_rows:
+        parser.exit(1, f"compare_runs: no run has {args.every} iterations logged; lower --every.\n")
     print(table(table_rows, args.window))
     if args.rows_out:
         args.rows_out.write_text("".join(json.dumps(row) + "\n" for row in table_rows))

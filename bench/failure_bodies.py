@@ -144,6 +144,10 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     overrides = [f"{key}={value}" for key, value in (("task", args.task), ("device", args.device)) if value]
     overrides += [motion_files_override(args.motion_files)] if args.motion_files else []
+    if args.out is not None:  # before the rollout: a report that cannot be written would be lost after it
+        if args.out.is_dir():
+            parser.error(f"--out {args.out} is a folder; give the JSON file's path.")
+        args.out.parent.mkdir(parents=True, exist_ok=True)
     try:
         settings = eval_settings(saved_run_config(args.checkpoint.parent, overrides).cfg)
         loaded = load_policy_env(args.checkpoint, overrides, len(args.start_bins) * args.envs_per_bin, False)

@@ -109,6 +109,17 @@ def test_reach_grid_is_where_each_start_bin_ends_per_checkpoint():
     assert none == [] and empty.size == 0
 
 
+def test_a_results_row_keeps_the_reports_bin_size_and_mixed_sizes_are_not_plotted_together(tmp_path):
+    from ablation import REPORT_KEYS, result_row
+
+    report = {key: [0.5] for key in REPORT_KEYS} | {"bin_size_s": 0.5}
+    assert result_row("adaptive", 2, report, None)["bin_size_s"] == 0.5  # the reach plots divided by 1 s
+    rows = [result_row(arm, 2, report | {"bin_size_s": size}, None) for arm, size in (("a", 0.5), ("b", 1.0))]
+    (tmp_path / "results.jsonl").write_text("".join(json.dumps(row) + "\n" for row in rows))
+    message = exit_message("bench/ablation.py", "--out", str(tmp_path), "--plot-only")
+    assert "the rows' bin sizes differ ([0.5, 1.0] s); plot arms of one bin size" in message
+
+
 def test_ingest_refuses_a_report_it_cannot_read_and_adds_nothing(tmp_path):
     good = {"mean_completion": 1.0, "full_clip_completion": [1.0], "completion_per_bin": [1.0],
             "median_furthest_frame": [9], "num_frames": [10], "envs_per_bin": 2}  # fmt: skip

@@ -49,3 +49,13 @@ def test_a_folder_without_events_and_a_bad_spec_say_what_to_give(tmp_path):
         compare_runs.main([f"a={tmp_path}"])
     with pytest.raises(SystemExit):  # argparse: not NAME=RUN_DIR
         compare_runs.main([str(tmp_path)])
+
+
+def test_a_repeated_name_and_a_run_shorter_than_every_are_refused(tmp_path, capsys):
+    _write(tmp_path / "a", {compare_runs.VALUES["reward"]: {i: float(i) for i in range(5)}})
+    with pytest.raises(SystemExit):  # the second run of a name replaced the first, silently
+        compare_runs.main([f"seed={tmp_path / 'a'}", f"seed={tmp_path / 'a'}"])
+    assert "run names repeat (['seed', 'seed'])" in capsys.readouterr().err
+    with pytest.raises(SystemExit):  # 5 iterations, a row every 100: only the header was printed
+        compare_runs.main([f"a={tmp_path / 'a'}"])
+    assert "no run has 100 iterations logged; lower --every" in capsys.readouterr().err

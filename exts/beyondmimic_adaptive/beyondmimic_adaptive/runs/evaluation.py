@@ -278,6 +278,7 @@ def evaluate_policies(
             # per start bin: median seconds played before the clip's end or a failure (where does it fall?)
             "median_seconds_played_per_bin": _per_bin(median_played[k] / fps, started, layout.num_bins),
             "num_frames": frames,
+            "fps": fps,  # the control rate: frames per second of num_frames and the seconds played
             "mean_completion": float(completion[k].mean()),  # over the started bins
             # per failure term: the starts whose episode this term ended (with any other that fired in the same
             # step), counted in the bin of the last frame played: which condition fails, and where
