@@ -130,7 +130,8 @@ def evaluate_from_first_frame(
         clip_frames, step_dt = int(command.motion_num_frames[0]), float(env.step_dt)
         # step k is judged on frame k (the command advances after the terminations): the motion's end
         # ends the episode at step clip_frames - 1, so the whole clip is clip_frames steps
-        budget = clip_frames if max_seconds is None else min(clip_frames, round(max_seconds / env.step_dt))
+        # at least one step: a max_seconds under one control step (0 < max_seconds < step_dt / 2) plays one
+        budget = clip_frames if max_seconds is None else min(clip_frames, max(1, round(max_seconds / env.step_dt)))
         env.cfg.episode_length_s = (budget + 1) * env.step_dt + 1.0  # the limit never ends an episode first
         with contextlib.ExitStack() as stack:
             film: Callable[[int], None] | None = None
