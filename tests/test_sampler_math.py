@@ -13,6 +13,7 @@ from reference_math import bin_lengths, reference_probabilities
 from beyondmimic_adaptive import AdaptiveSampler, AdaptiveSamplerCfg
 from beyondmimic_adaptive.sampler import distribution_metrics
 from beyondmimic_adaptive.sampler.distribution import draw_bins
+from beyondmimic_adaptive.sampler.metrics import dot_sums, stacked_sums
 
 pytestmark = pytest.mark.fast
 
@@ -292,6 +293,21 @@ def test_metrics():
     assert m["entropy_normalized"].item() == pytest.approx(0.0, abs=1e-6)
     assert m["effective_bins"].item() == pytest.approx(1.0)
     assert m["mean_failure_rate"].item() == pytest.approx(0.1)
+
+
+@settings(max_examples=40, deadline=None)
+@given(num_bins=st.integers(1, 300), zeros=st.floats(0.0, 0.9), seed=st.integers(0, 2**31 - 1))
+def test_both_ways_of_the_metrics_sums_agree(num_bins: int, zeros: float, seed: int):
+    # the CPU takes the dot products, CUDA the stacked reduction: the CPU suite checks the CUDA one's maths here
+    generator = torch.Generator().manual_seed(seed)
+    p = torch.rand(num_bins, generator=generator)
+    p[torch.rand(num_bins, generator=generator) < zeros] = 0.0
+    p[0] += 0.1
+    p /= p.sum()
+    rates = torch.rand(num_bins, generator=generator)
+    seen = (torch.rand(num_bins, generator=generator) < 0.7).float()
+    for stacked, dotted in zip(stacked_sums(p, rates, seen), dot_sums(p, rates, seen), strict=True):
+        torch.testing.assert_close(stacked, dotted, rtol=1e-5, atol=1e-6)
 
 
 @settings(max_examples=40, deadline=None)
