@@ -1,10 +1,11 @@
 """The Warp-fused step (``sampler/warp_step.py``, ``cfg.warp_step``) against the torch path, on Warp's CPU device.
 
-- statistics (rates, totals, pending counts, the hazard's averages): bit for bit the torch fixed-shape fold
-  (the same element-wise maths; torch's lerp is a fused multiply-add, which the kernel reproduces);
-- kernel masses: within 2 float32 ulps (torch's sum over the K rows adds them in an order that depends
-  on the bin's place in its vector loop); the CDF and the probabilities: within float32 rounding of a
-  scan, and the float64 reference of ``reference_math.py``;
+- statistics (totals, pending counts, the hazard's averages, the start and failure rates): bit for bit the torch
+  fixed-shape fold (the same element-wise maths; torch's lerp is a fused multiply-add, which the kernel
+  reproduces); the hazard's rates within 2 ulps (torch's float32 expm1 is not always correctly rounded);
+- kernel masses: within 2 float32 ulps at this test's small K (torch's sum over the K rows adds them in an order
+  that depends on the bin's place in its vector loop; about 9 ulps at K = 257); the CDF and the probabilities:
+  within float32 rounding of a scan, and the float64 reference of ``reference_math.py``;
 - starts drawn from given uniforms: the torch path's (bins, motions, frames), but where a draw lies within
   the CDFs' rounding of a bin edge; starts from the Warp RNG: the distribution (total variation).
 
@@ -113,7 +114,9 @@ def test_fold_matches_the_torch_fold(
     torch_sampler, step = _run_folds(attribution, device=device, fold_path=fold_path, **overrides)
     fused = step.sampler
     assert fused.failure_rate.max() > 0.05  # the folds saw failures: the comparison below is not of zeros
-    if device == "cuda" and attribution == "hazard":  # CUDA's float32 expm1 and ours (through float64): an ulp
+    # the hazard's rates: torch's float32 expm1 (CPU and CUDA) is not always correctly rounded, ours (through
+    # float64) is; they differ by an ulp on a few inputs (about 3 % in [-20, 0] on the CPU; these seeds hit none)
+    if attribution == "hazard":
         rate_ulp = torch.finfo(torch.float32).eps * torch_sampler.failure_rate.abs()
         assert ((fused.failure_rate - torch_sampler.failure_rate).abs() <= 2 * rate_ulp).all()
     else:
