@@ -145,6 +145,19 @@ def test_a_new_manual_override_between_fold_and_reset_gets_new_draws(make_env, s
         assert bool((term.start_bins != 0).any()), term.start_bins
 
 
+def test_a_second_exposure_before_a_fold_is_refused():
+    from beyondmimic_adaptive import AdaptiveSampler, AdaptiveSamplerCfg
+
+    cfg = AdaptiveSamplerCfg(attribution="hazard", warp_step=True)
+    per_env = WarpPerEnvSampling(AdaptiveSampler(cfg, [30], fps=10), 4, seed=0)
+    per_env.record_exposure(torch.tensor([0, 0, 1, 1]))
+    with pytest.raises(RuntimeError, match=r"record_exposure: called twice before a fold.*fold\(\) between"):
+        per_env.record_exposure(torch.tensor([2, 2, 2, 2]))  # it replaced the first row (PerEnvSampling adds both)
+    per_env.fold()
+    assert per_env.sampler.exposure_counts.tolist() == [2.0, 2.0, 0.0]
+    per_env.record_exposure(torch.tensor([2, 2, 2, 2]))  # a fold in between: allowed
+
+
 def test_two_records_before_a_fold_count_both(make_env):
     """A reset between steps (staged rows waiting) keeps the staged rows: they go in with the torch record."""
     env = make_env(WARP, num_envs=8)

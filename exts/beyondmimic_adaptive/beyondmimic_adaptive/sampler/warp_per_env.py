@@ -81,10 +81,18 @@ class WarpPerEnvSampling:
     def record_exposure(self, bins: torch.Tensor, alive: torch.Tensor | None = None) -> None:
         """Stage each env's bin of this step (``attribution: hazard``); the next :meth:`fold` counts it.
 
+        One call per fold: the step holds one exposure row per env, so a second call before the fold is refused
+        (``PerEnvSampling`` would add both).
+
         Args:
             bins: (num_envs,) global bin id each env is in during this step (int32/int64).
             alive: optional (num_envs,) bool; False skips an env. None counts every env.
         """
+        if self._exposure_staged:
+            raise RuntimeError(
+                "WarpPerEnvSampling.record_exposure: called twice before a fold, the step holds one exposure row per "
+                "env (the second would replace the first); fold() between the two calls."
+            )
         self._check_row("bins", bins, (torch.int32, torch.int64))
         fused = self.fused
         fused.current_bins.copy_(bins)
