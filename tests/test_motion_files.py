@@ -82,7 +82,9 @@ def replace(key, value):
         (lambda a: a, {"joint_names": ["hip", "knee", "toe"]}, "the robot's joint(s) ['toe'] are not in the file"),
         (lambda a: a, {"joint_names": ["hip", "knee"]}, "the file has joints ['ankle'] that the robot does not have"),
         (lambda a: a, {"body_names": ["pelvis", "hand"]}, "the robot's body(s) ['hand'] are not in the file"),
-        (drop("joint_names"), {"joint_names": ["a", "b"]}, "3 joints in the file but the robot has 2"),
+        (drop("joint_names"), {"joint_names": ["a", "b"]}, "3 joints in the file, without 'joint_names'"),
+        # the first 2 of 4 unnamed bodies were taken as the wanted 2: the wrong links, silently
+        (drop("body_names"), {"body_names": ["pelvis", "foot"]}, "4 bodies in the file, without 'body_names', but the"),
         (replace("joint_names", np.array(["hip"])), {}, "key 'joint_names' lists 1 names but the arrays have 3"),
     ],
 )

@@ -204,16 +204,18 @@ def _column_order(
 ) -> np.ndarray:
     if wanted is None:
         return np.arange(count)
+    kinds = "bodies" if kind == "body" else f"{kind}s"
     if in_file is None:
-        # no names in the file: the BeyondMimic convention is the robot's own order
-        if len(wanted) != count and not select:
+        # no names in the file: the BeyondMimic convention is the robot's own order, which identifies the columns
+        # only when the file holds exactly the wanted ones (a subset of another size cannot be told apart)
+        if len(wanted) != count:
+            tracked = f"the task tracks {len(wanted)} named ones ({', '.join(wanted[:3])}, ...)"
+            needed = tracked if select else f"the robot has {len(wanted)}"
             raise MotionFileError(
-                f"{path}: {count} {kind}s in the file but the robot has {len(wanted)}; "
-                f"add '{kind}_names' to the file or use a motion made for this robot."
+                f"{path}: {count} {kinds} in the file, without '{kind}_names', but {needed}; "
+                f"add '{kind}_names' to the file (scripts/csv_to_npz.py writes them) or use a motion of this robot."
             )
-        if select and count < len(wanted):
-            raise MotionFileError(f"{path}: {count} {kind}s in the file but {len(wanted)} are needed.")
-        return np.arange(len(wanted))
+        return np.arange(count)
     missing = [name for name in wanted if name not in in_file]
     if missing:
         raise MotionFileError(
@@ -222,5 +224,5 @@ def _column_order(
         )
     if not select and len(in_file) != len(wanted):
         extra = [name for name in in_file if name not in wanted]
-        raise MotionFileError(f"{path}: the file has {kind}s {extra} that the robot does not have.")
+        raise MotionFileError(f"{path}: the file has {kinds} {extra} that the robot does not have.")
     return np.array([in_file.index(name) for name in wanted])
