@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from beyondmimic_adaptive.cli_types import finite_float
 from beyondmimic_adaptive.motion import MotionFileError, load_motion
 from beyondmimic_adaptive.motion.clip import FLOAT_KEYS
 
@@ -20,10 +21,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--motion", required=True, type=Path)
     parser.add_argument("--out", required=True, type=Path)
-    parser.add_argument("--start-s", type=float)
-    parser.add_argument("--end-s", type=float)
+    parser.add_argument("--start-s", type=finite_float)
+    parser.add_argument("--end-s", type=finite_float)
     parser.add_argument("--segment", help="name of a segment stored in the file")
-    parser.add_argument("--margin-s", type=float, default=0.0, help="seconds added before and after --segment")
+    parser.add_argument("--margin-s", type=finite_float, default=0.0, help="seconds added before and after --segment")
     args = parser.parse_args()
     try:
         clip = load_motion(args.motion)
@@ -44,9 +45,11 @@ def main() -> None:
     if last - first < 2:
         parser.exit(2, f"cut_motion.py: window {start_s:g}..{end_s:g} s holds {max(0, last - first)} frames of "
                     f"{args.motion} ({clip.num_frames / clip.fps:g} s long); it needs at least 2.\n")  # fmt: skip
+    # per-frame extras (e.g. foot contacts) are cut with the frames; segment annotations refer to the whole clip
+    kept = {k: v for k, v in clip.extras.items() if not k.startswith("segment_")}
+    clip.extras = {k: v[first:last] if v.ndim and len(v) == clip.num_frames else v for k, v in kept.items()}
     for key in FLOAT_KEYS:  # every per-frame array of the format
         setattr(clip, key, getattr(clip, key)[first:last])
-    clip.extras = {}  # segment annotations refer to the whole clip
     clip.save(args.out)
     print(f"wrote {args.out}: frames {first}..{last - 1} of {args.motion} ({(last - first) / clip.fps:g} s)")
 

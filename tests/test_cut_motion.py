@@ -22,6 +22,10 @@ def test_segment_with_margin(tmp_path):
     whole, part = load_motion(DEMO_LONG_MOTION), load_motion(out, control_fps=50)
     assert part.num_frames == 330  # jump 38.0..40.6 s, plus 2 s either side
     np.testing.assert_array_equal(part.body_pos_w, whole.body_pos_w[1800:2130])
+    # the per-frame extras are cut with the frames (they were all dropped); the segments refer to the whole clip
+    np.testing.assert_array_equal(part.extras["foot_contact"], whole.extras["foot_contact"][1800:2130])
+    assert part.extras["foot_contact_bodies"].tolist() == whole.extras["foot_contact_bodies"].tolist()
+    assert not any(key.startswith("segment_") for key in part.extras)
 
 
 def test_bad_inputs(tmp_path):
@@ -32,4 +36,7 @@ def test_bad_inputs(tmp_path):
     assert result.returncode == 2 and "holds 0 frames" in result.stderr
     result = cut("--out", out)
     assert result.returncode == 2 and "give --segment NAME or both --start-s and --end-s" in result.stderr
+    for flag in (["--start-s", "nan", "--end-s", "2"], ["--start-s", "0", "--end-s", "inf"], ["--margin-s", "nan"]):
+        result = cut(*flag, "--out", out)  # tracebacks from round() before
+        assert result.returncode == 2 and "expected a number (finite)" in result.stderr, flag
     assert not Path(out).exists()  # (an uncaught exception fails the test in run_script)

@@ -31,6 +31,11 @@ def _float(text: str, rule: str) -> float:
     return value
 
 
+def finite_float(text: str) -> float:
+    """Any finite number (a time in seconds, a margin)."""
+    return _float(text, "(finite)")
+
+
 def positive_float(text: str) -> float:
     """A finite number > 0."""
     value = _float(text, "> 0")
