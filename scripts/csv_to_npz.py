@@ -27,6 +27,8 @@ def main() -> None:
     args = parser.parse_args()
     if not args.usd.is_file():
         parser.exit(2, f"csv_to_npz.py: robot USD {args.usd} does not exist.\n")
+    if args.out.is_dir():
+        parser.exit(2, f"csv_to_npz.py: --out {args.out} is a folder; give the npz file's path.\n")
     tree = kinematic_tree(load_newton_model(args.usd))
     try:
         clip = convert_csv(args.csv, args.input_fps, tree, fps_out=args.output_fps)

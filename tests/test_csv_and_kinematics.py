@@ -78,6 +78,7 @@ def test_csv_at_25_fps_is_resampled_to_50(tmp_path, tree):
         (",".join(["0"] * 28) + "\n", "1 row(s); a motion needs at least 2 frames"),
         ((",".join(["0"] * 6 + ["1"] + ["nan"] + ["0"] * 20) + "\n") * 2, "NaN/Inf at row 1, column 8"),
         ((",".join(["0"] * 28) + "\n") * 2, "row 1 has a zero root quaternion"),
+        ("\n  \n", "the file is empty"),  # it said: 1 columns per row
     ],
 )
 def test_bad_csv_is_refused(tmp_path, tree, content, expected):
@@ -91,6 +92,10 @@ def test_bad_csv_is_refused(tmp_path, tree, content, expected):
 def test_bad_fps_is_refused(tmp_path, tree):
     with pytest.raises(MotionFileError, match="input fps=0"):
         convert_csv(tmp_path / "x.csv", 0.0, tree)
+    two_rows = tmp_path / "two.csv"
+    two_rows.write_text((",".join(["0"] * 6 + ["1"] + ["0"] * 21) + "\n") * 2)
+    with pytest.raises(MotionFileError, match=r"2 rows at 120 fps give 1 frame\(s\) at 50 fps; a motion needs"):
+        convert_csv(two_rows, 120.0, tree)  # a 1-frame motion was written
 
 
 def test_converter_script(tmp_path):
@@ -103,6 +108,8 @@ def test_converter_script(tmp_path):
     assert load_motion(out, control_fps=50).num_frames == 396
     bad = run_script("scripts/csv_to_npz.py", *args[:-1], "-5", "--out", str(out))
     assert bad.returncode == 2 and "input fps=-5.0 is invalid" in bad.stderr
+    bad = run_script("scripts/csv_to_npz.py", *args, "--out", str(tmp_path))
+    assert bad.returncode == 2 and "is a folder; give the npz file's path" in bad.stderr
 
 
 def test_csv_joint_order_is_reordered_to_the_robots_and_a_wrong_order_is_refused():

@@ -33,6 +33,8 @@ def read_motion_csv(path: str | Path, num_joints: int) -> np.ndarray:
     path = Path(path)
     if not path.is_file():
         raise MotionFileError(f"CSV file {path} does not exist.")
+    if not path.read_text().strip():
+        raise MotionFileError(f"{path}: the file is empty; expected rows of numbers separated by commas.")
     try:
         rows = np.loadtxt(path, delimiter=",", dtype=np.float64, ndmin=2)
     except ValueError as err:
@@ -76,6 +78,11 @@ def convert_csv(
     if csv_joint_names is not None:
         rows = _reorder_joint_columns(rows, list(csv_joint_names), list(tree.joint_names))
     index0, index1, blend = resample_times(rows.shape[0], fps_in, fps_out)
+    if len(index0) < 2:
+        raise MotionFileError(
+            f"{path}: {rows.shape[0]} rows at {fps_in:g} fps give {len(index0)} frame(s) at {fps_out:g} fps; a motion "
+            "needs at least 2 (a longer CSV, or check --input-fps)."
+        )
     root_pos = resample_linear(rows[:, :3], index0, index1, blend)
     root_quat = resample_quat(normalize_quat(xyzw_to_wxyz(rows[:, 3:7])), index0, index1, blend)
     joint_pos = resample_linear(rows[:, ROOT_COLUMNS:], index0, index1, blend)
