@@ -124,3 +124,19 @@ def test_csv_joint_order_is_reordered_to_the_robots_and_a_wrong_order_is_refused
     np.testing.assert_array_equal(reordered[:, 7:], rows[:, [9, 7, 8]])
     with pytest.raises(MotionFileError, match=r"missing \['d'\], unknown \['c'\]"):
         _reorder_joint_columns(rows, ["a", "b", "c"], ["a", "b", "d"])
+
+
+def test_a_cached_conversion_is_reused_until_the_input_or_the_converter_changes(tmp_path, monkeypatch):
+    from beyondmimic_adaptive.motion import csv_import
+
+    write_csv(tmp_path / "short.csv", load_motion(DEMO_SHORT_MOTION), stride=5)
+
+    def convert() -> Path:
+        return csv_import.cached_conversion(tmp_path / "short.csv", 10.0, HUMANOID_USD, cache_dir=tmp_path / "cache")
+
+    first = convert()
+    stamp = first.stat().st_mtime_ns
+    assert convert() == first and first.stat().st_mtime_ns == stamp  # reused, not converted again
+    monkeypatch.setattr(csv_import, "converter_digest", lambda: b"another converter")  # e.g. a fixed FK
+    again = convert()
+    assert again != first and load_motion(again).num_frames == load_motion(first).num_frames

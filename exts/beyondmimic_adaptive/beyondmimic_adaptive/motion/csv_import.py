@@ -131,8 +131,9 @@ def cached_conversion(
 ) -> Path:
     """The npz of ``csv_path`` for the robot of ``usd_path``, converted once and kept in a cache.
 
-    The file name carries a hash of the CSV, the USD and the settings, so an edited input makes a
-    new file. ``cache_dir`` defaults to ``$BEYONDMIMIC_ADAPTIVE_CACHE`` or ``~/.cache/beyondmimic_adaptive``.
+    The file name carries a hash of the CSV, the USD, the settings and the converter's own code
+    (:func:`converter_digest`), so an edited input or a changed converter makes a new file. ``cache_dir``
+    defaults to ``$BEYONDMIMIC_ADAPTIVE_CACHE`` or ``~/.cache/beyondmimic_adaptive``.
     """
     import hashlib
     import os
@@ -144,6 +145,7 @@ def cached_conversion(
         raise MotionFileError(f"CSV file {csv_path} does not exist.")
     digest = hashlib.sha256(csv_path.read_bytes() + Path(usd_path).read_bytes())
     digest.update(repr((fps_in, fps_out, list(csv_joint_names or []))).encode())
+    digest.update(converter_digest())
     root = Path(
         cache_dir or os.environ.get("BEYONDMIMIC_ADAPTIVE_CACHE") or Path.home() / ".cache/beyondmimic_adaptive"
     )
@@ -155,3 +157,17 @@ def cached_conversion(
         clip.save(partial)
         partial.replace(target)  # atomic: concurrent processes never read a half-written file
     return target
+
+
+CONVERTER_MODULES = ("csv_import.py", "kinematics.py", "trajectory.py", "quaternions.py", "clip.py")
+"""The modules whose code decides a converted file's contents (resampling, forward kinematics, the format)."""
+
+
+def converter_digest() -> bytes:
+    """SHA-256 of :data:`CONVERTER_MODULES`' source: a cached conversion made by other code is not reused."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for name in CONVERTER_MODULES:
+        digest.update((Path(__file__).parent / name).read_bytes())
+    return digest.digest()
