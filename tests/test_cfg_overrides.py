@@ -187,3 +187,17 @@ def test_a_cuda_device_on_a_machine_without_one_is_named_before_the_env_is_built
 def test_a_seed_numpy_refuses_is_a_config_error():
     with pytest.raises(RunError, match=r"seed=-5 is invalid: use an int in \[0, 2\*\*32 - 1\]"):
         train_config(["seed=-5"])
+
+
+def test_an_override_of_a_saved_public_runs_entry_composes_as_it_did_for_the_run(tmp_path):
+    from omegaconf import OmegaConf
+
+    from beyondmimic_adaptive.runs.config import saved_run_config
+
+    OmegaConf.save(train_config(["curriculum=public"]).cfg, tmp_path / "config.yaml")
+    # it was checked against the packaged default (adaptive only): "Key 'public' is not in struct"
+    config = saved_run_config(tmp_path, ["curriculum.public.bin_size_s=2.0"])
+    assert config.cfg.curriculum.public.bin_size_s == 2.0 and list(config.cfg.curriculum) == ["public"]
+    assert saved_run_config(tmp_path, ["curriculum=adaptive"]).cfg.curriculum.adaptive.gamma == 0.9  # replaced
+    with pytest.raises(RunError, match="bin_sizes"):  # a typo still fails
+        saved_run_config(tmp_path, ["curriculum.public.bin_sizes=2.0"])

@@ -20,6 +20,7 @@ from ..hydra_config import (
     PublicCurriculumNode,
     RunNode,
     compose_config,
+    default_config_dir,
     parse_curriculum,
     parse_run,
 )
@@ -103,17 +104,28 @@ def saved_run_config(run_dir: Path | None, overrides: Sequence[str] = ()) -> Run
     Each overridden key replaces the saved one; the overrides are validated against the packaged
     schema in any case (a typo fails even when the run has a saved config).
     """
-    composed = train_config(overrides).cfg
     saved = saved_config_file(run_dir) if run_dir is not None else None
     if saved is None or not saved.is_file():
-        return _validated(composed)
+        return _validated(train_config(overrides).cfg)
     cfg = OmegaConf.load(saved)
     if not isinstance(cfg, DictConfig):
         raise RunError(f"{saved} is not a mapping of config keys; delete it or restore the one train wrote.")
+    composed = train_config([*_saved_curriculum_group(cfg, overrides), *overrides]).cfg
     for override in overrides:
         key = override.split("=", 1)[0].lstrip("+~")
         OmegaConf.update(cfg, key, OmegaConf.select(composed, key), merge=False)
     return _validated(cfg)
+
+
+def _saved_curriculum_group(cfg: DictConfig, overrides: Sequence[str]) -> list[str]:
+    """``curriculum=[<the saved entries>]`` where each saved entry is a packaged option of that name, so an override
+    of a saved entry's key (``curriculum.public.bin_size_s=2``) composes as it did for the run; [] where an
+    override picks the group itself or an entry is the user's own."""
+    if any(o.lstrip("+~").split("=", 1)[0] == "curriculum" for o in overrides):
+        return []
+    entries = [str(name) for name in (cfg.get("curriculum") or {})]
+    options = {path.stem for path in (default_config_dir() / "curriculum").glob("*.yaml")}
+    return [f"curriculum=[{','.join(entries)}]"] if entries and set(entries) <= options else []
 
 
 @dataclass(frozen=True)
