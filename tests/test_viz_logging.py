@@ -112,6 +112,21 @@ def test_logger_keys_are_validated(override, message):
     assert run.logger == "wandb" and run.image_interval == 0
 
 
+def test_wandb_without_credentials_stops_before_the_env_unless_offline(tmp_path, monkeypatch):
+    from beyondmimic_adaptive.runs import RunError
+    from beyondmimic_adaptive.runs.runner import check_logger
+
+    run = parse_run(compose_config("train", ["logger=wandb"]))
+    monkeypatch.setenv("HOME", str(tmp_path))  # no ~/.netrc
+    monkeypatch.delenv("WANDB_API_KEY", raising=False)
+    monkeypatch.delenv("WANDB_MODE", raising=False)
+    with pytest.raises(RunError, match=r"no W&B credentials .* set WANDB_MODE=offline"):
+        check_logger(run)
+    monkeypatch.setenv("WANDB_MODE", "offline")
+    check_logger(run)  # offline needs no login
+    check_logger(parse_run(compose_config("train", [])))  # tensorboard: nothing to check
+
+
 def test_stick_figure_edges_and_frame():
     parents = {"root": None, "hip": "root", "knee": "hip", "foot": "knee", "chest": "root", "hand": "chest"}
     # untracked hip and chest are skipped: knee hangs from root, hand from root

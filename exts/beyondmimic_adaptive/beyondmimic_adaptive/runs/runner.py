@@ -28,11 +28,23 @@ def make_env(env_cfg: Any) -> Any:
 
 
 def check_logger(run: RunNode) -> None:
-    """Fail before any work when ``logger=wandb`` lacks the wandb package."""
-    if run.logger == "wandb" and importlib.util.find_spec("wandb") is None:
+    """Fail before any work when ``logger=wandb`` lacks the wandb package, or W&B credentials where it logs online
+    (wandb's own error came only after the env was built, leaving a half-written run folder)."""
+    if run.logger != "wandb":
+        return
+    if importlib.util.find_spec("wandb") is None:
         raise RunError(
             "logger=wandb needs the wandb package (pip install -r requirements/isaaclab-kitless.txt);"
             " or use logger=tensorboard."
+        )
+    if os.environ.get("WANDB_MODE", "").lower() in ("offline", "disabled", "dryrun"):
+        return
+    import wandb
+
+    if not wandb.login(prompt=False):  # reads WANDB_API_KEY or ~/.netrc; no prompt, no network
+        raise RunError(
+            "logger=wandb: no W&B credentials (WANDB_API_KEY or `wandb login`); set WANDB_MODE=offline to keep the "
+            "run local (`wandb sync` later), or use logger=tensorboard."
         )
 
 
