@@ -26,6 +26,7 @@ from typing import Any, TypeVar
 
 from .assets import G1_LONG_DANCE_POLICY
 from .runs import RunError, evaluate_checkpoint, train, train_config
+from .runs.config import override_key
 from .runs.eval_report import format_table
 from .runs.first_frame import evaluate_from_first_frame
 
@@ -86,7 +87,7 @@ JOB_KEYS = ("log_dir", "run_name", "resume")
 def run_main_job(settings: MainJobSettings) -> None:
     """Run the four steps; a :class:`~beyondmimic_adaptive.runs.RunError` stops the job with its message."""
     out = settings.out
-    owned = [o for o in settings.overrides if o.lstrip("+~").split("=", 1)[0] in JOB_KEYS]
+    owned = [o for o in settings.overrides if override_key(o) in JOB_KEYS]
     if owned:
         raise RunError(f"overrides {owned}: the job sets these (its run goes to --out and starts fresh); drop them.")
     overrides = [f"log_dir={out.parent}", f"run_name={out.name}", f"iterations={settings.iterations}"]

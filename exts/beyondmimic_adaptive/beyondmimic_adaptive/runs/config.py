@@ -66,6 +66,11 @@ def _validated(cfg: DictConfig) -> RunConfig:
         raise RunError(f"config error: {err}") from None
 
 
+def override_key(override: str) -> str:
+    """The key a Hydra override sets: ``+curriculum.x.gamma=0.5`` -> ``curriculum.x.gamma``."""
+    return override.split("=", 1)[0].lstrip("+~")
+
+
 def train_config(overrides: Sequence[str] = ()) -> RunConfig:
     """The packaged ``train.yaml`` with Hydra ``overrides`` (``num_envs=64``, ``curriculum=uniform``), validated."""
     try:
@@ -112,7 +117,7 @@ def saved_run_config(run_dir: Path | None, overrides: Sequence[str] = ()) -> Run
         raise RunError(f"{saved} is not a mapping of config keys; delete it or restore the one train wrote.")
     composed = train_config([*_saved_curriculum_group(cfg, overrides), *overrides]).cfg
     for override in overrides:
-        key = override.split("=", 1)[0].lstrip("+~")
+        key = override_key(override)
         OmegaConf.update(cfg, key, OmegaConf.select(composed, key), merge=False)
     return _validated(cfg)
 
@@ -121,7 +126,7 @@ def _saved_curriculum_group(cfg: DictConfig, overrides: Sequence[str]) -> list[s
     """``curriculum=[<the saved entries>]`` where each saved entry is a packaged option of that name, so an override
     of a saved entry's key (``curriculum.public.bin_size_s=2``) composes as it did for the run; [] where an
     override picks the group itself or an entry is the user's own."""
-    if any(o.lstrip("+~").split("=", 1)[0] == "curriculum" for o in overrides):
+    if any(override_key(o) == "curriculum" for o in overrides):
         return []
     entries = [str(name) for name in (cfg.get("curriculum") or {})]
     options = {path.stem for path in (default_config_dir() / "curriculum").glob("*.yaml")}

@@ -154,8 +154,9 @@ class AdaptiveSamplerCfg:
         warp = self.warp_step
         expected = "true, false or null (default null: automatic)"
         _check(warp is None or isinstance(warp, bool), "warp_step", warp, expected)
-        no_cap = "false or null with a max_prob_ratio (Warp has no cap): set max_prob_ratio to null or warp_step to"
-        _check(not (warp is True and cap), "warp_step", warp, f"{no_cap} false")
+        no_cap = "false or null with a max_prob_ratio (Warp has no cap)"
+        fix = "set max_prob_ratio to null or warp_step to false"
+        _check(not (warp is True and cap), "warp_step", warp, f"{no_cap}: {fix}")
         _check(_is_int(self.warmup_steps) and self.warmup_steps >= 0, "warmup_steps", self.warmup_steps, ">= 0")
         if self.manual_probabilities is not None:
             values = list(self.manual_probabilities)
