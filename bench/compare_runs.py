@@ -17,7 +17,7 @@ import json
 import statistics
 from pathlib import Path
 
-from beyondmimic_adaptive.cli_types import positive_int
+from beyondmimic_adaptive.cli_types import output_file, positive_int
 
 VALUES: dict[str, str] = {
     "reward": "Train/mean_reward",
@@ -103,7 +103,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--every", type=positive_int, default=100, help="a row every N iterations")
     parser.add_argument("--window", type=positive_int, default=25, help="iterations each cell averages")
     parser.add_argument("--plot", type=Path, help="draw the values per iteration into this PNG")
-    parser.add_argument("--rows-out", type=Path, help="also write the rows as JSON lines")
+    parser.add_argument("--rows-out", type=output_file("rows.jsonl"), help="also write the rows as JSON lines")
     args = parser.parse_args(argv)
     names = [name for name, _ in args.runs]
     if len(set(names)) < len(names):

@@ -56,7 +56,7 @@ from typing import Any, TextIO
 
 from throughput_summary import MODES, after_warmup_rounds, complete_rounds, read_rows, summary
 
-from beyondmimic_adaptive.cli_types import positive_int, sim_device
+from beyondmimic_adaptive.cli_types import output_file, positive_int, sim_device
 
 os.environ.setdefault("GIT_PYTHON_REFRESH", "quiet")
 
@@ -266,7 +266,9 @@ def main() -> None:
         default=1,
         help="rounds left out of the summary (one-time costs of the first round; the rows keep them)",
     )
-    parser.add_argument("--rows-out", type=Path, help="also write every phase's row (JSON lines) to this file")
+    parser.add_argument(
+        "--rows-out", type=output_file("rows.jsonl"), help="also write every phase's row (JSON lines) to this file"
+    )
     parser.add_argument(
         "--summarize",
         type=Path,

@@ -28,7 +28,7 @@ from typing import Any
 import torch
 from tqdm import tqdm
 
-from beyondmimic_adaptive.cli_types import positive_int
+from beyondmimic_adaptive.cli_types import output_file, positive_int
 from beyondmimic_adaptive.runs import LoadedPolicy, RunError, load_policy_env, motion_files_override, saved_run_config
 from beyondmimic_adaptive.runs.config import eval_settings
 from beyondmimic_adaptive.sampler import BinLayout
@@ -140,13 +140,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--envs-per-bin", type=positive_int, default=4)
     parser.add_argument("--device", default=None, help="cpu or cuda:N (default: the run's device)")
     parser.add_argument("--task", default=None, help="registered task id (default: the run's config.yaml)")
-    parser.add_argument("--out", type=Path, help="JSON report (default: none)")
+    parser.add_argument("--out", type=output_file("failure_bodies.json"), help="JSON report (default: none)")
     args = parser.parse_args(argv)
     overrides = [f"{key}={value}" for key, value in (("task", args.task), ("device", args.device)) if value]
     overrides += [motion_files_override(args.motion_files)] if args.motion_files else []
     if args.out is not None:  # before the rollout: a report that cannot be written would be lost after it
-        if args.out.is_dir():
-            parser.error(f"--out {args.out} is a folder; give the JSON file's path.")
         args.out.parent.mkdir(parents=True, exist_ok=True)
     try:
         settings = eval_settings(saved_run_config(args.checkpoint.parent, overrides).cfg)

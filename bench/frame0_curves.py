@@ -26,6 +26,8 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
+from beyondmimic_adaptive.cli_types import output_file
+
 DONE_AT = 0.9
 """The protocol's "completed": the whole clip from frame 0 in at least this share of the starts."""
 
@@ -109,7 +111,7 @@ def plot(studies: dict[str, dict[str, list[Point]]], path: Path) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--study", type=Path, nargs="+", required=True, help="study folders (one row each)")
-    parser.add_argument("--out", type=Path, required=True, help="PNG to write")
+    parser.add_argument("--out", type=output_file("frame0.png"), required=True, help="PNG to write")
     args = parser.parse_args()
     if not args.out.parent.is_dir():
         parser.error(f"--out {args.out}: the folder {args.out.parent} does not exist; create it first")

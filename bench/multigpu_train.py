@@ -26,7 +26,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from beyondmimic_adaptive.cli_types import positive_int
+from beyondmimic_adaptive.cli_types import output_file, positive_int
 
 ROOT = Path(__file__).resolve().parents[1]
 DIGEST_LINE = re.compile(r"\[train\] sampler (\S+)(?: \(rank (\d+) of (\d+)\))?: state sha256=([0-9a-f]+)")
@@ -119,7 +119,7 @@ def main() -> None:
     parser.add_argument("--iterations", type=positive_int, default=30)
     parser.add_argument("--warmup", type=int, default=5, help="first iterations left out of the medians")
     parser.add_argument("--log-dir", type=Path, help="where the runs go (default: a temporary folder)")
-    parser.add_argument("--out", type=Path, help="also write the rows as JSON here")
+    parser.add_argument("--out", type=output_file("rows.json"), help="also write the rows as JSON here")
     parser.add_argument("overrides", nargs="*", help="Hydra overrides of train.yaml (task=..., motion_files=[...])")
     args = parser.parse_args()
     if args.device.startswith("cuda"):

@@ -12,6 +12,7 @@ import argparse
 from pathlib import Path
 
 from beyondmimic_adaptive.assets import HUMANOID_USD
+from beyondmimic_adaptive.cli_types import output_file
 from beyondmimic_adaptive.motion import MotionFileError
 from beyondmimic_adaptive.motion.csv_import import convert_csv
 from beyondmimic_adaptive.motion.kinematics import kinematic_tree, load_newton_model
@@ -21,14 +22,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--csv", required=True, type=Path)
     parser.add_argument("--input-fps", required=True, type=float, help="frame rate of the CSV rows")
-    parser.add_argument("--out", required=True, type=Path)
+    parser.add_argument("--out", required=True, type=output_file("motion.npz"))
     parser.add_argument("--output-fps", type=float, default=50.0, help="the env's control rate (default 50)")
     parser.add_argument("--usd", type=Path, default=HUMANOID_USD, help="robot USD for forward kinematics")
     args = parser.parse_args()
     if not args.usd.is_file():
         parser.exit(2, f"csv_to_npz.py: robot USD {args.usd} does not exist.\n")
-    if args.out.is_dir():
-        parser.exit(2, f"csv_to_npz.py: --out {args.out} is a folder; give the npz file's path.\n")
     tree = kinematic_tree(load_newton_model(args.usd))
     try:
         clip = convert_csv(args.csv, args.input_fps, tree, fps_out=args.output_fps)

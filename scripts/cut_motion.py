@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from beyondmimic_adaptive.cli_types import finite_float
+from beyondmimic_adaptive.cli_types import finite_float, output_file
 from beyondmimic_adaptive.motion import MotionFileError, load_motion
 from beyondmimic_adaptive.motion.clip import FLOAT_KEYS
 
@@ -20,7 +20,7 @@ from beyondmimic_adaptive.motion.clip import FLOAT_KEYS
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--motion", required=True, type=Path)
-    parser.add_argument("--out", required=True, type=Path)
+    parser.add_argument("--out", required=True, type=output_file("cut.npz"))
     parser.add_argument("--start-s", type=finite_float)
     parser.add_argument("--end-s", type=finite_float)
     parser.add_argument("--segment", help="name of a segment stored in the file")

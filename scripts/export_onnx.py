@@ -18,20 +18,19 @@ import argparse
 import sys
 from pathlib import Path
 
+from beyondmimic_adaptive.cli_types import output_file
 from beyondmimic_adaptive.runs import RunError
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--checkpoint", required=True, type=Path, help="model_<it>.pt written by scripts/train.py")
-    parser.add_argument("--out", type=Path, help="ONNX path (default: RUN/exported/policy.onnx)")
+    parser.add_argument("--out", type=output_file("policy.onnx"), help="ONNX path (default: RUN/exported/policy.onnx)")
     parser.add_argument("--motion-index", type=int, default=0, help="which of the run's motion files to embed")
     parser.add_argument("--device", help="cpu or cuda:N (default: the run's)")
     parser.add_argument("overrides", nargs="*")
     args = parser.parse_intermixed_args(sys.argv[1:] if argv is None else argv)
     overrides = [*args.overrides, *([f"device={args.device}"] if args.device else [])]
-    if args.out is not None and args.out.is_dir():
-        parser.error(f"--out {args.out} is a folder; give the ONNX file's path (e.g. {args.out / 'policy.onnx'}).")
 
     from beyondmimic_adaptive.export import export_checkpoint
 

@@ -19,7 +19,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from beyondmimic_adaptive.cli_types import positive_int
+from beyondmimic_adaptive.cli_types import output_file, positive_int
 from beyondmimic_adaptive.runs import RunError, checked_checkpoint, load_policy_env
 from beyondmimic_adaptive.viz.play_video import record_video
 
@@ -31,7 +31,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--steps", type=positive_int, default=500, help="control steps = video frames")
     parser.add_argument("--num-envs", type=positive_int, default=1, help="envs simulated (env 0 is filmed)")
     parser.add_argument("--device", help="cpu or cuda:N (default: the run's)")
-    parser.add_argument("--out", type=Path, help="MP4 path (default: RUN/videos/play_<checkpoint>.mp4)")
+    parser.add_argument(
+        "--out", type=output_file("play.mp4"), help="MP4 path (default: RUN/videos/play_<checkpoint>.mp4)"
+    )
     parser.add_argument("--width", type=int, default=640)
     parser.add_argument("--height", type=int, default=480)
     parser.add_argument("overrides", nargs="*", help="Hydra overrides of config/train.yaml")

@@ -12,13 +12,16 @@ import argparse
 import sys
 from pathlib import Path
 
+from beyondmimic_adaptive.cli_types import output_file
 from beyondmimic_adaptive.viz import plot_run_history
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("run_dir", type=Path)
-    parser.add_argument("--out", type=Path, help="PNG path (default: RUN/sampler_heatmap.png)")
+    parser.add_argument(
+        "--out", type=output_file("sampler_heatmap.png"), help="PNG path (default: RUN/sampler_heatmap.png)"
+    )
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
     try:
         out = plot_run_history(args.run_dir, args.out)

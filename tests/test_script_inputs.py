@@ -152,6 +152,29 @@ def test_ablation_gpus_script_prints_its_usage_without_arguments():
     )
 
 
+@pytest.mark.parametrize(
+    "script,flags,example",
+    [
+        ("scripts/export_onnx.py", ["--checkpoint", "m.pt", "--out"], "policy.onnx"),
+        ("scripts/csv_to_npz.py", ["--csv", "m.csv", "--input-fps", "30", "--out"], "motion.npz"),
+        ("scripts/cut_motion.py", ["--motion", "m.npz", "--out"], "cut.npz"),
+        ("scripts/play.py", ["--out"], "play.mp4"),
+        ("scripts/plot_sampler_history.py", ["run", "--out"], "sampler_heatmap.png"),
+        ("bench/failure_bodies.py", ["--checkpoint", "m.pt", "--start-bins", "0", "--out"], "failure_bodies.json"),
+        ("bench/frame0_curves.py", ["--out"], "frame0.png"),
+        ("bench/env_throughput.py", ["--rows-out"], "rows.jsonl"),
+        ("bench/compare_runs.py", ["--rows-out"], "rows.jsonl"),
+        ("bench/multigpu_train.py", ["--out"], "rows.json"),
+    ],
+)
+def test_a_file_output_flag_refuses_a_folder_at_parsing(tmp_path, script, flags, example):
+    # argparse's exit (status 2) before anything is loaded or run: the work would have been lost at the write
+    flag = flags[-1]
+    message = exit_message(script, *flags, str(tmp_path))
+    assert f"argument {flag}: {tmp_path} is a folder; give the file's path, e.g. {tmp_path / example}" in message
+    assert not list(tmp_path.iterdir())
+
+
 def test_shared_flag_types_accept_their_range_and_name_the_rule():
     import argparse
 

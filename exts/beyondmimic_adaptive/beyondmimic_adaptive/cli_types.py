@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import argparse
 import math
+from collections.abc import Callable
+from pathlib import Path
 
 
 def positive_int(text: str) -> int:
@@ -70,3 +72,21 @@ def sim_device(text: str) -> str:
     if not is_sim_device(text):
         raise argparse.ArgumentTypeError(f"expected 'cpu' or 'cuda:N', got {text!r}")
     return text
+
+
+def output_file(example: str) -> Callable[[str], Path]:
+    """A type for a file the script writes: an existing folder there is refused with a file path under it.
+
+    ``type=output_file("policy.onnx")`` makes ``--out runs/x`` (a folder) end with
+    ``error: argument --out: runs/x is a folder; give the file's path, e.g. runs/x/policy.onnx`` before the
+    script loads anything, where a write at the end would have failed after the work.
+    """
+
+    def parse(text: str) -> Path:
+        path = Path(text)
+        if path.is_dir():
+            raise argparse.ArgumentTypeError(f"{text} is a folder; give the file's path, e.g. {path / example}")
+        return path
+
+    parse.__name__ = "output file"  # argparse names the type in its own messages
+    return parse
