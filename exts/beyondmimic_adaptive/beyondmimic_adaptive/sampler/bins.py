@@ -74,7 +74,11 @@ class BinLayout:
         self._global_bin_start = (frame_offsets[bin_motion] + local_start).to(**to)
 
     def bin_index(self, motion_ids: torch.Tensor, time_steps: torch.Tensor) -> torch.Tensor:
-        """Global bin id (long) of each (motion id, frame); frames are clamped to the motion."""
+        """Global bin id (long) of each (motion id, frame); frames are clamped to the motion.
+
+        Motion ids must lie in [0, num_motions): they are not checked (a hot path, no host sync), and a
+        negative one would index from the end as torch indexing does.
+        """
         motion_ids = motion_ids.long()
         last_frame = self.num_frames[motion_ids] - 1
         frame = torch.minimum(time_steps.long().clamp_min(0), last_frame)
