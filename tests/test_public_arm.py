@@ -59,8 +59,16 @@ def test_uniform_term_is_added_to_raw_counts_not_a_floor():
 
 
 def drawn_bins(frames: torch.Tensor, num_bins: int = 11, num_frames: int = 500) -> torch.Tensor:
-    """The bin a start was drawn from: the public code spreads bin b over [b, b + 1) / B * (T - 1)."""
+    """The bin a start was drawn from: the public code spreads bin b over [b, b + 1) / B * (T - 1) (and truncates:
+    a frame at a boundary can come from either bin; this gives it the earlier one, for shares of many draws)."""
     return (frames * num_bins) // (num_frames - 1)
+
+
+def could_come_from_bin(frames: torch.Tensor, bin_: int, num_bins: int, num_frames: int) -> bool:
+    """Whether every frame is one a draw from ``bin_`` can give: floor((bin_ + u) / B * (T - 1)), u in [0, 1)."""
+    first = (bin_ * (num_frames - 1)) // num_bins
+    last = -(-((bin_ + 1) * (num_frames - 1)) // num_bins) - 1  # the ceiling of the bin's end, minus one
+    return bool(((frames >= first) & (frames <= last)).all())
 
 
 def test_distribution_concentrates_on_a_bin_that_keeps_failing():
@@ -204,29 +212,49 @@ def test_public_replaces_the_adaptive_term_and_refuses_both(make_env):
 def test_failed_episodes_pull_the_starts_to_their_bin(make_env, tmp_path):
     from beyondmimic_adaptive.terms import find_public_curriculum
 
-    env = make_env(["curriculum=public", "curriculum.public.alpha=1.0"], num_envs=16, motion_num_frames=(250, 120))
+    # alpha 1: the last step's failures are the whole count; a floor of 1e-4 / B: a draw outside the failing bin
+    # has odds of about 1e-5 (at the default 0.1 / B, 16 draws all land in it only 9 times in 10)
+    overrides = ["curriculum=public", "curriculum.public.alpha=1.0", "curriculum.public.uniform_ratio=1e-4"]
+    env = make_env(overrides, num_envs=16, motion_num_frames=(250, 120))
     env.reset()
     term = find_public_curriculum(env, "public")
     command = env.command
     assert torch.equal(command.motion_ids, command.robot_motion)  # the command started where the event asked
     assert torch.equal(command.time_steps, command.robot_frame)
-    for _ in range(3):  # every env fails in motion 1, frame 60: timeline 310, bin 310 * 8 // 370 = 6
+    # every env fails in motion 1, frame 60: timeline 310, bin 310 * 8 // 370 = 6. Pinned at every step: a start
+    # drawn at a bin's last frame stands in the next bin one step later, and would fail there
+    for _ in range(4):
         command.motion_ids.fill_(1)
         command.time_steps.fill_(60)
         env.fail_flag[:] = True
-        env.step()
+        env.step()  # from the second step on, the resets draw from the concentrated distribution
     assert int(term.sampler.probabilities().argmax()) == 6 and term.sampler.probabilities()[6] > 0.99
-    env.fail_flag[:] = True
-    env.step()  # the resets draw from the concentrated distribution
     starts = term.sampler.timeline_frames(command.robot_motion, command.robot_frame)  # what the command started
-    assert bool((drawn_bins(starts, 8, 370) == 6).all()), starts
+    assert could_come_from_bin(starts, 6, 8, 370), starts
     torch.testing.assert_close(command.time_steps, command.robot_frame + 1)  # one step on since
     # a restore into a new env: the first log (the initial reset's) shows the restored distribution, not uniform
     term.save_state(str(tmp_path / "state.pt"))
-    resumed = make_env(["curriculum=public", "curriculum.public.alpha=1.0"], num_envs=16, motion_num_frames=(250, 120))
+    resumed = make_env(overrides, num_envs=16, motion_num_frames=(250, 120))
     find_public_curriculum(resumed, "public").restore_state(str(tmp_path / "state.pt"))
     logged = resumed.reset()
     assert float(logged["Curriculum/public/sampling_top1_prob"]) > 0.99, logged
+
+
+def test_the_public_arm_counts_failures_and_not_time_outs(make_env):
+    from beyondmimic_adaptive.terms import find_public_curriculum
+
+    env = make_env(["curriculum=public", "curriculum.public.alpha=1.0"], num_envs=16, motion_num_frames=(250, 120))
+    env.reset()
+    term, command = find_public_curriculum(env, "public"), env.command
+    # envs 0-7 fail in motion 1 at frame 60 (timeline 310: bin 6), envs 8-15 time out in motion 0 at frame 10 (bin 0)
+    command.motion_ids[:8], command.time_steps[:8] = 1, 60
+    command.motion_ids[8:], command.time_steps[8:] = 0, 10
+    env.fail_flag[:8] = True
+    env.timeout_flag[8:] = True
+    assert env.step().tolist() == list(range(16))
+    expected = torch.zeros(term.sampler.num_bins)
+    expected[6] = 8.0  # alpha 1: the count of this step's failures, and none for the 8 time-outs in bin 0
+    assert torch.equal(term.sampler.failed_count, expected)
 
 
 def test_kitless_humanoid_runs_with_the_public_arm():
@@ -250,8 +278,7 @@ def test_kitless_humanoid_runs_with_the_public_arm():
         term.sampler.failed_count[3] = 1000.0  # as if bin 3 kept failing
         env.reset()
         command = env.command_manager.get_term("motion")
-        drawn = drawn_bins(command.time_steps, bins, term.sampler.num_frames)
-        assert bool((drawn == 3).all()), command.time_steps
+        assert could_come_from_bin(command.time_steps, 3, bins, term.sampler.num_frames), command.time_steps
         actions = torch.zeros(env.num_envs, env.action_manager.total_action_dim, device=env.device)
         for _ in range(3):
             env.step(actions)
