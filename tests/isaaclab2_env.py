@@ -57,8 +57,7 @@ class IsaacLab2Env(ManagerTestEnv):
         self.command_manager.compute(dt=0.02)
         if "interval" in self.event_manager.available_modes:
             self.event_manager.apply(mode="interval", dt=0.02)
-        self.fail_flag[:] = False
-        self.timeout_flag[:] = False
+        self._clear_outcomes()
         return reset_ids
 
 
@@ -83,8 +82,7 @@ class IsaacLab2LoadOrderEnv(IsaacLab2Env):
         self.episode_length_buf = torch.zeros(num_envs, dtype=torch.long, device=device)
         self.common_step_counter = self._sim_step_counter = 0
         self.max_episode_length_s, self.extras = 10.0, {}
-        self.fail_flag = torch.zeros(num_envs, dtype=torch.bool, device=device)
-        self.timeout_flag = torch.zeros(num_envs, dtype=torch.bool, device=device)
+        self._new_outcomes()
         self.scene = self.observation_manager = self.action_manager = self.recorder_manager = _Inert()
         self.event_manager = EventManager(env_cfg.events, self)
         self.playing = True

@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import MISSING
 from unittest.mock import MagicMock
 
+import pytest
 import torch
 from isaaclab.envs import ManagerBasedRLEnv
 from isaaclab.managers import (
@@ -26,7 +27,12 @@ from isaaclab.managers import (
 from isaaclab.utils import configclass
 
 from beyondmimic_adaptive.sampler import PerEnvSampling
-from beyondmimic_adaptive.terms import MotionStartCommandTerm, MotionStartCommandTermCfg, motion_finished
+from beyondmimic_adaptive.terms import (
+    AdaptiveSamplingCurriculum,
+    MotionStartCommandTerm,
+    MotionStartCommandTermCfg,
+    motion_finished,
+)
 
 
 class RecordingMotionCommand(MotionStartCommandTerm):
@@ -67,13 +73,20 @@ def failure_flag(env) -> torch.Tensor:
     return env.fail_flag.clone()
 
 
+def tip_flag(env) -> torch.Tensor:
+    return env.tip_flag.clone()
+
+
 def timeout_flag(env) -> torch.Tensor:
     return env.timeout_flag.clone()
 
 
 @configclass
 class TerminationsCfg:
+    """Two failure terms (as the tracking tasks have several) and two time-outs."""
+
     fell = TerminationTermCfg(func=failure_flag, time_out=False)
+    tipped = TerminationTermCfg(func=tip_flag, time_out=False)
     time_out = TerminationTermCfg(func=timeout_flag, time_out=True)
     motion_end = TerminationTermCfg(func=motion_finished, time_out=True, params={"command_name": "motion"})
 
@@ -91,6 +104,9 @@ class ManagerTestEnv:
     step_dt: float = 0.02
     """Control period [s] (50 Hz, as the commands' fps): sim.dt x decimation in a real env."""
 
+    OUTCOMES = ("fail_flag", "tip_flag", "timeout_flag")
+    """What the termination terms read (``fell``, ``tipped``, ``time_out``): set by a test, cleared after a step."""
+
     def __init__(self, env_cfg, num_envs: int = 8, device: str = "cpu"):
         self.cfg = env_cfg
         self.num_envs = num_envs
@@ -102,8 +118,7 @@ class ManagerTestEnv:
         self._sim_step_counter = 0
         self.max_episode_length_s = 10.0
         self.extras = {}
-        self.fail_flag = torch.zeros(num_envs, dtype=torch.bool, device=device)
-        self.timeout_flag = torch.zeros(num_envs, dtype=torch.bool, device=device)
+        self._new_outcomes()
         self.scene = _Inert()
         self.observation_manager = self.action_manager = self.recorder_manager = _Inert()
         # Isaac Lab's load order: commands, ..., terminations, rewards, curriculum last
@@ -144,9 +159,16 @@ class ManagerTestEnv:
         self.command_manager.compute(dt=0.02)
         if "interval" in self.event_manager.active_terms:
             self.event_manager.apply(mode="interval", dt=0.02)
-        self.fail_flag[:] = False
-        self.timeout_flag[:] = False
+        self._clear_outcomes()
         return reset_ids
+
+    def _new_outcomes(self) -> None:
+        for name in self.OUTCOMES:
+            setattr(self, name, torch.zeros(self.num_envs, dtype=torch.bool, device=self.device))
+
+    def _clear_outcomes(self) -> None:
+        for name in self.OUTCOMES:
+            getattr(self, name).zero_()
 
 
 def run_alike(envs: Sequence[ManagerTestEnv], seed: int, after_step: Callable[[], None], steps: int = 40) -> None:
@@ -180,3 +202,20 @@ def use_graph_path(term) -> None:
         term.per_env = PerEnvSampling(term.sampler, term.start_bins.shape[0])
     term.per_env._use_graph, term.per_env._subset = True, False
     term._record_graph = term._graphed_record()
+
+
+def adaptive_term(env) -> AdaptiveSamplingCurriculum:
+    """The env's adaptive curriculum term (the one of the YAML's ``adaptive`` entry)."""
+    return env.curriculum_manager.cfg.adaptive.func
+
+
+def real_warp() -> bool:
+    """Whether NVIDIA Warp itself imports (the Isaac Lab 2 lane stands it in: tests/isaaclab2/isaacsim_standins.py)."""
+    try:
+        import warp
+    except ImportError:
+        return False
+    return isinstance(getattr(warp, "__version__", None), str)
+
+
+NEEDS_WARP = pytest.mark.skipif(not real_warp(), reason="needs NVIDIA Warp (warp_step)")

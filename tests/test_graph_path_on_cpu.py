@@ -10,11 +10,9 @@ run here on the CPU; tests/test_graphed_device.py covers the device handling wit
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
-
 import pytest
 import torch
+from host_sync import no_host_sync, refuse
 
 from beyondmimic_adaptive import AdaptiveSampler, AdaptiveSamplerCfg
 from beyondmimic_adaptive.sampler import PerEnvSampling, graphed
@@ -60,41 +58,6 @@ def one_env_step(per_env: PerEnvSampling, generator: torch.Generator) -> None:
     per_env.record_exposure(bins)
     per_env.sampler.fold()
     per_env.sample()
-
-
-def _refuse(what: str):
-    def refuse(*args, **kwargs):
-        raise AssertionError(f"host sync in per-step code: {what}")
-
-    return refuse
-
-
-@contextlib.contextmanager
-def no_host_sync(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Fail on the Python-level ways to make a CUDA graph capture fail (or sync every step)."""
-    with monkeypatch.context() as patch:
-        for name in ("item", "tolist", "__bool__", "__int__", "__float__", "nonzero", "unique", "cpu", "numpy"):
-            patch.setattr(torch.Tensor, name, _refuse(f"Tensor.{name}"))
-        for name in ("nonzero", "unique", "masked_select", "argwhere"):
-            patch.setattr(torch, name, _refuse(f"torch.{name}"))
-        get_item, set_item = torch.Tensor.__getitem__, torch.Tensor.__setitem__
-
-        def check_index(index) -> None:
-            for part in index if isinstance(index, tuple) else (index,):
-                if isinstance(part, torch.Tensor) and part.dtype == torch.bool:
-                    raise AssertionError("host sync in per-step code: boolean-mask indexing (data-dependent shape)")
-
-        def getitem(self, index):
-            check_index(index)
-            return get_item(self, index)
-
-        def setitem(self, index, value):
-            check_index(index)
-            return set_item(self, index, value)
-
-        patch.setattr(torch.Tensor, "__getitem__", getitem)
-        patch.setattr(torch.Tensor, "__setitem__", setitem)
-        yield
 
 
 @pytest.mark.parametrize("config", sorted(CONFIGS))
@@ -180,7 +143,7 @@ def test_graph_path_draws_every_row_from_the_current_distribution():
 def test_disabled_graphs_on_a_cuda_device_run_eagerly_without_touching_cuda(monkeypatch):
     """``cuda_graph: false`` is the eager fallback: one plain call per step, no stream, no capture."""
     for name in ("device", "Stream", "CUDAGraph", "graph", "current_stream"):
-        monkeypatch.setattr(torch.cuda, name, _refuse(f"torch.cuda.{name} with graphs disabled"))
+        monkeypatch.setattr(torch.cuda, name, refuse(f"torch.cuda.{name} with graphs disabled"))
     calls = []
     step = CudaGraphedStep(lambda: calls.append(1), torch.device("cuda", 0), enabled=False)
     for _ in range(6):

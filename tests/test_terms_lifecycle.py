@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import torch
+from manager_env import adaptive_term
 
 from beyondmimic_adaptive.sampler import read_sampler_state, state_digest
 from beyondmimic_adaptive.terms import AdaptiveSamplingCurriculum
 
 ONE_BIN = ["curriculum.adaptive.lambda_uniform=0.0", "curriculum.adaptive.K=1", "curriculum.adaptive.alpha=1.0"]
 """Starts follow the rates alone: once a bin failed, every adaptive start is in it."""
-
-
-def adaptive_term(env) -> AdaptiveSamplingCurriculum:
-    return env.curriculum_manager.cfg.adaptive.func
 
 
 def sampler_tensors(term: AdaptiveSamplingCurriculum) -> dict[str, torch.Tensor]:

@@ -11,7 +11,7 @@ bm_header
 g1=(--task Tracking-G1-v0 --device cuda:0)
 case $what in
   tests) bm_step python -m pytest -q -p no:cacheprovider tests/test_warp_one_replay.py tests/test_warp_draw_first.py \
-      tests/test_warp_terms.py tests/test_isaaclab_terms.py -k "cuda or bound or one_replay or draw_first or replay" ;;
+      tests/test_warp_terms.py tests/test_isaaclab_terms.py tests/test_episode_counting.py -k "cuda or bound or one_replay or draw_first or replay" ;;
   glue) bm_step python bench/term_glue.py "${g1[@]}" --envs 4096 --steps 200 --warmup 20 --warp-step ;;
   throughput) bm_step python bench/env_throughput.py "${g1[@]}" --num-envs 4096 --rounds 360 --steps 5 --warmup 1 \
       --modes off adaptive --warp-step --rows-out "$OUT/env_throughput_g1_one_replay_r360.jsonl" ;;

@@ -1,10 +1,10 @@
 """The curriculum term, the start and fold events and the Hydra binding on Isaac Lab 2.3.2's real managers.
 
-Every test of tests/test_isaaclab_terms.py and tests/test_env_ids.py runs here again (imported below) with
-the env resetting and stepping as Isaac Lab 2.x does; the one that checks 3.0's int32 step ids has a 2.x
-twin. The last test
-builds the managers in 2.x's order around ``sim.reset()``: the event manager's class terms are
-instantiated by Isaac Sim's PLAY callback, before the command and curriculum managers exist.
+Every test of tests/test_isaaclab_terms.py, tests/test_episode_counting.py and tests/test_env_ids.py runs here
+again (imported below) with the env resetting and stepping as Isaac Lab 2.x does; the one that checks 3.0's int32
+step ids has a 2.x twin. The last test builds the managers in 2.x's order around ``sim.reset()``: the event
+manager's class terms are instantiated by Isaac Sim's PLAY callback, before the command and curriculum managers
+exist.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import isaacsim_standins
 import torch
 from isaaclab2_env import IsaacLab2LoadOrderEnv, isaaclab_major
 from test_env_ids import *  # noqa: F403  (the same tests, on Isaac Lab 2.x)
+from test_episode_counting import *  # noqa: F403
 from test_isaaclab_terms import *  # noqa: F403
 
 from beyondmimic_adaptive.terms import AdaptiveSamplingCurriculum, AdaptiveStartEvent
