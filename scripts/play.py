@@ -3,7 +3,7 @@ current sampler bin and its start probability on screen.
 
     python scripts/play.py --checkpoint outputs/train/RUN/model_99.pt [--steps 500] [--num-envs 1]
                            [--out RUN/videos/play.mp4] [--device cuda:0] [hydra overrides]
-    python scripts/play.py --task Tracking-G1-v0 --steps 100     # no checkpoint: zero actions
+    python scripts/play.py --task Tracking-G1-v0 --steps 100 --out g1.mp4   # no checkpoint: zero actions
 
 The env is the run's (task, motion files and curriculum from its ``config.yaml``), in play mode (no
 pushes, no observation noise); the sampler is restored from the run's ``sampler/state.pt``, so the

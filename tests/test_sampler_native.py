@@ -3,6 +3,8 @@ fall-back to the torch ops where no C compiler is found."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import torch
 
@@ -82,7 +84,7 @@ def test_without_a_compiler_the_loops_warn_once_and_the_torch_ops_run(monkeypatc
     monkeypatch.setattr(native, "_tried", False)
     monkeypatch.setattr(native, "_library", None)
     monkeypatch.setenv("CC", str(tmp_path / "no-such-compiler"))
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))  # no library built before
+    monkeypatch.setenv("BEYONDMIMIC_ADAPTIVE_CACHE", str(tmp_path))  # no library built before
     with pytest.warns(RuntimeWarning, match="Install a C compiler"):
         assert native.library() is None
     assert native.library() is None  # no second build, no second warning
@@ -91,6 +93,18 @@ def test_without_a_compiler_the_loops_warn_once_and_the_torch_ops_run(monkeypatc
     sampler.record_exposure(torch.tensor([1, 2]))
     sampler.update(torch.tensor([1]), torch.tensor([True]))
     assert sampler.failure_rate[1] > 0
+
+
+def test_the_cache_folder_follows_the_package_variable_then_xdg(monkeypatch, tmp_path):
+    from beyondmimic_adaptive.cache import cache_dir
+
+    monkeypatch.delenv("BEYONDMIMIC_ADAPTIVE_CACHE", raising=False)
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    assert cache_dir() == Path.home() / ".cache" / "beyondmimic_adaptive"
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert cache_dir() == tmp_path / "xdg" / "beyondmimic_adaptive"  # the C loops and the converted clips alike
+    monkeypatch.setenv("BEYONDMIMIC_ADAPTIVE_CACHE", str(tmp_path / "mine"))
+    assert cache_dir() == tmp_path / "mine"
 
 
 def test_the_loops_can_be_switched_off(monkeypatch):

@@ -120,7 +120,7 @@ class RunNode:
     seed: int = 42
     """Seed of the environment, the sampler's generator and PPO."""
     motion_files: Optional[list[str]] = None  # noqa: UP045 (OmegaConf reads this type)
-    """Motion .npz files; null keeps the task's default (the long demo clip)."""
+    """Motion .npz files; null keeps the task's default (humanoid: the long demo clip; G1: G1 Moves' B_LongDance)."""
     log_dir: str = "outputs/train"
     """Runs are written to log_dir/<run_name or timestamp>/ (checkpoints, TensorBoard, sampler history)."""
     run_name: str = ""
@@ -144,7 +144,7 @@ class RunNode:
     """Overrides of the task's rsl-rl agent cfg by attribute path: ``agent.algorithm.entropy_coef=0.01``."""
     curriculum: dict[str, Any] = field(default_factory=dict)
     """The ``curriculum`` config group (``curriculum/*.yaml``); after :func:`parse_run`, entry name ->
-    :class:`AdaptiveCurriculumNode` or :class:`TermCurriculumNode`."""
+    :class:`AdaptiveCurriculumNode`, :class:`PublicCurriculumNode` or :class:`TermCurriculumNode`."""
 
     def validate(self) -> None:
         """Counts and intervals >= 1, a known logger, a ``cpu``/``cuda`` device, a seed numpy takes."""

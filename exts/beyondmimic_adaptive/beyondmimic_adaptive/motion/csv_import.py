@@ -133,11 +133,12 @@ def cached_conversion(
 
     The file name carries a hash of the CSV, the USD, the settings and the converter's own code
     (:func:`converter_digest`), so an edited input or a changed converter makes a new file. ``cache_dir``
-    defaults to ``$BEYONDMIMIC_ADAPTIVE_CACHE`` or ``~/.cache/beyondmimic_adaptive``.
+    defaults to :func:`beyondmimic_adaptive.cache.cache_dir`.
     """
     import hashlib
     import os
 
+    from ..cache import cache_dir as package_cache_dir
     from .kinematics import kinematic_tree, load_newton_model
 
     csv_path, usd_path = Path(csv_path), Path(usd_path)
@@ -146,9 +147,7 @@ def cached_conversion(
     digest = hashlib.sha256(csv_path.read_bytes() + Path(usd_path).read_bytes())
     digest.update(repr((fps_in, fps_out, list(csv_joint_names or []))).encode())
     digest.update(converter_digest())
-    root = Path(
-        cache_dir or os.environ.get("BEYONDMIMIC_ADAPTIVE_CACHE") or Path.home() / ".cache/beyondmimic_adaptive"
-    )
+    root = Path(cache_dir) if cache_dir is not None else package_cache_dir()
     target = root / "motions" / f"{csv_path.stem}-{digest.hexdigest()[:12]}.npz"
     if not target.is_file():
         tree = kinematic_tree(load_newton_model(usd_path))

@@ -1,4 +1,5 @@
-"""Hyperparameters of the adaptive start sampler, validated at construction."""
+"""Hyperparameters of the adaptive start sampler; ``validate()`` checks them (the sampler, the terms' wiring and the
+Hydra config call it before anything is built)."""
 
 from __future__ import annotations
 
@@ -104,9 +105,9 @@ class AdaptiveSamplerCfg:
     and :class:`~beyondmimic_adaptive.sampler.warp_step.WarpFusedStep` runs a whole env step (record, fold, draw)
     as three or four kernels. In the Isaac Lab terms on CUDA, for a command with masked start requests and
     ``start`` or ``failure`` attribution, the curriculum term's one graph replay per env step then records, draws
-    and folds: on an H200 the G1 env ran at 0.9926 of its sampler-off throughput this way, against 0.9884 on the
-    torch path (docs/benchmarks.md §2). For ``hazard`` or another command the fold event replays the Warp step
-    (``sampler/warp_per_env.py``, slower there than the torch path: 0.959).
+    and folds: on an H200 the G1 env ran at 1.001 (0.995–1.006) of its sampler-off throughput with the default
+    config (docs/benchmarks.md §2, "The default path"). For ``hazard`` or another command the fold event replays
+    the Warp step (``sampler/warp_per_env.py``, slower there than the torch path: 0.959).
 
     - ``null``: the curriculum term takes Warp exactly where that one replay applies: CUDA graphs on a CUDA
       device, Warp :data:`~beyondmimic_adaptive.sampler.warp_fold.AUTO_MIN_WARP` or newer, ``start`` or

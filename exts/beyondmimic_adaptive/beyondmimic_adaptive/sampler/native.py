@@ -20,10 +20,11 @@ may vectorise across bins but not fuse or reorder the arithmetic of one bin):
   (``fma(w - 1, end - start, end)`` for w >= 0.5), written as explicit fused multiply-adds.
 
 ``tests/test_sampler_native.py`` and ``tests/test_sampler_cpu_row_fold.py`` check them against the torch
-ops. The library is built at the first use (0.07-0.15 s here) into ``$XDG_CACHE_HOME/beyondmimic_adaptive``
-(``~/.cache`` by default), named by a hash of the source, compiler, flags and the CPU's model and feature
-flags (``-march=native``). Without a C compiler, or with ``BEYONDMIMIC_NATIVE=0``, :func:`library` returns
-None (the former with one warning saying so), and the sampler runs its torch ops: the same results, slower.
+ops. The library is built at the first use (0.07-0.15 s here) into the package's cache folder
+(:func:`beyondmimic_adaptive.cache.cache_dir`: ``~/.cache/beyondmimic_adaptive`` by default), named by a hash
+of the source, compiler, flags and the CPU's model and feature flags (``-march=native``). Without a C compiler,
+or with ``BEYONDMIMIC_NATIVE=0``, :func:`library` returns None (the former with one warning saying so), and the
+sampler runs its torch ops: the same results, slower.
 """
 
 from __future__ import annotations
@@ -39,6 +40,8 @@ import warnings
 from pathlib import Path
 
 import torch
+
+from ..cache import cache_dir
 
 SOURCE = r"""
 #include <stdint.h>
@@ -186,7 +189,7 @@ def _build() -> Path:
     if compiler is None:
         raise RuntimeError("no C compiler found (cc, gcc, clang or $CC)")
     digest = hashlib.sha256("\0".join((SOURCE, compiler, *FLAGS, _cpu_identity())).encode()).hexdigest()[:16]
-    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "beyondmimic_adaptive"
+    cache = cache_dir()
     target = cache / f"sampler_loops_{digest}.so"
     if target.exists():
         return target

@@ -351,7 +351,7 @@ class AdaptiveSamplingCurriculum(ManagerTermBase):
         """Fold the recorded episodes into the sampler (every env step, on every rank alike).
 
         With ``attribution: hazard`` it first records one env step of exposure in the bin every env
-        tracks during the next step (the command has advanced; the reset envs are at their start).
+        tracks during the next step (the command has advanced: the envs reset this step stand at their start + 1).
         """
         self.sampler.env_step = self.env_step
         if self._hazard:

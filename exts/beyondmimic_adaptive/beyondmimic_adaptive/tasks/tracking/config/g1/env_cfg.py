@@ -2,7 +2,7 @@
 
 The robot-agnostic MDP of :mod:`..tracking_env_cfg` on the Unitree G1 with the paper's anchor
 (``torso_link``), tracked bodies, end effectors, actuator model and action scale, its domain
-randomisation (foot friction, pushes, joint default offsets, torso centre of mass) and MuJoCo-Warp
+randomisation (friction of every body, pushes, joint default offsets, torso centre of mass) and MuJoCo-Warp
 limits that hold for LAFAN1 motion (``njmax`` 250, ``nconmax`` 35, as mjlab's G1 tracking task).
 Default motion: G1 Moves ``B_LongDance`` (CC BY 4.0), which ships with the package.
 """

@@ -70,8 +70,6 @@ ANCHOR_BODY = "torso_link"
 """The body whose pose anchors the tracking."""
 END_EFFECTORS = ["left_ankle_roll_link", "right_ankle_roll_link", "left_wrist_yaw_link", "right_wrist_yaw_link"]
 """Bodies whose height error ends an episode."""
-FEET_BODIES = ["left_ankle_roll_link", "right_ankle_roll_link"]
-"""Bodies carrying the foot collision spheres (friction randomisation)."""
 INIT_ROOT_HEIGHT = 0.76
 """Pelvis height [m] of the knees-bent spawn pose (episodes start on the reference anyway)."""
 
