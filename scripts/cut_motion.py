@@ -14,7 +14,6 @@ from pathlib import Path
 
 from beyondmimic_adaptive.cli_types import finite_float, output_file
 from beyondmimic_adaptive.motion import MotionFileError, load_motion
-from beyondmimic_adaptive.motion.clip import FLOAT_KEYS
 
 
 def main() -> None:
@@ -45,12 +44,7 @@ def main() -> None:
     if last - first < 2:
         parser.exit(2, f"cut_motion.py: window {start_s:g}..{end_s:g} s holds {max(0, last - first)} frames of "
                     f"{args.motion} ({clip.num_frames / clip.fps:g} s long); it needs at least 2.\n")  # fmt: skip
-    # per-frame extras (e.g. foot contacts) are cut with the frames; segment annotations refer to the whole clip
-    kept = {k: v for k, v in clip.extras.items() if not k.startswith("segment_")}
-    clip.extras = {k: v[first:last] if v.ndim and len(v) == clip.num_frames else v for k, v in kept.items()}
-    for key in FLOAT_KEYS:  # every per-frame array of the format
-        setattr(clip, key, getattr(clip, key)[first:last])
-    clip.save(args.out)
+    clip.frames(first, last).save(args.out)
     print(f"wrote {args.out}: frames {first}..{last - 1} of {args.motion} ({(last - first) / clip.fps:g} s)")
 
 

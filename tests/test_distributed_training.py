@@ -92,6 +92,32 @@ def test_layout_differences_name_the_rank_and_the_key():
     ]
 
 
+@pytest.mark.fast
+def test_ranks_with_different_statistics_are_refused_naming_the_term_and_the_ranks(monkeypatch):
+    from types import SimpleNamespace
+
+    from beyondmimic_adaptive import AdaptiveSampler, AdaptiveSamplerCfg
+    from beyondmimic_adaptive.runs import distributed
+    from beyondmimic_adaptive.sampler import state_digest
+
+    def term(sync: bool = True) -> SimpleNamespace:
+        sampler = AdaptiveSampler(AdaptiveSamplerCfg(sync_distributed=sync), motion_num_frames=[250], fps=50)
+        return SimpleNamespace(sampler=sampler)
+
+    terms = [("adaptive", term()), ("unsynced", term(sync=False))]
+    mine = {name: state_digest(t.sampler.state_dict()) for name, t in terms}
+    world = World(rank=0, local_rank=0, size=2)
+    monkeypatch.setattr(distributed, "_gather", lambda world, mine: [mine, dict(mine)])
+    assert distributed.check_same_statistics(terms, world) == mine  # the same on both ranks
+    other = {"adaptive": "0" * 16, "unsynced": "1" * 16}  # rank 1 folded differently
+    monkeypatch.setattr(distributed, "_gather", lambda world, mine: [mine, other])
+    with pytest.raises(
+        RuntimeError,
+        match=rf"ranks' sampler statistics differ .*\(adaptive: rank 0 {mine['adaptive']}, rank 1 0{{16}}\)",
+    ):
+        distributed.check_same_statistics(terms, world)  # the unsynced term may differ: not named
+
+
 def test_two_cpu_ranks_train_resume_and_refuse_different_bins(tmp_path):
     """2 ranks (gloo): a new run, its resume on both ranks, and a run whose ranks have other bins."""
     from beyondmimic_adaptive.assets import DEMO_SHORT_MOTION

@@ -101,6 +101,21 @@ def test_only_failure_terms_count_as_failures(make_env, monkeypatch, attribution
         assert hasattr(term._record_graph._graphed._step, "_torchdynamo_orig_callable")
 
 
+def test_an_episode_ends_at_its_motions_last_frame_and_not_before(make_env):
+    # motions of 250 and 120 frames; the other envs start outside the last bins and never get there
+    env = make_env(["curriculum.adaptive.manual_probabilities=[1,1,1,1,0,1,1,0]"], num_envs=4)
+    env.reset()
+    term, command = adaptive_term(env), env.command
+    command.motion_ids[:2] = torch.tensor([0, 1])
+    command.time_steps[:2] = torch.tensor([247, 117])  # three frames before each motion's end
+    for step in (1, 2):  # at frames n - 3 and n - 2: the termination reads the frame before the command advances
+        assert env.step().tolist() == [], step
+    assert command.time_steps[:2].tolist() == [249, 119]  # now at the last frames
+    assert env.step().tolist() == [0, 1]  # the motion_end time-out: two episodes, no failure
+    env.step()  # folds them
+    assert counts(term) == (2.0, 0.0)
+
+
 WARP_CUDA = [pytest.param(a, True, marks=NEEDS_WARP) for a in ("start", "failure")]
 """With ``warp_step`` the replay also folds (the sampler's counts are totals after each step)."""
 

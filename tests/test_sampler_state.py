@@ -108,6 +108,21 @@ def test_valid_state_still_loads():
         assert torch.equal(value, other) if isinstance(value, torch.Tensor) else value == other, name
 
 
+def test_the_digest_changes_with_any_value_of_the_state():
+    from beyondmimic_adaptive.sampler import state_digest
+
+    state = trained().state_dict()
+    digest = state_digest(state)
+    assert state_digest({k: v.clone() if isinstance(v, torch.Tensor) else v for k, v in state.items()}) == digest
+    for key in sorted(k for k, v in state.items() if isinstance(v, torch.Tensor) and v.numel() > 0):
+        changed = dict(state)
+        changed[key] = state[key].clone()
+        last = changed[key].view(-1)  # one element of one tensor, same shape and dtype
+        last[-1] = ~last[-1] if last.dtype == torch.bool else last[-1] + 1
+        assert state_digest(changed) != digest, key
+    assert state_digest({**state, "env_step": state["env_step"] + 1}) != digest
+
+
 def version_1(state: dict) -> dict:
     """The same statistics in the format before exposure (version 1)."""
     old = {k: v for k, v in state.items() if k not in ("attribution", "exposure_counts", "hazard_counts")}

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 from script_run import ScriptResult, run_script
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
@@ -92,6 +93,33 @@ def test_export_onnx_matches_torch_and_carries_the_deployment_metadata(run):
     for a, b in zip(last[1:], beyond[1:], strict=True):
         np.testing.assert_array_equal(a, b)
     np.testing.assert_allclose(np.linalg.norm(last[4], axis=-1), 1.0, atol=1e-5)
+
+
+def test_the_onnx_model_acts_as_the_runners_policy_on_the_envs_own_observations(run):
+    import onnxruntime
+
+    from beyondmimic_adaptive.runs import load_policy_env
+
+    path = run / "exported" / "policy.onnx"
+    if not path.exists():
+        script("scripts/export_onnx.py", "--checkpoint", str(run / "model_1.pt"))
+    session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    loaded = load_policy_env(run / "model_1.pt", [], num_envs=2, keep_sampler=False)
+    try:
+        command = loaded.env.command_manager.get_term("motion")
+        obs = loaded.wrapped.get_observations()
+        for _ in range(5):  # a few steps in, from the sampler's starts: observations the policy really sees
+            with torch.inference_mode():
+                actions = loaded.policy(obs)
+            for env in range(2):
+                frame = command.time_steps[env : env + 1].float()[:, None].numpy()
+                got = session.run(None, {"obs": obs["policy"][env : env + 1].numpy(), "time_step": frame})
+                np.testing.assert_allclose(got[0], actions[env : env + 1].numpy(), atol=1e-5, rtol=0)
+                if int(command.motion_ids[env]) == 0:  # the model embeds motion 0: its reference at that frame
+                    np.testing.assert_array_equal(got[1][0], command.reference.joint_pos[env].numpy())
+            obs = loaded.wrapped.step(actions)[0]
+    finally:
+        loaded.env.close()
 
 
 def test_play_writes_a_video_with_one_frame_per_step(run, tmp_path):

@@ -10,6 +10,7 @@ and only the counts are checked.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import zipfile
 from dataclasses import dataclass, field
@@ -54,6 +55,16 @@ class MotionClip:
     @property
     def num_frames(self) -> int:
         return int(self.joint_pos.shape[0])
+
+    def frames(self, first: int, last: int) -> MotionClip:
+        """A new clip of frames ``first`` .. ``last - 1``: every per-frame array is cut (per-frame extras such as
+        foot contacts too); segment annotations, which refer to the whole clip, are dropped."""
+        if not 0 <= first < last <= self.num_frames:
+            raise MotionFileError(f"frames {first}..{last - 1} are not a window of this {self.num_frames}-frame clip.")
+        kept = {k: v for k, v in self.extras.items() if not k.startswith("segment_")}
+        per_frame = {k: v[first:last] if v.ndim and len(v) == self.num_frames else v for k, v in kept.items()}
+        cut = {key: getattr(self, key)[first:last] for key in FLOAT_KEYS}
+        return dataclasses.replace(self, **cut, extras=per_frame)
 
     def save(self, path: str | Path) -> None:
         """Write a compressed npz (float32) that :func:`load_motion` reads back."""
