@@ -257,6 +257,20 @@ def test_the_public_arm_counts_failures_and_not_time_outs(make_env):
     assert torch.equal(term.sampler.failed_count, expected)
 
 
+def test_the_public_terms_lookups_and_wiring_name_what_is_wrong(make_env):
+    from beyondmimic_adaptive import AdaptiveSamplerCfg
+    from beyondmimic_adaptive.terms import enable_public_sampling, find_public_curriculum
+
+    env = make_env(num_envs=4)  # the adaptive arm: no public term
+    with pytest.raises(ValueError, match=r"no curriculum term named 'public' \(active: \['adaptive'\]\)"):
+        find_public_curriculum(env, "public")
+    with pytest.raises(TypeError, match="curriculum term 'adaptive' is AdaptiveSamplingCurriculum, expected Public"):
+        find_public_curriculum(env, "adaptive")
+    with pytest.raises(TypeError, match="sampler must be a PublicSamplerCfg, got AdaptiveSamplerCfg"):
+        enable_public_sampling(env.cfg, AdaptiveSamplerCfg())
+    assert not hasattr(env.cfg.curriculum, "public")  # nothing written
+
+
 def test_kitless_humanoid_runs_with_the_public_arm():
     from isaaclab.envs import ManagerBasedRLEnv
 
