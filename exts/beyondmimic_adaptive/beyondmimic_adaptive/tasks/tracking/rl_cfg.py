@@ -1,5 +1,7 @@
 """rsl-rl PPO settings of BeyondMimic (HybridRobotics/whole_body_tracking, ``agents/rsl_rl_ppo_cfg.py``),
-for the stock OnPolicyRunner; a robot's config sets only ``experiment_name``."""
+for the stock OnPolicyRunner; a robot's config sets only ``experiment_name``. ``max_iterations`` and
+``save_interval`` are the public ones for a runner built from the task registry alone; ``scripts/train.py``
+(``beyondmimic_adaptive.runs``) sets both from its run config (``iterations``, ``save_interval``)."""
 
 from __future__ import annotations
 
