@@ -40,3 +40,20 @@ def test_bad_inputs(tmp_path):
         result = cut(*flag, "--out", out)  # tracebacks from round() before
         assert result.returncode == 2 and "expected a number (finite)" in result.stderr, flag
     assert not Path(out).exists()  # (an uncaught exception fails the test in run_script)
+
+
+def test_a_window_of_frames_keeps_every_per_frame_array_and_refuses_a_window_outside():
+    import pytest
+
+    from beyondmimic_adaptive.motion import MotionFileError
+    from beyondmimic_adaptive.motion.clip import FLOAT_KEYS
+
+    clip = load_motion(DEMO_LONG_MOTION)
+    cut = clip.frames(100, 150)
+    assert cut.num_frames == 50 and cut.fps == clip.fps and cut.body_names == clip.body_names
+    for key in FLOAT_KEYS:
+        np.testing.assert_array_equal(getattr(cut, key), getattr(clip, key)[100:150])
+    assert not any(k.startswith("segment_") for k in cut.extras)  # they refer to the whole clip
+    for first, last in ((-1, 10), (10, 10), (0, clip.num_frames + 1)):
+        with pytest.raises(MotionFileError, match=rf"give 0 <= first < last <= {clip.num_frames}"):
+            clip.frames(first, last)

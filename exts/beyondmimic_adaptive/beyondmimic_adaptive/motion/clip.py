@@ -60,7 +60,10 @@ class MotionClip:
         """A new clip of frames ``first`` .. ``last - 1``: every per-frame array is cut (per-frame extras such as
         foot contacts too); segment annotations, which refer to the whole clip, are dropped."""
         if not 0 <= first < last <= self.num_frames:
-            raise MotionFileError(f"frames {first}..{last - 1} are not a window of this {self.num_frames}-frame clip.")
+            raise MotionFileError(
+                f"frames {first}..{last - 1} are not a window of this {self.num_frames}-frame clip: give"
+                f" 0 <= first < last <= {self.num_frames}."
+            )
         kept = {k: v for k, v in self.extras.items() if not k.startswith("segment_")}
         per_frame = {k: v[first:last] if v.ndim and len(v) == self.num_frames else v for k, v in kept.items()}
         cut = {key: getattr(self, key)[first:last] for key in FLOAT_KEYS}
