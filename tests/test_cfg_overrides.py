@@ -176,6 +176,54 @@ def test_an_env_override_of_a_sampler_value_out_of_range_stops_before_the_env_is
         apply_run_config(env_cfg, agent_cfg, config)
 
 
+@pytest.mark.parametrize(
+    ("override", "key"),
+    [
+        ("env.scene.num_envs=3", "num_envs"),
+        ("env.seed=3", "seed"),
+        ("env.sim.device=cuda:0", "device"),
+        ("agent.device=cuda:0", "device"),
+        ("agent.max_iterations=5", "iterations"),
+        ("agent.save_interval=5", "save_interval"),
+        ("env.commands.motion.motion_files=[a.npz]", "motion_files"),
+    ],
+)
+def test_an_env_or_agent_override_of_what_a_run_key_sets_is_refused_naming_the_key(override, key):
+    # before: env.scene.num_envs=3 built 3 envs while the run printed and saved num_envs=2; agent.device was ignored
+    config = train_config([override])
+    env_cfg, agent_cfg = task_cfgs(config.run.task)
+    path = override.partition("=")[0]
+    with pytest.raises(RunError, match=rf"override {re.escape(path)}: the run sets it from its key {key}; give {key}="):
+        apply_run_config(env_cfg, agent_cfg, config)
+
+
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        ("curriculum.adaptive.command_name=ref", r"config error: adaptive sampling: no command term named 'ref'"),
+        (
+            "env.terminations.motion_end.time_out=false",
+            r"an env\. override breaks curriculum term 'adaptive': .*'motion_end' .* has time_out=False",
+        ),
+    ],
+)
+def test_a_wiring_mistake_is_a_run_error_before_the_env_is_built(override, message):
+    config = train_config([override])  # a traceback from the wiring or from the term's build before
+    env_cfg, agent_cfg = task_cfgs(config.run.task)
+    with pytest.raises(RunError, match=message):
+        apply_run_config(env_cfg, agent_cfg, config)
+
+
+def test_a_manual_distribution_of_the_wrong_length_is_a_run_error_when_the_env_is_built():
+    from beyondmimic_adaptive.runs.runner import make_env
+
+    config = train_config(["num_envs=1", "curriculum.adaptive.manual_probabilities=[1,0]"])
+    env_cfg, agent_cfg = task_cfgs(config.run.task)
+    apply_run_config(env_cfg, agent_cfg, config)
+    with pytest.raises(RunError, match=r"config error: manual_probabilities has 2 entries but the motions have 64"):
+        make_env(env_cfg)  # the bins are known once the motions are loaded
+
+
 @pytest.mark.skipif(torch.cuda.is_available(), reason="a machine without CUDA")
 def test_a_cuda_device_on_a_machine_without_one_is_named_before_the_env_is_built():
     config = train_config(["device=cuda:0"])  # e.g. a run trained on a GPU, evaluated on a laptop

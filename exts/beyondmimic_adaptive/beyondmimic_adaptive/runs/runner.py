@@ -16,15 +16,19 @@ os.environ.setdefault("GIT_PYTHON_REFRESH", "quiet")  # rsl-rl imports GitPython
 
 
 def make_env(env_cfg: Any) -> Any:
-    """The :class:`~isaaclab.envs.ManagerBasedRLEnv` of ``env_cfg``; a motion that does not fit is a RunError."""
+    """The :class:`~isaaclab.envs.ManagerBasedRLEnv` of ``env_cfg``; a motion that does not fit, or a sampler
+    setting that does not fit the motions' bins, is a RunError."""
     from isaaclab.envs import ManagerBasedRLEnv
 
     from ..motion import MotionFileError
+    from ..sampler import SamplerConfigError
 
     try:
         return ManagerBasedRLEnv(cfg=env_cfg)
     except MotionFileError as err:
         raise RunError(f"motion file error: {err}") from None
+    except SamplerConfigError as err:  # what needs the motions' bins (manual_probabilities' length)
+        raise RunError(f"config error: {err}") from None
 
 
 def check_logger(run: RunNode) -> None:

@@ -11,8 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ..hydra_config import ConfigError
-from .cfg_overrides import apply_cfg_overrides
+from .cfg_overrides import apply_cfg_overrides, flatten
 from .config import RunConfig, RunError
 
 
@@ -63,6 +62,7 @@ def apply_run_config(
     from ..terms import disable_adaptive_sampling
 
     run = config.run
+    _refuse_run_owned_paths(run, command_name)
     check_device_available(run.device)
     env_cfg.scene.num_envs = run.num_envs
     env_cfg.seed = run.seed
@@ -71,21 +71,44 @@ def apply_run_config(
         motion = motion_command_cfg(env_cfg, run.task, command_name)
         motion.motion_files = [str(Path(p).resolve()) for p in run.motion_files]
     if curriculum:
-        try:
+        try:  # ValueError: the wiring's checks (a command name, the time-out terms, a second adaptive term)
             apply_curriculum_config(env_cfg, config.cfg.get("curriculum"))
-        except ConfigError as err:
+        except ValueError as err:
             raise RunError(f"config error: {err}") from None
     else:
         disable_adaptive_sampling(env_cfg)
     apply_cfg_overrides(env_cfg, run.env, "env")
-    if "curriculum" in run.env:
-        _check_samplers(env_cfg)
+    if run.env:
+        _check_sampler_terms(env_cfg)
     agent_cfg.seed = run.seed
     agent_cfg.device = run.device
     agent_cfg.max_iterations = run.iterations
     agent_cfg.save_interval = run.save_interval
     apply_cfg_overrides(agent_cfg, run.agent, "agent")
     return handle_deprecated_rsl_rl_cfg(agent_cfg, check_rsl_rl_version())
+
+
+RUN_OWNED_PATHS = {
+    "env": {"scene.num_envs": "num_envs", "seed": "seed", "sim.device": "device"},
+    "agent": {"seed": "seed", "device": "device", "max_iterations": "iterations", "save_interval": "save_interval"},
+}
+"""``env.`` / ``agent.`` paths that :func:`apply_run_config` writes from a run key (``motion_files`` too, at the
+motion command's path): an override there would be overwritten, or would contradict the saved run config."""
+
+
+def _refuse_run_owned_paths(run: Any, command_name: str) -> None:
+    owned = {
+        "env": {**RUN_OWNED_PATHS["env"], f"commands.{command_name}.motion_files": "motion_files"},
+        "agent": RUN_OWNED_PATHS["agent"],
+    }
+    for root, overrides in (("env", run.env), ("agent", run.agent)):
+        for path in flatten(overrides):
+            key = owned[root].get(path)
+            if key is not None:
+                raise RunError(
+                    f"override {root}.{path}: the run sets it from its key {key}; give {key}=... instead (the scripts"
+                    " have flags for num_envs, device and motion_files)."
+                )
 
 
 def check_device_available(device: str) -> None:
@@ -105,18 +128,25 @@ def check_device_available(device: str) -> None:
         )
 
 
-def _check_samplers(env_cfg: Any) -> None:
-    """The sampler configs once more after ``env.curriculum`` overrides (the YAML's were checked when parsed), so
-    an out-of-range value stops the run before the env is built."""
+def _check_sampler_terms(env_cfg: Any) -> None:
+    """The sampler terms once more after ``env.`` overrides (the YAML's were checked when parsed and wired): their
+    settings, and what they need of the command and the terminations (``env.terminations.motion_end.time_out=false``
+    would count every completed clip as a failure), so a wrong value stops the run before the env is built."""
     from ..sampler import SamplerConfigError
     from ..terms import AdaptiveCurriculumTermCfg, PublicCurriculumTermCfg
+    from ..terms.wiring import check_command_and_time_outs
 
-    for name, term in vars(env_cfg.curriculum).items():
+    curriculum = getattr(env_cfg, "curriculum", None)
+    for name, term in vars(curriculum).items() if curriculum is not None else ():
         if isinstance(term, (AdaptiveCurriculumTermCfg, PublicCurriculumTermCfg)):
             try:
                 term.sampler.validate()
             except SamplerConfigError as err:
                 raise RunError(f"override env.curriculum.{name}.sampler: {err}") from None
+            try:
+                check_command_and_time_outs(env_cfg, term.command_name)
+            except ValueError as err:
+                raise RunError(f"an env. override breaks curriculum term {name!r}: {err}") from None
 
 
 def play_mode(env_cfg: Any) -> None:
