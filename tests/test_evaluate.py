@@ -154,6 +154,14 @@ def test_checkpoints_of_runs_that_differ_are_refused_before_anything_is_built(tm
         evaluate_checkpoints([short, wide])
     with pytest.raises(RunError, match="would both write their report to"):
         evaluate_checkpoints([short, short])
+    # one env and the first run's agent cfg for all: a termination threshold or an actor size must agree too
+    strict = run_folder("strict", motion_files_override([DEMO_SHORT_MOTION]),
+                        "env.terminations.end_effector_height.params.threshold=0.35")  # fmt: skip
+    with pytest.raises(RunError, match=r"differ in env \(\{\} vs \{'terminations'"):
+        evaluate_checkpoints([short, strict])
+    small = run_folder("small", motion_files_override([DEMO_SHORT_MOTION]), "agent.actor.hidden_dims=[64,64]")
+    with pytest.raises(RunError, match=r"differ in agent \(\{\} vs \{'actor': \{'hidden_dims': \[64, 64\]"):
+        evaluate_checkpoints([short, small])
     # the same setup, the curriculum aside: on to the checkpoints themselves
     uniform = run_folder("uniform", motion_files_override([DEMO_SHORT_MOTION]), "curriculum=uniform")
     with pytest.raises(RunError, match=f"checkpoint {short} does not exist"):
