@@ -112,3 +112,16 @@ def test_main_job_refuses_what_would_send_its_run_elsewhere_before_playing(tmp_p
     result = run_script("scripts/main_job.py", "--out", str(tmp_path / "file"))
     assert result.returncode == 1 and "is a file; give a folder" in result.stderr
     assert not (tmp_path / "o").exists()
+
+
+def test_main_job_checks_the_trainings_overrides_before_playing(tmp_path):
+    # the training's own checks (env./agent. paths, the wiring) came after the policy step's minutes
+    for override, message in (
+        ("env.foo=1", "override env.foo: "),
+        ("curriculum.adaptive.command_name=ref", "no command term named 'ref'"),
+        ("env.scene.num_envs=3", "the run sets it from its key num_envs"),
+    ):
+        result = run_script("scripts/main_job.py", "--out", str(tmp_path / "o"), override)
+        assert result.returncode == 1 and message in result.stderr, result.stderr[-2000:]
+        assert "[main] policy" not in result.stdout
+    assert not (tmp_path / "o").exists()

@@ -25,10 +25,11 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from .assets import G1_LONG_DANCE_POLICY
-from .runs import RunError, evaluate_checkpoint, train, train_config
+from .runs import RunError, evaluate_checkpoint, train
 from .runs.config import override_key
 from .runs.eval_report import format_table
 from .runs.first_frame import evaluate_from_first_frame
+from .runs.training import training_setup
 
 T = TypeVar("T")
 
@@ -92,11 +93,13 @@ def run_main_job(settings: MainJobSettings) -> None:
         raise RunError(f"overrides {owned}: the job sets these (its run goes to --out and starts fresh); drop them.")
     overrides = [f"log_dir={out.parent}", f"run_name={out.name}", f"iterations={settings.iterations}"]
     overrides += [f"num_envs={settings.num_envs}", *settings.overrides]
-    iterations = train_config(overrides).run.iterations  # a bad override fails now, before the policy's minutes
     if out.exists() and not out.is_dir():
         raise RunError(f"--out {out} is a file; give a folder (new, or without a run in it).")
     if any(out.glob("model_*.pt")):
         raise RunError(f"{out} already holds a run; delete it or give another --out.")
+    # every check the training makes before its env (the config, env./agent. paths, the wiring), before the
+    # policy's minutes
+    iterations = training_setup(overrides)[0].run.iterations
     load = os.getloadavg()
     print(f"[main] {os.cpu_count()} CPUs, load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}", flush=True)
     clock = StepClock()

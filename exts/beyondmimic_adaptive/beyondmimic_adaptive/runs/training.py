@@ -13,8 +13,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from .config import RunError, training_config
+from .config import RunConfig, RunError, training_config
 from .distributed import (
+    World,
     check_same_layout,
     check_same_statistics,
     process_group_scope,
@@ -24,6 +25,21 @@ from .distributed import (
 from .folder import RunFolder, attach_sampler_files, run_folder, write_run_configs
 from .runner import check_logger, close_writer, make_env, make_runner, wandb_dir
 from .task_cfg import apply_run_config, task_cfgs
+
+
+def training_setup(overrides: Sequence[str] = (), world: World | None = None) -> tuple[RunConfig, Any, Any, RunFolder]:
+    """What :func:`train` checks and builds before the env: the run config (this rank's), the logger, the task's
+    env and agent cfgs with the run keys and overrides written in, the run folder (not created) and the sampler
+    terms pointed at it. Writes nothing; every problem is a :class:`RunError` (``scripts/main_job.py`` calls it
+    before its first step, so a wrong override does not wait for the minutes before training)."""
+    world = world if world is not None else world_from_env()
+    config = rank_run(training_config(overrides), world)
+    check_logger(config.run)
+    env_cfg, agent_cfg = task_cfgs(config.run.task)
+    folder = run_folder(config.run)
+    agent_cfg = apply_run_config(env_cfg, agent_cfg, config)
+    attach_sampler_files(env_cfg, folder, config.run, agent_cfg.num_steps_per_env, writer=world.is_writer)
+    return config, env_cfg, agent_cfg, folder
 
 
 def train(overrides: Sequence[str] = ()) -> Path:
@@ -45,25 +61,19 @@ def train(overrides: Sequence[str] = ()) -> Path:
     from ..viz.train_logging import SamplerLogHook, attach_log_hooks
 
     world = world_from_env()
-    config = rank_run(training_config(overrides), world)
+    config, env_cfg, agent_cfg, folder = training_setup(overrides, world)
     run = config.run
-    check_logger(run)
-    env_cfg, agent_cfg = task_cfgs(run.task)
-    folder = run_folder(run)
     if folder.resume_from is not None and world.is_writer:
         for skipped in folder.skipped:
             why = "truncated (killed while saving)"
             print(f"[train] skipping {skipped.name}: {why}; resuming {folder.resume_from.name}")
-    agent_cfg = apply_run_config(env_cfg, agent_cfg, config)
-    attach_sampler_files(env_cfg, folder, run, agent_cfg.num_steps_per_env, writer=world.is_writer)
     torch.manual_seed(run.seed)
     with process_group_scope():
         env = make_env(env_cfg)
         try:
             named_terms = _named_adaptive_terms(env)
-            public_terms = _named_public_terms(
-                env
-            )  # curriculum=public: state saved and resumed, history (no live image)
+            # curriculum=public: state saved and resumed, history (no live image)
+            public_terms = _named_public_terms(env)
             restored = _restore_samplers([*named_terms, *public_terms], folder)
             with wandb_dir(folder.path):
                 _, runner = make_runner(env, agent_cfg, run, folder.path)  # under torchrun: joins the ranks
