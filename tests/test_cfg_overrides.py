@@ -105,6 +105,25 @@ def test_the_run_config_reaches_the_registered_tasks_configs():
     assert default_env.terminations.end_effector_height.params["threshold"] == 0.25
 
 
+def test_a_task_of_your_own_module_is_named_module_colon_id(tmp_path, monkeypatch):
+    # gymnasium's make form: the scripts have no other way to import the package that registers a task
+    (tmp_path / "my_tasks_for_test.py").write_text(
+        "from beyondmimic_adaptive.tasks.tracking.registration import register_tracking_task\n"
+        "register_tracking_task('My-Humanoid-For-Test-v0',"
+        " 'beyondmimic_adaptive.tasks.tracking.config.humanoid.env_cfg',"
+        " 'TrackingHumanoidEnvCfg', 'TrackingHumanoidPPORunnerCfg')\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    config = train_config(["task=my_tasks_for_test:My-Humanoid-For-Test-v0", "num_envs=3"])
+    env_cfg, agent_cfg = task_cfgs(config.run.task)
+    apply_run_config(env_cfg, agent_cfg, config)
+    assert type(env_cfg).__name__ == "TrackingHumanoidEnvCfg" and env_cfg.scene.num_envs == 3
+    with pytest.raises(RunError, match=r"module 'no_such_module_here' does not import .*install it or put it on"):
+        task_cfgs("no_such_module_here:My-Humanoid-For-Test-v0")
+    with pytest.raises(RunError, match=r"not registered .*task=<your module>:<id>"):
+        task_cfgs("My-Unknown-Task-v0")
+
+
 def test_a_misspelt_task_key_stops_before_any_env_is_built():
     config = train_config(["env.terminations.end_effector_hieght.params.threshold=0.35"])
     env_cfg, agent_cfg = task_cfgs(config.run.task)

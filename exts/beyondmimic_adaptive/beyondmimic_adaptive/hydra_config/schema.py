@@ -110,7 +110,7 @@ class RunNode:
     """``train.yaml``: the run keys and the ``curriculum`` group (parsed: one typed node per entry)."""
 
     task: str = "Tracking-Humanoid-v0"
-    """Registered gymnasium task id."""
+    """Registered gymnasium task id, or ``<module>:<id>`` (the module, imported first, registers it)."""
     device: str = "cpu"
     """Simulation and learning device: ``cpu`` or ``cuda:N``."""
     num_envs: int = 16

@@ -16,18 +16,32 @@ from .config import RunConfig, RunError
 
 
 def task_cfgs(task: str) -> tuple[Any, Any]:
-    """Fresh ``(env_cfg, agent_cfg)`` of the registered gymnasium ``task`` (its entry points' configs)."""
+    """Fresh ``(env_cfg, agent_cfg)`` of the registered gymnasium ``task`` (its entry points' configs).
+
+    ``task`` is a registered id, or ``<module>:<id>`` (gymnasium's ``make`` form): the module is imported first, so
+    a task your own package registers works from the scripts, and a run saved with it is evaluated the same way.
+    """
+    import importlib
+
     import gymnasium as gym
     from isaaclab.utils.string import string_to_callable
 
     from .. import tasks  # noqa: F401 (registers every task)
 
+    module, _, task_id = task.rpartition(":")
+    if module:
+        try:
+            importlib.import_module(module)
+        except ImportError as err:
+            raise RunError(
+                f"task {task!r}: module {module!r} does not import ({err}); install it or put it on PYTHONPATH."
+            ) from None
     try:
-        spec = gym.spec(task)
+        spec = gym.spec(task_id)
     except gym.error.Error as err:
         raise RunError(
             f"task {task!r} of the run's config is not registered ({err}); give task=<a registered id>"
-            " (Tracking-Humanoid-v0, Tracking-G1-v0) or import the package that registers yours."
+            " (Tracking-Humanoid-v0, Tracking-G1-v0) or task=<your module>:<id> (the module registers it)."
         ) from None
     env_cfg = string_to_callable(spec.kwargs["env_cfg_entry_point"])()
     agent_cfg = string_to_callable(spec.kwargs["rsl_rl_cfg_entry_point"])()
