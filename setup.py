@@ -5,9 +5,19 @@ The core (the sampler, the Isaac Lab terms, the Hydra layer, the WBT adapter) in
 not a requirement: 2.x comes with Isaac Sim, 3.0 kit-less through the ``task`` extra.
 """
 
+from pathlib import Path
+
 from setuptools import find_packages, setup
 
 EXT_DIR = "exts/beyondmimic_adaptive"
+REQUIREMENTS = Path(__file__).resolve().parent / "requirements"
+
+
+def requirements(name: str) -> list[str]:
+    """The pins of ``requirements/<name>.txt`` (comments dropped): one list for pip -r and for the extra."""
+    lines = (line.split("#", 1)[0].strip() for line in (REQUIREMENTS / f"{name}.txt").read_text().splitlines())
+    return [line for line in lines if line]
+
 
 setup(
     name="beyondmimic-adaptive",
@@ -35,9 +45,10 @@ setup(
     },
     install_requires=["torch>=2.5", "numpy>=1.26", "hydra-core==1.3.8", "omegaconf==2.3.1", "tqdm"],
     extras_require={
-        # the kit-less tracking task, its scripts and benchmarks: Isaac Lab 3.0 on Python 3.12 (isaaclab is
-        # installed with --no-deps beside requirements/isaaclab-kitless.txt, see scripts/run.sh and README.md)
-        "task": ["isaaclab==3.0.0", "rsl-rl-lib==5.5.1", "matplotlib", "huggingface_hub"],
+        # the kit-less tracking task, its scripts and benchmarks on Python 3.12: what Isaac Lab 3.0 needs kit-less,
+        # without isaaclab itself, whose own dependency list is Isaac Sim tooling: install it with
+        # `pip install --no-deps isaaclab==3.0.0` (scripts/run.sh, README.md "Installing into your own environment")
+        "task": requirements("isaaclab-kitless"),
         "isaacsim": ["isaaclab[isaacsim]==3.0.0"],
         # dev-only, in a Python 3.12 venv of its own: regenerates assets/g1/g1.usda (scripts/make_g1_usd.py)
         "usd-convert": [
