@@ -1,7 +1,7 @@
 """Where the policies of a Table II study fall, and where their samplers put the starts.
 
     python bench/choke_points.py --reports "adaptive @ 1500=OUT/adaptive/eval_model_1500/eval.json" ... \
-        [--states "adaptive @ 1500=RUN/sampler/state.pt" ...] [--around 95 117] [--out DIR]
+        [--states "adaptive @ 1500=RUN/sampler/state.pt" ...] [--around 95 117] [--out DIR (outputs/choke_points)]
 
 ``--reports``: evaluation reports of ``scripts/evaluate.py`` with survival times. For each, the choke
 points: the bins where the median start of the most failing bins (per-bin completion < 0.9) ends, and
@@ -12,7 +12,8 @@ DIR/reach.png (``ablation_plots.plot_reach``: a flat step is a choke point).
 state, and K, γ, λ and the cap from the run's ``config.yaml`` next to ``sampler/`` when there is one, else the
 sampler's defaults). For each, the start probability times the bin count (1 =
 uniform) and the per-bin statistic the sampler folds (``failure_rate``: per episode started in the bin
-for ``start``; per visit of the bin for ``hazard``) over the bins of ``--around``, printed and drawn to
+for ``start``; per visit of the bin for ``hazard``) over the bins of ``--around`` (default: every bin), printed
+and drawn to
 DIR/sampler_state.png, with the values in DIR/sampler_state.json.
 
 ``--variants K=1 gamma=0.5,K=2 ...``: for each state and each variant (kernel, floor or cap changed,
@@ -162,8 +163,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--states", nargs="*", default=[], help="LABEL=sampler state.pt")
     parser.add_argument("--variants", nargs="*", default=[], help="KEY=VALUE[,KEY=VALUE] per variant")
     parser.add_argument("--focus", type=int, help="the bin --variants report on (default: the highest rate)")
-    parser.add_argument("--around", nargs=2, type=int, default=(95, 117), metavar=("FIRST", "LAST"))
-    parser.add_argument("--out", type=Path, default=Path("."))
+    parser.add_argument("--around", nargs=2, type=int, metavar=("FIRST", "LAST"), help="bins shown (default: all)")
+    parser.add_argument("--out", type=Path, default=Path("outputs/choke_points"), help="folder of the pictures")
     args = parser.parse_args(argv)
     reports = {k: json.loads(p.read_text()) for k, p in labelled_paths(args.reports, "--reports").items()}
     state_paths = labelled_paths(args.states, "--states")
@@ -173,7 +174,7 @@ def main(argv: list[str] | None = None) -> None:
         bins = len(s["failure_rate"])
         if args.focus is not None and not 0 <= args.focus < bins:
             raise SystemExit(f"choke_points.py --focus {args.focus}: {label} has bins 0..{bins - 1}.")
-        if not 0 <= args.around[0] <= args.around[1] < bins:
+        if args.around is not None and not 0 <= args.around[0] <= args.around[1] < bins:
             first, last = args.around
             raise SystemExit(f"choke_points.py --around {first} {last}: {label} has bins 0..{bins - 1}.")
     args.out.mkdir(parents=True, exist_ok=True)
@@ -194,7 +195,8 @@ def main(argv: list[str] | None = None) -> None:
         print(line)
     if reports:
         plot_reach(reports, args.out / "reach.png", reports[next(iter(reports))].get("bin_size_s", 1.0))
-    lo, hi = args.around
+    fewest = min((len(s["failure_rate"]) for s in states.values()), default=1)
+    lo, hi = args.around if args.around is not None else (0, fewest - 1)
     for label, s in states.items():
         p = np.round(s["probability_x_bins"][lo : hi + 1], 2).tolist()
         r = np.round(s["failure_rate"][lo : hi + 1], 3).tolist()

@@ -59,9 +59,10 @@ def test_states_and_reports_are_read_drawn_and_saved(tmp_path):
         "bench/choke_points.py",
         "--reports", f"arm @ 1={tmp_path / 'eval.json'}",
         "--states", f"arm @ 1={tmp_path / 'state.pt'}",
-        "--around", "0", "9", "--out", str(out),
+        "--out", str(out),
     ).stdout  # fmt: skip
     assert "arm @ 1: furthest frame 300 of 500" in stdout
+    assert "bins 0..9: p x bins" in stdout  # without --around: every bin
     saved = json.loads((out / "sampler_state.json").read_text())["arm @ 1"]
     assert saved["attribution"] == "hazard"
     torch.testing.assert_close(
@@ -135,5 +136,5 @@ def test_a_report_without_survival_times_and_a_focus_outside_the_bins_are_refuse
     argv = ["--states", f"s={tmp_path / 'state.pt'}", "--variants", "K=1", "--focus", "10", "--out", str(tmp_path)]
     message = exit_message("bench/choke_points.py", *argv)
     assert "--focus 10: s has bins 0..9." in message
-    message = exit_message("bench/choke_points.py", "--states", f"s={tmp_path / 'state.pt'}", "--out", str(tmp_path))
-    assert "--around 95 117: s has bins 0..9." in message  # the default range is dance1's
+    argv = ["--states", f"s={tmp_path / 'state.pt'}", "--around", "95", "117", "--out", str(tmp_path)]
+    assert "--around 95 117: s has bins 0..9." in exit_message("bench/choke_points.py", *argv)

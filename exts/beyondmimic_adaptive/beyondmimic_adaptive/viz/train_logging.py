@@ -79,7 +79,7 @@ class SamplerLogHook:
         self.image_seconds: list[float] = []
         """Wall time of each heatmap image (draw + write), for the cost report."""
         self.hook_seconds: list[float] = []
-        """Wall time of each call (histograms, snapshot and, on image iterations, the image)."""
+        """Wall time of each call without its image: the host copy, the snapshot and the histograms."""
         self._warned_bins = False
 
     def __call__(self, writer: Any, iteration: int) -> None:
@@ -95,6 +95,7 @@ class SamplerLogHook:
             add_bin_histogram(writer, f"{tag}/{key}", values, iteration)
         if wandb_on:
             self._log_wandb_histograms(tag, probabilities, failure_rate, iteration)
+        image_seconds = 0.0
         if self.image_interval and iteration % self.image_interval == 0:
             image_start = time.perf_counter()
             image = render_sampler_heatmap(
@@ -109,8 +110,9 @@ class SamplerLogHook:
             writer.add_image(f"{tag}/heatmap", image, iteration, dataformats="HWC")
             if wandb_on:
                 self._log_wandb_image_and_table(tag, image, probabilities, failure_rate, iteration)
-            self.image_seconds.append(time.perf_counter() - image_start)
-        self.hook_seconds.append(time.perf_counter() - start)
+            image_seconds = time.perf_counter() - image_start
+            self.image_seconds.append(image_seconds)
+        self.hook_seconds.append(time.perf_counter() - start - image_seconds)
 
     def _snapshot(self, step: int, probabilities: np.ndarray, failure_rate: np.ndarray) -> None:
         self.steps.append(step)
