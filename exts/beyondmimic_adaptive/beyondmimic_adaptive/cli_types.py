@@ -77,8 +77,8 @@ def sim_device(text: str) -> str:
 def output_file(example: str) -> Callable[[str], Path]:
     """A type for a file the script writes: an existing folder there is refused with a file path under it.
 
-    ``type=output_file("policy.onnx")`` makes ``--out runs/x`` (a folder) end with
-    ``error: argument --out: runs/x is a folder; give the file's path, e.g. runs/x/policy.onnx`` before the
+    ``type=output_file("policy.onnx")`` makes ``--out DIR`` (an existing folder) end with
+    ``error: argument --out: DIR is a folder; give the file's path, e.g. DIR/policy.onnx`` before the
     script loads anything, where a write at the end would have failed after the work.
     """
 
