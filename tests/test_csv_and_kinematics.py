@@ -74,6 +74,7 @@ def test_csv_at_25_fps_is_resampled_to_50(tmp_path, tree):
     "content,expected",
     [
         ("1,2,3\n4,5,6\n", "3 columns per row, expected 28"),
+        (",".join(["0.5"] * 36) + "\n", "A CSV of another robot? Give its USD (scripts/csv_to_npz.py --usd"),
         ("a,b\n", "not a numeric CSV"),
         (",".join(["0"] * 28) + "\n", "1 row(s); a motion needs at least 2 frames"),
         ((",".join(["0"] * 6 + ["1"] + ["nan"] + ["0"] * 20) + "\n") * 2, "NaN/Inf at row 1, column 8"),

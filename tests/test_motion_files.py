@@ -98,6 +98,8 @@ def test_bad_motion_files(tmp_path, mutate, kwargs, expected):
 def test_missing_and_corrupt_files(tmp_path):
     with pytest.raises(MotionFileError, match=re.escape("does not exist")):
         load_motion(tmp_path / "nope.npz")
+    with pytest.raises(MotionFileError, match=re.escape(f"is a folder; give the motion files in it (e.g. {tmp_path}/")):
+        load_motion(tmp_path)  # e.g. --motion-files data/lafan_g1: it said "does not exist"
     corrupt = tmp_path / "corrupt.npz"
     corrupt.write_bytes(b"not a zip file at all")
     with pytest.raises(MotionFileError, match=re.escape("cannot read motion file")):

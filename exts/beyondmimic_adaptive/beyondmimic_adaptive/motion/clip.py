@@ -149,6 +149,11 @@ def load_motion(
 
 
 def _read_npz(path: Path) -> dict[str, np.ndarray]:
+    if path.is_dir():
+        raise MotionFileError(
+            f"motion file {path} is a folder; give the motion files in it (e.g. {path / '*.npz'}, which the shell"
+            " expands)."
+        )
     if not path.is_file():
         raise MotionFileError(f"motion file {path} does not exist. Check the motion file path (motion_files).")
     if path.suffix.lower() == ".csv":
@@ -234,7 +239,8 @@ def _column_order(
     if missing:
         raise MotionFileError(
             f"{path}: the robot's {kind}(s) {missing} are not in the file's {kind}_names {in_file}; "
-            "use a motion made for this robot."
+            "use a motion made for this robot, or the task of the robot it was made for (a G1 motion:"
+            " task=Tracking-G1-v0)."
         )
     if not select and len(in_file) != len(wanted):
         extra = [name for name in in_file if name not in wanted]

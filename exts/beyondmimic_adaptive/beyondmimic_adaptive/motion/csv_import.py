@@ -45,7 +45,8 @@ def read_motion_csv(path: str | Path, num_joints: int) -> np.ndarray:
     if rows.shape[1] != expected:
         raise MotionFileError(
             f"{path}: {rows.shape[1]} columns per row, expected {expected} = root position (3) + root quaternion "
-            f"x, y, z, w (4) + {num_joints} joint angles in the robot's joint order."
+            f"x, y, z, w (4) + {num_joints} joint angles in the robot's joint order. A CSV of another robot? Give"
+            " its USD (scripts/csv_to_npz.py --usd; the G1's: assets/g1/g1.usda)."
         )
     if rows.shape[0] < 2:
         raise MotionFileError(f"{path}: {rows.shape[0]} row(s); a motion needs at least 2 frames.")
