@@ -124,6 +124,17 @@ def test_a_task_of_your_own_module_is_named_module_colon_id(tmp_path, monkeypatc
         task_cfgs("My-Unknown-Task-v0")
 
 
+def test_a_run_folder_under_a_file_is_refused_before_anything_is_built(tmp_path):
+    from beyondmimic_adaptive.runs.folder import run_folder
+
+    (tmp_path / "file").write_text("x")
+    for log_dir, run_name in ((tmp_path / "file", "run"), (tmp_path, "file"), (tmp_path / "file" / "deeper", "r")):
+        config = train_config([f"log_dir={log_dir}", f"run_name={run_name}"])
+        with pytest.raises(RunError, match=rf"cannot be made: {re.escape(str(tmp_path / 'file'))} is a file"):
+            run_folder(config.run)  # it was a NotADirectoryError traceback after the env's build
+    assert run_folder(train_config([f"log_dir={tmp_path}", "run_name=new"]).run).path == tmp_path / "new"
+
+
 def test_a_misspelt_task_key_stops_before_any_env_is_built():
     config = train_config(["env.terminations.end_effector_hieght.params.threshold=0.35"])
     env_cfg, agent_cfg = task_cfgs(config.run.task)

@@ -50,6 +50,9 @@ def run_folder(run: RunNode) -> RunFolder:
         checkpoint, skipped = resume_checkpoint(path)
         return RunFolder(path, checkpoint, skipped)
     path = Path(run.log_dir) / (run.run_name or datetime.datetime.now().strftime("%Y-%m-%d_%H-%M-%S"))
+    blocking = next((p for p in (path, *path.parents) if p.exists() and not p.is_dir()), None)
+    if blocking is not None:  # found now, not by the mkdir after the env's build
+        raise RunError(f"the run folder {path} cannot be made: {blocking} is a file; give another log_dir or run_name.")
     if path.exists() and any(path.glob("model_*.pt")):
         raise RunError(f"{path} already holds a run; pick another run_name or resume={path}.")
     return RunFolder(path)
