@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import torch
 
 from beyondmimic_adaptive.runs.checkpoints import checkpoints_by_iteration, is_complete, latest_complete
@@ -57,6 +59,9 @@ def test_checked_checkpoint_and_resume_name_the_problem_and_the_fix(tmp_path):
     with pytest.raises(RunError, match=r"holds no model_<iteration>.pt checkpoint"):
         resume_checkpoint(tmp_path)
     save_checkpoint(tmp_path / "model_1.pt")
+    folder = re.escape(f"(resume={tmp_path})")
+    with pytest.raises(RunError, match=rf"is a file; resume takes the run folder {folder}"):
+        resume_checkpoint(tmp_path / "model_1.pt")
     save_checkpoint(tmp_path / "model_2.pt")
     cut_off(tmp_path / "model_2.pt")
     with pytest.raises(RunError, match=r"model_2.pt is truncated .* pick an earlier model_<iteration>.pt"):

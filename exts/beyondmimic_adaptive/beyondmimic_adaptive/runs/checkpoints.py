@@ -87,6 +87,11 @@ def load_actor(runner: Any, checkpoint: Path, device: str, task: str) -> None:
 
 def resume_checkpoint(run_dir: Path) -> tuple[Path, list[Path]]:
     """The checkpoint a resume of ``run_dir`` loads and the newer, truncated ones it skips."""
+    if run_dir.is_file():
+        raise RunError(
+            f"resume={run_dir} is a file; resume takes the run folder (resume={run_dir.parent}) and loads its newest"
+            " complete checkpoint."
+        )
     checkpoint, truncated = latest_complete(run_dir)
     if checkpoint is None:
         if not truncated:
