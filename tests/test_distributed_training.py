@@ -54,6 +54,9 @@ def test_rank_device_and_seed():
     if torch.cuda.device_count() < 2:
         with pytest.raises(RunError, match="LOCAL_RANK=1 needs CUDA device 1, but this host has"):
             rank_device("cuda", second)
+    if not torch.cuda.is_available():  # not "--nproc_per_node <= 0"
+        with pytest.raises(RunError, match=r"has 0; train on the CPU in one process \(without torchrun\)"):
+            rank_device("cuda", second)
     else:
         assert rank_device("cuda:0", second) == "cuda:1"
 

@@ -105,7 +105,11 @@ def rank_device(device: str, world: World) -> str:
     if world.local_rank >= count:
         raise RunError(
             f"LOCAL_RANK={world.local_rank} needs CUDA device {world.local_rank}, but this host has {count};"
-            f" launch torchrun with --nproc_per_node <= {count} (one process per GPU)."
+            + (
+                f" launch torchrun with --nproc_per_node <= {count} (one process per GPU)."
+                if count
+                else " train on the CPU in one process (without torchrun), or run torchrun on a host with GPUs."
+            )
         )
     return f"cuda:{world.local_rank}"
 
