@@ -40,6 +40,13 @@ def test_evaluate_as_a_process_says_what_is_wrong_without_a_traceback(tmp_path):
 
 def test_plot_refuses_a_run_without_history(tmp_path):
     assert "no sampler history" in exit_message("scripts/plot_sampler_history.py", str(tmp_path))
+    missing = tmp_path / "no_such_run"  # it asked whether the run was started with a history
+    assert f"run folder {missing} does not exist" in exit_message("scripts/plot_sampler_history.py", str(missing))
+
+
+def test_a_list_key_given_one_value_says_to_give_a_list():
+    message = exit_message("scripts/train.py", "motion_files=x.npz")
+    assert "invalid config at motion_files: " in message and "Give a list: motion_files=[...]." in message
 
 
 @pytest.mark.parametrize(

@@ -240,6 +240,8 @@ def describe_error(err: OmegaConfBaseException, prefix: str = "", what: str | No
     key = getattr(err, "full_key", None) or getattr(err, "key", None)
     where = f"{prefix}{key}" if key else prefix.rstrip(".") or "the config root"
     message = f"invalid config at {where}: {str(err).splitlines()[0]}."
+    if "is not a ListConfig" in message:  # a list key given one value
+        message += f" Give a list: {where}=[...]."
     schema = getattr(err, "object_type", None)
     unknown_key = isinstance(err, (ConfigAttributeError, ConfigKeyError))  # a wrong type names its type instead
     if unknown_key and schema is not None and hasattr(schema, "__dataclass_fields__"):

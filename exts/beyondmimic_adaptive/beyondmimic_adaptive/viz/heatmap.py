@@ -111,6 +111,8 @@ def plot_run_history(run_dir: Path, out: Path | None = None) -> Path:
     """
     from ..sampler import load_history
 
+    if not Path(run_dir).is_dir():
+        raise FileNotFoundError(f"run folder {run_dir} does not exist; give a run folder of scripts/train.py.")
     history = load_history(run_dir / "sampler")
     out = out if out is not None else run_dir / "sampler_heatmap.png"
     statistic = history["statistic"]
