@@ -80,6 +80,11 @@ def test_demo_config_is_parsed_and_checked():
         parse_demo(compose_config("demo", ["demo.fps=0"]))
     with pytest.raises(ConfigError, match=re.escape("invalid config at demo.fsp: Key 'fsp' not in 'DemoNode'")):
         parse_demo(compose_config("demo", ["+demo.fsp=3"]))
+    # a hard part after the 90 s clip's end was accepted; whole seconds were refused without a hint
+    with pytest.raises(ConfigError, match=re.escape("use [start, end] pairs with 0 <= start < end <= clip_s (90)")):
+        parse_demo(compose_config("demo", ["demo.hard_segments_s=[[95.0,100.0]]"]))
+    with pytest.raises(ConfigError, match=re.escape("Write it as a float (e.g. 95.0).")):
+        parse_demo(compose_config("demo", ["demo.hard_segments_s=[[95,100]]"]))
 
 
 def test_a_saved_untyped_config_is_parsed_by_the_same_schema():

@@ -189,8 +189,9 @@ class DemoNode:
             _require(getattr(self, key) > 0, f"demo.{key}", getattr(self, key), "use a number > 0")
         for key in ("base_hazard_per_s", "hard_hazard_per_s"):
             _require(getattr(self, key) >= 0, f"demo.{key}", getattr(self, key), "use a rate >= 0")
-        pairs = all(len(s) == 2 and s[0] < s[1] for s in self.hard_segments_s)
-        _require(pairs, "demo.hard_segments_s", self.hard_segments_s, "use [start, end] pairs with start < end")
+        pairs = all(len(s) == 2 and 0 <= s[0] < s[1] <= self.clip_s for s in self.hard_segments_s)
+        rule = f"use [start, end] pairs with 0 <= start < end <= clip_s ({self.clip_s:g})"
+        _require(pairs, "demo.hard_segments_s", self.hard_segments_s, rule)
 
 
 @dataclass
@@ -242,6 +243,8 @@ def describe_error(err: OmegaConfBaseException, prefix: str = "", what: str | No
     message = f"invalid config at {where}: {str(err).splitlines()[0]}."
     if "is not a ListConfig" in message:  # a list key given one value
         message += f" Give a list: {where}=[...]."
+    if "(int) is incompatible with type hint 'float'" in message:  # OmegaConf keeps an int in a list of floats
+        message += " Write it as a float (e.g. 95.0)."
     schema = getattr(err, "object_type", None)
     unknown_key = isinstance(err, (ConfigAttributeError, ConfigKeyError))  # a wrong type names its type instead
     if unknown_key and schema is not None and hasattr(schema, "__dataclass_fields__"):
