@@ -40,6 +40,7 @@ from beyondmimic_adaptive.runs import (
     motion_files_override,
     paths_and_overrides,
     report_dirs,
+    values_and_overrides,
 )
 from beyondmimic_adaptive.runs.eval_report import failure_summary, format_table, full_clip_summary
 
@@ -53,7 +54,6 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--start-bins",
         nargs="+",
-        type=int,
         help="start only from these bins (default: every bin); 0: the first motion's whole clip from frame 0",
     )
     parser.add_argument(
@@ -66,10 +66,16 @@ def main(argv: list[str] | None = None) -> None:
     overrides += [f"device={args.device}"] if args.device else []
     motion_files, trailing = paths_and_overrides(args.motion_files or [])  # --motion-files a.npz key=value
     overrides += [*([motion_files_override(motion_files)] if motion_files else []), *trailing]
+    start_words, trailing = values_and_overrides(args.start_bins or [])  # --start-bins 0 key=value
+    overrides += trailing
+    try:
+        start_bins = [int(word) for word in start_words] if args.start_bins else None
+    except ValueError as err:
+        parser.error(f"argument --start-bins: invalid int value: {str(err).rpartition(': ')[2]}")
     single = [args.out or checkpoints[0].parent] if len(checkpoints) == 1 else None
     outs = single or report_dirs(checkpoints, args.out)
     try:
-        reports = evaluate_checkpoints(checkpoints, args.envs_per_bin, overrides, outs, args.start_bins)
+        reports = evaluate_checkpoints(checkpoints, args.envs_per_bin, overrides, outs, start_bins)
     except RunError as err:
         raise SystemExit(f"evaluate.py: {err}") from None
     if single:

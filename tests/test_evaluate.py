@@ -255,3 +255,6 @@ def test_bad_start_bins_are_refused_before_an_env_is_built(tmp_path, monkeypatch
 def test_start_bins_that_are_not_integers_are_refused_by_the_script(tmp_path):
     message = evaluate_fails(tmp_path / "model_0.pt", "--start-bins", "first")
     assert "argument --start-bins: invalid int value: 'first'" in message
+    # an override after the bins is an override (it was read as a bin: "invalid int value")
+    message = evaluate_fails(tmp_path / "model_0.pt", "--start-bins", "0", "device=gpu")
+    assert "device='gpu' is invalid" in message

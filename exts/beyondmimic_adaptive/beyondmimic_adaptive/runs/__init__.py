@@ -28,6 +28,7 @@ from .config import (
     saved_run_config,
     train_config,
     training_config,
+    values_and_overrides,
 )
 from .evaluation import evaluate_checkpoint, evaluate_checkpoints, report_dirs
 from .policy import LoadedPolicy, load_policy_env
@@ -52,4 +53,5 @@ __all__ = [
     "train",
     "train_config",
     "training_config",
+    "values_and_overrides",
 ]

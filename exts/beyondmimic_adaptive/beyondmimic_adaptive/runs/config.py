@@ -55,6 +55,13 @@ def paths_and_overrides(words: Sequence[str]) -> tuple[list[Path], list[str]]:
     return [Path(w) for w in words if w not in overrides], overrides
 
 
+def values_and_overrides(words: Sequence[str]) -> tuple[list[str], list[str]]:
+    """The values among the words given to a many-valued flag of numbers (``--start-bins 0 5 device=cpu``) and the
+    Hydra overrides (``key=value`` words) that followed them."""
+    overrides = [w for w in words if _OVERRIDE.fullmatch(w)]
+    return [w for w in words if w not in overrides], overrides
+
+
 _OVERRIDE = re.compile(r"[+~]{0,2}[A-Za-z_][\w.]*=.*")
 """``key=value``, ``+key=value``, ``++key=value`` or ``~key=...``: a Hydra override's shape."""
 
