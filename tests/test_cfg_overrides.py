@@ -135,6 +135,16 @@ def test_a_run_folder_under_a_file_is_refused_before_anything_is_built(tmp_path)
     assert run_folder(train_config([f"log_dir={tmp_path}", "run_name=new"]).run).path == tmp_path / "new"
 
 
+def test_null_switches_a_task_term_off():
+    config = train_config(["env.terminations.anchor_ori=null"])
+    env_cfg, agent_cfg = task_cfgs(config.run.task)
+    apply_run_config(env_cfg, agent_cfg, config)
+    assert env_cfg.terminations.anchor_ori is None
+    assert env_cfg.terminations.anchor_height is not None  # only the named terms
+    with pytest.raises(RunError, match=r"override env\.episode_length_s=None: the task's value is"):
+        apply_cfg_overrides(task_cfgs(config.run.task)[0], {"episode_length_s": None}, "env")  # not a term: refused
+
+
 def test_a_misspelt_task_key_stops_before_any_env_is_built():
     config = train_config(["env.terminations.end_effector_hieght.params.threshold=0.35"])
     env_cfg, agent_cfg = task_cfgs(config.run.task)
