@@ -178,6 +178,7 @@ def test_composition_keeps_both_terms():
         (["curriculum=nosuch"], "Could not find 'curriculum/nosuch'"),
         (["curriculum=null"], "not null: to train without adaptive sampling set curriculum.adaptive.enabled=false"),
         (["+curriculum.extra=3"], "curriculum.extra must be a mapping"),
+        (["curriculum.public.alpha=0.01"], "has no entry 'public': choose it with curriculum=public before setting"),
     ],
 )
 def test_bad_config_is_rejected_with_the_key(overrides, expected):

@@ -15,6 +15,7 @@ to its search path::
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -61,11 +62,25 @@ def compose_config(
         with initialize_config_dir(config_dir=str(directory.resolve()), version_base="1.3"):
             return compose(config_name=config_name, overrides=[_open_key(o) for o in overrides])
     except (HydraException, ValueError) as err:  # ValueError: a group set to null (curriculum=null)
-        hint = "" if isinstance(err, HydraException) else _NULL_GROUP_HINT
+        reason = _schema_reason(err)
+        hint = _missing_entry_hint(f"{err}{reason}", overrides) if isinstance(err, HydraException) else _NULL_GROUP_HINT
         raise ConfigError(
-            f"cannot compose '{config_name}' with overrides {list(overrides)}: {err}{_schema_reason(err)}{hint}\n"
+            f"cannot compose '{config_name}' with overrides {list(overrides)}: {err}{reason}{hint}\n"
             f"The keys and their defaults are in {PACKAGED_CONFIG_DIR} (e.g. curriculum/adaptive.yaml)."
         ) from None
+
+
+def _missing_entry_hint(message: str, overrides: Sequence[str]) -> str:
+    """For ``curriculum.<entry>.<key>=...`` of an entry the composed group lacks: which group option to add."""
+    match = re.search(r"Key '(\w+)' is not in struct", message)
+    if match is None or not any(o.lstrip("+~").startswith(f"curriculum.{match.group(1)}.") for o in overrides):
+        return ""
+    entry = match.group(1)
+    return (
+        f"\nThe curriculum group of this config has no entry '{entry}': choose it with curriculum={entry} before"
+        " setting its keys (the group takes a list too, e.g. curriculum=[adaptive,action_rate_ramp]); '+' would add"
+        " a bare key without its schema."
+    )
 
 
 _NULL_GROUP_HINT = (
