@@ -2,7 +2,8 @@
 
 The core (the sampler, the Isaac Lab terms, the Hydra layer, the WBT adapter) installs on Python
 3.10-3.12 with numpy >= 1.26 (Isaac Lab 2.x pins numpy < 2) and torch >= 2.5. Isaac Lab itself is
-not a requirement: 2.x comes with Isaac Sim, 3.0 kit-less through the ``task`` extra.
+not a requirement: 2.x comes with Isaac Sim; for 3.0 kit-less, the ``task`` extra brings what it needs and
+isaaclab itself is installed without its dependencies (README.md, "Installing into your own environment").
 """
 
 from pathlib import Path

@@ -145,6 +145,20 @@ def test_null_switches_a_task_term_off():
         apply_cfg_overrides(task_cfgs(config.run.task)[0], {"episode_length_s": None}, "env")  # not a term: refused
 
 
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        ("env.curriculum.adaptive=null", "env.events.adaptive_start serves curriculum term 'adaptive', which is gone"),
+        ("env.events.adaptive_fold=null", "curriculum term 'adaptive' lost its event env.events.adaptive_fold"),
+    ],
+)
+def test_a_sampler_term_or_event_switched_off_alone_is_refused(override, message):
+    config = train_config([override])  # the term without its events (or the reverse) failed at the first reset
+    env_cfg, agent_cfg = task_cfgs(config.run.task)
+    with pytest.raises(RunError, match=rf"{re.escape(message)}; switch a sampler off with curriculum"):
+        apply_run_config(env_cfg, agent_cfg, config)
+
+
 def test_a_misspelt_task_key_stops_before_any_env_is_built():
     config = train_config(["env.terminations.end_effector_hieght.params.threshold=0.35"])
     env_cfg, agent_cfg = task_cfgs(config.run.task)
@@ -228,12 +242,18 @@ def test_an_env_override_of_a_sampler_value_out_of_range_stops_before_the_env_is
         ("env.commands.motion.motion_files=[a.npz]", "motion_files"),
     ],
 )
-def test_an_env_or_agent_override_of_what_a_run_key_sets_is_refused_naming_the_key(override, key):
+def test_an_env_or_agent_override_of_what_a_run_key_sets_is_refused_naming_the_key(tmp_path, override, key):
+    from beyondmimic_adaptive.runs.training import training_setup
+
     # before: env.scene.num_envs=3 built 3 envs while the run printed and saved num_envs=2; agent.device was ignored
-    config = train_config([override])
-    env_cfg, agent_cfg = task_cfgs(config.run.task)
     path = override.partition("=")[0]
     with pytest.raises(RunError, match=rf"override {re.escape(path)}: the run sets it from its key {key}; give {key}="):
+        training_setup([override, f"log_dir={tmp_path}"])
+    assert not list(tmp_path.iterdir())
+    # a run saved with one (trained before the refusal) is still evaluated, played and exported as it trained
+    config = train_config([override])
+    env_cfg, agent_cfg = task_cfgs(config.run.task)
+    if key != "device":  # cuda:0: this machine may have none
         apply_run_config(env_cfg, agent_cfg, config)
 
 

@@ -162,6 +162,11 @@ def test_checkpoints_of_runs_that_differ_are_refused_before_anything_is_built(tm
     small = run_folder("small", motion_files_override([DEMO_SHORT_MOTION]), "agent.actor.hidden_dims=[64,64]")
     with pytest.raises(RunError, match=r"differ in agent \(\{\} vs \{'actor': \{'hidden_dims': \[64, 64\]"):
         evaluate_checkpoints([short, small])
+    # what an evaluation does not use may differ: a reward weight, a PPO coefficient
+    tuned = run_folder("tuned", motion_files_override([DEMO_SHORT_MOTION]), "agent.algorithm.entropy_coef=0.01",
+                       "env.rewards.action_rate.weight=-0.2")  # fmt: skip
+    with pytest.raises(RunError, match=f"checkpoint {short} does not exist"):  # past the comparison
+        evaluate_checkpoints([short, tuned])
     # the same setup, the curriculum aside: on to the checkpoints themselves
     uniform = run_folder("uniform", motion_files_override([DEMO_SHORT_MOTION]), "curriculum=uniform")
     with pytest.raises(RunError, match=f"checkpoint {short} does not exist"):

@@ -3,7 +3,6 @@ and from frame 0 on the CPU it tracks the dance's first seconds, where zero acti
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 from pathlib import Path
@@ -68,30 +67,6 @@ def test_shipped_policy_tracks_the_first_seconds_from_frame_0(g1_policy):
 def test_zero_actions_fail_the_same_check(g1_policy):
     actions = g1_policy.env.action_manager.total_action_dim
     assert not _tracks_first_seconds(g1_policy, lambda obs: torch.zeros(g1_policy.env.num_envs, actions))
-
-
-def test_the_first_frame_evaluation_plays_a_whole_short_clip_and_a_prefix(tmp_path):
-    from beyondmimic_adaptive.assets import g1_default_motion
-    from beyondmimic_adaptive.motion import load_motion
-    from beyondmimic_adaptive.runs import RunError, motion_files_override
-    from beyondmimic_adaptive.runs.first_frame import evaluate_from_first_frame
-
-    clip = tmp_path / "first_second.npz"  # the dance's first 1.2 s: a clip the policy tracks to its end
-    load_motion(g1_default_motion()).frames(0, 60).save(clip)
-    overrides = [motion_files_override([clip])]
-    report = evaluate_from_first_frame(G1_LONG_DANCE_POLICY, 2, overrides, out=tmp_path / "whole.json")
-    assert report["num_frames"] == 60 and report["frames_evaluated"] == 60 and report["whole_clip"]
-    # the motion's end ends the episode at step 59 (frame 59, the last): 60 steps, every env completed
-    assert report["steps"] == 60 and report["furthest_frame"] == [59, 59] and report["completed"] == [True, True]
-    assert report["full_clip_completion"] == 1.0 and report["prefix_completion"] == 1.0
-    assert json.loads((tmp_path / "whole.json").read_text())["furthest_frame"] == [59, 59]
-    prefix = evaluate_from_first_frame(G1_LONG_DANCE_POLICY, 1, overrides, max_seconds=0.5)
-    assert prefix["frames_evaluated"] == 25 and not prefix["whole_clip"] and prefix["steps"] == 25
-    assert prefix["completed"] == [False] and prefix["full_clip_completion"] == 0.0  # the clip was not played out
-    assert prefix["prefix_completion"] == 1.0 and prefix["failed"] == [False]  # but its first 25 frames were
-    for kwargs, message in (({"num_envs": 0}, "num_envs=0 is invalid"), ({"max_seconds": 0}, "max_seconds=0")):
-        with pytest.raises(RunError, match=message):
-            evaluate_from_first_frame(G1_LONG_DANCE_POLICY, **{"num_envs": 1, **kwargs})
 
 
 def test_main_job_refuses_a_used_run_folder_before_playing(tmp_path):

@@ -4,9 +4,9 @@ Isaac Lab's Hydra integration lets ``env.<path>=<value>`` and ``agent.<path>=<va
 task's env and agent configs; a run config of this package does the same through its ``env`` and ``agent``
 keys (``hydra_config.schema.RunNode``). A path walks attributes of config classes and keys of dicts
 (``env.terminations.end_effector_height.params.threshold``). Only existing fields can be set, and a value
-must have the type of the one it replaces (an int may replace a float, a list a tuple; null switches a manager
-term off): a misspelt path or a wrong type stops the run before the env is built, naming the path and what is
-there.
+must have the type of the one it replaces (an int may replace a float, a list a tuple; null switches a reward,
+termination, event or curriculum term off): a misspelt path or a wrong type stops the run before the env is
+built, naming the path and what is there.
 """
 
 from __future__ import annotations
@@ -82,7 +82,8 @@ def _set(node: Any, key: str, value: Any, where: str) -> None:
 
 def _converted(old: Any, value: Any, where: str) -> Any:
     """``value`` in the type of ``old`` (None: any value); an int for a float, a list for a tuple; None for a manager
-    term (``env.events.push_robot=null`` switches the term off, as in Isaac Lab's own Hydra overrides)."""
+    term of a reward, termination, event or curriculum manager (``env.events.push_robot=null`` switches it off; the
+    managers skip terms set to None). Commands, actions, observation groups and scene entities keep their type."""
     if old is None:
         return value
     if value is None and _is_manager_term(old):

@@ -59,9 +59,9 @@ def evaluate_checkpoints(
     ``eval.json`` and ``eval.png`` to its ``outs`` entry (default: :func:`report_dirs` without a parent)
     and returns the reports, in order: each the report :func:`evaluate_checkpoint` gives for it alone.
 
-    The runs must share the task, the motion files, the bin size, the motion command's name and their ``env.`` and
-    ``agent.`` overrides (their saved ``config.yaml`` with ``overrides`` on top); the device and the env seed are
-    the first one's.
+    The runs must share the task, the motion files, the bin size, the motion command's name, their ``env.``
+    overrides but rewards and curriculum, and their ``agent.actor`` / ``agent.obs_groups`` overrides (their saved
+    ``config.yaml`` with ``overrides`` on top); the device and the env seed are the first one's.
     """
     if envs_per_bin < 1:
         raise RunError(f"envs_per_bin={envs_per_bin} is invalid: use an int >= 1 (--envs-per-bin).")
@@ -111,8 +111,10 @@ def _shared_setup(config: RunConfig, settings: EvalSettings) -> dict[str, Any]:
         "motion_files": None if files is None else [str(Path(p).resolve()) for p in files],
         "bin_size_s": settings.bin_size_s,
         "command_name": settings.command_name,
-        "env": config.run.env,  # one env for all: its overrides (a termination threshold) must be every run's
-        "agent": config.run.agent,  # the policies are built from the first run's agent cfg (the actor's sizes)
+        # one env for all: its overrides (a termination threshold) must be every run's; rewards and the curriculum do
+        # not act in an evaluation. The policies are built from the first run's agent cfg: its actor must fit all
+        "env": {k: v for k, v in config.run.env.items() if k not in ("rewards", "curriculum")},
+        "agent": {k: v for k, v in config.run.agent.items() if k in ("actor", "obs_groups")},
     }
 
 
@@ -126,8 +128,8 @@ def _check_shared_setup(
                 raise RunError(
                     f"checkpoints {checkpoints[0]} and {checkpoint} differ in {key} ({first[key]!r} vs {value!r}"
                     " in their runs' config.yaml); checkpoints evaluated together need the same task, motion files,"
-                    " bin size, motion command and env./agent. overrides: evaluate them in separate calls, or"
-                    " override the key."
+                    " bin size, motion command, env. overrides (rewards aside) and actor: evaluate them in separate"
+                    " calls, or override the key."
                 )
 
 

@@ -76,7 +76,6 @@ def apply_run_config(
     from ..terms import disable_adaptive_sampling
 
     run = config.run
-    _refuse_run_owned_paths(run, command_name)
     check_device_available(run.device)
     env_cfg.scene.num_envs = run.num_envs
     env_cfg.seed = run.seed
@@ -110,7 +109,10 @@ RUN_OWNED_PATHS = {
 motion command's path): an override there would be overwritten, or would contradict the saved run config."""
 
 
-def _refuse_run_owned_paths(run: Any, command_name: str) -> None:
+def refuse_run_owned_paths(run: Any, command_name: str = "motion") -> None:
+    """A :class:`RunError` for an ``env.`` / ``agent.`` override of a path in :data:`RUN_OWNED_PATHS`, naming the run
+    key to set instead. For a new training run (``runs.training.training_setup``): a saved run that holds one was
+    trained with it (the override won), and is evaluated, played and resumed as it was."""
     owned = {
         "env": {**RUN_OWNED_PATHS["env"], f"commands.{command_name}.motion_files": "motion_files"},
         "agent": RUN_OWNED_PATHS["agent"],
@@ -161,6 +163,37 @@ def _check_sampler_terms(env_cfg: Any) -> None:
                 check_command_and_time_outs(env_cfg, term.command_name)
             except ValueError as err:
                 raise RunError(f"an env. override breaks curriculum term {name!r}: {err}") from None
+    _check_sampler_events(env_cfg)
+
+
+def _check_sampler_events(env_cfg: Any) -> None:
+    """Each sampler term with its start and fold events, each such event with its term, after ``env.`` overrides
+    (``env.curriculum.adaptive=null`` left the events, which failed at the first reset)."""
+    from ..terms import (
+        AdaptiveCurriculumTermCfg,
+        AdaptiveFoldEvent,
+        AdaptiveStartEvent,
+        PublicCurriculumTermCfg,
+        PublicFoldEvent,
+        PublicStartEvent,
+    )
+    from ..terms.wiring import fold_event_name, start_event_name
+
+    curriculum, events = getattr(env_cfg, "curriculum", None), getattr(env_cfg, "events", None)
+    terms = {n: t for n, t in (vars(curriculum).items() if curriculum is not None else ()) if t is not None}
+    wired = {n: e for n, e in (vars(events).items() if events is not None else ()) if e is not None}
+    fix = "switch a sampler off with curriculum.<name>.enabled=false (it removes the term and its events together)"
+    sampler_events = (AdaptiveStartEvent, AdaptiveFoldEvent, PublicStartEvent, PublicFoldEvent)
+    for event_name, event in wired.items():
+        if getattr(event, "func", None) in sampler_events:
+            owner = event.params.get("curriculum_name", "adaptive")
+            if owner not in terms:
+                raise RunError(f"env.events.{event_name} serves curriculum term {owner!r}, which is gone; {fix}.")
+    for name, term in terms.items():
+        if isinstance(term, (AdaptiveCurriculumTermCfg, PublicCurriculumTermCfg)):
+            for event_name in (start_event_name(name), fold_event_name(name)):
+                if event_name not in wired:
+                    raise RunError(f"curriculum term {name!r} lost its event env.events.{event_name}; {fix}.")
 
 
 def play_mode(env_cfg: Any) -> None:

@@ -24,7 +24,7 @@ from .distributed import (
 )
 from .folder import RunFolder, attach_sampler_files, run_folder, write_run_configs
 from .runner import check_logger, close_writer, make_env, make_runner, wandb_dir
-from .task_cfg import apply_run_config, task_cfgs
+from .task_cfg import apply_run_config, refuse_run_owned_paths, task_cfgs
 
 
 def training_setup(overrides: Sequence[str] = (), world: World | None = None) -> tuple[RunConfig, Any, Any, RunFolder]:
@@ -34,6 +34,8 @@ def training_setup(overrides: Sequence[str] = (), world: World | None = None) ->
     before its first step, so a wrong override does not wait for the minutes before training)."""
     world = world if world is not None else world_from_env()
     config = rank_run(training_config(overrides), world)
+    if config.run.resume is None:
+        refuse_run_owned_paths(config.run)
     check_logger(config.run)
     env_cfg, agent_cfg = task_cfgs(config.run.task)
     folder = run_folder(config.run)
