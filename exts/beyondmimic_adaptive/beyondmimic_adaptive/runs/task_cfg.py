@@ -145,30 +145,12 @@ def check_device_available(device: str) -> None:
 
 
 def _check_sampler_terms(env_cfg: Any) -> None:
-    """The sampler terms once more after ``env.`` overrides (the YAML's were checked when parsed and wired): their
-    settings, and what they need of the command and the terminations (``env.terminations.motion_end.time_out=false``
-    would count every completed clip as a failure), so a wrong value stops the run before the env is built."""
+    """The sampler terms once more after ``env.`` overrides (the YAML's were checked when parsed and wired), so a
+    wrong value stops the run before the env is built: their settings; what they need of the command and the
+    terminations (``env.terminations.motion_end.time_out=false`` would count every completed clip as a failure);
+    each term with its start and fold events and each such event with its term (``env.curriculum.adaptive=null``
+    left the events, which failed at the first reset)."""
     from ..sampler import SamplerConfigError
-    from ..terms import AdaptiveCurriculumTermCfg, PublicCurriculumTermCfg
-    from ..terms.wiring import check_command_and_time_outs
-
-    curriculum = getattr(env_cfg, "curriculum", None)
-    for name, term in vars(curriculum).items() if curriculum is not None else ():
-        if isinstance(term, (AdaptiveCurriculumTermCfg, PublicCurriculumTermCfg)):
-            try:
-                term.sampler.validate()
-            except SamplerConfigError as err:
-                raise RunError(f"override env.curriculum.{name}.sampler: {err}") from None
-            try:
-                check_command_and_time_outs(env_cfg, term.command_name)
-            except ValueError as err:
-                raise RunError(f"an env. override breaks curriculum term {name!r}: {err}") from None
-    _check_sampler_events(env_cfg)
-
-
-def _check_sampler_events(env_cfg: Any) -> None:
-    """Each sampler term with its start and fold events, each such event with its term, after ``env.`` overrides
-    (``env.curriculum.adaptive=null`` left the events, which failed at the first reset)."""
     from ..terms import (
         AdaptiveCurriculumTermCfg,
         AdaptiveFoldEvent,
@@ -177,23 +159,33 @@ def _check_sampler_events(env_cfg: Any) -> None:
         PublicFoldEvent,
         PublicStartEvent,
     )
-    from ..terms.wiring import fold_event_name, start_event_name
+    from ..terms.wiring import check_command_and_time_outs, fold_event_name, start_event_name
 
     curriculum, events = getattr(env_cfg, "curriculum", None), getattr(env_cfg, "events", None)
     terms = {n: t for n, t in (vars(curriculum).items() if curriculum is not None else ()) if t is not None}
     wired = {n: e for n, e in (vars(events).items() if events is not None else ()) if e is not None}
     fix = "switch a sampler off with curriculum.<name>.enabled=false (it removes the term and its events together)"
+    for name, term in terms.items():
+        if not isinstance(term, (AdaptiveCurriculumTermCfg, PublicCurriculumTermCfg)):
+            continue
+        try:
+            term.sampler.validate()
+        except SamplerConfigError as err:
+            raise RunError(f"override env.curriculum.{name}.sampler: {err}") from None
+        try:
+            check_command_and_time_outs(env_cfg, term.command_name)
+        except ValueError as err:
+            raise RunError(f"an env. override breaks curriculum term {name!r}: {err}") from None
+        for event_name in (start_event_name(name), fold_event_name(name)):
+            if event_name not in wired:
+                raise RunError(f"curriculum term {name!r} lost its event env.events.{event_name}; {fix}.")
     sampler_events = (AdaptiveStartEvent, AdaptiveFoldEvent, PublicStartEvent, PublicFoldEvent)
     for event_name, event in wired.items():
-        if getattr(event, "func", None) in sampler_events:
-            owner = event.params.get("curriculum_name", "adaptive")
-            if owner not in terms:
-                raise RunError(f"env.events.{event_name} serves curriculum term {owner!r}, which is gone; {fix}.")
-    for name, term in terms.items():
-        if isinstance(term, (AdaptiveCurriculumTermCfg, PublicCurriculumTermCfg)):
-            for event_name in (start_event_name(name), fold_event_name(name)):
-                if event_name not in wired:
-                    raise RunError(f"curriculum term {name!r} lost its event env.events.{event_name}; {fix}.")
+        if getattr(event, "func", None) not in sampler_events:
+            continue
+        owner = event.params.get("curriculum_name", "adaptive")
+        if owner not in terms:
+            raise RunError(f"env.events.{event_name} serves curriculum term {owner!r}, which is gone; {fix}.")
 
 
 def play_mode(env_cfg: Any) -> None:
