@@ -255,6 +255,14 @@ def test_an_env_or_agent_override_of_what_a_run_key_sets_is_refused_naming_the_k
     env_cfg, agent_cfg = task_cfgs(config.run.task)
     if key != "device":  # cuda:0: this machine may have none
         apply_run_config(env_cfg, agent_cfg, config)
+    # and resumed, unless the resume's own command line sets one
+    from omegaconf import OmegaConf
+
+    OmegaConf.save(config.cfg, tmp_path / "config.yaml")
+    with pytest.raises(RunError, match=rf"override {re.escape(path)}: the run sets it from its key {key}"):
+        training_setup([f"resume={tmp_path}", override])
+    with pytest.raises(RunError, match=r"holds no model_<iteration>\.pt checkpoint"):  # past the refusal
+        training_setup([f"resume={tmp_path}"])
 
 
 @pytest.mark.parametrize(

@@ -8,6 +8,7 @@ into them. Training, evaluation, playing and exporting all go through it and the
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -109,22 +110,25 @@ RUN_OWNED_PATHS = {
 motion command's path): an override there would be overwritten, or would contradict the saved run config."""
 
 
-def refuse_run_owned_paths(run: Any, command_name: str = "motion") -> None:
-    """A :class:`RunError` for an ``env.`` / ``agent.`` override of a path in :data:`RUN_OWNED_PATHS`, naming the run
-    key to set instead. For a new training run (``runs.training.training_setup``): a saved run that holds one was
-    trained with it (the override won), and is evaluated, played and resumed as it was."""
-    owned = {
-        "env": {**RUN_OWNED_PATHS["env"], f"commands.{command_name}.motion_files": "motion_files"},
-        "agent": RUN_OWNED_PATHS["agent"],
-    }
-    for root, overrides in (("env", run.env), ("agent", run.agent)):
-        for path in flatten(overrides):
-            key = owned[root].get(path)
-            if key is not None:
-                raise RunError(
-                    f"override {root}.{path}: the run sets it from its key {key}; give {key}=... instead (the scripts"
-                    " have flags for num_envs, device and motion_files)."
-                )
+def refuse_run_owned_paths(keys: Iterable[str], command_name: str = "motion") -> None:
+    """A :class:`RunError` for an ``env.`` / ``agent.`` override key (``env.scene.num_envs``) of a path in
+    :data:`RUN_OWNED_PATHS`, naming the run key to set instead. For what a training run is given
+    (``runs.training.training_setup``): a saved run that holds one was trained with it (the override won), and is
+    evaluated, played and resumed as it was."""
+    owned = {f"{root}.{path}": key for root, paths in RUN_OWNED_PATHS.items() for path, key in paths.items()}
+    owned[f"env.commands.{command_name}.motion_files"] = "motion_files"
+    for path in keys:
+        key = owned.get(path)
+        if key is not None:
+            raise RunError(
+                f"override {path}: the run sets it from its key {key}; give {key}=... instead (the scripts"
+                " have flags for num_envs, device and motion_files)."
+            )
+
+
+def override_paths(run: Any) -> list[str]:
+    """The keys of a run's ``env.`` and ``agent.`` overrides, one per leaf: ``env.scene.num_envs``."""
+    return [f"{root}.{path}" for root, tree in (("env", run.env), ("agent", run.agent)) for path in flatten(tree)]
 
 
 def check_device_available(device: str) -> None:

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from .config import RunConfig, RunError, training_config
+from .config import RunConfig, RunError, override_key, training_config
 from .distributed import (
     World,
     check_same_layout,
@@ -24,7 +24,7 @@ from .distributed import (
 )
 from .folder import RunFolder, attach_sampler_files, run_folder, write_run_configs
 from .runner import check_logger, close_writer, make_env, make_runner, wandb_dir
-from .task_cfg import apply_run_config, refuse_run_owned_paths, task_cfgs
+from .task_cfg import apply_run_config, override_paths, refuse_run_owned_paths, task_cfgs
 
 
 def training_setup(overrides: Sequence[str] = (), world: World | None = None) -> tuple[RunConfig, Any, Any, RunFolder]:
@@ -34,8 +34,9 @@ def training_setup(overrides: Sequence[str] = (), world: World | None = None) ->
     before its first step, so a wrong override does not wait for the minutes before training)."""
     world = world if world is not None else world_from_env()
     config = rank_run(training_config(overrides), world)
-    if config.run.resume is None:
-        refuse_run_owned_paths(config.run)
+    # a new run's whole config; a resume's command line (its saved config trained as it is)
+    new_keys = override_paths(config.run) if config.run.resume is None else [override_key(o) for o in overrides]
+    refuse_run_owned_paths(new_keys)
     check_logger(config.run)
     env_cfg, agent_cfg = task_cfgs(config.run.task)
     folder = run_folder(config.run)
