@@ -6,7 +6,7 @@ The YAML is package data (``beyondmimic_adaptive/config/``, Hydra search path
 Hydra/OmegaConf; :mod:`.isaaclab_binding` imports Isaac Lab.
 """
 
-from .compose import CONFIG_SEARCH_PATH, compose_config, default_config_dir, load_run_config
+from .compose import CONFIG_SEARCH_PATH, compose_config, default_config_dir, load_run_config, override_key
 from .schema import (
     AdaptiveCurriculumNode,
     ConfigError,
@@ -34,6 +34,7 @@ __all__ = [
     "compose_config",
     "default_config_dir",
     "load_run_config",
+    "override_key",
     "parse_curriculum",
     "parse_demo",
     "parse_run",

@@ -70,10 +70,15 @@ def compose_config(
         ) from None
 
 
+def override_key(override: str) -> str:
+    """The key a Hydra override sets: ``+curriculum.x.gamma=0.5`` -> ``curriculum.x.gamma``."""
+    return override.split("=", 1)[0].lstrip("+~")
+
+
 def _missing_entry_hint(message: str, overrides: Sequence[str]) -> str:
     """For ``curriculum.<entry>.<key>=...`` of an entry the composed group lacks: which group option to add."""
     match = re.search(r"Key '(\w+)' is not in struct", message)
-    if match is None or not any(o.lstrip("+~").startswith(f"curriculum.{match.group(1)}.") for o in overrides):
+    if match is None or not any(override_key(o).startswith(f"curriculum.{match.group(1)}.") for o in overrides):
         return ""
     entry = match.group(1)
     return (

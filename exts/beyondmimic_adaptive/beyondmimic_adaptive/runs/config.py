@@ -21,6 +21,7 @@ from ..hydra_config import (
     RunNode,
     compose_config,
     default_config_dir,
+    override_key,
     parse_curriculum,
     parse_run,
 )
@@ -71,11 +72,6 @@ def _validated(cfg: DictConfig) -> RunConfig:
         return RunConfig(cfg, parse_run(cfg))
     except ConfigError as err:
         raise RunError(f"config error: {err}") from None
-
-
-def override_key(override: str) -> str:
-    """The key a Hydra override sets: ``+curriculum.x.gamma=0.5`` -> ``curriculum.x.gamma``."""
-    return override.split("=", 1)[0].lstrip("+~")
 
 
 def train_config(overrides: Sequence[str] = ()) -> RunConfig:
