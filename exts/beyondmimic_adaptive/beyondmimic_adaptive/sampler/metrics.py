@@ -6,6 +6,17 @@ import math
 
 import torch
 
+METRIC_NAMES = (
+    "entropy_normalized",
+    "top1_prob",
+    "top1_bin",
+    "effective_bins",
+    "prob_max_over_uniform",
+    "mean_failure_rate",
+    "seen_fraction",
+)
+"""The keys of :func:`distribution_metrics`, in its order (the Warp kernels' output order too)."""
+
 
 def distribution_metrics(
     probabilities: torch.Tensor, failure_rate: torch.Tensor, seen: torch.Tensor
@@ -13,7 +24,7 @@ def distribution_metrics(
     """Entropy, concentration and failure summaries as 0-d tensors.
 
     - ``entropy_normalized``: H(p) / log B, 1 for uniform, towards 0 as sampling concentrates;
-    - ``top1_prob`` / ``top1_bin``: the most likely bin and its probability;
+    - ``top1_prob`` / ``top1_bin``: the most likely bin (the first of ties) and its probability;
     - ``effective_bins``: 1 / Σ p², the number of equally likely bins with the same concentration;
     - ``prob_max_over_uniform``: top-1 probability times B;
     - ``mean_failure_rate``: mean smoothed failure rate over the bins seen so far;
@@ -25,15 +36,16 @@ def distribution_metrics(
     # a single bin has no spread to measure; call it maximal entropy (uniform)
     entropy_normalized = -plogp_sum / math.log(num_bins) if num_bins > 1 else torch.ones_like(plogp_sum)
     top1_prob, top1_bin = probabilities.max(dim=0)
-    return {
-        "entropy_normalized": entropy_normalized,
-        "top1_prob": top1_prob,
-        "top1_bin": top1_bin.to(torch.float32),
-        "effective_bins": 1.0 / square_sum,
-        "prob_max_over_uniform": top1_prob * num_bins,
-        "mean_failure_rate": failure_sum / seen_count.clamp_min(1.0),
-        "seen_fraction": seen_count / num_bins,
-    }
+    values = (
+        entropy_normalized,
+        top1_prob,
+        top1_bin.to(torch.float32),
+        1.0 / square_sum,
+        top1_prob * num_bins,
+        failure_sum / seen_count.clamp_min(1.0),
+        seen_count / num_bins,
+    )
+    return dict(zip(METRIC_NAMES, values, strict=True))
 
 
 def stacked_sums(

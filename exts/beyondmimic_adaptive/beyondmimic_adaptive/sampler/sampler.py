@@ -150,10 +150,14 @@ class AdaptiveSampler:
         self._refresh()
         self._warp_fold: Callable[[], None] | None = None
         """The fold as Warp kernels (``cfg.warp_step`` true: ``warp_fold.py``), or None."""
+        self._warp_metrics: Callable[[torch.Tensor | None], dict[str, torch.Tensor]] | None = None
+        """:meth:`metrics` as two Warp kernels over the fold's tensors (with :attr:`_warp_fold`), or None."""
         if cfg.warp_step:
             from .warp_fold import WarpFold  # Warp is imported only when asked for
+            from .warp_metrics import WarpMetrics
 
             self._warp_fold = WarpFold(self)
+            self._warp_metrics = WarpMetrics(self._warp_fold)
         fold_body = self._fold_pending if self._warp_fold is None else self._warp_fold
         compile_fold = cfg.compile and self._warp_fold is None  # Dynamo cannot trace Warp launches
         self._fold_step = CudaGraphedStep(fold_body, self.device, enabled=cfg.cuda_graph, compile=compile_fold)
@@ -353,8 +357,11 @@ class AdaptiveSampler:
         return self.layout.uniform_time_in_bin(self.sample_bins(n))
 
     def metrics(self) -> dict[str, torch.Tensor]:
-        """Summary of the distribution and statistics as 0-d device tensors (for logging)."""
-        return distribution_metrics(self.probabilities, self.failure_rate, self.seen)
+        """Summary of the distribution and statistics as 0-d device tensors (for logging; ``metrics.py``)."""
+        if self._warp_metrics is None:
+            return distribution_metrics(self.probabilities, self.failure_rate, self.seen)
+        adaptive = not (self._manual.active or self.in_warmup)  # Warp folds have no cap
+        return self._warp_metrics(None if adaptive else self.probabilities)
 
     def _state_tensors(self) -> dict[str, torch.Tensor]:
         """The statistics' tensors by state key (``seen`` is derived from ``episode_counts``)."""
