@@ -20,7 +20,7 @@ case $what in
   throughput) bm_step python bench/env_throughput.py "${g1[@]}" --num-envs 4096 --rounds 360 --steps 5 --warmup 1 \
       --modes off adaptive --warp-step null --rows-out "$OUT/env_throughput_g1_default_r360.jsonl" ;;
   tests) bm_step python -m pytest -q -p no:cacheprovider tests/test_warp_auto.py tests/test_warp_step.py \
-      tests/test_warp_draw_first.py tests/test_warp_one_replay.py ;;
+      tests/test_warp_draw_first.py tests/test_warp_one_replay.py tests/test_warp_metrics.py ;;
   train-start)
     mkdir -p "$runs"
     for arm in warp_null torch; do
