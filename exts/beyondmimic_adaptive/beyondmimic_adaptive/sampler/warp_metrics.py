@@ -3,9 +3,9 @@
 ``metrics.distribution_metrics`` computes the logged metrics with about twenty torch ops (the probabilities, the
 seen mask, the summands, a stacked sum, a max with its index, the ratios); at 100k bins on an H200 its two reductions
 alone took about 37 µs per call, and grew with the bins. :class:`WarpMetrics` reads the fold's own tensors in one
-grid kernel (partial sums and maxima per chunk of bins) and finishes in a kernel of one block: two launches, the same
-values (float64 sums), no host sync; 12–14 µs of GPU time per call at 10k and at 100k bins, and the sampler's step
-1.2–5.9 µs cheaper (docs/benchmarks.md §1.14).
+grid kernel (partial sums and maxima per chunk of bins) and finishes in a kernel of one block: two launches, the
+same metrics (float64 sums: within float32 rounding of the torch path's), no host sync; 12–14 µs of GPU time per
+call at 10k and at 100k bins, and the sampler's step 1.2–5.9 µs cheaper (docs/benchmarks.md §1.14).
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ class WarpMetrics:
         self._tops = torch.zeros(num_chunks, device=device)
         self._top_bins = torch.zeros(num_chunks, dtype=torch.int32, device=device)
         a = fold.arrays
-        self._partials = [self.fold.array(self._sums), self.fold.array(self._tops), self.fold.array(self._top_bins)]
+        self._partials = [fold.array(self._sums), fold.array(self._tops), fold.array(self._top_bins)]
         self._adaptive = [a["kernel_mass"], fold.array(sampler._frame_share), a["uniform_mass"], a["adaptive_cdf"]]
         self._statistics = [a["rate"], a["totals"]]
 
